@@ -1,0 +1,163 @@
+# runpad - non-recursive build.  `make help` lists the targets.
+#
+#   make run     install what is missing, build, start what exists
+#   make check   install what is missing, build with -Werror, run every test
+
+.DEFAULT_GOAL := all
+SHELL := /bin/bash
+
+B        ?= build
+CC       ?= cc
+CLANG    ?= clang
+WERROR   ?=
+PREFIX   ?= /usr/local
+
+WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+            -Wformat=2 -Wvla -Wno-unused-parameter
+HARDEN   := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIE
+CFLAGS   ?= -O2 -g
+ALL_CFLAGS = -std=gnu17 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(WERROR) $(HARDEN) -Icommon -Isandbox \
+            -DRUNPAD_DATADIR='"$(CURDIR)/sandbox"'
+LDHARDEN := -pie -Wl,-z,relro,-z,now
+LDLIBS_SBX := -lseccomp
+LDLIBS_JSON := -ljson-c
+
+# ------------------------------------------------------------------ packages
+# Every Debian package the build, the tests and the default languages need.
+DEPS_BUILD := build-essential pkg-config clang clang-format libclang-rt-14-dev \
+              libfcgi-dev libjson-c-dev libseccomp-dev libwebsockets-dev \
+              liblmdb-dev lmdb-utils libcriterion-dev
+DEPS_TEST  := bubblewrap nginx-light util-linux procps
+DEPS_LANG  := gcc g++ python3 nodejs bash golang-go rustc default-jdk-headless
+DEPS       := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_LANG)
+
+.PHONY: deps
+deps:
+	@missing=$$(for p in $(DEPS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing $$missing"; \
+	  if [ "$$(id -u)" != 0 ]; then echo "deps: need root to install: $$missing" >&2; exit 1; fi; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
+	else echo "deps: all $(words $(DEPS)) packages present"; fi
+
+# ------------------------------------------------------------------ sources
+COMMON_SRC  := $(wildcard common/*.c)
+SBX_SRC     := $(filter-out sandbox/main.c,$(wildcard sandbox/*.c))
+JAIL_SRC    := sandbox/main.c
+
+COMMON_OBJ  := $(COMMON_SRC:%.c=$(B)/obj/%.o)
+SBX_OBJ     := $(SBX_SRC:%.c=$(B)/obj/%.o)
+
+$(B)/obj/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libcommon.a: $(COMMON_OBJ)
+	@rm -f $@; ar rcs $@ $^
+$(B)/libsandbox.a: $(SBX_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
+$(B)/runpad-jail: $(B)/obj/sandbox/main.o $(B)/libsandbox.a $(B)/libcommon.a
+	$(CC) $(LDHARDEN) -o $@ $^ $(LDLIBS_SBX) $(LDLIBS_JSON)
+
+# ------------------------------------------------------------------ programs
+PROGRAMS := $(B)/runpad-jail
+
+.PHONY: all
+all: $(PROGRAMS)
+
+# ------------------------------------------------------------------ unit tests
+# One Criterion binary per module, linked against the libraries directly.
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+UNIT_LIBS := $(B)/libsandbox.a $(B)/libcommon.a
+
+$(B)/tests/test_%: tests/unit/test_%.c $(UNIT_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $< $(UNIT_LIBS) -lcriterion $(LDLIBS_SBX) $(LDLIBS_JSON) -lpthread
+
+.PHONY: tests test-unit
+tests: $(UNIT_BIN)
+# Criterion prints "Synthesis: Tested: N | Passing: N | Failing: N | Crashing: N"
+test-unit: $(UNIT_BIN)
+	@fail=0; for t in $(UNIT_BIN); do echo "== $$t"; $$t --jobs=2 || fail=1; done; exit $$fail
+
+# The same tests under AddressSanitizer and UndefinedBehaviorSanitizer.
+SAN_FLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+.PHONY: test-asan
+test-asan:
+	$(MAKE) --no-print-directory B=$(B)/asan CFLAGS="$(SAN_FLAGS)" LDHARDEN="-fsanitize=address,undefined" WERROR=$(WERROR) test-unit
+
+# ------------------------------------------------------------------ fuzzing
+# A libFuzzer target for every parser of untrusted input.
+FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+FUZZ_SECONDS ?= 60
+FUZZ_CFLAGS := -std=gnu17 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Icommon -Isandbox \
+               -DRUNPAD_DATADIR='"$(CURDIR)/sandbox"'
+
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(SBX_SRC)
+	@mkdir -p $(@D)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(SBX_SRC) $(LDLIBS_SBX) -lpthread
+
+.PHONY: fuzz fuzz-smoke
+fuzz: $(FUZZ_BIN)
+	@for f in $(FUZZ_BIN); do n=$$(basename $$f); mkdir -p $(B)/fuzz/corpus/$$n; \
+	  echo "== $$n ($(FUZZ_SECONDS) s)"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(B)/fuzz/corpus/$$n tests/fuzz/corpus/$$n || exit 1; done
+# In `check`: replay the seeds, then a short run of each target.
+fuzz-smoke:
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
+
+# ------------------------------------------------------------------ fragments
+include tests/hostile/hostile.mk
+-include tests/languages/languages.mk
+include bench/bench.mk
+
+# ------------------------------------------------------------------ check, run
+.PHONY: check check-build lint format
+check-build:
+	$(MAKE) --no-print-directory WERROR=-Werror all tests
+
+check: deps
+	$(MAKE) --no-print-directory check-build
+	$(MAKE) --no-print-directory WERROR=-Werror lint
+	$(MAKE) --no-print-directory WERROR=-Werror test-unit
+	$(MAKE) --no-print-directory WERROR=-Werror test-asan
+	$(MAKE) --no-print-directory WERROR=-Werror fuzz-smoke
+	$(MAKE) --no-print-directory WERROR=-Werror check-hostile
+	$(MAKE) --no-print-directory WERROR=-Werror check-hostile-user
+	$(MAKE) --no-print-directory WERROR=-Werror check-languages
+	@echo "make check: all passed"
+
+C_FILES = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]' -not -path './build/*')
+lint:
+	clang-format --dry-run -Werror $(C_FILES)
+
+format:
+	clang-format -i $(C_FILES)
+
+# `make run`: what exists today is the jail; the HTTP runner, the pad daemon
+# and the web app are not built yet, so nothing pretends to serve them.
+.PHONY: run
+run: deps all
+	$(B)/runpad-jail --check
+	@echo
+	@echo "runpad: the jail is built: try"
+	@echo "  echo 'print(input()[::-1])' > /tmp/r.py; echo hello | $(B)/runpad-jail --lang python --source /tmp/r.py --stdin -"
+	@echo "runpad: the HTTP stack (nginx, runpad-fcgi, runpad-ws, web app) is not part of this tree yet;"
+	@echo "        nothing is listening on http://127.0.0.1:8080."
+
+.PHONY: clean
+clean:
+	rm -rf $(B)
+
+.PHONY: help
+help:
+	@echo "targets: all check run deps fuzz bench format lint clean"
+	@echo "         test-unit test-asan check-hostile check-hostile-user check-languages"
+
+-include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d)

@@ -1,0 +1,39 @@
+/*
+ * conf.h - `key = value` configuration files, shared by every runpad daemon
+ * and tool.
+ *
+ * Lines are `key = value`; `#` or `;` starts a comment line; blank lines are
+ * skipped; keys are [A-Za-z0-9_.-]; values are trimmed and may be empty.
+ * The parser calls back once per setting, in file order, so a key given
+ * twice is seen twice (the callback decides whether that means "repeat",
+ * like `bind`, or "last wins").
+ */
+#ifndef RUNPAD_CONF_H
+#define RUNPAD_CONF_H
+
+#include <stddef.h>
+
+/*
+ * Called for each setting.  key and value are valid only during the call.
+ * Return 0 to go on, or a negative errno to stop; write a reason into err
+ * (errlen bytes) and the parser prefixes it with the line number.
+ */
+typedef int (*conf_cb)(void *arg, const char *key, const char *value,
+		       char *err, size_t errlen);
+
+/* Parse text of len bytes.  Returns 0, or -errno with "line N: ..." in err. */
+int conf_parse(const char *text, size_t len, conf_cb cb, void *arg, char *err,
+	       size_t errlen);
+
+/* Read and parse a file (at most 1 MiB).  Returns 0 or -errno with err. */
+int conf_load(const char *path, conf_cb cb, void *arg, char *err,
+	      size_t errlen);
+
+/* "yes/no/true/false/on/off/1/0" to 1 or 0; -EINVAL otherwise. */
+int conf_bool(const char *value);
+
+/* Checked unsigned decimal in [min, max]; 0 or -EINVAL/-ERANGE. */
+int conf_uint(const char *value, unsigned long long min,
+	      unsigned long long max, unsigned long long *out);
+
+#endif

@@ -1,0 +1,1822 @@
+/*
+ * jail.c - the runpad jail: slots, the supervisor and the init.
+ *
+ * Theory of operation
+ * ===================
+ * Three processes take part in a stage (compile or run):
+ *
+ *   supervisor  the caller's thread (runpad-fcgi's worker, runpad-jail's
+ *               main).  Owns the slot, its cgroup and its box; feeds stdin,
+ *               reads stdout/stderr up to their caps, watches CPU and wall
+ *               time, and kills the stage.
+ *   init        cloned by the supervisor into new pid, mount, ipc and uts
+ *               namespaces; it joins the slot's network namespace and a new
+ *               cgroup namespace once the supervisor has moved it into the
+ *               slot's cgroup.  As pid 1 it builds the root, forks the
+ *               program, reaps orphans, and reports the program's wait
+ *               status.  When it exits the kernel kills every process left
+ *               in the pid namespace: a double-forked, setsid orphan that
+ *               ignores SIGTERM included.  init makes itself non-dumpable
+ *               and drops its capabilities after forking, so the program
+ *               can neither read nor steer it.
+ *   program     forked by init; takes the pipes as fds 0-2, drops to the
+ *               slot's uid, applies rlimits, drops every capability, sets
+ *               no_new_privs, marks every other fd close-on-exec, loads the
+ *               seccomp filter and execs.
+ *
+ * Pipes between them (all O_CLOEXEC):
+ *   go      supervisor -> init: one byte once init is in the slot's cgroup.
+ *   report  init/program -> supervisor: fixed-size records (setup failure,
+ *           exec failure, the program's wait status).  Each is smaller than
+ *           PIPE_BUF, so writes are atomic.
+ *   stdin, stdout, stderr: between the supervisor and the program.
+ *
+ * The root
+ * ========
+ * At context creation the process moves into a private mount namespace
+ * (and, when not root, a user namespace that maps its own uid only).
+ * There it mounts a small tmpfs "run dir" holding the template root: a
+ * tmpfs with read-only, nosuid, nodev binds of the toolchain directories,
+ * generated /etc files, device nodes and empty mount points; the template
+ * is then made read-only.  A stage's clone copies that tree; init mounts a
+ * fresh /proc, a size-limited noexec /tmp and the slot's box on the copy,
+ * pivots into it and detaches the old root: five mount calls per stage.
+ *
+ * The box is a size- and inode-limited tmpfs mounted per job below the run
+ * dir, filled by the supervisor with openat(O_EXCL|O_NOFOLLOW) in the fresh
+ * tmpfs, shared by the compile and run stages, and destroyed by unmounting
+ * it: the supervisor never walks a path inside a box a program has had, so
+ * no planted symlink or hard link can point its cleanup elsewhere.
+ *
+ * Everything the child processes use is prepared before the clone: they
+ * allocate nothing and call only system calls, so the supervisor may be
+ * one thread of many.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/sched.h>
+#include <linux/seccomp.h>
+#include <net/if.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/time.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+/* The uid a program runs as in rootless mode (mapped to our own). */
+#define SBX_ROOTLESS_UID 1000
+
+static const char *const default_binds[] = {
+	"/usr",
+	"/etc/alternatives",
+	"/etc/ld.so.cache",
+	"/etc/ld.so.conf",
+	"/etc/ld.so.conf.d",
+	"/etc/localtime",
+	"/etc/ssl/certs",
+	"/etc/ca-certificates.conf",
+	"/etc/java-17-openjdk",
+	"/etc/mono",
+	"/etc/fpc.cfg",
+	"/etc/gprolog",
+	"/etc/R",
+	"/etc/php",
+	"/etc/ocamlfind.conf",
+	"/etc/gnat",
+	"/etc/emacs",
+	"/etc/sbclrc",
+	"/etc/racket",
+	"/etc/guile",
+	"/etc/elixir",
+	"/etc/erlang",
+	"/var/lib/ghc",
+	"/var/lib/dpkg/alternatives",
+	NULL,
+};
+
+static const char *const dev_nodes[] = {"null", "zero", "full", "random",
+					"urandom"};
+
+struct slot {
+	unsigned index;
+	uid_t uid;
+	gid_t gid;
+	int netfd;	  /* the slot's network namespace */
+	char box[256];	  /* mount point of the box, in the run dir */
+	int box_lock;	  /* fd locked in rlimits-only mode */
+	bool busy;	  /* taken by a thread of this process */
+	struct sbx_cgroup cg;
+};
+
+struct sbx_ctx {
+	bool rootless;
+	bool allow_rlimits;
+	enum sbx_cgroup_mode cgmode;
+	struct sbx_cgroup_root cgroot;
+	unsigned nslots;
+	struct slot *slots;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct sock_fprog seccomp;
+	char rundir[128];
+	char tmpl[160];
+	char path_env[512];
+	char lang_env[64];
+	long ncpu;
+};
+
+/* ------------------------------------------------------------------ util */
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+static int write_file(const char *path, const char *data)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+	size_t len = strlen(data);
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, data, len);
+	if (n < 0) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	close(fd);
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+static int create_file_at(const char *path, const char *data, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+	size_t len = strlen(data);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, data, len) != (ssize_t)len) {
+		close(fd);
+		return -EIO;
+	}
+	close(fd);
+	return 0;
+}
+
+/* mkdir -p of `path` (absolute, inside the template) */
+static int mkdir_p(const char *path, mode_t mode)
+{
+	char buf[512];
+	size_t len = strlen(path);
+
+	if (len >= sizeof(buf))
+		return -ENAMETOOLONG;
+	memcpy(buf, path, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(buf, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+/* The flags a read-only rebind must keep: in a user namespace the kernel
+   refuses to clear flags that the original mount has (they are locked). */
+static unsigned long locked_flags(const char *path)
+{
+	struct statvfs sv;
+	unsigned long f = 0;
+
+	if (statvfs(path, &sv) < 0)
+		return 0;
+	if (sv.f_flag & ST_NOEXEC)
+		f |= MS_NOEXEC;
+	if (sv.f_flag & ST_NOATIME)
+		f |= MS_NOATIME;
+	if (sv.f_flag & ST_NODIRATIME)
+		f |= MS_NODIRATIME;
+	if (sv.f_flag & ST_RELATIME)
+		f |= MS_RELATIME;
+	return f;
+}
+
+/* Bind `src` read-only, nosuid, nodev at the same path under `root`. */
+static int bind_ro(const char *root, const char *src, char *err,
+		   size_t errlen)
+{
+	char dst[512];
+	struct stat st;
+	int r;
+
+	if (lstat(src, &st) < 0)
+		return 0; /* not on this host: nothing to bind */
+	if (snprintf(dst, sizeof(dst), "%s%s", root, src) >= (int)sizeof(dst))
+		return -ENAMETOOLONG;
+	if (S_ISDIR(st.st_mode)) {
+		r = mkdir_p(dst, 0755);
+	} else {
+		char parent[512];
+		snprintf(parent, sizeof(parent), "%s", dst);
+		*strrchr(parent, '/') = '\0';
+		r = mkdir_p(parent, 0755);
+		if (r == 0) {
+			if (S_ISLNK(st.st_mode)) {
+				/* a symlink: recreate it, binds follow links */
+				char target[512];
+				ssize_t n = readlink(src, target,
+						     sizeof(target) - 1);
+				if (n < 0)
+					return 0;
+				target[n] = '\0';
+				if (symlink(target, dst) < 0 && errno != EEXIST)
+					r = -errno;
+				return r;
+			}
+			int fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC,
+				      0644);
+			if (fd < 0)
+				r = -errno;
+			else
+				close(fd);
+		}
+	}
+	if (r < 0) {
+		seterr(err, errlen, "cannot create mount point %s: %s", dst,
+		       strerror(-r));
+		return r;
+	}
+	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0) {
+		r = -errno;
+		seterr(err, errlen, "cannot bind %s: %s", src, strerror(errno));
+		return r;
+	}
+	if (mount(NULL, dst, NULL,
+		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
+			  locked_flags(src),
+		  NULL) < 0) {
+		r = -errno;
+		seterr(err, errlen, "cannot make %s read-only: %s", src,
+		       strerror(errno));
+		return r;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------- template */
+
+static int build_template(struct sbx_ctx *ctx, const char *const *binds,
+			  char *err, size_t errlen)
+{
+	static const char *const top_links[] = {"/bin",	  "/sbin",  "/lib",
+						"/lib32", "/lib64", "/libx32"};
+	const char *root = ctx->tmpl;
+	char path[512], buf[4096];
+	int r;
+	size_t off;
+
+	if (mkdir(root, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV,
+		  "size=1m,nr_inodes=4096,mode=0755") < 0) {
+		r = -errno;
+		seterr(err, errlen, "cannot mount the template root: %s",
+		       strerror(errno));
+		return r;
+	}
+
+	/* /bin, /lib... : symlinks on merged-/usr hosts, else binds */
+	for (size_t i = 0; i < sizeof(top_links) / sizeof(top_links[0]); i++) {
+		struct stat st;
+		if (lstat(top_links[i], &st) < 0)
+			continue;
+		if (S_ISLNK(st.st_mode)) {
+			char target[256];
+			ssize_t n = readlink(top_links[i], target,
+					     sizeof(target) - 1);
+			if (n <= 0)
+				continue;
+			target[n] = '\0';
+			snprintf(path, sizeof(path), "%s%s", root,
+				 top_links[i]);
+			if (symlink(target, path) < 0 && errno != EEXIST)
+				return -errno;
+		} else if (S_ISDIR(st.st_mode)) {
+			r = bind_ro(root, top_links[i], err, errlen);
+			if (r < 0)
+				return r;
+		}
+	}
+	for (const char *const *b = binds; *b; b++) {
+		r = bind_ro(root, *b, err, errlen);
+		if (r < 0)
+			return r;
+	}
+
+	/* /etc: only what programs need to know who and where they are */
+	snprintf(path, sizeof(path), "%s/etc", root);
+	mkdir_p(path, 0755);
+	off = (size_t)snprintf(buf, sizeof(buf),
+			       "root:x:0:0:root:/root:/usr/sbin/nologin\n");
+	if (ctx->rootless)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+					"runner:x:%d:%d:runpad:/box:/bin/sh\n",
+					SBX_ROOTLESS_UID, SBX_ROOTLESS_UID);
+	else
+		for (unsigned i = 0; i < ctx->nslots && off < sizeof(buf) - 80;
+		     i++)
+			off += (size_t)snprintf(
+				buf + off, sizeof(buf) - off,
+				"runner:x:%u:%u:runpad:/box:/bin/sh\n",
+				(unsigned)ctx->slots[i].uid,
+				(unsigned)ctx->slots[i].gid);
+	snprintf(buf + off, sizeof(buf) - off,
+		 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+	snprintf(path, sizeof(path), "%s/etc/passwd", root);
+	if ((r = create_file_at(path, buf, 0644)) < 0)
+		return r;
+	off = (size_t)snprintf(buf, sizeof(buf), "root:x:0:\n");
+	if (ctx->rootless)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+					"runner:x:%d:\n", SBX_ROOTLESS_UID);
+	else
+		for (unsigned i = 0; i < ctx->nslots && off < sizeof(buf) - 40;
+		     i++)
+			off += (size_t)snprintf(buf + off, sizeof(buf) - off,
+						"runner:x:%u:\n",
+						(unsigned)ctx->slots[i].gid);
+	snprintf(buf + off, sizeof(buf) - off, "nogroup:x:65534:\n");
+	snprintf(path, sizeof(path), "%s/etc/group", root);
+	if ((r = create_file_at(path, buf, 0644)) < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/etc/hosts", root);
+	if ((r = create_file_at(path,
+				"127.0.0.1\tlocalhost runpad\n"
+				"::1\tlocalhost runpad\n",
+				0644)) < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/etc/hostname", root);
+	if ((r = create_file_at(path, "runpad\n", 0644)) < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/etc/nsswitch.conf", root);
+	if ((r = create_file_at(path,
+				"passwd: files\ngroup: files\n"
+				"hosts: files\n",
+				0644)) < 0)
+		return r;
+
+	/* /dev: a handful of nodes bound from the host, links into /proc */
+	snprintf(path, sizeof(path), "%s/dev", root);
+	mkdir_p(path, 0755);
+	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
+		char src[64];
+		snprintf(src, sizeof(src), "/dev/%s", dev_nodes[i]);
+		snprintf(path, sizeof(path), "%s/dev/%s", root, dev_nodes[i]);
+		if ((r = create_file_at(path, "", 0644)) < 0)
+			return r;
+		if (mount(src, path, NULL, MS_BIND, NULL) < 0) {
+			r = -errno;
+			seterr(err, errlen, "cannot bind %s: %s", src,
+			       strerror(errno));
+			return r;
+		}
+	}
+	{
+		static const char *const links[][2] = {
+			{"fd", "/proc/self/fd"},
+			{"stdin", "/proc/self/fd/0"},
+			{"stdout", "/proc/self/fd/1"},
+			{"stderr", "/proc/self/fd/2"},
+			{"shm", "/tmp"},
+		};
+		for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+			snprintf(path, sizeof(path), "%s/dev/%s", root,
+				 links[i][0]);
+			if (symlink(links[i][1], path) < 0 && errno != EEXIST)
+				return -errno;
+		}
+	}
+	/* mount points filled per stage */
+	static const char *const points[] = {"proc", "tmp", "box"};
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(path, sizeof(path), "%s/%s", root, points[i]);
+		if (mkdir(path, 0755) < 0 && errno != EEXIST)
+			return -errno;
+	}
+	if (mount(NULL, root, NULL,
+		  MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) {
+		r = -errno;
+		seterr(err, errlen, "cannot make the template read-only: %s",
+		       strerror(errno));
+		return r;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ namespaces */
+
+static int write_id_maps(pid_t pid, uid_t outer_uid, gid_t outer_gid)
+{
+	char path[64], map[64];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/setgroups", (int)pid);
+	r = write_file(path, "deny");
+	if (r < 0 && r != -ENOENT)
+		return r;
+	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+	snprintf(map, sizeof(map), "%d %u 1\n", SBX_ROOTLESS_UID,
+		 (unsigned)outer_uid);
+	if ((r = write_file(path, map)) < 0)
+		return r;
+	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+	snprintf(map, sizeof(map), "%d %u 1\n", SBX_ROOTLESS_UID,
+		 (unsigned)outer_gid);
+	return write_file(path, map);
+}
+
+static void loopback_up(void)
+{
+	struct ifreq ifr;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return;
+	memset(&ifr, 0, sizeof(ifr));
+	strcpy(ifr.ifr_name, "lo");
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) == 0) {
+		ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+		ioctl(s, SIOCSIFFLAGS, &ifr);
+	}
+	close(s);
+}
+
+/*
+ * A network namespace with only a loopback interface, kept alive by an fd.
+ * Made by a short-lived child so that we never leave our own namespace
+ * (a rootless process could not come back to it).
+ */
+static int make_netns(char *err, size_t errlen)
+{
+	int p[2], q[2], fd = -1;
+	pid_t pid;
+	char c = 0, path[64];
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(q, O_CLOEXEC) < 0) {
+		close(p[0]);
+		close(p[1]);
+		return -errno;
+	}
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(p[0]);
+		close(p[1]);
+		close(q[0]);
+		close(q[1]);
+		return -e;
+	}
+	if (pid == 0) {
+		close(p[0]);
+		close(q[1]);
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(1);
+		loopback_up();
+		c = 1;
+		if (write(p[1], &c, 1) != 1)
+			_exit(1);
+		(void)!read(q[0], &c, 1); /* wait until the parent has it */
+		_exit(0);
+	}
+	close(p[1]);
+	close(q[0]);
+	if (read(p[0], &c, 1) == 1 && c == 1) {
+		snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			fd = -errno;
+	} else {
+		fd = -EPERM;
+	}
+	close(q[1]);
+	close(p[0]);
+	waitpid(pid, NULL, 0);
+	if (fd < 0)
+		seterr(err, errlen, "cannot create a network namespace: %s",
+		       strerror(-fd));
+	return fd;
+}
+
+/* --------------------------------------------------------------- context */
+
+void sbx_config_default(struct sbx_config *c)
+{
+	*c = (struct sbx_config){
+		.slots = 4,
+		.first_uid = 60000,
+		.first_gid = 60000,
+		.cgroup_parent = NULL,
+		.allow_rlimits_only = false,
+		.binds = NULL,
+		.path_env = NULL,
+		.lang_env = NULL,
+	};
+}
+
+enum sbx_cgroup_mode sbx_ctx_cgroup_mode(const struct sbx_ctx *ctx)
+{
+	return ctx->cgmode;
+}
+
+unsigned sbx_ctx_slots(const struct sbx_ctx *ctx)
+{
+	return ctx->nslots;
+}
+
+bool sbx_ctx_rootless(const struct sbx_ctx *ctx)
+{
+	return ctx->rootless;
+}
+
+static int enter_namespaces(struct sbx_ctx *ctx, char *err, size_t errlen)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+
+	if (uid != 0) {
+		if (unshare(CLONE_NEWUSER | CLONE_NEWNS) < 0) {
+			int e = errno;
+			seterr(err, errlen,
+			       "cannot create a user namespace: %s (running "
+			       "as a user needs unprivileged user namespaces; "
+			       "check kernel.unprivileged_userns_clone and "
+			       "user.max_user_namespaces)",
+			       strerror(e));
+			return -e;
+		}
+		int r = write_id_maps(getpid(), uid, gid);
+		if (r < 0) {
+			seterr(err, errlen, "cannot map our uid: %s",
+			       strerror(-r));
+			return r;
+		}
+		ctx->rootless = true;
+	} else if (unshare(CLONE_NEWNS) < 0) {
+		int e = errno;
+		seterr(err, errlen, "cannot create a mount namespace: %s",
+		       strerror(e));
+		return -e;
+	}
+	/* nothing we mount may leak back to the host */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) {
+		int e = errno;
+		seterr(err, errlen, "cannot make our mounts private: %s",
+		       strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
+		size_t errlen)
+{
+	struct sbx_config defc;
+	struct sbx_ctx *ctx;
+	char cgerr[256] = "";
+	const char *tmpdir;
+	int r;
+
+	*out = NULL;
+	if (!c) {
+		sbx_config_default(&defc);
+		c = &defc;
+	}
+	if (c->slots == 0 || c->slots > 1024) {
+		seterr(err, errlen, "slots must be 1 to 1024, not %u",
+		       c->slots);
+		return -EINVAL;
+	}
+	ctx = calloc(1, sizeof(*ctx));
+	if (!ctx)
+		return -ENOMEM;
+	pthread_mutex_init(&ctx->mu, NULL);
+	pthread_cond_init(&ctx->cv, NULL);
+	ctx->cgroot.v1_mem = ctx->cgroot.v1_pids = ctx->cgroot.v1_cpu =
+		ctx->cgroot.v2_parent = -1;
+	ctx->allow_rlimits = c->allow_rlimits_only;
+	ctx->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	if (ctx->ncpu < 1)
+		ctx->ncpu = 1;
+	snprintf(ctx->path_env, sizeof(ctx->path_env), "PATH=%s",
+		 c->path_env ? c->path_env : SBX_DEFAULT_PATH);
+	snprintf(ctx->lang_env, sizeof(ctx->lang_env), "LANG=%s",
+		 c->lang_env ? c->lang_env : "C.UTF-8");
+
+	ctx->nslots = c->slots;
+	ctx->slots = calloc(c->slots, sizeof(*ctx->slots));
+	if (!ctx->slots) {
+		r = -ENOMEM;
+		goto out_free;
+	}
+	for (unsigned i = 0; i < c->slots; i++) {
+		ctx->slots[i].index = i;
+		ctx->slots[i].netfd = -1;
+		ctx->slots[i].box_lock = -1;
+		ctx->slots[i].cg.mem_fd = ctx->slots[i].cg.pids_fd =
+			ctx->slots[i].cg.cpu_fd = ctx->slots[i].cg.leaf_fd =
+				ctx->slots[i].cg.lock_fd = -1;
+	}
+
+	/* cgroups first: in rootless mode the user namespace does not change
+	   what we may write there, and the error is the most useful one */
+	r = sbx_cg_root_open(&ctx->cgroot, c->cgroup_parent, cgerr,
+			     sizeof(cgerr));
+	if (r < 0) {
+		if (!c->allow_rlimits_only) {
+			seterr(err, errlen,
+			       "%s; refusing to run without a cgroup (allow it "
+			       "with rlimits only: --rlimits-only, or "
+			       "rlimits_only = yes)",
+			       cgerr);
+			goto out_free;
+		}
+		ctx->cgmode = SBX_CGROUP_NONE;
+	} else {
+		ctx->cgmode = ctx->cgroot.mode;
+	}
+
+	r = enter_namespaces(ctx, err, errlen);
+	if (r < 0)
+		goto out_free;
+	for (unsigned i = 0; i < c->slots; i++) {
+		struct slot *s = &ctx->slots[i];
+		s->uid = ctx->rootless ? SBX_ROOTLESS_UID : c->first_uid + i;
+		s->gid = ctx->rootless ? SBX_ROOTLESS_UID : c->first_gid + i;
+	}
+
+	tmpdir = getenv("RUNTIME_DIRECTORY");
+	if (!tmpdir || !*tmpdir || strlen(tmpdir) > 80)
+		tmpdir = "/tmp";
+	snprintf(ctx->rundir, sizeof(ctx->rundir), "%s/runpad-jail.XXXXXX",
+		 tmpdir);
+	if (!mkdtemp(ctx->rundir)) {
+		r = -errno;
+		seterr(err, errlen, "cannot create %s: %s", ctx->rundir,
+		       strerror(errno));
+		ctx->rundir[0] = '\0';
+		goto out_free;
+	}
+	if (mount("tmpfs", ctx->rundir, "tmpfs", MS_NOSUID | MS_NODEV,
+		  "size=1m,nr_inodes=4096,mode=0700") < 0) {
+		r = -errno;
+		seterr(err, errlen, "cannot mount the run dir: %s",
+		       strerror(errno));
+		goto out_free;
+	}
+	snprintf(ctx->tmpl, sizeof(ctx->tmpl), "%s/root", ctx->rundir);
+	r = build_template(ctx, c->binds ? c->binds : default_binds, err,
+			   errlen);
+	if (r < 0) {
+		if (err && !err[0])
+			seterr(err, errlen, "cannot build the jail root: %s",
+			       strerror(-r));
+		goto out_free;
+	}
+
+	for (unsigned i = 0; i < c->slots; i++) {
+		struct slot *s = &ctx->slots[i];
+		snprintf(s->box, sizeof(s->box), "%s/box%u", ctx->rundir, i);
+		if (mkdir(s->box, 0755) < 0) {
+			r = -errno;
+			seterr(err, errlen, "cannot create %s: %s", s->box,
+			       strerror(errno));
+			goto out_free;
+		}
+		s->box_lock = open(s->box, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (ctx->cgmode != SBX_CGROUP_NONE) {
+			r = sbx_cg_slot_open(&ctx->cgroot, i, &s->cg, err,
+					     errlen);
+			if (r < 0)
+				goto out_free;
+		}
+	}
+
+	r = sbx_seccomp_build(&ctx->seccomp, err, errlen);
+	if (r < 0)
+		goto out_free;
+	*out = ctx;
+	return 0;
+
+out_free:
+	sbx_ctx_free(ctx);
+	return r;
+}
+
+void sbx_ctx_free(struct sbx_ctx *ctx)
+{
+	if (!ctx)
+		return;
+	for (unsigned i = 0; ctx->slots && i < ctx->nslots; i++) {
+		struct slot *s = &ctx->slots[i];
+		if (s->netfd >= 0)
+			close(s->netfd);
+		if (s->box_lock >= 0)
+			close(s->box_lock);
+		sbx_cg_slot_close(&s->cg);
+	}
+	sbx_cg_root_close(&ctx->cgroot);
+	if (ctx->rundir[0]) {
+		/* everything below it goes with it */
+		umount2(ctx->rundir, MNT_DETACH);
+		rmdir(ctx->rundir);
+	}
+	sbx_seccomp_free(&ctx->seccomp);
+	free(ctx->slots);
+	pthread_cond_destroy(&ctx->cv);
+	pthread_mutex_destroy(&ctx->mu);
+	free(ctx);
+}
+
+/* ----------------------------------------------------------------- slots */
+
+static int slot_lock_fd(struct slot *s)
+{
+	return s->cg.lock_fd >= 0 ? s->cg.lock_fd : s->box_lock;
+}
+
+/*
+ * Take a slot: free in this process (mutex) and in every other process
+ * sharing the cgroup tree (flock on the slot's cgroup directory).
+ */
+static struct slot *slot_acquire(struct sbx_ctx *ctx, int want)
+{
+	for (;;) {
+		bool waited_on_other = false;
+		pthread_mutex_lock(&ctx->mu);
+		for (unsigned i = 0; i < ctx->nslots; i++) {
+			struct slot *s = &ctx->slots[i];
+			if (want >= 0 && (unsigned)want != i)
+				continue;
+			if (s->busy)
+				continue;
+			if (flock(slot_lock_fd(s), LOCK_EX | LOCK_NB) < 0) {
+				waited_on_other = true;
+				continue;
+			}
+			s->busy = true;
+			pthread_mutex_unlock(&ctx->mu);
+			return s;
+		}
+		if (!waited_on_other) {
+			pthread_cond_wait(&ctx->cv, &ctx->mu);
+			pthread_mutex_unlock(&ctx->mu);
+			continue;
+		}
+		pthread_mutex_unlock(&ctx->mu);
+		/* held by another process: poll for it */
+		usleep(2000);
+	}
+}
+
+static void slot_release(struct sbx_ctx *ctx, struct slot *s)
+{
+	pthread_mutex_lock(&ctx->mu);
+	flock(slot_lock_fd(s), LOCK_UN);
+	s->busy = false;
+	pthread_cond_broadcast(&ctx->cv);
+	pthread_mutex_unlock(&ctx->mu);
+}
+
+/* ------------------------------------------------------------ the child */
+
+enum report_kind { REP_STATUS = 1, REP_SETUP = 2, REP_EXEC = 3 };
+
+struct report {
+	int kind;
+	int value; /* wait status, or errno */
+	char what[120];
+};
+
+/* Everything a stage's children need, prepared before the clone. */
+struct stage_plan {
+	const struct sbx_ctx *ctx;
+	const struct slot *slot;
+	char *const *argv;
+	char *const *envp;
+	const struct sbx_limits *lim;
+	bool rlimits_only;
+	int go_rd;
+	int rep_wr;
+	int in_rd, out_wr, err_wr;
+	char proc_path[200], tmp_path[200], box_path[200];
+	char tmp_opts[96];
+};
+
+static size_t cpy(char *dst, const char *src, size_t cap)
+{
+	size_t i = 0;
+
+	for (; src[i] && i + 1 < cap; i++)
+		dst[i] = src[i];
+	dst[i] = '\0';
+	return i;
+}
+
+__attribute__((noreturn)) static void child_fail(int fd, int kind, int e,
+						 const char *what)
+{
+	struct report rep;
+
+	memset(&rep, 0, sizeof(rep));
+	rep.kind = kind;
+	rep.value = e;
+	cpy(rep.what, what, sizeof(rep.what));
+	(void)!write(fd, &rep, sizeof(rep));
+	_exit(127);
+}
+
+/* Empty the bounding and ambient sets: nothing exec'd later can regain a
+   capability, file capabilities included.  Needs CAP_SETPCAP. */
+static int drop_bounding(void)
+{
+	for (int cap = 0; cap <= 63; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
+			return -1;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	return 0;
+}
+
+/* Empty the permitted, effective and inheritable sets. */
+static int drop_caps(void)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+static void set_rlimit(int res, uint64_t soft, uint64_t hard)
+{
+	struct rlimit cur, rl;
+
+	/* a rootless supervisor cannot raise a hard limit: stay under it */
+	if (getrlimit(res, &cur) == 0 && cur.rlim_max != RLIM_INFINITY &&
+	    hard > cur.rlim_max) {
+		hard = cur.rlim_max;
+		if (soft > hard)
+			soft = hard;
+	}
+	rl.rlim_cur = soft;
+	rl.rlim_max = hard;
+	setrlimit(res, &rl);
+}
+
+__attribute__((noreturn)) static void run_program(const struct stage_plan *p)
+{
+	const struct sbx_limits *l = p->lim;
+	int rep = p->rep_wr;
+	uint64_t cpu_s = (l->cpu_ms + 999) / 1000;
+
+	setsid();
+	if (dup2(p->in_rd, 0) < 0 || dup2(p->out_wr, 1) < 0 ||
+	    dup2(p->err_wr, 2) < 0)
+		child_fail(rep, REP_SETUP, errno, "dup2");
+
+	set_rlimit(RLIMIT_CPU, cpu_s, cpu_s + 1);
+	set_rlimit(RLIMIT_FSIZE, l->file_size, l->file_size);
+	set_rlimit(RLIMIT_NOFILE, l->open_files, l->open_files);
+	set_rlimit(RLIMIT_STACK, l->stack, l->stack);
+	set_rlimit(RLIMIT_CORE, 0, 0);
+	set_rlimit(RLIMIT_MEMLOCK, 64 << 10, 64 << 10);
+	set_rlimit(RLIMIT_MSGQUEUE, 0, 0);
+	if (p->rlimits_only) {
+		/* no cgroup: address space and per-uid processes instead */
+		set_rlimit(RLIMIT_AS, l->memory, l->memory);
+		set_rlimit(RLIMIT_NPROC, l->processes, l->processes);
+	} else if (!p->ctx->rootless) {
+		/* slot uids are ours alone: a second wall for fork bombs */
+		set_rlimit(RLIMIT_NPROC, l->processes, l->processes);
+	}
+
+	if (!p->ctx->rootless) {
+		if (setgroups(0, NULL) < 0)
+			child_fail(rep, REP_SETUP, errno, "setgroups");
+	}
+	if (setresgid(p->slot->gid, p->slot->gid, p->slot->gid) < 0)
+		child_fail(rep, REP_SETUP, errno, "setresgid");
+	if (drop_bounding() < 0)
+		child_fail(rep, REP_SETUP, errno, "drop capabilities");
+	if (setresuid(p->slot->uid, p->slot->uid, p->slot->uid) < 0)
+		child_fail(rep, REP_SETUP, errno, "setresuid");
+	/* root mode: leaving uid 0 emptied the sets already; rootless: the
+	   uid did not change, so empty them by hand */
+	if (drop_caps() < 0)
+		child_fail(rep, REP_SETUP, errno, "drop capabilities");
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		child_fail(rep, REP_SETUP, errno, "no_new_privs");
+	if (chdir("/box") < 0)
+		child_fail(rep, REP_SETUP, errno, "chdir /box");
+	/* every fd but 0-2 closes at exec; the report pipe stays usable for
+	   an exec failure until then */
+	if (syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC) < 0) {
+		for (int fd = 3; fd < 65536; fd++)
+			if (fd != rep)
+				close(fd);
+	}
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p->ctx->seccomp, 0,
+		  0) < 0)
+		child_fail(rep, REP_SETUP, errno, "load seccomp filter");
+	execve(p->argv[0], p->argv, p->envp);
+	child_fail(rep, REP_EXEC, errno, p->argv[0]);
+}
+
+/*
+ * Close every fd but the ones in keep[].  init is a copy of the supervisor
+ * without an exec, so it holds the supervisor's ends of its own pipes (a
+ * held stdin write end would mean the program never sees EOF) and, in a
+ * threaded runner, every other stage's fds as well.
+ */
+static void close_all_but(int *keep, int n)
+{
+	int lo = 3;
+
+	for (int i = 1; i < n; i++) /* insertion sort: no allocation here */
+		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (int i = 0; i < n; i++) {
+		if (keep[i] > lo)
+			syscall(SYS_close_range, lo, keep[i] - 1, 0);
+		if (keep[i] + 1 > lo)
+			lo = keep[i] + 1;
+	}
+	syscall(SYS_close_range, lo, ~0U, 0);
+}
+
+/* init: pid 1 of the stage's pid namespace. */
+__attribute__((noreturn)) static void run_init(const struct stage_plan *p)
+{
+	int rep = p->rep_wr;
+	int keep[] = {p->go_rd,	 p->rep_wr, p->in_rd,
+		      p->out_wr, p->err_wr, p->slot->netfd};
+	struct report r;
+	char c;
+	pid_t prog;
+	int st;
+
+	close_all_but(keep, (int)(sizeof(keep) / sizeof(keep[0])));
+
+	/* wait until the supervisor has put us in the slot's cgroup */
+	if (read(p->go_rd, &c, 1) != 1)
+		_exit(1);
+	close(p->go_rd);
+	if (p->ctx->cgmode != SBX_CGROUP_NONE && !p->rlimits_only &&
+	    unshare(CLONE_NEWCGROUP) < 0)
+		child_fail(rep, REP_SETUP, errno, "cgroup namespace");
+	if (setns(p->slot->netfd, CLONE_NEWNET) < 0)
+		child_fail(rep, REP_SETUP, errno, "join network namespace");
+	close(p->slot->netfd);
+	if (sethostname("runpad", 6) < 0)
+		child_fail(rep, REP_SETUP, errno, "sethostname");
+	/* hidepid: init (root, or not dumpable) is invisible to the program */
+	if (mount("proc", p->proc_path, "proc",
+		  MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") < 0)
+		child_fail(rep, REP_SETUP, errno, "mount /proc");
+	if (mount("tmpfs", p->tmp_path, "tmpfs",
+		  MS_NOSUID | MS_NODEV | MS_NOEXEC, p->tmp_opts) < 0)
+		child_fail(rep, REP_SETUP, errno, "mount /tmp");
+	if (mount(p->slot->box, p->box_path, NULL, MS_BIND, NULL) < 0)
+		child_fail(rep, REP_SETUP, errno, "bind /box");
+	if (chdir(p->ctx->tmpl) < 0)
+		child_fail(rep, REP_SETUP, errno, "chdir root");
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		child_fail(rep, REP_SETUP, errno, "pivot_root");
+	if (umount2(".", MNT_DETACH) < 0)
+		child_fail(rep, REP_SETUP, errno, "detach old root");
+	if (chdir("/") < 0)
+		child_fail(rep, REP_SETUP, errno, "chdir /");
+
+	prog = fork();
+	if (prog < 0)
+		child_fail(rep, REP_SETUP, errno, "fork");
+	if (prog == 0)
+		run_program(p);
+
+	/* From here on init only waits.  Make it untouchable first: not
+	   dumpable (no /proc/1/mem, no /proc/1/environ) and no capabilities
+	   left, should anything ever reach it. */
+	close(p->in_rd);
+	close(p->out_wr);
+	close(p->err_wr);
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	drop_bounding();
+	drop_caps();
+	for (;;) {
+		pid_t w = waitpid(-1, &st, __WALL);
+		if (w == prog)
+			break;
+		if (w < 0 && errno != EINTR)
+			_exit(1);
+	}
+	memset(&r, 0, sizeof(r));
+	r.kind = REP_STATUS;
+	r.value = st;
+	(void)!write(rep, &r, sizeof(r));
+	/* our exit takes every other process of the namespace with it */
+	_exit(0);
+}
+
+/* ------------------------------------------------------- the supervisor */
+
+struct outbuf {
+	char *buf;
+	size_t len, cap, max;
+	bool truncated;
+};
+
+/* Append, keeping at most max bytes; false once something was dropped. */
+static bool outbuf_add(struct outbuf *o, const char *data, size_t n)
+{
+	size_t room = o->max - o->len;
+	size_t take = n < room ? n : room;
+
+	if (take) {
+		if (o->len + take + 1 > o->cap) {
+			size_t nc = o->cap ? o->cap : 4096;
+			while (nc < o->len + take + 1)
+				nc *= 2;
+			if (nc > o->max + 1)
+				nc = o->max + 1;
+			char *nb = realloc(o->buf, nc);
+			if (!nb)
+				return false;
+			o->buf = nb;
+			o->cap = nc;
+		}
+		memcpy(o->buf + o->len, data, take);
+		o->len += take;
+		o->buf[o->len] = '\0';
+	}
+	if (take < n)
+		o->truncated = true;
+	return take == n;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static char **build_env(const struct sbx_ctx *ctx, const char *const *extra)
+{
+	size_t n = 0;
+	char **env;
+
+	while (extra && extra[n])
+		n++;
+	env = calloc(n + 4, sizeof(char *));
+	if (!env)
+		return NULL;
+	env[0] = (char *)ctx->path_env;
+	env[1] = (char *)"HOME=/box";
+	env[2] = (char *)ctx->lang_env;
+	for (size_t i = 0; i < n; i++)
+		env[3 + i] = (char *)extra[i];
+	return env;
+}
+
+static void stage_fail(struct sbx_stage_result *res, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static void stage_fail(struct sbx_stage_result *res, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->verdict = SBX_INTERNAL_ERROR;
+	va_start(ap, fmt);
+	vsnprintf(res->message, sizeof(res->message), fmt, ap);
+	va_end(ap);
+}
+
+static void kill_stage(struct slot *s, pid_t init, bool cg)
+{
+	if (cg)
+		sbx_cg_kill(&s->cg);
+	if (init > 0)
+		kill(init, SIGKILL);
+}
+
+static int run_stage(struct sbx_ctx *ctx, struct slot *s,
+		     const struct sbx_stage *st, struct sbx_stage_result *res)
+{
+	struct stage_plan plan;
+	int go[2] = {-1, -1}, rep[2] = {-1, -1}, in[2] = {-1, -1},
+	    out[2] = {-1, -1}, errp[2] = {-1, -1};
+	struct outbuf ob = {0}, eb = {0};
+	struct sbx_facts facts;
+	struct sbx_cg_usage usage;
+	struct report report;
+	size_t rep_got = 0;
+	char **env = NULL;
+	pid_t init = -1;
+	bool use_cg = ctx->cgmode != SBX_CGROUP_NONE;
+	bool prog_done = false, killed = false, cancelled = false;
+	size_t stdin_off = 0;
+	uint64_t t0, deadline, cpu_limit_ns;
+	char cgerr[200];
+	struct rusage ru;
+	int status = 0, rc = 0;
+	char fwd[16384];
+	size_t fwd_len = 0, fwd_off = 0;
+	int stdin_src = st->stdin_fd;
+
+	memset(res, 0, sizeof(*res));
+	memset(&facts, 0, sizeof(facts));
+	memset(&usage, 0, sizeof(usage));
+	memset(&ru, 0, sizeof(ru));
+	res->rlimits_only = !use_cg;
+	ob.max = st->limits.stdout_max;
+	eb.max = st->limits.stderr_max;
+
+	if (!st->argv || !st->argv[0] || st->argv[0][0] != '/') {
+		stage_fail(res, "the program must be an absolute path");
+		return -EINVAL;
+	}
+	env = build_env(ctx, st->env);
+	if (!env) {
+		stage_fail(res, "out of memory");
+		return -ENOMEM;
+	}
+	if (pipe2(go, O_CLOEXEC) < 0 || pipe2(rep, O_CLOEXEC) < 0 ||
+	    pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+	    pipe2(errp, O_CLOEXEC) < 0) {
+		rc = -errno;
+		stage_fail(res, "cannot create pipes: %s", strerror(errno));
+		goto out;
+	}
+	if (use_cg) {
+		rc = sbx_cg_stage_begin(&s->cg, &st->limits, cgerr,
+					sizeof(cgerr));
+		if (rc < 0) {
+			stage_fail(res, "%s", cgerr);
+			goto out;
+		}
+	}
+
+	memset(&plan, 0, sizeof(plan));
+	plan.ctx = ctx;
+	plan.slot = s;
+	plan.argv = (char *const *)st->argv;
+	plan.envp = env;
+	plan.lim = &st->limits;
+	plan.rlimits_only = !use_cg;
+	plan.go_rd = go[0];
+	plan.rep_wr = rep[1];
+	plan.in_rd = in[0];
+	plan.out_wr = out[1];
+	plan.err_wr = errp[1];
+	snprintf(plan.proc_path, sizeof(plan.proc_path), "%s/proc", ctx->tmpl);
+	snprintf(plan.tmp_path, sizeof(plan.tmp_path), "%s/tmp", ctx->tmpl);
+	snprintf(plan.box_path, sizeof(plan.box_path), "%s/box", ctx->tmpl);
+	snprintf(plan.tmp_opts, sizeof(plan.tmp_opts),
+		 "size=%llu,nr_inodes=%llu,mode=1777",
+		 (unsigned long long)st->limits.tmp_size,
+		 (unsigned long long)st->limits.inodes);
+
+	t0 = now_ns();
+	init = (pid_t)syscall(SYS_clone,
+			      CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC |
+				      CLONE_NEWUTS | SIGCHLD,
+			      NULL, NULL, NULL, NULL);
+	if (init < 0) {
+		rc = -errno;
+		stage_fail(res, "cannot clone the jail: %s", strerror(errno));
+		goto out;
+	}
+	if (init == 0)
+		run_init(&plan);
+
+	close_fd(&go[0]);
+	close_fd(&rep[1]);
+	close_fd(&in[0]);
+	close_fd(&out[1]);
+	close_fd(&errp[1]);
+
+	if (use_cg) {
+		rc = sbx_cg_attach(&s->cg, init);
+		if (rc < 0) {
+			stage_fail(res, "cannot move the jail into its cgroup: %s",
+				   strerror(-rc));
+			kill(init, SIGKILL);
+			goto reap;
+		}
+	}
+	if (write(go[1], "g", 1) != 1) {
+		rc = -errno;
+		stage_fail(res, "cannot start the jail: %s", strerror(errno));
+		kill(init, SIGKILL);
+		goto reap;
+	}
+	close_fd(&go[1]);
+
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	fcntl(errp[0], F_SETFL, O_NONBLOCK);
+	if (!st->stdin_data && stdin_src < 0)
+		close_fd(&in[1]);
+
+	deadline = t0 + st->limits.wall_ms * 1000000ull;
+	cpu_limit_ns = st->limits.cpu_ms * 1000000ull;
+
+	/* The loop ends when both output pipes reached EOF: every writer is
+	   dead, which happens only once init (and so the namespace) is gone
+	   or the program closed them itself and exited. */
+	while (out[0] >= 0 || errp[0] >= 0 || rep[0] >= 0) {
+		struct pollfd pfd[6];
+		int n = 0, iout = -1, ierr = -1, irep = -1, iin = -1,
+		    isrc = -1, ican = -1;
+		uint64_t now = now_ns();
+		int timeout;
+
+		if (!killed && now >= deadline) {
+			facts.killed_wall = true;
+			killed = true;
+			kill_stage(s, init, use_cg);
+		}
+		if (!killed && use_cg && cpu_limit_ns) {
+			uint64_t used = sbx_cg_cpu_ns(&s->cg);
+			if (used >= cpu_limit_ns) {
+				facts.killed_cpu = true;
+				killed = true;
+				kill_stage(s, init, use_cg);
+			}
+		}
+		if (killed || prog_done) {
+			timeout = 50;
+		} else {
+			uint64_t left = deadline - now;
+			if (use_cg && cpu_limit_ns) {
+				/* the tree can burn at most ncpu seconds of CPU
+				   per second: no need to look before that */
+				uint64_t used = sbx_cg_cpu_ns(&s->cg);
+				uint64_t cl = (cpu_limit_ns - used) /
+					      (uint64_t)ctx->ncpu;
+				if (cl < 1000000)
+					cl = 1000000;
+				if (cl > 100000000)
+					cl = 100000000;
+				if (cl < left)
+					left = cl;
+			}
+			timeout = (int)((left + 999999) / 1000000);
+			if (timeout < 1)
+				timeout = 1;
+		}
+
+		if (out[0] >= 0) {
+			pfd[n] = (struct pollfd){out[0], POLLIN, 0};
+			iout = n++;
+		}
+		if (errp[0] >= 0) {
+			pfd[n] = (struct pollfd){errp[0], POLLIN, 0};
+			ierr = n++;
+		}
+		if (rep[0] >= 0) {
+			pfd[n] = (struct pollfd){rep[0], POLLIN, 0};
+			irep = n++;
+		}
+		if (in[1] >= 0 && (st->stdin_data || fwd_off < fwd_len)) {
+			pfd[n] = (struct pollfd){in[1], POLLOUT, 0};
+			iin = n++;
+		}
+		if (in[1] >= 0 && stdin_src >= 0 && fwd_off >= fwd_len) {
+			pfd[n] = (struct pollfd){stdin_src, POLLIN, 0};
+			isrc = n++;
+		}
+		if (st->cancel_fd >= 0 && !killed) {
+			pfd[n] = (struct pollfd){st->cancel_fd, POLLIN, 0};
+			ican = n++;
+		}
+		if (poll(pfd, (nfds_t)n, timeout) < 0) {
+			if (errno == EINTR)
+				continue;
+			rc = -errno;
+			stage_fail(res, "poll: %s", strerror(errno));
+			kill_stage(s, init, use_cg);
+			break;
+		}
+		if (iout >= 0 && pfd[iout].revents) {
+			char buf[65536];
+			ssize_t k = read(out[0], buf, sizeof(buf));
+			if (k > 0) {
+				size_t before = ob.len;
+				bool fit = outbuf_add(&ob, buf, (size_t)k);
+				if (st->on_output && ob.len > before)
+					st->on_output(st->arg, 1,
+						      ob.buf + before,
+						      ob.len - before);
+				if (!fit && !killed) {
+					facts.killed_output = true;
+					killed = true;
+					kill_stage(s, init, use_cg);
+				}
+			} else if (k == 0 || errno != EAGAIN) {
+				close_fd(&out[0]);
+			}
+		}
+		if (ierr >= 0 && pfd[ierr].revents) {
+			char buf[65536];
+			ssize_t k = read(errp[0], buf, sizeof(buf));
+			if (k > 0) {
+				size_t before = eb.len;
+				bool fit = outbuf_add(&eb, buf, (size_t)k);
+				if (st->on_output && eb.len > before)
+					st->on_output(st->arg, 2,
+						      eb.buf + before,
+						      eb.len - before);
+				if (!fit && !killed) {
+					facts.killed_output = true;
+					killed = true;
+					kill_stage(s, init, use_cg);
+				}
+			} else if (k == 0 || errno != EAGAIN) {
+				close_fd(&errp[0]);
+			}
+		}
+		if (irep >= 0 && pfd[irep].revents) {
+			ssize_t k = read(rep[0], (char *)&report + rep_got,
+					 sizeof(report) - rep_got);
+			if (k > 0) {
+				rep_got += (size_t)k;
+				if (rep_got == sizeof(report)) {
+					rep_got = 0;
+					if (report.kind == REP_STATUS) {
+						status = report.value;
+						prog_done = true;
+					} else {
+						report.what[sizeof(report.what) -
+							    1] = '\0';
+						stage_fail(
+							res, "%s %s: %s",
+							report.kind == REP_EXEC
+								? "cannot execute"
+								: "jail setup failed at",
+							report.what,
+							strerror(report.value));
+						rc = -report.value;
+						kill_stage(s, init, use_cg);
+					}
+				}
+			} else if (k == 0 || errno != EAGAIN) {
+				close_fd(&rep[0]);
+				/* init is gone: no writer can be left */
+				if (!prog_done && !killed && !res->message[0])
+					kill_stage(s, init, use_cg);
+			}
+		}
+		if (iin >= 0 && pfd[iin].revents) {
+			ssize_t k;
+			if (st->stdin_data)
+				k = write(in[1], st->stdin_data + stdin_off,
+					  st->stdin_len - stdin_off);
+			else
+				k = write(in[1], fwd + fwd_off,
+					  fwd_len - fwd_off);
+			if (k > 0) {
+				if (st->stdin_data)
+					stdin_off += (size_t)k;
+				else
+					fwd_off += (size_t)k;
+			} else if (k < 0 && errno != EAGAIN) {
+				close_fd(&in[1]); /* EPIPE: it stopped reading */
+			}
+			if (in[1] >= 0 && st->stdin_data &&
+			    stdin_off >= st->stdin_len && stdin_src < 0)
+				close_fd(&in[1]);
+		}
+		if (isrc >= 0 && pfd[isrc].revents) {
+			ssize_t k = read(stdin_src, fwd, sizeof(fwd));
+			if (k > 0) {
+				fwd_len = (size_t)k;
+				fwd_off = 0;
+			} else if (k == 0 || (errno != EAGAIN &&
+					      errno != EINTR)) {
+				stdin_src = -1;
+				close_fd(&in[1]);
+			}
+		}
+		if (ican >= 0 && pfd[ican].revents) {
+			cancelled = true;
+			killed = true;
+			kill_stage(s, init, use_cg);
+		}
+		if (prog_done && !killed) {
+			/* the program is gone; init exits by itself and takes
+			   the rest; make sure of it */
+			killed = true;
+			kill_stage(s, init, use_cg);
+		}
+	}
+
+reap:
+	close_fd(&in[1]);
+	if (init > 0) {
+		while (wait4(init, NULL, __WALL, &ru) < 0 && errno == EINTR)
+			;
+	}
+	if (use_cg) {
+		sbx_cg_stage_end(&s->cg, &usage);
+	}
+	res->wall_ms = (now_ns() - t0) / 1000000;
+	if (res->verdict == SBX_INTERNAL_ERROR) {
+		facts.internal_error = true;
+	} else if (!prog_done) {
+		/* killed before it reported: by us (a limit, a cancel) */
+		status = W_EXITCODE(0, SIGKILL);
+		if (!killed)
+			facts.internal_error = true;
+	}
+	facts.exited = WIFEXITED(status);
+	facts.exit_code = facts.exited ? WEXITSTATUS(status) : 0;
+	facts.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+	facts.oom_killed = usage.oom_killed;
+	facts.memory_hit = usage.memory_hit;
+	facts.pids_hit = usage.pids_hit;
+	if (use_cg) {
+		facts.cpu_ms = usage.cpu_ns / 1000000;
+		res->memory_peak = usage.memory_peak;
+	} else {
+		facts.cpu_ms = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+				       1000 +
+			       (uint64_t)(ru.ru_utime.tv_usec +
+					  ru.ru_stime.tv_usec) /
+				       1000;
+		res->memory_peak = (uint64_t)ru.ru_maxrss * 1024;
+	}
+	facts.cpu_limit_ms = st->limits.cpu_ms;
+	if (!facts.internal_error) {
+		res->verdict = sbx_classify(&facts, &res->time_limit_wall);
+		if (cancelled && !facts.killed_output && !facts.killed_wall &&
+		    !facts.killed_cpu) {
+			res->verdict = SBX_SIGNAL;
+			snprintf(res->message, sizeof(res->message),
+				 "stopped on request");
+		}
+	} else if (!res->message[0]) {
+		snprintf(res->message, sizeof(res->message),
+			 "the jail ended before the program reported");
+	}
+	res->exit_code = facts.exit_code;
+	res->signal = facts.signal;
+	res->cpu_ms = facts.cpu_ms;
+	res->out = ob.buf;
+	res->out_len = ob.len;
+	res->out_truncated = ob.truncated;
+	res->err = eb.buf;
+	res->err_len = eb.len;
+	res->err_truncated = eb.truncated;
+	ob.buf = eb.buf = NULL;
+	if (!res->out)
+		res->out = calloc(1, 1);
+	if (!res->err)
+		res->err = calloc(1, 1);
+
+out:
+	close_fd(&go[0]);
+	close_fd(&go[1]);
+	close_fd(&rep[0]);
+	close_fd(&rep[1]);
+	close_fd(&in[0]);
+	close_fd(&in[1]);
+	close_fd(&out[0]);
+	close_fd(&out[1]);
+	close_fd(&errp[0]);
+	close_fd(&errp[1]);
+	free(ob.buf);
+	free(eb.buf);
+	free(env);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ jobs */
+
+static bool valid_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > 255 || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0)
+		return false;
+	return strchr(name, '/') == NULL;
+}
+
+static int mount_box(const struct slot *s, const struct sbx_limits *l,
+		     char *err, size_t errlen)
+{
+	char opts[160];
+
+	snprintf(opts, sizeof(opts),
+		 "size=%llu,nr_inodes=%llu,mode=0755,uid=%u,gid=%u",
+		 (unsigned long long)l->box_size,
+		 (unsigned long long)l->inodes, (unsigned)s->uid,
+		 (unsigned)s->gid);
+	if (mount("tmpfs", s->box, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) {
+		int e = errno;
+		seterr(err, errlen, "cannot mount the box: %s", strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+static int fill_box(const struct slot *s, const struct sbx_job *job,
+		    char *err, size_t errlen)
+{
+	int dfd = open(s->box, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r = 0;
+
+	if (dfd < 0)
+		return -errno;
+	for (size_t i = 0; i < job->nfiles; i++) {
+		const struct sbx_file *f = &job->files[i];
+		size_t off = 0;
+		int fd;
+
+		if (!f->name || !valid_name(f->name)) {
+			seterr(err, errlen,
+			       "bad file name '%s': one path component, no "
+			       "'/', not '.' or '..'",
+			       f->name ? f->name : "");
+			r = -EINVAL;
+			break;
+		}
+		fd = openat(dfd, f->name,
+			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+				    O_CLOEXEC,
+			    f->executable ? 0755 : 0644);
+		if (fd < 0) {
+			r = -errno;
+			seterr(err, errlen, "cannot create %s in the box: %s",
+			       f->name,
+			       errno == EEXIST ? "two files with that name"
+					       : strerror(errno));
+			break;
+		}
+		while (off < f->len) {
+			ssize_t k = write(fd, f->data + off, f->len - off);
+			if (k < 0) {
+				if (errno == EINTR)
+					continue;
+				r = -errno;
+				break;
+			}
+			off += (size_t)k;
+		}
+		if (r == 0 && fchown(fd, s->uid, s->gid) < 0)
+			r = -errno;
+		close(fd);
+		if (r < 0) {
+			seterr(err, errlen, "cannot write %s into the box: %s",
+			       f->name,
+			       r == -ENOSPC ? "the files exceed box_size"
+					    : strerror(-r));
+			break;
+		}
+	}
+	close(dfd);
+	return r;
+}
+
+int sbx_run(struct sbx_ctx *ctx, const struct sbx_job *job,
+	    struct sbx_job_result *res, char *err, size_t errlen)
+{
+	struct slot *s;
+	struct sbx_limits boxlim;
+	sigset_t pipe_set, old_set;
+	int r = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->slot = -1;
+	if (job->slot >= (int)ctx->nslots) {
+		seterr(err, errlen, "no slot %d (there are %u)", job->slot,
+		       ctx->nslots);
+		res->verdict = SBX_INTERNAL_ERROR;
+		return -EINVAL;
+	}
+	if (!job->compile && !job->run) {
+		seterr(err, errlen, "nothing to run");
+		res->verdict = SBX_INTERNAL_ERROR;
+		return -EINVAL;
+	}
+	/* a program closing stdin early must not SIGPIPE the caller */
+	sigemptyset(&pipe_set);
+	sigaddset(&pipe_set, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
+
+	s = slot_acquire(ctx, job->slot);
+	res->slot = (int)s->index;
+	if (s->netfd < 0) {
+		/* made on first use: a CLI run pays for one, not for all */
+		r = make_netns(err, errlen);
+		if (r < 0)
+			goto out_release;
+		s->netfd = r;
+	}
+
+	/* the box lives as long as the job: size it for the larger stage */
+	boxlim = job->run ? job->run->limits : job->compile->limits;
+	if (job->compile && job->run) {
+		if (job->compile->limits.box_size > boxlim.box_size)
+			boxlim.box_size = job->compile->limits.box_size;
+		if (job->compile->limits.inodes > boxlim.inodes)
+			boxlim.inodes = job->compile->limits.inodes;
+	}
+	r = mount_box(s, &boxlim, err, errlen);
+	if (r < 0)
+		goto out_release;
+	r = fill_box(s, job, err, errlen);
+	if (r < 0)
+		goto out_umount;
+
+	res->verdict = SBX_ACCEPTED;
+	if (job->compile) {
+		res->compiled = true;
+		r = run_stage(ctx, s, job->compile, &res->compile);
+		if (r < 0) {
+			seterr(err, errlen, "%s", res->compile.message);
+			res->verdict = SBX_INTERNAL_ERROR;
+			goto out_umount;
+		}
+		if (res->compile.verdict != SBX_ACCEPTED) {
+			res->verdict = SBX_COMPILE_ERROR;
+			goto out_umount;
+		}
+	}
+	if (job->run) {
+		res->ran = true;
+		r = run_stage(ctx, s, job->run, &res->run);
+		if (r < 0)
+			seterr(err, errlen, "%s", res->run.message);
+		res->verdict = res->run.verdict;
+	}
+
+out_umount:
+	/* the only cleanup: never a path walk inside the box */
+	if (umount2(s->box, MNT_DETACH) < 0 && r == 0) {
+		r = -errno;
+		seterr(err, errlen, "cannot unmount the box: %s",
+		       strerror(errno));
+	}
+out_release:
+	slot_release(ctx, s);
+	{
+		/* swallow a SIGPIPE raised while stdin was being fed */
+		struct timespec zero = {0, 0};
+		sigset_t pending;
+		sigpending(&pending);
+		if (sigismember(&pending, SIGPIPE) &&
+		    !sigismember(&old_set, SIGPIPE))
+			sigtimedwait(&pipe_set, NULL, &zero);
+	}
+	pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+	if (r < 0 && res->verdict != SBX_COMPILE_ERROR)
+		res->verdict = SBX_INTERNAL_ERROR;
+	return r;
+}
+
+void sbx_job_result_fini(struct sbx_job_result *res)
+{
+	if (!res)
+		return;
+	sbx_stage_result_fini(&res->compile);
+	sbx_stage_result_fini(&res->run);
+}
+
+/* ---------------------------------------------------------------- probe */
+
+static bool try_unshare(int flags)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return false;
+	if (pid == 0)
+		_exit(unshare(flags) == 0 ? 0 : 1);
+	if (waitpid(pid, &st, 0) < 0)
+		return false;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+static bool try_seccomp(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		struct sock_filter allow[] = {
+			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+		struct sock_fprog prog = {1, allow};
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+			_exit(1);
+		_exit(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) ==
+				      0
+			      ? 0
+			      : 1);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		return false;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+static bool try_userns(void)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid < 0)
+		return false;
+	if (pid == 0) {
+		/* as an unprivileged user would: drop root first if we have it */
+		if (geteuid() == 0 && (setgroups(0, NULL) < 0 ||
+				       setresgid(65534, 65534, 65534) < 0 ||
+				       setresuid(65534, 65534, 65534) < 0))
+			_exit(1);
+		_exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
+	}
+	if (waitpid(pid, &st, 0) < 0)
+		return false;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+void sbx_host_probe(struct sbx_host_report *r)
+{
+	static const int ns[] = {CLONE_NEWPID, CLONE_NEWNS,  CLONE_NEWNET,
+				 CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP};
+	bool root = geteuid() == 0;
+
+	memset(r, 0, sizeof(*r));
+	r->root = root;
+	r->userns = try_userns();
+	r->seccomp = try_seccomp();
+	sbx_cg_probe(&r->cgroup, r->controllers, sizeof(r->controllers),
+		     r->cgroup_detail, sizeof(r->cgroup_detail));
+	for (int i = 0; i < 6; i++)
+		r->namespaces[i] = try_unshare(root ? ns[i]
+						    : ns[i] | CLONE_NEWUSER);
+}

@@ -1,0 +1,721 @@
+/*
+ * runpad-jail - run one program or one source file in the runpad jail.
+ *
+ * Thin by design: parse the command line and config, build the job, call
+ * libsandbox, print the result.  See docs/runpad-jail.md.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "sandbox.h"
+#include "utf8.h"
+
+#ifndef RUNPAD_DATADIR
+#define RUNPAD_DATADIR "/usr/share/runpad"
+#endif
+#define SYSTEM_REGISTRY "/etc/runpad/languages.conf"
+#define MAX_INPUT_BYTES (256u << 20)
+#define MAX_BINDS 64
+#define MAX_FILES 64
+
+enum { EXIT_JAIL_OK = 0, EXIT_USAGE = 1, EXIT_JAIL_FAILED = 2 };
+
+struct opts {
+	struct sbx_config cfg;
+	const char *registry;
+	const char *lang;
+	const char *source;
+	const char *files[MAX_FILES];
+	size_t nfiles;
+	const char *stdin_path;
+	const char **args;
+	size_t nargs, args_cap;
+	char **exec_argv;
+	bool json;
+	bool check;
+	int slot;
+	const char *binds[MAX_BINDS + 1];
+	size_t nbinds;
+	char *run_limits[64];
+	size_t nrun_limits;
+	char *compile_limits[64];
+	size_t ncompile_limits;
+};
+
+static void usage(FILE *f)
+{
+	fputs("usage: runpad-jail [OPTIONS] --lang ID --source FILE [-- ARGS...]\n"
+	      "       runpad-jail [OPTIONS] --exec PROGRAM [ARGS...]\n"
+	      "       runpad-jail --check | --version | --help\n"
+	      "\n"
+	      "  --lang ID                language id or alias\n"
+	      "  --source FILE            source file for --lang\n"
+	      "  --file PATH[=NAME]       extra file for the box (repeatable)\n"
+	      "  --exec PROGRAM [ARGS]    run a program of the jail's root\n"
+	      "  --stdin FILE             standard input ('-': ours)\n"
+	      "  --arg ARG                program argument (repeatable)\n"
+	      "  --json                   print the result as JSON\n"
+	      "  --time DUR, --wall-time DUR, --memory SIZE, --processes N,\n"
+	      "  --output SIZE            run stage limits\n"
+	      "  --limit [compile.]NAME=VALUE   any limit of a stage\n"
+	      "  --slot N, --slots N      slot to use, size of the pool\n"
+	      "  --cgroup-parent PATH     parent of the slot cgroups\n"
+	      "  --first-uid UID          uid of slot 0 (root mode)\n"
+	      "  --rlimits-only           run without cgroups if none usable\n"
+	      "  --registry FILE          language registry\n"
+	      "  --config FILE            settings file (key = value)\n"
+	      "  --check                  report what this host offers\n"
+	      "exit status: 0 the jail worked, 1 usage, 2 the jail failed\n",
+	      f);
+}
+
+__attribute__((format(printf, 1, 2), noreturn)) static void
+die_usage(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "runpad-jail: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n");
+	exit(EXIT_USAGE);
+}
+
+static void add_arg(struct opts *o, const char *a)
+{
+	if (o->nargs + 1 >= o->args_cap) {
+		size_t nc = o->args_cap ? o->args_cap * 2 : 16;
+		const char **na = realloc(o->args, nc * sizeof(*na));
+		if (!na)
+			die_usage("%s", "out of memory");
+		o->args = na;
+		o->args_cap = nc;
+	}
+	o->args[o->nargs++] = a;
+	o->args[o->nargs] = NULL;
+}
+
+static void add_limit(struct opts *o, const char *pair)
+{
+	char err[200];
+	struct sbx_limits probe;
+	bool compile = strncmp(pair, "compile.", 8) == 0;
+	const char *p = compile ? pair + 8 : pair;
+
+	sbx_limits_default(&probe);
+	if (sbx_limits_set_pair(&probe, p, err, sizeof(err)) < 0)
+		die_usage("%s", err);
+	if (compile) {
+		if (o->ncompile_limits == 64)
+			die_usage("%s", "too many --limit options");
+		o->compile_limits[o->ncompile_limits++] = (char *)p;
+	} else {
+		if (o->nrun_limits == 64)
+			die_usage("%s", "too many --limit options");
+		o->run_limits[o->nrun_limits++] = (char *)p;
+	}
+}
+
+static void add_named_limit(struct opts *o, const char *name, const char *v)
+{
+	size_t n = strlen(name) + strlen(v) + 2;
+	char *pair = malloc(n);
+
+	if (!pair)
+		die_usage("%s", "out of memory");
+	snprintf(pair, n, "%s=%s", name, v);
+	add_limit(o, pair);
+}
+
+static int conf_cb_fn(void *arg, const char *key, const char *value,
+		      char *err, size_t errlen)
+{
+	struct opts *o = arg;
+	unsigned long long u;
+	int b;
+
+	if (strcmp(key, "slots") == 0) {
+		if (conf_uint(value, 1, 1024, &u) < 0) {
+			snprintf(err, errlen, "slots: expected 1 to 1024");
+			return -EINVAL;
+		}
+		o->cfg.slots = (unsigned)u;
+	} else if (strcmp(key, "first_uid") == 0) {
+		if (conf_uint(value, 1, 4294900000ULL, &u) < 0) {
+			snprintf(err, errlen, "first_uid: expected a uid");
+			return -EINVAL;
+		}
+		o->cfg.first_uid = o->cfg.first_gid = (uint32_t)u;
+	} else if (strcmp(key, "cgroup_parent") == 0) {
+		o->cfg.cgroup_parent = strdup(value);
+	} else if (strcmp(key, "rlimits_only") == 0) {
+		b = conf_bool(value);
+		if (b < 0) {
+			snprintf(err, errlen, "rlimits_only: expected yes or no");
+			return -EINVAL;
+		}
+		o->cfg.allow_rlimits_only = b;
+	} else if (strcmp(key, "bind") == 0) {
+		if (value[0] != '/' || o->nbinds == MAX_BINDS) {
+			snprintf(err, errlen,
+				 "bind: expected an absolute path (at most %d)",
+				 MAX_BINDS);
+			return -EINVAL;
+		}
+		o->binds[o->nbinds++] = strdup(value);
+	} else if (strcmp(key, "registry") == 0) {
+		o->registry = strdup(value);
+	} else {
+		/* the daemons share the file: ignore what is theirs */
+		if (strchr(key, '.'))
+			return 0;
+		snprintf(err, errlen, "unknown setting '%s'", key);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static char *read_all(const char *path, size_t *len)
+{
+	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
+	size_t cap = 65536, n = 0;
+	char *buf;
+
+	if (fd < 0)
+		return NULL;
+	buf = malloc(cap);
+	while (buf) {
+		ssize_t k;
+		if (n == cap) {
+			if (cap >= MAX_INPUT_BYTES) {
+				errno = EFBIG;
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			char *nb = realloc(buf, cap * 2);
+			if (!nb) {
+				free(buf);
+				buf = NULL;
+				break;
+			}
+			buf = nb;
+			cap *= 2;
+		}
+		k = read(fd, buf + n, cap - n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	if (fd > 0)
+		close(fd);
+	*len = n;
+	return buf;
+}
+
+static void on_output(void *arg, int stream, const char *buf, size_t len)
+{
+	(void)arg;
+	(void)!write(stream == 1 ? 1 : 2, buf, len);
+}
+
+static json_object *str_obj(const char *s, size_t n)
+{
+	size_t m;
+	char *clean = utf8_sanitize(s ? s : "", s ? n : 0, &m);
+	json_object *o;
+
+	if (!clean)
+		return NULL;
+	o = json_object_new_string_len(clean, (int)m);
+	free(clean);
+	return o;
+}
+
+static json_object *stage_json(const struct sbx_stage_result *r)
+{
+	json_object *o = json_object_new_object();
+	bool exited = r->signal == 0 && r->verdict != SBX_INTERNAL_ERROR;
+
+	/* every value added below belongs to o */
+	json_object_object_add(o, "verdict",
+			       json_object_new_string(
+				       sbx_verdict_name(r->verdict)));
+	json_object_object_add(
+		o, "time_limit",
+		r->verdict == SBX_TIME_LIMIT
+			? json_object_new_string(r->time_limit_wall ? "wall"
+								    : "cpu")
+			: NULL);
+	json_object_object_add(o, "exit_code",
+			       exited ? json_object_new_int(r->exit_code)
+				      : NULL);
+	json_object_object_add(o, "signal",
+			       r->signal ? json_object_new_int(r->signal)
+					 : NULL);
+	json_object_object_add(
+		o, "signal_name",
+		r->signal && sbx_signal_name(r->signal)
+			? json_object_new_string(sbx_signal_name(r->signal))
+			: NULL);
+	json_object_object_add(o, "cpu_ms", json_object_new_int64(
+						    (int64_t)r->cpu_ms));
+	json_object_object_add(o, "wall_ms", json_object_new_int64(
+						     (int64_t)r->wall_ms));
+	json_object_object_add(o, "memory_bytes",
+			       json_object_new_int64(
+				       (int64_t)r->memory_peak));
+	json_object_object_add(o, "stdout", str_obj(r->out, r->out_len));
+	json_object_object_add(o, "stderr", str_obj(r->err, r->err_len));
+	json_object_object_add(o, "stdout_truncated",
+			       json_object_new_boolean(r->out_truncated));
+	json_object_object_add(o, "stderr_truncated",
+			       json_object_new_boolean(r->err_truncated));
+	json_object_object_add(o, "message",
+			       json_object_new_string(r->message));
+	return o;
+}
+
+static const char *cgroup_name(enum sbx_cgroup_mode m)
+{
+	return m == SBX_CGROUP_V2 ? "v2" : m == SBX_CGROUP_V1 ? "v1" : "none";
+}
+
+static const char *default_registry(void)
+{
+	if (access(SYSTEM_REGISTRY, R_OK) == 0)
+		return SYSTEM_REGISTRY;
+	return RUNPAD_DATADIR "/languages.conf";
+}
+
+static int do_check(const struct opts *o)
+{
+	static const char *const nsnames[] = {"pid", "mnt",  "net",
+					      "ipc", "uts", "cgroup"};
+	struct sbx_host_report hr;
+	struct sbx_registry reg;
+	char err[512];
+	const char *path = o->registry ? o->registry : default_registry();
+	size_t avail = 0;
+
+	sbx_host_probe(&hr);
+	printf("runpad-jail %s\n", SBX_VERSION);
+	printf("privilege:        %s\n",
+	       hr.root ? "root (slots drop to their own uids)"
+		       : "unprivileged (user namespace)");
+	printf("namespaces:      ");
+	for (int i = 0; i < 6; i++)
+		printf(" %s:%s", nsnames[i], hr.namespaces[i] ? "yes" : "NO");
+	printf("\n");
+	printf("user namespaces:  %s\n",
+	       hr.userns ? "yes (unprivileged users can run the jail)" : "no");
+	printf("seccomp:          %s\n", hr.seccomp ? "yes" : "NO");
+	printf("cgroup:           %s (%s)\n", cgroup_name(hr.cgroup),
+	       hr.cgroup_detail);
+	if (hr.cgroup != SBX_CGROUP_NONE)
+		printf("controllers:      %s\n", hr.controllers);
+
+	if (sbx_registry_load(path, &reg, err, sizeof(err)) < 0) {
+		printf("languages:        registry error: %s\n", err);
+		return EXIT_JAIL_FAILED;
+	}
+	sbx_registry_resolve(&reg, o->cfg.path_env);
+	sbx_registry_detect_versions(&reg, o->cfg.path_env);
+	for (size_t i = 0; i < reg.n; i++)
+		avail += reg.langs[i].available;
+	printf("languages:        %zu of %zu available (registry %s)\n", avail,
+	       reg.n, path);
+	for (size_t i = 0; i < reg.n; i++) {
+		const struct sbx_lang *l = &reg.langs[i];
+		if (l->available)
+			printf("  %-12s %-16s %s\n", l->id, l->name,
+			       l->version ? l->version : "?");
+	}
+	for (size_t i = 0; i < reg.n; i++) {
+		const struct sbx_lang *l = &reg.langs[i];
+		if (!l->available)
+			printf("  %-12s %-16s not installed\n", l->id, l->name);
+	}
+	sbx_registry_fini(&reg);
+	return hr.seccomp && hr.cgroup != SBX_CGROUP_NONE ? EXIT_JAIL_OK
+							  : EXIT_JAIL_FAILED;
+}
+
+static void apply_limits(struct sbx_limits *l, char **pairs, size_t n,
+			 const char *what)
+{
+	char err[200];
+
+	for (size_t i = 0; i < n && pairs[i]; i++) {
+		if (sbx_limits_set_pair(l, pairs[i], err, sizeof(err)) < 0) {
+			fprintf(stderr, "runpad-jail: %s: %s\n", what, err);
+			exit(EXIT_USAGE);
+		}
+	}
+}
+
+static char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return strdup(s ? s + 1 : path);
+}
+
+int main(int argc, char **argv)
+{
+	enum {
+		O_LANG = 256, O_SOURCE, O_FILE, O_EXEC, O_STDIN, O_ARG, O_JSON,
+		O_TIME, O_WALL, O_MEM, O_PROCS, O_OUTPUT, O_LIMIT, O_SLOT,
+		O_SLOTS, O_CGP, O_UID, O_RLIM, O_REG, O_CONF, O_CHECK, O_VER,
+		O_HELP
+	};
+	static const struct option lo[] = {
+		{"lang", required_argument, NULL, O_LANG},
+		{"source", required_argument, NULL, O_SOURCE},
+		{"file", required_argument, NULL, O_FILE},
+		{"exec", required_argument, NULL, O_EXEC},
+		{"stdin", required_argument, NULL, O_STDIN},
+		{"arg", required_argument, NULL, O_ARG},
+		{"json", no_argument, NULL, O_JSON},
+		{"time", required_argument, NULL, O_TIME},
+		{"wall-time", required_argument, NULL, O_WALL},
+		{"memory", required_argument, NULL, O_MEM},
+		{"processes", required_argument, NULL, O_PROCS},
+		{"output", required_argument, NULL, O_OUTPUT},
+		{"limit", required_argument, NULL, O_LIMIT},
+		{"slot", required_argument, NULL, O_SLOT},
+		{"slots", required_argument, NULL, O_SLOTS},
+		{"cgroup-parent", required_argument, NULL, O_CGP},
+		{"first-uid", required_argument, NULL, O_UID},
+		{"rlimits-only", no_argument, NULL, O_RLIM},
+		{"registry", required_argument, NULL, O_REG},
+		{"config", required_argument, NULL, O_CONF},
+		{"check", no_argument, NULL, O_CHECK},
+		{"version", no_argument, NULL, O_VER},
+		{"help", no_argument, NULL, O_HELP},
+		{NULL, 0, NULL, 0},
+	};
+	struct opts o;
+	struct sbx_file files[MAX_FILES + 1];
+	size_t nf = 0;
+	struct sbx_stage compile, run;
+	struct sbx_job job;
+	struct sbx_job_result res;
+	struct sbx_registry reg = {0};
+	const struct sbx_lang *lang = NULL;
+	struct sbx_ctx *ctx = NULL;
+	char **run_argv = NULL, err[512] = "";
+	char *stdin_data = NULL;
+	size_t stdin_len = 0;
+	unsigned long long u;
+	int c, r, rc = EXIT_JAIL_OK;
+
+	memset(&o, 0, sizeof(o));
+	sbx_config_default(&o.cfg);
+	o.slot = -1;
+
+	/* "+": stop at the first non-option, so --exec keeps its args */
+	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
+		switch (c) {
+		case O_LANG:
+			o.lang = optarg;
+			break;
+		case O_SOURCE:
+			o.source = optarg;
+			break;
+		case O_FILE:
+			if (o.nfiles == MAX_FILES)
+				die_usage("at most %d --file options", MAX_FILES);
+			o.files[o.nfiles++] = optarg;
+			break;
+		case O_EXEC:
+			/* the program and everything after it */
+			o.exec_argv = &argv[optind - 1];
+			optind = argc;
+			break;
+		case O_STDIN:
+			o.stdin_path = optarg;
+			break;
+		case O_ARG:
+			add_arg(&o, optarg);
+			break;
+		case O_JSON:
+			o.json = true;
+			break;
+		case O_TIME:
+			add_named_limit(&o, "cpu_time", optarg);
+			break;
+		case O_WALL:
+			add_named_limit(&o, "wall_time", optarg);
+			break;
+		case O_MEM:
+			add_named_limit(&o, "memory", optarg);
+			break;
+		case O_PROCS:
+			add_named_limit(&o, "processes", optarg);
+			break;
+		case O_OUTPUT:
+			add_named_limit(&o, "stdout", optarg);
+			break;
+		case O_LIMIT:
+			add_limit(&o, optarg);
+			break;
+		case O_SLOT:
+			if (conf_uint(optarg, 0, 1023, &u) < 0)
+				die_usage("--slot: '%s' is not 0 to 1023",
+					  optarg);
+			o.slot = (int)u;
+			break;
+		case O_SLOTS:
+			if (conf_uint(optarg, 1, 1024, &u) < 0)
+				die_usage("--slots: '%s' is not 1 to 1024",
+					  optarg);
+			o.cfg.slots = (unsigned)u;
+			break;
+		case O_CGP:
+			o.cfg.cgroup_parent = optarg;
+			break;
+		case O_UID:
+			if (conf_uint(optarg, 1, 4294900000ULL, &u) < 0)
+				die_usage("--first-uid: '%s' is not a uid",
+					  optarg);
+			o.cfg.first_uid = o.cfg.first_gid = (uint32_t)u;
+			break;
+		case O_RLIM:
+			o.cfg.allow_rlimits_only = true;
+			break;
+		case O_REG:
+			o.registry = optarg;
+			break;
+		case O_CONF:
+			if (conf_load(optarg, conf_cb_fn, &o, err,
+				      sizeof(err)) < 0)
+				die_usage("%s", err);
+			break;
+		case O_CHECK:
+			o.check = true;
+			break;
+		case O_VER:
+			printf("runpad-jail %s\n", SBX_VERSION);
+			return 0;
+		case O_HELP:
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	for (int i = optind; i < argc; i++) {
+		if (o.exec_argv)
+			break;
+		add_arg(&o, argv[i]);
+	}
+	if (o.nbinds) {
+		o.binds[o.nbinds] = NULL;
+		o.cfg.binds = o.binds;
+	}
+	if (o.check)
+		return do_check(&o);
+	if (!!o.exec_argv == !!o.lang)
+		die_usage("%s", "give exactly one of --lang or --exec (see --help)");
+	if (o.lang && !o.source)
+		die_usage("%s", "--lang needs --source FILE");
+	if (o.slot >= 0 && (unsigned)o.slot >= o.cfg.slots)
+		o.cfg.slots = (unsigned)o.slot + 1;
+
+	sbx_limits_default(&run.limits);
+	sbx_limits_default_compile(&compile.limits);
+	run.argv = compile.argv = NULL;
+	run.env = compile.env = NULL;
+	run.stdin_data = compile.stdin_data = NULL;
+	run.stdin_len = compile.stdin_len = 0;
+	run.stdin_fd = compile.stdin_fd = -1;
+	run.cancel_fd = compile.cancel_fd = -1;
+	run.on_output = o.json ? NULL : on_output;
+	compile.on_output = o.json ? NULL : on_output;
+	run.arg = compile.arg = NULL;
+
+	if (o.lang) {
+		const char *path = o.registry ? o.registry : default_registry();
+		size_t len;
+		if (sbx_registry_load(path, &reg, err, sizeof(err)) < 0)
+			die_usage("%s", err);
+		sbx_registry_resolve(&reg, o.cfg.path_env);
+		lang = sbx_registry_find(&reg, o.lang);
+		if (!lang)
+			die_usage("unknown language '%s' (runpad-jail --check "
+				  "lists them)",
+				  o.lang);
+		if (!lang->available)
+			die_usage("language '%s' is not available: its "
+				  "toolchain is not installed",
+				  o.lang);
+		files[nf].name = lang->source;
+		files[nf].data = read_all(o.source, &len);
+		if (!files[nf].data)
+			die_usage("cannot read %s", o.source);
+		files[nf].len = len;
+		files[nf].executable = false;
+		nf++;
+		apply_limits(&run.limits, lang->limits, SIZE_MAX,
+			     "registry limits");
+		apply_limits(&compile.limits, lang->compile_limits, SIZE_MAX,
+			     "registry compile_limits");
+		run_argv = sbx_lang_argv((const char *const *)lang->run_cmd,
+					 o.args);
+		run.env = (const char *const *)lang->env;
+		compile.env = (const char *const *)lang->env;
+		compile.argv = (const char *const *)lang->compile_cmd;
+	} else {
+		/* --exec: absolute, or looked up like the registry does */
+		struct sbx_registry one = {0};
+		char line[64];
+		const char *prog = o.exec_argv[0];
+		if (prog[0] != '/') {
+			snprintf(line, sizeof(line), "[x]\nsource=x\nrun=%.40s\n",
+				 prog);
+			if (strpbrk(prog, " \t'\"\\") ||
+			    sbx_registry_parse(line, strlen(line), &one, NULL,
+					       0) < 0)
+				die_usage("cannot run '%s'", prog);
+			sbx_registry_resolve(&one, o.cfg.path_env);
+			if (!one.langs[0].available)
+				die_usage("'%s' is not in the jail's PATH", prog);
+			prog = strdup(one.langs[0].run_cmd[0]);
+			sbx_registry_fini(&one);
+		}
+		size_t n = 0;
+		while (o.exec_argv[n])
+			n++;
+		run_argv = calloc(n + o.nargs + 1, sizeof(char *));
+		if (!run_argv)
+			die_usage("%s", "out of memory");
+		run_argv[0] = (char *)prog;
+		for (size_t i = 1; i < n; i++)
+			run_argv[i] = o.exec_argv[i];
+		for (size_t i = 0; i < o.nargs; i++)
+			run_argv[n + i] = (char *)o.args[i];
+	}
+	apply_limits(&run.limits, o.run_limits, o.nrun_limits, "--limit");
+	apply_limits(&compile.limits, o.compile_limits, o.ncompile_limits,
+		     "--limit");
+	run.argv = (const char *const *)run_argv;
+
+	for (size_t i = 0; i < o.nfiles; i++) {
+		char *spec = strdup(o.files[i]);
+		char *eq = strchr(spec, '=');
+		struct stat st;
+		size_t len;
+		if (eq)
+			*eq = '\0';
+		files[nf].name = eq ? eq + 1 : base_name(spec);
+		files[nf].data = read_all(spec, &len);
+		if (!files[nf].data)
+			die_usage("cannot read %s", spec);
+		files[nf].len = len;
+		files[nf].executable =
+			stat(spec, &st) == 0 && (st.st_mode & 0111);
+		nf++;
+	}
+	if (o.stdin_path) {
+		if (strcmp(o.stdin_path, "-") == 0) {
+			run.stdin_fd = 0;
+		} else {
+			stdin_data = read_all(o.stdin_path, &stdin_len);
+			if (!stdin_data)
+				die_usage("cannot read %s", o.stdin_path);
+			run.stdin_data = stdin_data;
+			run.stdin_len = stdin_len;
+		}
+	}
+
+	r = sbx_ctx_new(&o.cfg, &ctx, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "runpad-jail: %s\n", err);
+		return EXIT_JAIL_FAILED;
+	}
+	job = (struct sbx_job){
+		.files = files,
+		.nfiles = nf,
+		.compile = compile.argv ? &compile : NULL,
+		.run = &run,
+		.slot = o.slot,
+	};
+	r = sbx_run(ctx, &job, &res, err, sizeof(err));
+	if (r < 0) {
+		fprintf(stderr, "runpad-jail: %s\n", err);
+		rc = EXIT_JAIL_FAILED;
+	}
+
+	if (o.json) {
+		json_object *top = json_object_new_object();
+		/* every value added belongs to top */
+		json_object_object_add(top, "verdict",
+				       json_object_new_string(
+					       sbx_verdict_name(res.verdict)));
+		json_object_object_add(top, "language",
+				       lang ? json_object_new_string(lang->id)
+					    : NULL);
+		json_object_object_add(top, "slot",
+				       json_object_new_int(res.slot));
+		json_object_object_add(top, "cgroup",
+				       json_object_new_string(cgroup_name(
+					       sbx_ctx_cgroup_mode(ctx))));
+		json_object_object_add(
+			top, "rlimits_only",
+			json_object_new_boolean(sbx_ctx_cgroup_mode(ctx) ==
+						SBX_CGROUP_NONE));
+		json_object_object_add(top, "compile",
+				       res.compiled ? stage_json(&res.compile)
+						    : NULL);
+		json_object_object_add(top, "run",
+				       res.ran ? stage_json(&res.run) : NULL);
+		if (r < 0)
+			json_object_object_add(top, "message",
+					       json_object_new_string(err));
+		puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PLAIN |
+								 JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(top);
+	} else {
+		const struct sbx_stage_result *s =
+			res.ran ? &res.run : &res.compile;
+		fprintf(stderr,
+			"runpad-jail: %s%s%s exit=%d signal=%d cpu=%llums "
+			"wall=%llums mem=%lluKiB%s%s\n",
+			sbx_verdict_name(res.verdict),
+			res.verdict == SBX_TIME_LIMIT
+				? (s->time_limit_wall ? " (wall)" : " (cpu)")
+				: "",
+			sbx_ctx_cgroup_mode(ctx) == SBX_CGROUP_NONE
+				? " [rlimits only]"
+				: "",
+			s->exit_code, s->signal, (unsigned long long)s->cpu_ms,
+			(unsigned long long)s->wall_ms,
+			(unsigned long long)s->memory_peak / 1024,
+			s->message[0] ? ": " : "", s->message);
+	}
+	sbx_job_result_fini(&res);
+	sbx_ctx_free(ctx);
+	sbx_registry_fini(&reg);
+	free(stdin_data);
+	return rc;
+}

@@ -1,0 +1,761 @@
+/*
+ * registry.c - the language registry: languages are data.
+ *
+ * The registry file says how to build and run each language; which of them
+ * a host offers follows from which toolchains are installed.  The parser is
+ * strict (unknown keys, duplicates and bad limits are errors naming the
+ * line) because a typo in an admin's file should fail at start, not turn
+ * into a language that silently runs with the wrong limits.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+#define MAX_REGISTRY_BYTES (1u << 20)
+#define MAX_WORDS 256
+#define MAX_LANGS 1024
+
+extern char **environ;
+
+void sbx_argv_free(char **argv)
+{
+	if (!argv)
+		return;
+	for (char **p = argv; *p; p++)
+		free(*p);
+	free(argv);
+}
+
+/*
+ * Split on blanks; '...' keeps everything literally, "..." allows \" and
+ * \\ escapes, a backslash outside quotes escapes the next character.
+ */
+char **sbx_split_command(const char *s, char *err, size_t errlen)
+{
+	char **v = calloc(MAX_WORDS + 1, sizeof(char *));
+	size_t n = 0, len = strlen(s);
+	char *word = malloc(len + 1);
+
+	if (!v || !word)
+		goto out_nomem;
+	for (const char *p = s;;) {
+		size_t w = 0;
+		bool have = false;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p)
+			break;
+		while (*p && *p != ' ' && *p != '\t') {
+			have = true;
+			if (*p == '\'') {
+				const char *q = strchr(p + 1, '\'');
+				if (!q) {
+					if (err)
+						snprintf(err, errlen,
+							 "unterminated ' in "
+							 "command");
+					goto out_fail;
+				}
+				memcpy(word + w, p + 1, (size_t)(q - p - 1));
+				w += (size_t)(q - p - 1);
+				p = q + 1;
+			} else if (*p == '"') {
+				p++;
+				while (*p && *p != '"') {
+					if (*p == '\\' &&
+					    (p[1] == '"' || p[1] == '\\'))
+						p++;
+					word[w++] = *p++;
+				}
+				if (*p != '"') {
+					if (err)
+						snprintf(err, errlen,
+							 "unterminated \" in "
+							 "command");
+					goto out_fail;
+				}
+				p++;
+			} else if (*p == '\\' && p[1]) {
+				word[w++] = p[1];
+				p += 2;
+			} else {
+				word[w++] = *p++;
+			}
+		}
+		if (!have)
+			continue;
+		if (n == MAX_WORDS) {
+			if (err)
+				snprintf(err, errlen,
+					 "command has more than %d words",
+					 MAX_WORDS);
+			goto out_fail;
+		}
+		word[w] = '\0';
+		v[n] = strdup(word);
+		if (!v[n])
+			goto out_nomem;
+		n++;
+	}
+	free(word);
+	return v;
+out_nomem:
+	if (err)
+		snprintf(err, errlen, "out of memory");
+out_fail:
+	free(word);
+	sbx_argv_free(v);
+	return NULL;
+}
+
+static void lang_fini(struct sbx_lang *l)
+{
+	free(l->id);
+	free(l->name);
+	sbx_argv_free(l->aliases);
+	sbx_argv_free(l->version_cmd);
+	free(l->source);
+	sbx_argv_free(l->compile_cmd);
+	sbx_argv_free(l->run_cmd);
+	free(l->mode);
+	sbx_argv_free(l->env);
+	sbx_argv_free(l->limits);
+	sbx_argv_free(l->compile_limits);
+	free(l->version);
+	memset(l, 0, sizeof(*l));
+}
+
+void sbx_registry_fini(struct sbx_registry *reg)
+{
+	if (!reg)
+		return;
+	for (size_t i = 0; i < reg->n; i++)
+		lang_fini(&reg->langs[i]);
+	free(reg->langs);
+	reg->langs = NULL;
+	reg->n = 0;
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static bool valid_id(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 32)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-' &&
+		    *s != '+' && *s != '#' && *s != '.')
+			return false;
+	return true;
+}
+
+static bool name_taken(const struct sbx_registry *reg, const char *name)
+{
+	for (size_t i = 0; i < reg->n; i++) {
+		const struct sbx_lang *l = &reg->langs[i];
+		if (l->id && strcasecmp(l->id, name) == 0)
+			return true;
+		for (char **a = l->aliases; a && *a; a++)
+			if (strcasecmp(*a, name) == 0)
+				return true;
+	}
+	return false;
+}
+
+static int check_limits(char **pairs, char *err, size_t errlen)
+{
+	struct sbx_limits l;
+
+	sbx_limits_default(&l);
+	for (char **p = pairs; p && *p; p++)
+		if (sbx_limits_set_pair(&l, *p, err, errlen) < 0)
+			return -EINVAL;
+	return 0;
+}
+
+static int finish_lang(struct sbx_registry *reg, unsigned line, char *err,
+		       size_t errlen)
+{
+	struct sbx_lang *l;
+	char sub[200];
+
+	if (reg->n == 0)
+		return 0;
+	l = &reg->langs[reg->n - 1];
+	if (!l->source || !l->run_cmd || !l->run_cmd[0]) {
+		if (err)
+			snprintf(err, errlen,
+				 "line %u: language [%s] needs 'source' and "
+				 "'run'",
+				 line, l->id);
+		return -EINVAL;
+	}
+	if (strchr(l->source, '/') || strcmp(l->source, "..") == 0 ||
+	    strcmp(l->source, ".") == 0) {
+		if (err)
+			snprintf(err, errlen,
+				 "line %u: [%s] source must be a plain file "
+				 "name",
+				 line, l->id);
+		return -EINVAL;
+	}
+	if (!l->name)
+		l->name = strdup(l->id);
+	if (!l->mode)
+		l->mode = strdup("plain");
+	if (!l->aliases)
+		l->aliases = calloc(1, sizeof(char *));
+	if (!l->env)
+		l->env = calloc(1, sizeof(char *));
+	if (!l->limits)
+		l->limits = calloc(1, sizeof(char *));
+	if (!l->compile_limits)
+		l->compile_limits = calloc(1, sizeof(char *));
+	if (!l->name || !l->mode || !l->aliases || !l->env || !l->limits ||
+	    !l->compile_limits)
+		return -ENOMEM;
+	if (check_limits(l->limits, sub, sizeof(sub)) < 0 ||
+	    check_limits(l->compile_limits, sub, sizeof(sub)) < 0) {
+		if (err)
+			snprintf(err, errlen, "[%s]: %s", l->id, sub);
+		return -EINVAL;
+	}
+	for (char **e = l->env; *e; e++) {
+		if (!strchr(*e, '=') || **e == '=') {
+			if (err)
+				snprintf(err, errlen,
+					 "[%s]: env entry '%s' is not K=V",
+					 l->id, *e);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int set_words(char ***dst, const char *val, unsigned line,
+		     const char *key, char *err, size_t errlen)
+{
+	char sub[128];
+
+	if (*dst) {
+		if (err)
+			snprintf(err, errlen, "line %u: '%s' given twice", line,
+				 key);
+		return -EINVAL;
+	}
+	*dst = sbx_split_command(val, sub, sizeof(sub));
+	if (!*dst) {
+		if (err)
+			snprintf(err, errlen, "line %u: %s: %s", line, key,
+				 sub);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_str(char **dst, const char *val, unsigned line,
+		   const char *key, char *err, size_t errlen)
+{
+	if (*dst) {
+		if (err)
+			snprintf(err, errlen, "line %u: '%s' given twice", line,
+				 key);
+		return -EINVAL;
+	}
+	if (!*val) {
+		if (err)
+			snprintf(err, errlen, "line %u: '%s' is empty", line,
+				 key);
+		return -EINVAL;
+	}
+	*dst = strdup(val);
+	return *dst ? 0 : -ENOMEM;
+}
+
+int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
+		       char *err, size_t errlen)
+{
+	size_t cap = 0;
+	unsigned lineno = 0;
+	const char *p = text, *end = text + len;
+	char line[4096];
+	int r = 0;
+
+	memset(reg, 0, sizeof(*reg));
+	if (len > MAX_REGISTRY_BYTES) {
+		if (err)
+			snprintf(err, errlen, "registry larger than %u bytes",
+				 MAX_REGISTRY_BYTES);
+		return -EFBIG;
+	}
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+		char *s, *eq, *key, *val;
+
+		lineno++;
+		if (n >= sizeof(line)) {
+			if (err)
+				snprintf(err, errlen, "line %u: too long",
+					 lineno);
+			r = -EINVAL;
+			goto out_fail;
+		}
+		if (memchr(p, '\0', n)) {
+			if (err)
+				snprintf(err, errlen, "line %u: NUL byte",
+					 lineno);
+			r = -EINVAL;
+			goto out_fail;
+		}
+		memcpy(line, p, n);
+		line[n] = '\0';
+		p = nl ? nl + 1 : end;
+		s = trim(line);
+		if (!*s || *s == '#' || *s == ';')
+			continue;
+		if (*s == '[') {
+			char *close = strchr(s, ']');
+			struct sbx_lang *l;
+			if (!close || *trim(close + 1)) {
+				if (err)
+					snprintf(err, errlen,
+						 "line %u: expected [id]",
+						 lineno);
+				r = -EINVAL;
+				goto out_fail;
+			}
+			*close = '\0';
+			s = trim(s + 1);
+			if (!valid_id(s)) {
+				if (err)
+					snprintf(err, errlen,
+						 "line %u: bad language id "
+						 "'%s'",
+						 lineno, s);
+				r = -EINVAL;
+				goto out_fail;
+			}
+			if (name_taken(reg, s)) {
+				if (err)
+					snprintf(err, errlen,
+						 "line %u: '%s' is already a "
+						 "language or alias",
+						 lineno, s);
+				r = -EINVAL;
+				goto out_fail;
+			}
+			r = finish_lang(reg, lineno, err, errlen);
+			if (r < 0)
+				goto out_fail;
+			if (reg->n == MAX_LANGS) {
+				if (err)
+					snprintf(err, errlen,
+						 "more than %d languages",
+						 MAX_LANGS);
+				r = -EINVAL;
+				goto out_fail;
+			}
+			if (reg->n == cap) {
+				size_t nc = cap ? cap * 2 : 32;
+				struct sbx_lang *nl2 = realloc(
+					reg->langs, nc * sizeof(*nl2));
+				if (!nl2) {
+					r = -ENOMEM;
+					goto out_fail;
+				}
+				reg->langs = nl2;
+				cap = nc;
+			}
+			l = &reg->langs[reg->n++];
+			memset(l, 0, sizeof(*l));
+			l->id = strdup(s);
+			if (!l->id) {
+				r = -ENOMEM;
+				goto out_fail;
+			}
+			continue;
+		}
+		eq = strchr(s, '=');
+		if (!eq) {
+			if (err)
+				snprintf(err, errlen,
+					 "line %u: expected key = value",
+					 lineno);
+			r = -EINVAL;
+			goto out_fail;
+		}
+		if (reg->n == 0) {
+			if (err)
+				snprintf(err, errlen,
+					 "line %u: key outside a [language] "
+					 "section",
+					 lineno);
+			r = -EINVAL;
+			goto out_fail;
+		}
+		*eq = '\0';
+		key = trim(s);
+		val = trim(eq + 1);
+		struct sbx_lang *l = &reg->langs[reg->n - 1];
+		if (strcmp(key, "name") == 0) {
+			r = set_str(&l->name, val, lineno, key, err, errlen);
+		} else if (strcmp(key, "aliases") == 0) {
+			r = set_words(&l->aliases, val, lineno, key, err,
+				      errlen);
+			for (char **a = l->aliases; r == 0 && a && *a; a++) {
+				bool dup = strcasecmp(*a, l->id) == 0;
+				for (char **b = l->aliases; b < a; b++)
+					dup = dup || strcasecmp(*a, *b) == 0;
+				/* the current language is last: look only at
+				   the others */
+				reg->n--;
+				dup = dup || name_taken(reg, *a);
+				reg->n++;
+				if (dup || !valid_id(*a)) {
+					if (err)
+						snprintf(err, errlen,
+							 "line %u: alias '%s' "
+							 "is %s",
+							 lineno, *a,
+							 dup ? "taken"
+							     : "not a valid "
+							       "name");
+					r = -EINVAL;
+				}
+			}
+		} else if (strcmp(key, "version") == 0) {
+			r = set_words(&l->version_cmd, val, lineno, key, err,
+				      errlen);
+		} else if (strcmp(key, "source") == 0) {
+			r = set_str(&l->source, val, lineno, key, err, errlen);
+		} else if (strcmp(key, "compile") == 0) {
+			r = set_words(&l->compile_cmd, val, lineno, key, err,
+				      errlen);
+		} else if (strcmp(key, "run") == 0) {
+			r = set_words(&l->run_cmd, val, lineno, key, err,
+				      errlen);
+		} else if (strcmp(key, "mode") == 0) {
+			r = set_str(&l->mode, val, lineno, key, err, errlen);
+		} else if (strcmp(key, "env") == 0) {
+			r = set_words(&l->env, val, lineno, key, err, errlen);
+		} else if (strcmp(key, "limits") == 0) {
+			r = set_words(&l->limits, val, lineno, key, err,
+				      errlen);
+		} else if (strcmp(key, "compile_limits") == 0) {
+			r = set_words(&l->compile_limits, val, lineno, key,
+				      err, errlen);
+		} else {
+			if (err)
+				snprintf(err, errlen,
+					 "line %u: unknown key '%s'", lineno,
+					 key);
+			r = -EINVAL;
+		}
+		if (r < 0)
+			goto out_fail;
+		if ((l->compile_cmd && !l->compile_cmd[0]) ||
+		    (l->version_cmd && !l->version_cmd[0])) {
+			if (err)
+				snprintf(err, errlen,
+					 "line %u: '%s' is empty", lineno,
+					 key);
+			r = -EINVAL;
+			goto out_fail;
+		}
+	}
+	r = finish_lang(reg, lineno, err, errlen);
+	if (r < 0)
+		goto out_fail;
+	return 0;
+out_fail:
+	if (r == -ENOMEM && err)
+		snprintf(err, errlen, "out of memory");
+	sbx_registry_fini(reg);
+	return r;
+}
+
+int sbx_registry_load(const char *path, struct sbx_registry *reg, char *err,
+		      size_t errlen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct stat st;
+	char *buf;
+	ssize_t n;
+	int r;
+	char sub[256];
+
+	memset(reg, 0, sizeof(*reg));
+	if (fd < 0) {
+		r = -errno;
+		if (err)
+			snprintf(err, errlen, "cannot open registry %s: %s",
+				 path, strerror(errno));
+		return r;
+	}
+	if (fstat(fd, &st) < 0 || st.st_size > MAX_REGISTRY_BYTES) {
+		close(fd);
+		if (err)
+			snprintf(err, errlen, "registry %s is too large", path);
+		return -EFBIG;
+	}
+	buf = malloc((size_t)st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	n = read(fd, buf, (size_t)st.st_size);
+	close(fd);
+	if (n != st.st_size) {
+		free(buf);
+		if (err)
+			snprintf(err, errlen, "cannot read registry %s", path);
+		return -EIO;
+	}
+	r = sbx_registry_parse(buf, (size_t)n, reg, sub, sizeof(sub));
+	free(buf);
+	if (r < 0 && err)
+		snprintf(err, errlen, "%s: %s", path, sub);
+	return r;
+}
+
+/* Resolve a program name against PATH on the host, which the jail binds
+   read-only at the same place.  Returns a new string or NULL. */
+static char *resolve(const char *prog, const char *path)
+{
+	char buf[4096];
+
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0 ? strdup(prog) : NULL;
+	for (const char *p = path; *p;) {
+		const char *c = strchr(p, ':');
+		size_t n = c ? (size_t)(c - p) : strlen(p);
+		if (n && n + strlen(prog) + 2 < sizeof(buf)) {
+			struct stat st;
+			memcpy(buf, p, n);
+			buf[n] = '/';
+			strcpy(buf + n + 1, prog);
+			if (stat(buf, &st) == 0 && S_ISREG(st.st_mode) &&
+			    access(buf, X_OK) == 0)
+				return strdup(buf);
+		}
+		if (!c)
+			break;
+		p = c + 1;
+	}
+	return NULL;
+}
+
+static bool resolve_cmd(char **cmd, const char *path)
+{
+	char *abs;
+
+	if (!cmd)
+		return true;
+	abs = resolve(cmd[0], path);
+	if (!abs)
+		return false;
+	free(cmd[0]);
+	cmd[0] = abs;
+	return true;
+}
+
+void sbx_registry_resolve(struct sbx_registry *reg, const char *path)
+{
+	if (!path)
+		path = SBX_DEFAULT_PATH;
+	for (size_t i = 0; i < reg->n; i++) {
+		struct sbx_lang *l = &reg->langs[i];
+		l->available = resolve_cmd(l->run_cmd, path) &&
+			       resolve_cmd(l->compile_cmd, path);
+		if (l->version_cmd)
+			resolve_cmd(l->version_cmd, path);
+	}
+}
+
+/* The first "digits(.digits)+" in text, else the first non-empty line. */
+static char *extract_version(const char *text)
+{
+	for (const char *p = text; *p; p++) {
+		if (isdigit((unsigned char)*p) &&
+		    (p == text || !isalnum((unsigned char)p[-1]))) {
+			const char *q = p;
+			bool dot = false;
+			while (isdigit((unsigned char)*q) ||
+			       (*q == '.' && isdigit((unsigned char)q[1]))) {
+				dot = dot || *q == '.';
+				q++;
+			}
+			if (dot)
+				return strndup(p, (size_t)(q - p));
+		}
+	}
+	while (*text == '\n' || *text == ' ')
+		text++;
+	size_t n = strcspn(text, "\n");
+	return n ? strndup(text, n > 60 ? 60 : n) : NULL;
+}
+
+struct vjob {
+	struct sbx_lang *lang;
+	pid_t pid;
+	int fd;
+	char buf[2048];
+	size_t len;
+};
+
+void sbx_registry_detect_versions(struct sbx_registry *reg, const char *path)
+{
+	struct vjob *jobs = calloc(reg->n ? reg->n : 1, sizeof(*jobs));
+	struct timespec t0, t;
+	size_t nj = 0, open_jobs;
+	char pathenv[600];
+	char *envp[] = {pathenv, "LANG=C.UTF-8", "HOME=/tmp", NULL};
+
+	if (!jobs)
+		return;
+	snprintf(pathenv, sizeof(pathenv), "PATH=%s",
+		 path ? path : SBX_DEFAULT_PATH);
+	for (size_t i = 0; i < reg->n; i++) {
+		struct sbx_lang *l = &reg->langs[i];
+		posix_spawn_file_actions_t fa;
+		int p[2];
+		if (!l->available || !l->version_cmd ||
+		    l->version_cmd[0][0] != '/')
+			continue;
+		if (pipe2(p, O_CLOEXEC) < 0)
+			continue;
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
+						 0);
+		posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+		posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+		if (posix_spawn(&jobs[nj].pid, l->version_cmd[0], &fa, NULL,
+				l->version_cmd, envp) == 0) {
+			jobs[nj].lang = l;
+			jobs[nj].fd = p[0];
+			nj++;
+		} else {
+			close(p[0]);
+		}
+		close(p[1]);
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	open_jobs = nj;
+	while (open_jobs > 0) {
+		struct pollfd *pfd = calloc(nj, sizeof(*pfd));
+		long ms;
+		if (!pfd)
+			break;
+		for (size_t i = 0; i < nj; i++)
+			pfd[i] = (struct pollfd){jobs[i].fd, POLLIN, 0};
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ms = 10000 - ((t.tv_sec - t0.tv_sec) * 1000 +
+			      (t.tv_nsec - t0.tv_nsec) / 1000000);
+		if (ms <= 0 || poll(pfd, nj, (int)ms) <= 0) {
+			free(pfd);
+			break;
+		}
+		for (size_t i = 0; i < nj; i++) {
+			struct vjob *j = &jobs[i];
+			if (j->fd < 0 || !pfd[i].revents)
+				continue;
+			ssize_t k = read(j->fd, j->buf + j->len,
+					 sizeof(j->buf) - 1 - j->len);
+			if (k > 0)
+				j->len += (size_t)k;
+			if (k <= 0 || j->len == sizeof(j->buf) - 1) {
+				close(j->fd);
+				j->fd = -1;
+				open_jobs--;
+			}
+		}
+		free(pfd);
+	}
+	for (size_t i = 0; i < nj; i++) {
+		struct vjob *j = &jobs[i];
+		if (j->fd >= 0) {
+			close(j->fd);
+			kill(j->pid, SIGKILL);
+		}
+		waitpid(j->pid, NULL, 0);
+		j->buf[j->len] = '\0';
+		free(j->lang->version);
+		j->lang->version = extract_version(j->buf);
+	}
+	free(jobs);
+}
+
+const struct sbx_lang *sbx_registry_find(const struct sbx_registry *reg,
+					 const char *name)
+{
+	for (size_t i = 0; i < reg->n; i++) {
+		const struct sbx_lang *l = &reg->langs[i];
+		if (strcasecmp(l->id, name) == 0)
+			return l;
+		for (char **a = l->aliases; a && *a; a++)
+			if (strcasecmp(*a, name) == 0)
+				return l;
+	}
+	return NULL;
+}
+
+char **sbx_lang_argv(const char *const *cmd, const char *const *user_args)
+{
+	size_t nc = 0, na = 0, k = 0;
+	bool placed = false;
+	char **v;
+
+	while (cmd && cmd[nc])
+		nc++;
+	while (user_args && user_args[na])
+		na++;
+	v = calloc(nc + na + 1, sizeof(char *));
+	if (!v)
+		return NULL;
+	for (size_t i = 0; i < nc; i++) {
+		if (strcmp(cmd[i], "{args}") == 0) {
+			for (size_t j = 0; j < na; j++)
+				if (!(v[k++] = strdup(user_args[j])))
+					goto out_nomem;
+			placed = true;
+			continue;
+		}
+		if (!(v[k++] = strdup(cmd[i])))
+			goto out_nomem;
+	}
+	if (!placed)
+		for (size_t j = 0; j < na; j++)
+			if (!(v[k++] = strdup(user_args[j])))
+				goto out_nomem;
+	return v;
+out_nomem:
+	sbx_argv_free(v);
+	return NULL;
+}

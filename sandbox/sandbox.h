@@ -1,0 +1,356 @@
+/*
+ * sandbox.h - libsandbox, the runpad jail.
+ *
+ * One public header for everything that runs untrusted code: the jail
+ * context (namespaces, cgroups, seccomp, slots), per-stage limits, the
+ * language registry and the result of a run.  The library does not log and
+ * does not exit; every function that can fail returns 0 or a negative errno
+ * and, where a code is not enough, writes a sentence into a caller's buffer
+ * (`char *err, size_t errlen`, NUL-terminated, may be NULL).
+ *
+ * Theory of operation and the privilege model are in sandbox/jail.c and
+ * docs/security.md.
+ *
+ * Threading: sbx_ctx_new() must be called while the process is still
+ * single-threaded (it moves the process into a private mount namespace, and
+ * into a user namespace when not root).  After that, sbx_run() may be called
+ * from any number of threads at once; each call takes one slot.
+ */
+#ifndef RUNPAD_SANDBOX_H
+#define RUNPAD_SANDBOX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SBX_VERSION "0.1.0"
+
+/* ---------------------------------------------------------------- limits */
+
+/*
+ * Limits of one stage (compile or run).  Zero means "no limit of this kind"
+ * only where noted; sbx_limits_default() fills every field.
+ */
+struct sbx_limits {
+	uint64_t cpu_ms;     /* CPU time of the whole process tree */
+	uint64_t wall_ms;    /* wall-clock time from exec to exit */
+	uint64_t memory;     /* bytes, RAM + swap of the cgroup */
+	uint64_t processes;  /* processes + threads (cgroup pids) */
+	uint64_t stdout_max; /* bytes of stdout kept; more kills the run */
+	uint64_t stderr_max; /* bytes of stderr kept; more kills the run */
+	uint64_t file_size;  /* RLIMIT_FSIZE, bytes */
+	uint64_t open_files; /* RLIMIT_NOFILE */
+	uint64_t stack;      /* RLIMIT_STACK, bytes */
+	uint64_t box_size;   /* tmpfs of the box (working directory), bytes */
+	uint64_t tmp_size;   /* tmpfs of /tmp, bytes */
+	uint64_t inodes;     /* inodes of the box and of /tmp, each */
+};
+
+/* Conservative defaults for a run stage.  Never fails. */
+void sbx_limits_default(struct sbx_limits *l);
+/* Defaults for a compile stage (more time, memory and processes). */
+void sbx_limits_default_compile(struct sbx_limits *l);
+
+/*
+ * Set one limit by name from text, as written in config files, the registry
+ * and command lines: `cpu_time=2s`, `memory=256M`, `wall_time=1500ms`,
+ * `processes=64`.  Names: cpu_time, wall_time, memory, processes,
+ * stdout, stderr, file_size, open_files, stack, box_size, tmp_size, inodes.
+ * Sizes take B, K, M, G (powers of 1024, optional "iB"); times take ms, s,
+ * m (no unit: seconds, decimals allowed).  Returns 0, -EINVAL for an unknown
+ * name or bad value, -ERANGE for a value out of range; err says which.
+ */
+int sbx_limits_set(struct sbx_limits *l, const char *name, const char *value,
+                   char *err, size_t errlen);
+
+/* Parse "NAME=VALUE" (one token) and apply it with sbx_limits_set(). */
+int sbx_limits_set_pair(struct sbx_limits *l, const char *pair, char *err,
+                        size_t errlen);
+
+/*
+ * Returns the name of the first field of `l` that is above the same field of
+ * `max` (a static string), or NULL when none is; for callers that refuse a
+ * request naming the field.
+ */
+const char *sbx_limits_exceeds(const struct sbx_limits *l,
+                               const struct sbx_limits *max);
+
+/* Parse a size ("64M") or a duration in ms ("2s", "150ms"); 0 or -errno. */
+int sbx_parse_size(const char *s, uint64_t *out);
+int sbx_parse_duration_ms(const char *s, uint64_t *out);
+
+/* --------------------------------------------------------------- results */
+
+enum sbx_verdict {
+	SBX_ACCEPTED = 0,
+	SBX_RUNTIME_ERROR, /* exited with a non-zero code */
+	SBX_SIGNAL,        /* killed by a signal not caused by a limit */
+	SBX_TIME_LIMIT,    /* see sbx_stage_result.time_limit_wall */
+	SBX_MEMORY_LIMIT,
+	SBX_OUTPUT_LIMIT,
+	SBX_FILE_SIZE_LIMIT,
+	SBX_PROCESS_LIMIT,
+	SBX_INTERNAL_ERROR, /* the jail failed; see message */
+	SBX_COMPILE_ERROR,  /* only as the overall verdict of a job */
+};
+
+/* "accepted", "runtime_error", ...; static strings. */
+const char *sbx_verdict_name(enum sbx_verdict v);
+/* "SIGKILL" for 9, NULL for an unknown number; static strings. */
+const char *sbx_signal_name(int sig);
+
+/*
+ * What happened to one stage.  out/err are owned by the result and freed by
+ * sbx_stage_result_fini(); they are NUL-terminated for convenience but may
+ * hold NUL bytes (use the lengths) and are not guaranteed to be UTF-8.
+ */
+struct sbx_stage_result {
+	enum sbx_verdict verdict;
+	bool time_limit_wall; /* with SBX_TIME_LIMIT: wall (true) or CPU */
+	int exit_code;        /* valid when the program exited */
+	int signal;           /* 0 unless killed by a signal */
+	uint64_t cpu_ms;
+	uint64_t wall_ms;
+	uint64_t memory_peak; /* bytes; 0 when unknown (rlimits only) */
+	char *out;
+	size_t out_len;
+	bool out_truncated;
+	char *err;
+	size_t err_len;
+	bool err_truncated;
+	bool rlimits_only; /* no cgroup enforced this stage */
+	char message[256]; /* detail for SBX_INTERNAL_ERROR, else "" */
+};
+
+void sbx_stage_result_fini(struct sbx_stage_result *r);
+
+/*
+ * Raw facts the supervisor gathered about a finished stage; turned into a
+ * verdict by sbx_classify().  Exposed so the rules are testable alone.
+ */
+struct sbx_facts {
+	bool exited; /* wait status: exited normally */
+	int exit_code;
+	int signal;         /* terminating signal, 0 if exited */
+	bool killed_wall;   /* supervisor killed it at the wall limit */
+	bool killed_cpu;    /* supervisor killed it at the CPU limit */
+	bool killed_output; /* supervisor killed it for too much output */
+	bool oom_killed;    /* the cgroup's OOM killer fired */
+	bool memory_hit;    /* the memory limit was reached */
+	bool pids_hit;      /* a fork/clone failed at the pids limit */
+	uint64_t cpu_ms;
+	uint64_t cpu_limit_ms;
+	bool internal_error;
+};
+
+enum sbx_verdict sbx_classify(const struct sbx_facts *f, bool *time_wall);
+
+/* ---------------------------------------------------------------- the jail */
+
+struct sbx_ctx; /* opaque */
+
+enum sbx_cgroup_mode {
+	SBX_CGROUP_NONE = 0, /* not usable: rlimits only, if allowed */
+	SBX_CGROUP_V1,
+	SBX_CGROUP_V2,
+};
+
+struct sbx_config {
+	unsigned slots;     /* size of the pool; default 4 */
+	uint32_t first_uid; /* slot i runs as first_uid + i (root mode) */
+	uint32_t first_gid; /* likewise */
+	const char *cgroup_parent; /* v1: path under each controller's mount;
+				      v2: path under the cgroup2 mount.  NULL:
+				      "runpad" (root) or our own cgroup (v2
+				      delegation). */
+	bool allow_rlimits_only;   /* run even when no cgroup is usable */
+	const char *const *binds;  /* NULL-terminated extra read-only binds
+				      (host paths, mounted at the same place);
+				      NULL: the built-in list */
+	const char *path_env;      /* PATH inside; NULL: built-in */
+	const char *lang_env;      /* LANG inside; NULL: "C.UTF-8" */
+};
+
+/* Defaults for every field.  Never fails. */
+void sbx_config_default(struct sbx_config *c);
+
+/*
+ * Create the jail context: detect cgroups, create the slot cgroups, the
+ * slot boxes and network namespaces, build the seccomp filter, and build
+ * the template root.  Must run while the process is single-threaded.
+ * On success *out owns everything; free it with sbx_ctx_free().
+ * Returns 0, or -errno with a sentence in err naming what is missing.
+ */
+int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
+                size_t errlen);
+void sbx_ctx_free(struct sbx_ctx *ctx); /* accepts NULL */
+
+enum sbx_cgroup_mode sbx_ctx_cgroup_mode(const struct sbx_ctx *ctx);
+unsigned sbx_ctx_slots(const struct sbx_ctx *ctx);
+bool sbx_ctx_rootless(const struct sbx_ctx *ctx); /* user namespace in use */
+
+/*
+ * A job: files are placed in a fresh box, then an optional compile stage
+ * and a run stage execute in it, each with its own limits.  Argument
+ * vectors are NULL-terminated; every pointer is borrowed for the call only.
+ */
+struct sbx_file {
+	const char *name; /* one path component: no '/', no "..", no NUL */
+	const char *data;
+	size_t len;
+	bool executable;
+};
+
+struct sbx_stage {
+	const char *const *argv; /* argv[0] is an absolute path in the jail */
+	const char *const
+	        *env; /* extra "K=V" entries, NULL-terminated, or NULL */
+	struct sbx_limits limits;
+	const char *stdin_data; /* fed to stdin, then closed; may be NULL */
+	size_t stdin_len;
+	int stdin_fd;  /* or: forward this fd to stdin until EOF
+				    (interactive); -1 for none */
+	int cancel_fd; /* readable => kill the stage; -1 for none */
+	/* Streaming: called from the calling thread as output arrives
+	   (stream 1 = stdout, 2 = stderr).  May be NULL. */
+	void (*on_output)(void *arg, int stream, const char *buf, size_t len);
+	void *arg;
+};
+
+struct sbx_job {
+	const struct sbx_file *files;
+	size_t nfiles;
+	const struct sbx_stage *compile; /* NULL: no compile stage */
+	const struct sbx_stage *run;     /* NULL: compile only */
+	int slot;                        /* -1: any free slot (waits) */
+};
+
+struct sbx_job_result {
+	enum sbx_verdict verdict; /* of the job: compile_error, or the run's */
+	bool compiled;            /* a compile stage ran */
+	struct sbx_stage_result compile;
+	bool ran; /* a run stage ran */
+	struct sbx_stage_result run;
+	int slot;
+};
+
+/*
+ * Run a job in a slot.  Blocks until both stages ended and the slot is
+ * clean again.  Returns 0 when the jail worked (the verdicts say what the
+ * program did), or -errno when the jail itself failed (then err says why
+ * and *res holds SBX_INTERNAL_ERROR).  Always fill *res; release it with
+ * sbx_job_result_fini().
+ */
+int sbx_run(struct sbx_ctx *ctx, const struct sbx_job *job,
+            struct sbx_job_result *res, char *err, size_t errlen);
+void sbx_job_result_fini(struct sbx_job_result *res);
+
+/* ------------------------------------------------------- capability report */
+
+/*
+ * What this host offers, for `runpad-jail --check`.  Strings are static or
+ * live in the struct.  Does not need a context.
+ */
+struct sbx_host_report {
+	bool root;
+	bool userns;  /* unprivileged user namespaces work */
+	bool seccomp; /* seccomp filters can be loaded */
+	enum sbx_cgroup_mode cgroup;
+	char controllers[128]; /* "memory pids cpuacct" etc. */
+	char cgroup_detail[256];
+	bool namespaces[6]; /* pid mnt net ipc uts cgroup */
+};
+void sbx_host_probe(struct sbx_host_report *r);
+
+/* -------------------------------------------------------------- registry */
+
+/*
+ * The language registry: an INI-style file, one [section] per language.
+ *
+ *   [python]
+ *   name     = Python
+ *   aliases  = py python3
+ *   version  = python3 --version
+ *   source   = main.py
+ *   compile  = ...            (optional)
+ *   run      = python3 main.py
+ *   mode     = python
+ *   env      = PYTHONDONTWRITEBYTECODE=1
+ *   limits   = memory=512M processes=32
+ *   compile_limits = cpu_time=20s
+ *
+ * Commands are split on blanks with '...' and "..." quoting; a first word
+ * without '/' is looked up in the jail's PATH.  `{args}` (a whole word) in
+ * run is replaced by the user's arguments, else they are appended.
+ */
+struct sbx_lang {
+	char *id;
+	char *name;
+	char **aliases;     /* NULL-terminated */
+	char **version_cmd; /* argv, NULL-terminated; may be NULL */
+	char *source;       /* file name in the box */
+	char **compile_cmd; /* argv or NULL */
+	char **run_cmd;     /* argv */
+	char *mode;         /* CodeMirror mode name */
+	char **env;         /* "K=V", NULL-terminated */
+	char **limits;      /* "name=value" run overrides, NULL-terminated */
+	char **compile_limits;
+	bool available; /* every command's program is installed */
+	char *version;  /* detected, or NULL until sbx_registry_detect */
+};
+
+struct sbx_registry {
+	struct sbx_lang *langs;
+	size_t n;
+};
+
+/*
+ * Parse a registry from text.  Refuses duplicate ids or aliases, unknown
+ * keys, missing source/run, and bad limit overrides; err names the line.
+ * On success the caller owns *reg and frees it with sbx_registry_fini().
+ */
+int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
+                       char *err, size_t errlen);
+int sbx_registry_load(const char *path, struct sbx_registry *reg, char *err,
+                      size_t errlen);
+void sbx_registry_fini(struct sbx_registry *reg); /* accepts zeroed */
+
+/*
+ * Mark each language available when every program its commands name is an
+ * executable file under the jail's PATH (`path` as in sbx_config).
+ */
+void sbx_registry_resolve(struct sbx_registry *reg, const char *path);
+
+/*
+ * Run each available language's version command (on the host, in parallel,
+ * 10 s at most) and store the first version number it prints.
+ */
+void sbx_registry_detect_versions(struct sbx_registry *reg, const char *path);
+
+/* Find by id or alias, case-insensitively; NULL if none.  Valid as long as
+   the registry. */
+const struct sbx_lang *sbx_registry_find(const struct sbx_registry *reg,
+                                         const char *name);
+
+/*
+ * Build the argv of a language's stage with the user's args substituted.
+ * Returns a NULL-terminated vector that the caller frees with
+ * sbx_argv_free(), or NULL on ENOMEM.
+ */
+char **sbx_lang_argv(const char *const *cmd, const char *const *user_args);
+void sbx_argv_free(char **argv); /* accepts NULL */
+
+/* Split a command line the way the registry does; NULL on error. */
+char **sbx_split_command(const char *s, char *err, size_t errlen);
+
+/* The built-in PATH inside the jail. */
+#define SBX_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+
+#ifdef __cplusplus
+}
+#endif
+#endif

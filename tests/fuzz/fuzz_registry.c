@@ -1,0 +1,27 @@
+/* libFuzzer target: the language registry parser. */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sandbox.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct sbx_registry reg;
+	char err[256];
+
+	if (sbx_registry_parse((const char *)data, size, &reg, err,
+			       sizeof(err)) == 0) {
+		for (size_t i = 0; i < reg.n; i++) {
+			const char *args[] = {"a", NULL};
+			char **v = sbx_lang_argv(
+				(const char *const *)reg.langs[i].run_cmd,
+				args);
+			sbx_argv_free(v);
+			sbx_registry_find(&reg, reg.langs[i].id);
+		}
+		sbx_registry_fini(&reg);
+	}
+	return 0;
+}

@@ -1,0 +1,231 @@
+/*
+ * Unit tests: the jail through the library (sbx_ctx_new, sbx_run).  The
+ * hostile suite (tests/hostile) drives the CLI with attacks; these check
+ * the library's own contract: results, stdin, streaming, cancel, files.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+static struct sbx_ctx *ctx;
+
+static void setup(void)
+{
+	struct sbx_config c;
+	char err[512] = "";
+
+	sbx_config_default(&c);
+	c.slots = 2;
+	if (sbx_ctx_new(&c, &ctx, err, sizeof(err)) < 0)
+		cr_skip_test("the jail cannot start here: %s", err);
+}
+
+static void teardown(void)
+{
+	sbx_ctx_free(ctx);
+	ctx = NULL;
+}
+
+TestSuite(jail, .init = setup, .fini = teardown, .timeout = 60);
+
+static struct sbx_stage stage(const char *const *argv)
+{
+	struct sbx_stage s;
+
+	memset(&s, 0, sizeof(s));
+	sbx_limits_default(&s.limits);
+	s.argv = argv;
+	s.stdin_fd = -1;
+	s.cancel_fd = -1;
+	return s;
+}
+
+static int run1(struct sbx_stage *st, struct sbx_job_result *res,
+		const struct sbx_file *files, size_t n)
+{
+	struct sbx_job job = {.files = files, .nfiles = n, .run = st,
+			      .slot = -1};
+	char err[256];
+
+	return sbx_run(ctx, &job, res, err, sizeof(err));
+}
+
+Test(jail, echo_and_exit_code)
+{
+	const char *argv[] = {"/bin/sh", "-c", "echo out; echo err >&2; exit 3",
+			      NULL};
+	struct sbx_stage st = stage(argv);
+	struct sbx_job_result res;
+
+	cr_assert_eq(run1(&st, &res, NULL, 0), 0);
+	cr_assert_eq(res.verdict, SBX_RUNTIME_ERROR);
+	cr_assert_eq(res.run.exit_code, 3);
+	cr_assert_str_eq(res.run.out, "out\n");
+	cr_assert_str_eq(res.run.err, "err\n");
+	cr_assert_gt(res.run.memory_peak, 0);
+	sbx_job_result_fini(&res);
+}
+
+Test(jail, stdin_is_fed_and_closed)
+{
+	const char *argv[] = {"/bin/cat", NULL};
+	struct sbx_stage st = stage(argv);
+	struct sbx_job_result res;
+
+	st.stdin_data = "line one\nline two\n";
+	st.stdin_len = strlen(st.stdin_data);
+	cr_assert_eq(run1(&st, &res, NULL, 0), 0);
+	cr_assert_eq(res.verdict, SBX_ACCEPTED);
+	cr_assert_str_eq(res.run.out, "line one\nline two\n");
+	sbx_job_result_fini(&res);
+}
+
+struct stream_log {
+	char buf[256];
+	size_t len;
+	int calls;
+};
+
+static void on_out(void *arg, int stream, const char *b, size_t n)
+{
+	struct stream_log *l = arg;
+
+	if (stream == 1 && l->len + n < sizeof(l->buf)) {
+		memcpy(l->buf + l->len, b, n);
+		l->len += n;
+	}
+	l->calls++;
+}
+
+Test(jail, output_streams_through_the_callback)
+{
+	const char *argv[] = {"/bin/sh", "-c",
+			      "echo a; sleep 0.05; echo b", NULL};
+	struct sbx_stage st = stage(argv);
+	struct sbx_job_result res;
+	struct stream_log log = {0};
+
+	st.on_output = on_out;
+	st.arg = &log;
+	cr_assert_eq(run1(&st, &res, NULL, 0), 0);
+	cr_assert_str_eq(log.buf, "a\nb\n");
+	cr_assert_geq(log.calls, 2, "two chunks arrive separately");
+	sbx_job_result_fini(&res);
+}
+
+Test(jail, interactive_stdin_fd_and_cancel)
+{
+	const char *argv[] = {"/bin/sh", "-c", "read x; echo got $x; sleep 30",
+			      NULL};
+	struct sbx_stage st = stage(argv);
+	struct sbx_job_result res;
+	int in[2], cancel[2];
+
+	cr_assert_eq(pipe(in), 0);
+	cr_assert_eq(pipe(cancel), 0);
+	cr_assert_eq(write(in[1], "hello\n", 6), 6);
+	cr_assert_eq(write(cancel[1], "x", 1), 1);
+	st.stdin_fd = in[0];
+	st.cancel_fd = cancel[0];
+	st.limits.wall_ms = 20000;
+	/* the cancel is already readable: the stage is stopped at once */
+	cr_assert_eq(run1(&st, &res, NULL, 0), 0);
+	cr_assert_eq(res.verdict, SBX_SIGNAL);
+	cr_assert_str_eq(res.run.message, "stopped on request");
+	cr_assert_lt(res.run.wall_ms, 10000);
+	sbx_job_result_fini(&res);
+	close(in[0]);
+	close(in[1]);
+	close(cancel[0]);
+	close(cancel[1]);
+}
+
+Test(jail, files_land_in_the_box_and_are_gone_after)
+{
+	const char *argv[] = {"/bin/sh", "-c",
+			      "cat /box/hello.txt; ./run.sh; touch /box/left",
+			      NULL};
+	const char *argv2[] = {"/bin/sh", "-c", "ls -A /box", NULL};
+	struct sbx_file files[] = {
+		{"hello.txt", "hi\n", 3, false},
+		{"run.sh", "#!/bin/sh\necho ran\n", 19, true},
+	};
+	struct sbx_stage st = stage(argv);
+	struct sbx_job_result res;
+	struct sbx_job job = {.files = files, .nfiles = 2, .run = &st,
+			      .slot = 0};
+	char err[256];
+
+	cr_assert_eq(sbx_run(ctx, &job, &res, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(res.run.out, "hi\nran\n");
+	sbx_job_result_fini(&res);
+	st = stage(argv2);
+	job = (struct sbx_job){.run = &st, .slot = 0};
+	cr_assert_eq(sbx_run(ctx, &job, &res, err, sizeof(err)), 0);
+	cr_assert_str_eq(res.run.out, "", "the box starts empty");
+	sbx_job_result_fini(&res);
+}
+
+Test(jail, bad_file_names_are_refused)
+{
+	const char *argv[] = {"/bin/true", NULL};
+	static const char *const names[] = {"../x", "a/b", ".", "..", ""};
+	struct sbx_stage st = stage(argv);
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		struct sbx_file f = {names[i], "x", 1, false};
+		struct sbx_job_result res;
+		struct sbx_job job = {.files = &f, .nfiles = 1, .run = &st,
+				      .slot = -1};
+		char err[256] = "";
+		cr_assert_eq(sbx_run(ctx, &job, &res, err, sizeof(err)),
+			     -EINVAL, "%s", names[i]);
+		cr_assert(strstr(err, "bad file name"), "%s", err);
+		cr_assert_eq(res.verdict, SBX_INTERNAL_ERROR);
+		sbx_job_result_fini(&res);
+	}
+}
+
+Test(jail, compile_error_skips_the_run)
+{
+	const char *cc[] = {"/bin/sh", "-c", "echo 'main.c:1:1: error' >&2; exit 1",
+			    NULL};
+	const char *run[] = {"/bin/true", NULL};
+	struct sbx_stage c = stage(cc), r = stage(run);
+	struct sbx_job job = {.compile = &c, .run = &r, .slot = -1};
+	struct sbx_job_result res;
+	char err[256];
+
+	cr_assert_eq(sbx_run(ctx, &job, &res, err, sizeof(err)), 0);
+	cr_assert_eq(res.verdict, SBX_COMPILE_ERROR);
+	cr_assert(res.compiled);
+	cr_assert_not(res.ran);
+	cr_assert_str_eq(res.compile.err, "main.c:1:1: error\n");
+	sbx_job_result_fini(&res);
+}
+
+Test(jail, exec_failure_is_an_internal_error_with_the_reason)
+{
+	const char *argv[] = {"/no/such/program", NULL};
+	struct sbx_stage st = stage(argv);
+	struct sbx_job_result res;
+
+	cr_assert_lt(run1(&st, &res, NULL, 0), 0);
+	cr_assert_eq(res.verdict, SBX_INTERNAL_ERROR);
+	cr_assert(strstr(res.run.message, "No such file"), "%s",
+		  res.run.message);
+	sbx_job_result_fini(&res);
+}
+
+Test(jail, relative_program_is_refused)
+{
+	const char *argv[] = {"true", NULL};
+	struct sbx_stage st = stage(argv);
+	struct sbx_job_result res;
+
+	cr_assert_eq(run1(&st, &res, NULL, 0), -EINVAL);
+	sbx_job_result_fini(&res);
+}

@@ -1,0 +1,171 @@
+/* Unit tests: the language registry. */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <string.h>
+
+#include "sandbox.h"
+
+static const char good[] =
+	"# comment\n"
+	"[python]\n"
+	"name = Python\n"
+	"aliases = py python3\n"
+	"version = python3 --version\n"
+	"source = main.py\n"
+	"run = python3 -u main.py\n"
+	"mode = python\n"
+	"env = PYTHONDONTWRITEBYTECODE=1\n"
+	"limits = memory=512M processes=32\n"
+	"\n"
+	"[c]\n"
+	"name = C\n"
+	"source = main.c\n"
+	"compile = gcc -O2 -o main main.c \"-Dx=a b\" '-DY=\\n'\n"
+	"run = ./main {args} --end\n"
+	"compile_limits = cpu_time=30s\n";
+
+static int parse(const char *text, struct sbx_registry *reg, char *err)
+{
+	return sbx_registry_parse(text, strlen(text), reg, err, 256);
+}
+
+Test(registry, parses_languages_and_keys)
+{
+	struct sbx_registry reg;
+	char err[256] = "";
+
+	cr_assert_eq(parse(good, &reg, err), 0, "%s", err);
+	cr_assert_eq(reg.n, 2);
+	const struct sbx_lang *py = sbx_registry_find(&reg, "PY3");
+	cr_assert_null(py);
+	py = sbx_registry_find(&reg, "Python3");
+	cr_assert_not_null(py);
+	cr_assert_str_eq(py->id, "python");
+	cr_assert_str_eq(py->run_cmd[1], "-u");
+	cr_assert_str_eq(py->limits[1], "processes=32");
+	cr_assert_str_eq(py->env[0], "PYTHONDONTWRITEBYTECODE=1");
+	const struct sbx_lang *c = sbx_registry_find(&reg, "c");
+	cr_assert_str_eq(c->mode, "plain", "mode defaults to plain");
+	cr_assert_str_eq(c->compile_cmd[5], "-Dx=a b");
+	cr_assert_str_eq(c->compile_cmd[6], "-DY=\\n");
+	cr_assert_null(c->compile_cmd[7]);
+	sbx_registry_fini(&reg);
+}
+
+Test(registry, user_args_replace_the_placeholder_or_append)
+{
+	struct sbx_registry reg;
+	char err[256];
+	const char *args[] = {"a b", "c", NULL};
+
+	cr_assert_eq(parse(good, &reg, err), 0);
+	char **v = sbx_lang_argv(
+		(const char *const *)sbx_registry_find(&reg, "c")->run_cmd,
+		args);
+	cr_assert_str_eq(v[0], "./main");
+	cr_assert_str_eq(v[1], "a b");
+	cr_assert_str_eq(v[2], "c");
+	cr_assert_str_eq(v[3], "--end");
+	cr_assert_null(v[4]);
+	sbx_argv_free(v);
+	v = sbx_lang_argv((const char *const *)sbx_registry_find(&reg, "py")
+				  ->run_cmd,
+			  args);
+	cr_assert_str_eq(v[3], "a b");
+	cr_assert_null(v[5]);
+	sbx_argv_free(v);
+	sbx_registry_fini(&reg);
+}
+
+Test(registry, errors_name_the_line)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} bad[] = {
+		{"[a]\nsource=x\n", "needs 'source' and 'run'"},
+		{"[a]\nsource=x\nrun=y\nbogus=1\n", "line 4: unknown key"},
+		{"source=x\n", "outside a [language]"},
+		{"[a]\nsource=x\nrun=y\n[a]\nsource=x\nrun=y\n",
+		 "already a language"},
+		{"[a]\naliases=b\nsource=x\nrun=y\n[b]\nsource=x\nrun=y\n",
+		 "already a language"},
+		{"[a]\nsource=x\nrun=y 'z\n", "unterminated '"},
+		{"[a]\nsource=../x\nrun=y\n", "plain file name"},
+		{"[a]\nsource=x\nrun=y\nlimits=memory=1K\n", "memory"},
+		{"[a]\nsource=x\nsource=y\nrun=y\n", "given twice"},
+		{"[a b]\nsource=x\nrun=y\n", "bad language id"},
+		{"[a]\nsource=x\nrun=y\nenv=NOEQUALS\n", "not K=V"},
+		{"[a]\nsource=x\nrun=\n", "needs 'source' and 'run'"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct sbx_registry reg;
+		char err[256] = "";
+		cr_assert_lt(parse(bad[i].text, &reg, err), 0, "case %zu", i);
+		cr_assert(strstr(err, bad[i].want), "case %zu: '%s' lacks '%s'",
+			  i, err, bad[i].want);
+		cr_assert_null(reg.langs);
+	}
+}
+
+Test(registry, nul_byte_is_refused)
+{
+	struct sbx_registry reg;
+	char err[256];
+	const char text[] = "[a]\nsource=x\0\nrun=y\n";
+
+	cr_assert_eq(sbx_registry_parse(text, sizeof(text) - 1, &reg, err,
+					sizeof(err)),
+		     -EINVAL);
+}
+
+Test(registry, resolve_marks_installed_toolchains)
+{
+	struct sbx_registry reg;
+	char err[256];
+	const char *text = "[sh]\nsource=a.sh\nrun=sh a.sh\nversion=sh -c 'echo 5.2.15'\n"
+			   "[nope]\nsource=x\nrun=no-such-program-here x\n"
+			   "[half]\nsource=x\ncompile=no-such-cc x\nrun=sh x\n";
+
+	cr_assert_eq(parse(text, &reg, err), 0, "%s", err);
+	sbx_registry_resolve(&reg, NULL);
+	cr_assert(reg.langs[0].available);
+	cr_assert_eq(reg.langs[0].run_cmd[0][0], '/', "resolved to a path");
+	cr_assert_not(reg.langs[1].available);
+	cr_assert_not(reg.langs[2].available);
+	sbx_registry_detect_versions(&reg, NULL);
+	cr_assert_str_eq(reg.langs[0].version, "5.2.15");
+	cr_assert_null(reg.langs[1].version);
+	sbx_registry_fini(&reg);
+}
+
+Test(registry, shipped_registry_parses)
+{
+	struct sbx_registry reg;
+	char err[512] = "";
+
+	cr_assert_eq(sbx_registry_load(RUNPAD_DATADIR "/languages.conf", &reg,
+				       err, sizeof(err)),
+		     0, "%s", err);
+	cr_assert_geq(reg.n, 30, "the registry ships 30+ languages");
+	cr_assert_not_null(sbx_registry_find(&reg, "c"));
+	cr_assert_not_null(sbx_registry_find(&reg, "python"));
+	sbx_registry_fini(&reg);
+}
+
+Test(registry, split_command_quoting)
+{
+	char err[64];
+	char **v = sbx_split_command("  a 'b c'  \"d\\\"e\" f\\ g ''", err,
+				     sizeof(err));
+
+	cr_assert_not_null(v);
+	cr_assert_str_eq(v[0], "a");
+	cr_assert_str_eq(v[1], "b c");
+	cr_assert_str_eq(v[2], "d\"e");
+	cr_assert_str_eq(v[3], "f g");
+	cr_assert_str_eq(v[4], "");
+	cr_assert_null(v[5]);
+	sbx_argv_free(v);
+	cr_assert_null(sbx_split_command("\"open", err, sizeof(err)));
+}

@@ -15,7 +15,7 @@
 #include "conf.h"
 
 #define CONF_MAX_BYTES (1u << 20)
-#define CONF_MAX_LINE 4096
+#define CONF_MAX_LINE  4096
 
 static char *trim(char *s)
 {
@@ -41,7 +41,7 @@ static bool valid_key(const char *k)
 }
 
 int conf_parse(const char *text, size_t len, conf_cb cb, void *arg, char *err,
-	       size_t errlen)
+               size_t errlen)
 {
 	const char *p = text, *end = text + len;
 	unsigned lineno = 0;
@@ -51,7 +51,7 @@ int conf_parse(const char *text, size_t len, conf_cb cb, void *arg, char *err,
 	if (len > CONF_MAX_BYTES) {
 		if (err)
 			snprintf(err, errlen, "larger than %u bytes",
-				 CONF_MAX_BYTES);
+			         CONF_MAX_BYTES);
 		return -EFBIG;
 	}
 	while (p < end) {
@@ -64,8 +64,8 @@ int conf_parse(const char *text, size_t len, conf_cb cb, void *arg, char *err,
 		if (n >= sizeof(line) || memchr(p, '\0', n)) {
 			if (err)
 				snprintf(err, errlen, "line %u: %s", lineno,
-					 n >= sizeof(line) ? "too long"
-							   : "NUL byte");
+				         n >= sizeof(line) ? "too long"
+				                           : "NUL byte");
 			return -EINVAL;
 		}
 		memcpy(line, p, n);
@@ -78,8 +78,8 @@ int conf_parse(const char *text, size_t len, conf_cb cb, void *arg, char *err,
 		if (!eq) {
 			if (err)
 				snprintf(err, errlen,
-					 "line %u: expected key = value",
-					 lineno);
+				         "line %u: expected key = value",
+				         lineno);
 			return -EINVAL;
 		}
 		*eq = '\0';
@@ -87,7 +87,7 @@ int conf_parse(const char *text, size_t len, conf_cb cb, void *arg, char *err,
 		if (!valid_key(key)) {
 			if (err)
 				snprintf(err, errlen, "line %u: bad key '%s'",
-					 lineno, key);
+				         lineno, key);
 			return -EINVAL;
 		}
 		sub[0] = '\0';
@@ -95,15 +95,14 @@ int conf_parse(const char *text, size_t len, conf_cb cb, void *arg, char *err,
 		if (r < 0) {
 			if (err)
 				snprintf(err, errlen, "line %u: %s", lineno,
-					 sub[0] ? sub : strerror(-r));
+				         sub[0] ? sub : strerror(-r));
 			return r;
 		}
 	}
 	return 0;
 }
 
-int conf_load(const char *path, conf_cb cb, void *arg, char *err,
-	      size_t errlen)
+int conf_load(const char *path, conf_cb cb, void *arg, char *err, size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -115,7 +114,7 @@ int conf_load(const char *path, conf_cb cb, void *arg, char *err,
 		r = -errno;
 		if (err)
 			snprintf(err, errlen, "cannot open %s: %s", path,
-				 strerror(errno));
+			         strerror(errno));
 		return r;
 	}
 	if (fstat(fd, &st) < 0 || st.st_size > CONF_MAX_BYTES) {
@@ -159,7 +158,7 @@ int conf_bool(const char *v)
 }
 
 int conf_uint(const char *v, unsigned long long min, unsigned long long max,
-	      unsigned long long *out)
+              unsigned long long *out)
 {
 	unsigned long long x = 0;
 

@@ -18,22 +18,22 @@
  * Return 0 to go on, or a negative errno to stop; write a reason into err
  * (errlen bytes) and the parser prefixes it with the line number.
  */
-typedef int (*conf_cb)(void *arg, const char *key, const char *value,
-		       char *err, size_t errlen);
+typedef int (*conf_cb)(void *arg, const char *key, const char *value, char *err,
+                       size_t errlen);
 
 /* Parse text of len bytes.  Returns 0, or -errno with "line N: ..." in err. */
 int conf_parse(const char *text, size_t len, conf_cb cb, void *arg, char *err,
-	       size_t errlen);
+               size_t errlen);
 
 /* Read and parse a file (at most 1 MiB).  Returns 0 or -errno with err. */
 int conf_load(const char *path, conf_cb cb, void *arg, char *err,
-	      size_t errlen);
+              size_t errlen);
 
 /* "yes/no/true/false/on/off/1/0" to 1 or 0; -EINVAL otherwise. */
 int conf_bool(const char *value);
 
 /* Checked unsigned decimal in [min, max]; 0 or -EINVAL/-ERANGE. */
-int conf_uint(const char *value, unsigned long long min,
-	      unsigned long long max, unsigned long long *out);
+int conf_uint(const char *value, unsigned long long min, unsigned long long max,
+              unsigned long long *out);
 
 #endif

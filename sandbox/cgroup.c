@@ -115,7 +115,7 @@ int sbx_cg_parse_keyed(const char *text, const char *key, uint64_t *out)
 }
 
 static int read_keyed_at(int dirfd, const char *name, const char *key,
-			 uint64_t *out)
+                         uint64_t *out)
 {
 	char buf[1024];
 	ssize_t n = read_at(dirfd, name, buf, sizeof(buf));
@@ -132,7 +132,7 @@ static int read_keyed_at(int dirfd, const char *name, const char *key,
  * fstype "cgroup2", or "cgroup" whose super options name `controller`.
  */
 static int find_mount(const char *fstype, const char *controller, char *out,
-		      size_t outlen)
+                      size_t outlen)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char *line = NULL;
@@ -199,7 +199,7 @@ static bool v2_has(const char *mnt, const char *ctrl)
 }
 
 void sbx_cg_probe(enum sbx_cgroup_mode *mode, char *controllers, size_t clen,
-		  char *detail, size_t dlen)
+                  char *detail, size_t dlen)
 {
 	char v2[512], mem[512], pids[512], cpu[512];
 	bool have_v2 = find_mount("cgroup2", NULL, v2, sizeof(v2)) == 0;
@@ -212,34 +212,34 @@ void sbx_cg_probe(enum sbx_cgroup_mode *mode, char *controllers, size_t clen,
 	if (v2_mem && v2_pids) {
 		*mode = SBX_CGROUP_V2;
 		snprintf(controllers, clen, "memory pids%s",
-			 v2_has(v2, "cpu") ? " cpu" : "");
+		         v2_has(v2, "cpu") ? " cpu" : "");
 		snprintf(detail, dlen, "cgroup2 at %s", v2);
 	} else if (v1_mem && v1_pids && v1_cpu) {
 		*mode = SBX_CGROUP_V1;
 		snprintf(controllers, clen, "memory pids cpuacct");
 		snprintf(detail, dlen,
-			 "cgroup v1: memory at %s, pids at %s, cpuacct at %s%s",
-			 mem, pids, cpu,
-			 have_v2 ? " (a cgroup2 mount exists without the "
-				   "memory and pids controllers)"
-				 : "");
+		         "cgroup v1: memory at %s, pids at %s, cpuacct at %s%s",
+		         mem, pids, cpu,
+		         have_v2 ? " (a cgroup2 mount exists without the "
+		                   "memory and pids controllers)"
+		                 : "");
 	} else {
 		*mode = SBX_CGROUP_NONE;
 		controllers[0] = '\0';
 		snprintf(detail, dlen,
-			 "no usable cgroup: need cgroup2 with the memory and "
-			 "pids controllers, or cgroup v1 memory, pids and "
-			 "cpuacct hierarchies (found:%s%s%s%s%s)",
-			 have_v2 ? " cgroup2" : "",
-			 have_v2 && !v2_mem ? " without memory" : "",
-			 v1_mem ? " v1-memory" : "", v1_pids ? " v1-pids" : "",
-			 v1_cpu ? " v1-cpuacct" : "");
+		         "no usable cgroup: need cgroup2 with the memory and "
+		         "pids controllers, or cgroup v1 memory, pids and "
+		         "cpuacct hierarchies (found:%s%s%s%s%s)",
+		         have_v2 ? " cgroup2" : "",
+		         have_v2 && !v2_mem ? " without memory" : "",
+		         v1_mem ? " v1-memory" : "", v1_pids ? " v1-pids" : "",
+		         v1_cpu ? " v1-cpuacct" : "");
 	}
 }
 
 /* Open (creating if needed) `rel` below the directory `base`. */
 static int open_parent(const char *base, const char *rel, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	char path[1024];
 	int fd;
@@ -252,14 +252,13 @@ static int open_parent(const char *base, const char *rel, char *err,
 	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
 		int e = errno;
 		if (err)
-			snprintf(err, errlen,
-				 "cannot create cgroup %s: %s%s", path,
-				 strerror(e),
-				 e == EACCES || e == EPERM
-					 ? " (as a user, ask the installer to "
-					   "create it and give it to you, or "
-					   "use systemd's Delegate=yes)"
-					 : "");
+			snprintf(err, errlen, "cannot create cgroup %s: %s%s",
+			         path, strerror(e),
+			         e == EACCES || e == EPERM
+			                 ? " (as a user, ask the installer to "
+			                   "create it and give it to you, or "
+			                   "use systemd's Delegate=yes)"
+			                 : "");
 		return -e;
 	}
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -267,7 +266,7 @@ static int open_parent(const char *base, const char *rel, char *err,
 		int e = errno;
 		if (err)
 			snprintf(err, errlen, "cannot open cgroup %s: %s", path,
-				 strerror(e));
+			         strerror(e));
 		return -e;
 	}
 	return fd;
@@ -298,7 +297,7 @@ static int own_v2_cgroup(char *out, size_t len)
 }
 
 int sbx_cg_root_open(struct sbx_cgroup_root *root, const char *parent,
-		     char *err, size_t errlen)
+                     char *err, size_t errlen)
 {
 	char mnt[512];
 	int fd;
@@ -306,7 +305,7 @@ int sbx_cg_root_open(struct sbx_cgroup_root *root, const char *parent,
 	memset(root, 0, sizeof(*root));
 	root->v1_mem = root->v1_pids = root->v1_cpu = root->v2_parent = -1;
 	sbx_cg_probe(&root->mode, root->controllers, sizeof(root->controllers),
-		     root->detail, sizeof(root->detail));
+	             root->detail, sizeof(root->detail));
 
 	if (root->mode == SBX_CGROUP_V2) {
 		char own[512];
@@ -323,12 +322,12 @@ int sbx_cg_root_open(struct sbx_cgroup_root *root, const char *parent,
 		if (fd < 0)
 			return fd;
 		if (delegated) {
-			int sfd = openat(fd, "supervisor", O_RDONLY |
-						  O_DIRECTORY | O_CLOEXEC);
+			int sfd = openat(fd, "supervisor",
+			                 O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 			if (sfd < 0 && mkdirat(fd, "supervisor", 0755) == 0)
-				sfd = openat(fd, "supervisor", O_RDONLY |
-							O_DIRECTORY |
-							O_CLOEXEC);
+				sfd = openat(fd, "supervisor",
+				             O_RDONLY | O_DIRECTORY |
+				                     O_CLOEXEC);
 			if (sfd >= 0) {
 				write_at(sfd, "cgroup.procs", "0");
 				close(sfd);
@@ -365,7 +364,7 @@ int sbx_cg_root_open(struct sbx_cgroup_root *root, const char *parent,
 void sbx_cg_root_close(struct sbx_cgroup_root *root)
 {
 	int *fds[] = {&root->v1_mem, &root->v1_pids, &root->v1_cpu,
-		      &root->v2_parent};
+	              &root->v2_parent};
 	for (int i = 0; i < 4; i++) {
 		if (*fds[i] >= 0)
 			close(*fds[i]);
@@ -384,7 +383,7 @@ static int open_child(int parent, const char *name)
 }
 
 int sbx_cg_slot_open(const struct sbx_cgroup_root *root, unsigned slot,
-		     struct sbx_cgroup *cg, char *err, size_t errlen)
+                     struct sbx_cgroup *cg, char *err, size_t errlen)
 {
 	char name[32];
 
@@ -397,13 +396,13 @@ int sbx_cg_slot_open(const struct sbx_cgroup_root *root, unsigned slot,
 		cg->pids_fd = open_child(root->v1_pids, name);
 		cg->cpu_fd = open_child(root->v1_cpu, name);
 		if (cg->mem_fd < 0 || cg->pids_fd < 0 || cg->cpu_fd < 0) {
-			int e = cg->mem_fd < 0	  ? cg->mem_fd
-				: cg->pids_fd < 0 ? cg->pids_fd
-						  : cg->cpu_fd;
+			int e = cg->mem_fd < 0    ? cg->mem_fd
+			        : cg->pids_fd < 0 ? cg->pids_fd
+			                          : cg->cpu_fd;
 			if (err)
 				snprintf(err, errlen,
-					 "cannot create cgroup %s: %s", name,
-					 strerror(-e));
+				         "cannot create cgroup %s: %s", name,
+				         strerror(-e));
 			sbx_cg_slot_close(cg);
 			return e;
 		}
@@ -416,8 +415,8 @@ int sbx_cg_slot_open(const struct sbx_cgroup_root *root, unsigned slot,
 			int e = cg->mem_fd;
 			if (err)
 				snprintf(err, errlen,
-					 "cannot create cgroup %s: %s", name,
-					 strerror(-e));
+				         "cannot create cgroup %s: %s", name,
+				         strerror(-e));
 			cg->mem_fd = -1;
 			return e;
 		}
@@ -454,7 +453,7 @@ static int v1_set_memory(int fd, uint64_t bytes)
 		r = write_u64_at(fd, "memory.limit_in_bytes", bytes);
 		if (r == 0)
 			r = write_u64_at(fd, "memory.memsw.limit_in_bytes",
-					 bytes);
+			                 bytes);
 		return r;
 	}
 	if (r == -ENOENT) /* no swap accounting: memory alone */
@@ -478,7 +477,7 @@ static void rmdir_leaf(int slotfd)
 }
 
 int sbx_cg_stage_begin(struct sbx_cgroup *cg, const struct sbx_limits *l,
-		       char *err, size_t errlen)
+                       char *err, size_t errlen)
 {
 	int r;
 
@@ -487,8 +486,8 @@ int sbx_cg_stage_begin(struct sbx_cgroup *cg, const struct sbx_limits *l,
 		if (r < 0) {
 			if (err)
 				snprintf(err, errlen,
-					 "cannot set the memory limit: %s",
-					 strerror(-r));
+				         "cannot set the memory limit: %s",
+				         strerror(-r));
 			return r;
 		}
 		write_at(cg->mem_fd, "memory.max_usage_in_bytes", "0");
@@ -497,18 +496,17 @@ int sbx_cg_stage_begin(struct sbx_cgroup *cg, const struct sbx_limits *l,
 		write_at(cg->mem_fd, "memory.memsw.failcnt", "0");
 		cg->oom_before = 0;
 		read_keyed_at(cg->mem_fd, "memory.oom_control", "oom_kill",
-			      &cg->oom_before);
+		              &cg->oom_before);
 		r = write_u64_at(cg->pids_fd, "pids.max", l->processes);
 		if (r < 0) {
 			if (err)
-				snprintf(err, errlen,
-					 "cannot set pids.max: %s",
-					 strerror(-r));
+				snprintf(err, errlen, "cannot set pids.max: %s",
+				         strerror(-r));
 			return r;
 		}
 		cg->pids_max_before = 0;
 		read_keyed_at(cg->pids_fd, "pids.events", "max",
-			      &cg->pids_max_before);
+		              &cg->pids_max_before);
 		write_at(cg->cpu_fd, "cpuacct.usage", "0");
 		return 0;
 	}
@@ -522,20 +520,19 @@ int sbx_cg_stage_begin(struct sbx_cgroup *cg, const struct sbx_limits *l,
 		if (r < 0) {
 			if (err)
 				snprintf(err, errlen,
-					 "cannot create the stage cgroup: %s",
-					 strerror(-r));
+				         "cannot create the stage cgroup: %s",
+				         strerror(-r));
 			return r;
 		}
 		cg->leaf_fd = r;
 		r = write_u64_at(cg->leaf_fd, "memory.max", l->memory);
 		if (r == 0)
-			r = write_u64_at(cg->leaf_fd, "pids.max",
-					 l->processes);
+			r = write_u64_at(cg->leaf_fd, "pids.max", l->processes);
 		if (r < 0) {
 			if (err)
 				snprintf(err, errlen,
-					 "cannot set the stage limits: %s",
-					 strerror(-r));
+				         "cannot set the stage limits: %s",
+				         strerror(-r));
 			return r;
 		}
 		/* swap is part of the memory budget: none of it */
@@ -615,12 +612,12 @@ void sbx_cg_stage_end(struct sbx_cgroup *cg, struct sbx_cg_usage *u)
 	u->cpu_ns = sbx_cg_cpu_ns(cg);
 	if (cg->mode == SBX_CGROUP_V1) {
 		if (read_u64_at(cg->mem_fd, "memory.memsw.max_usage_in_bytes",
-				&v) == 0 ||
+		                &v) == 0 ||
 		    read_u64_at(cg->mem_fd, "memory.max_usage_in_bytes", &v) ==
-			    0)
+		            0)
 			u->memory_peak = v;
 		if (read_keyed_at(cg->mem_fd, "memory.oom_control", "oom_kill",
-				  &v) == 0)
+		                  &v) == 0)
 			u->oom_killed = v > cg->oom_before;
 		if ((read_u64_at(cg->mem_fd, "memory.memsw.failcnt", &v) == 0 &&
 		     v > 0) ||
@@ -635,10 +632,10 @@ void sbx_cg_stage_end(struct sbx_cgroup *cg, struct sbx_cg_usage *u)
 		if (read_u64_at(cg->leaf_fd, "memory.peak", &v) == 0)
 			u->memory_peak = v;
 		if (read_keyed_at(cg->leaf_fd, "memory.events", "oom_kill",
-				  &v) == 0)
+		                  &v) == 0)
 			u->oom_killed = v > 0;
 		if (read_keyed_at(cg->leaf_fd, "memory.events", "max", &v) ==
-			    0 &&
+		            0 &&
 		    v > 0)
 			u->memory_hit = true;
 		if (read_keyed_at(cg->leaf_fd, "pids.events", "max", &v) == 0)

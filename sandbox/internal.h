@@ -22,11 +22,11 @@
  */
 struct sbx_cgroup {
 	enum sbx_cgroup_mode mode;
-	int mem_fd;   /* v1 memory dir | v2 slot dir */
-	int pids_fd;  /* v1 pids dir | -1 */
-	int cpu_fd;   /* v1 cpuacct dir | -1 */
-	int leaf_fd;  /* v2: the stage leaf, while a stage runs */
-	int lock_fd;  /* directory fd the slot lock (flock) is taken on */
+	int mem_fd;  /* v1 memory dir | v2 slot dir */
+	int pids_fd; /* v1 pids dir | -1 */
+	int cpu_fd;  /* v1 cpuacct dir | -1 */
+	int leaf_fd; /* v2: the stage leaf, while a stage runs */
+	int lock_fd; /* directory fd the slot lock (flock) is taken on */
 	/* counters read before a stage, to compute deltas (v1) */
 	uint64_t oom_before;
 	uint64_t pids_max_before;
@@ -44,19 +44,19 @@ struct sbx_cgroup_root {
 /* Detect and open the parent of the slot cgroups; creates `parent` when it
    does not exist.  Returns 0, or -errno with err saying what is missing. */
 int sbx_cg_root_open(struct sbx_cgroup_root *root, const char *parent,
-		     char *err, size_t errlen);
+                     char *err, size_t errlen);
 void sbx_cg_root_close(struct sbx_cgroup_root *root);
 /* Describe the host without creating anything (for --check). */
 void sbx_cg_probe(enum sbx_cgroup_mode *mode, char *controllers, size_t clen,
-		  char *detail, size_t dlen);
+                  char *detail, size_t dlen);
 
 int sbx_cg_slot_open(const struct sbx_cgroup_root *root, unsigned slot,
-		     struct sbx_cgroup *cg, char *err, size_t errlen);
+                     struct sbx_cgroup *cg, char *err, size_t errlen);
 void sbx_cg_slot_close(struct sbx_cgroup *cg);
 
 /* Before a stage: set limits, reset counters (v1) or make the leaf (v2). */
 int sbx_cg_stage_begin(struct sbx_cgroup *cg, const struct sbx_limits *l,
-		       char *err, size_t errlen);
+                       char *err, size_t errlen);
 /* Move pid into the stage's cgroup. */
 int sbx_cg_attach(struct sbx_cgroup *cg, pid_t pid);
 /* Kill everything in the stage's cgroup (v2 cgroup.kill; v1: SIGKILL each

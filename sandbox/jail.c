@@ -93,44 +93,44 @@
 #define SBX_ROOTLESS_UID 1000
 
 static const char *const default_binds[] = {
-	"/usr",
-	"/etc/alternatives",
-	"/etc/ld.so.cache",
-	"/etc/ld.so.conf",
-	"/etc/ld.so.conf.d",
-	"/etc/localtime",
-	"/etc/ssl/certs",
-	"/etc/ca-certificates.conf",
-	"/etc/java-17-openjdk",
-	"/etc/mono",
-	"/etc/fpc.cfg",
-	"/etc/gprolog",
-	"/etc/R",
-	"/etc/php",
-	"/etc/ocamlfind.conf",
-	"/etc/gnat",
-	"/etc/emacs",
-	"/etc/sbclrc",
-	"/etc/racket",
-	"/etc/guile",
-	"/etc/elixir",
-	"/etc/erlang",
-	"/var/lib/ghc",
-	"/var/lib/dpkg/alternatives",
-	NULL,
+        "/usr",
+        "/etc/alternatives",
+        "/etc/ld.so.cache",
+        "/etc/ld.so.conf",
+        "/etc/ld.so.conf.d",
+        "/etc/localtime",
+        "/etc/ssl/certs",
+        "/etc/ca-certificates.conf",
+        "/etc/java-17-openjdk",
+        "/etc/mono",
+        "/etc/fpc.cfg",
+        "/etc/gprolog",
+        "/etc/R",
+        "/etc/php",
+        "/etc/ocamlfind.conf",
+        "/etc/gnat",
+        "/etc/emacs",
+        "/etc/sbclrc",
+        "/etc/racket",
+        "/etc/guile",
+        "/etc/elixir",
+        "/etc/erlang",
+        "/var/lib/ghc",
+        "/var/lib/dpkg/alternatives",
+        NULL,
 };
 
 static const char *const dev_nodes[] = {"null", "zero", "full", "random",
-					"urandom"};
+                                        "urandom"};
 
 struct slot {
 	unsigned index;
 	uid_t uid;
 	gid_t gid;
-	int netfd;	  /* the slot's network namespace */
-	char box[256];	  /* mount point of the box, in the run dir */
-	int box_lock;	  /* fd locked in rlimits-only mode */
-	bool busy;	  /* taken by a thread of this process */
+	int netfd;     /* the slot's network namespace */
+	char box[256]; /* mount point of the box, in the run dir */
+	int box_lock;  /* fd locked in rlimits-only mode */
+	bool busy;     /* taken by a thread of this process */
 	struct sbx_cgroup cg;
 };
 
@@ -154,7 +154,7 @@ struct sbx_ctx {
 /* ------------------------------------------------------------------ util */
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;
@@ -250,8 +250,7 @@ static unsigned long locked_flags(const char *path)
 }
 
 /* Bind `src` read-only, nosuid, nodev at the same path under `root`. */
-static int bind_ro(const char *root, const char *src, char *err,
-		   size_t errlen)
+static int bind_ro(const char *root, const char *src, char *err, size_t errlen)
 {
 	char dst[512];
 	struct stat st;
@@ -273,7 +272,7 @@ static int bind_ro(const char *root, const char *src, char *err,
 				/* a symlink: recreate it, binds follow links */
 				char target[512];
 				ssize_t n = readlink(src, target,
-						     sizeof(target) - 1);
+				                     sizeof(target) - 1);
 				if (n < 0)
 					return 0;
 				target[n] = '\0';
@@ -281,8 +280,8 @@ static int bind_ro(const char *root, const char *src, char *err,
 					r = -errno;
 				return r;
 			}
-			int fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC,
-				      0644);
+			int fd =
+			        open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 			if (fd < 0)
 				r = -errno;
 			else
@@ -300,9 +299,9 @@ static int bind_ro(const char *root, const char *src, char *err,
 		return r;
 	}
 	if (mount(NULL, dst, NULL,
-		  MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
-			  locked_flags(src),
-		  NULL) < 0) {
+	          MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
+	                  locked_flags(src),
+	          NULL) < 0) {
 		r = -errno;
 		seterr(err, errlen, "cannot make %s read-only: %s", src,
 		       strerror(errno));
@@ -314,10 +313,10 @@ static int bind_ro(const char *root, const char *src, char *err,
 /* ------------------------------------------------------------- template */
 
 static int build_template(struct sbx_ctx *ctx, const char *const *binds,
-			  char *err, size_t errlen)
+                          char *err, size_t errlen)
 {
-	static const char *const top_links[] = {"/bin",	  "/sbin",  "/lib",
-						"/lib32", "/lib64", "/libx32"};
+	static const char *const top_links[] = {"/bin",   "/sbin",  "/lib",
+	                                        "/lib32", "/lib64", "/libx32"};
 	const char *root = ctx->tmpl;
 	char path[512], buf[4096];
 	int r;
@@ -326,7 +325,7 @@ static int build_template(struct sbx_ctx *ctx, const char *const *binds,
 	if (mkdir(root, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV,
-		  "size=1m,nr_inodes=4096,mode=0755") < 0) {
+	          "size=1m,nr_inodes=4096,mode=0755") < 0) {
 		r = -errno;
 		seterr(err, errlen, "cannot mount the template root: %s",
 		       strerror(errno));
@@ -341,12 +340,12 @@ static int build_template(struct sbx_ctx *ctx, const char *const *binds,
 		if (S_ISLNK(st.st_mode)) {
 			char target[256];
 			ssize_t n = readlink(top_links[i], target,
-					     sizeof(target) - 1);
+			                     sizeof(target) - 1);
 			if (n <= 0)
 				continue;
 			target[n] = '\0';
 			snprintf(path, sizeof(path), "%s%s", root,
-				 top_links[i]);
+			         top_links[i]);
 			if (symlink(target, path) < 0 && errno != EEXIST)
 				return -errno;
 		} else if (S_ISDIR(st.st_mode)) {
@@ -365,52 +364,53 @@ static int build_template(struct sbx_ctx *ctx, const char *const *binds,
 	snprintf(path, sizeof(path), "%s/etc", root);
 	mkdir_p(path, 0755);
 	off = (size_t)snprintf(buf, sizeof(buf),
-			       "root:x:0:0:root:/root:/usr/sbin/nologin\n");
+	                       "root:x:0:0:root:/root:/usr/sbin/nologin\n");
 	if (ctx->rootless)
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-					"runner:x:%d:%d:runpad:/box:/bin/sh\n",
-					SBX_ROOTLESS_UID, SBX_ROOTLESS_UID);
+		                        "runner:x:%d:%d:runpad:/box:/bin/sh\n",
+		                        SBX_ROOTLESS_UID, SBX_ROOTLESS_UID);
 	else
 		for (unsigned i = 0; i < ctx->nslots && off < sizeof(buf) - 80;
 		     i++)
 			off += (size_t)snprintf(
-				buf + off, sizeof(buf) - off,
-				"runner:x:%u:%u:runpad:/box:/bin/sh\n",
-				(unsigned)ctx->slots[i].uid,
-				(unsigned)ctx->slots[i].gid);
-	snprintf(buf + off, sizeof(buf) - off,
-		 "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
+			        buf + off, sizeof(buf) - off,
+			        "runner:x:%u:%u:runpad:/box:/bin/sh\n",
+			        (unsigned)ctx->slots[i].uid,
+			        (unsigned)ctx->slots[i].gid);
+	snprintf(
+	        buf + off, sizeof(buf) - off,
+	        "nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n");
 	snprintf(path, sizeof(path), "%s/etc/passwd", root);
 	if ((r = create_file_at(path, buf, 0644)) < 0)
 		return r;
 	off = (size_t)snprintf(buf, sizeof(buf), "root:x:0:\n");
 	if (ctx->rootless)
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-					"runner:x:%d:\n", SBX_ROOTLESS_UID);
+		                        "runner:x:%d:\n", SBX_ROOTLESS_UID);
 	else
 		for (unsigned i = 0; i < ctx->nslots && off < sizeof(buf) - 40;
 		     i++)
 			off += (size_t)snprintf(buf + off, sizeof(buf) - off,
-						"runner:x:%u:\n",
-						(unsigned)ctx->slots[i].gid);
+			                        "runner:x:%u:\n",
+			                        (unsigned)ctx->slots[i].gid);
 	snprintf(buf + off, sizeof(buf) - off, "nogroup:x:65534:\n");
 	snprintf(path, sizeof(path), "%s/etc/group", root);
 	if ((r = create_file_at(path, buf, 0644)) < 0)
 		return r;
 	snprintf(path, sizeof(path), "%s/etc/hosts", root);
 	if ((r = create_file_at(path,
-				"127.0.0.1\tlocalhost runpad\n"
-				"::1\tlocalhost runpad\n",
-				0644)) < 0)
+	                        "127.0.0.1\tlocalhost runpad\n"
+	                        "::1\tlocalhost runpad\n",
+	                        0644)) < 0)
 		return r;
 	snprintf(path, sizeof(path), "%s/etc/hostname", root);
 	if ((r = create_file_at(path, "runpad\n", 0644)) < 0)
 		return r;
 	snprintf(path, sizeof(path), "%s/etc/nsswitch.conf", root);
 	if ((r = create_file_at(path,
-				"passwd: files\ngroup: files\n"
-				"hosts: files\n",
-				0644)) < 0)
+	                        "passwd: files\ngroup: files\n"
+	                        "hosts: files\n",
+	                        0644)) < 0)
 		return r;
 
 	/* /dev: a handful of nodes bound from the host, links into /proc */
@@ -431,15 +431,15 @@ static int build_template(struct sbx_ctx *ctx, const char *const *binds,
 	}
 	{
 		static const char *const links[][2] = {
-			{"fd", "/proc/self/fd"},
-			{"stdin", "/proc/self/fd/0"},
-			{"stdout", "/proc/self/fd/1"},
-			{"stderr", "/proc/self/fd/2"},
-			{"shm", "/tmp"},
+		        {"fd", "/proc/self/fd"},
+		        {"stdin", "/proc/self/fd/0"},
+		        {"stdout", "/proc/self/fd/1"},
+		        {"stderr", "/proc/self/fd/2"},
+		        {"shm", "/tmp"},
 		};
 		for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
 			snprintf(path, sizeof(path), "%s/dev/%s", root,
-				 links[i][0]);
+			         links[i][0]);
 			if (symlink(links[i][1], path) < 0 && errno != EEXIST)
 				return -errno;
 		}
@@ -452,7 +452,7 @@ static int build_template(struct sbx_ctx *ctx, const char *const *binds,
 			return -errno;
 	}
 	if (mount(NULL, root, NULL,
-		  MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) {
+	          MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL) < 0) {
 		r = -errno;
 		seterr(err, errlen, "cannot make the template read-only: %s",
 		       strerror(errno));
@@ -474,12 +474,12 @@ static int write_id_maps(pid_t pid, uid_t outer_uid, gid_t outer_gid)
 		return r;
 	snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
 	snprintf(map, sizeof(map), "%d %u 1\n", SBX_ROOTLESS_UID,
-		 (unsigned)outer_uid);
+	         (unsigned)outer_uid);
 	if ((r = write_file(path, map)) < 0)
 		return r;
 	snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
 	snprintf(map, sizeof(map), "%d %u 1\n", SBX_ROOTLESS_UID,
-		 (unsigned)outer_gid);
+	         (unsigned)outer_gid);
 	return write_file(path, map);
 }
 
@@ -562,14 +562,14 @@ static int make_netns(char *err, size_t errlen)
 void sbx_config_default(struct sbx_config *c)
 {
 	*c = (struct sbx_config){
-		.slots = 4,
-		.first_uid = 60000,
-		.first_gid = 60000,
-		.cgroup_parent = NULL,
-		.allow_rlimits_only = false,
-		.binds = NULL,
-		.path_env = NULL,
-		.lang_env = NULL,
+	        .slots = 4,
+	        .first_uid = 60000,
+	        .first_gid = 60000,
+	        .cgroup_parent = NULL,
+	        .allow_rlimits_only = false,
+	        .binds = NULL,
+	        .path_env = NULL,
+	        .lang_env = NULL,
 	};
 }
 
@@ -628,7 +628,7 @@ static int enter_namespaces(struct sbx_ctx *ctx, char *err, size_t errlen)
 }
 
 int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
-		size_t errlen)
+                size_t errlen)
 {
 	struct sbx_config defc;
 	struct sbx_ctx *ctx;
@@ -652,15 +652,15 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 	pthread_mutex_init(&ctx->mu, NULL);
 	pthread_cond_init(&ctx->cv, NULL);
 	ctx->cgroot.v1_mem = ctx->cgroot.v1_pids = ctx->cgroot.v1_cpu =
-		ctx->cgroot.v2_parent = -1;
+	        ctx->cgroot.v2_parent = -1;
 	ctx->allow_rlimits = c->allow_rlimits_only;
 	ctx->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (ctx->ncpu < 1)
 		ctx->ncpu = 1;
 	snprintf(ctx->path_env, sizeof(ctx->path_env), "PATH=%s",
-		 c->path_env ? c->path_env : SBX_DEFAULT_PATH);
+	         c->path_env ? c->path_env : SBX_DEFAULT_PATH);
 	snprintf(ctx->lang_env, sizeof(ctx->lang_env), "LANG=%s",
-		 c->lang_env ? c->lang_env : "C.UTF-8");
+	         c->lang_env ? c->lang_env : "C.UTF-8");
 
 	ctx->nslots = c->slots;
 	ctx->slots = calloc(c->slots, sizeof(*ctx->slots));
@@ -673,14 +673,14 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 		ctx->slots[i].netfd = -1;
 		ctx->slots[i].box_lock = -1;
 		ctx->slots[i].cg.mem_fd = ctx->slots[i].cg.pids_fd =
-			ctx->slots[i].cg.cpu_fd = ctx->slots[i].cg.leaf_fd =
-				ctx->slots[i].cg.lock_fd = -1;
+		        ctx->slots[i].cg.cpu_fd = ctx->slots[i].cg.leaf_fd =
+		                ctx->slots[i].cg.lock_fd = -1;
 	}
 
 	/* cgroups first: in rootless mode the user namespace does not change
 	   what we may write there, and the error is the most useful one */
 	r = sbx_cg_root_open(&ctx->cgroot, c->cgroup_parent, cgerr,
-			     sizeof(cgerr));
+	                     sizeof(cgerr));
 	if (r < 0) {
 		if (!c->allow_rlimits_only) {
 			seterr(err, errlen,
@@ -708,7 +708,7 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 	if (!tmpdir || !*tmpdir || strlen(tmpdir) > 80)
 		tmpdir = "/tmp";
 	snprintf(ctx->rundir, sizeof(ctx->rundir), "%s/runpad-jail.XXXXXX",
-		 tmpdir);
+	         tmpdir);
 	if (!mkdtemp(ctx->rundir)) {
 		r = -errno;
 		seterr(err, errlen, "cannot create %s: %s", ctx->rundir,
@@ -717,7 +717,7 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 		goto out_free;
 	}
 	if (mount("tmpfs", ctx->rundir, "tmpfs", MS_NOSUID | MS_NODEV,
-		  "size=1m,nr_inodes=4096,mode=0700") < 0) {
+	          "size=1m,nr_inodes=4096,mode=0700") < 0) {
 		r = -errno;
 		seterr(err, errlen, "cannot mount the run dir: %s",
 		       strerror(errno));
@@ -725,7 +725,7 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 	}
 	snprintf(ctx->tmpl, sizeof(ctx->tmpl), "%s/root", ctx->rundir);
 	r = build_template(ctx, c->binds ? c->binds : default_binds, err,
-			   errlen);
+	                   errlen);
 	if (r < 0) {
 		if (err && !err[0])
 			seterr(err, errlen, "cannot build the jail root: %s",
@@ -745,7 +745,7 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 		s->box_lock = open(s->box, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (ctx->cgmode != SBX_CGROUP_NONE) {
 			r = sbx_cg_slot_open(&ctx->cgroot, i, &s->cg, err,
-					     errlen);
+			                     errlen);
 			if (r < 0)
 				goto out_free;
 		}
@@ -873,7 +873,7 @@ static size_t cpy(char *dst, const char *src, size_t cap)
 }
 
 __attribute__((noreturn)) static void child_fail(int fd, int kind, int e,
-						 const char *what)
+                                                 const char *what)
 {
 	struct report rep;
 
@@ -944,10 +944,11 @@ __attribute__((noreturn)) static void run_program(const struct stage_plan *p)
 		/* no cgroup: address space and per-uid processes instead */
 		set_rlimit(RLIMIT_AS, l->memory, l->memory);
 		set_rlimit(RLIMIT_NPROC, l->processes, l->processes);
-	} else if (!p->ctx->rootless) {
-		/* slot uids are ours alone: a second wall for fork bombs */
-		set_rlimit(RLIMIT_NPROC, l->processes, l->processes);
 	}
+	/* With a cgroup, pids.max alone bounds processes: RLIMIT_NPROC counts
+	   every task of the uid on the host, so any process of that uid
+	   outside the slot would lower the run's limit and hide the evidence
+	   (pids.events) the verdict needs. */
 
 	if (!p->ctx->rootless) {
 		if (setgroups(0, NULL) < 0)
@@ -974,8 +975,8 @@ __attribute__((noreturn)) static void run_program(const struct stage_plan *p)
 			if (fd != rep)
 				close(fd);
 	}
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p->ctx->seccomp, 0,
-		  0) < 0)
+	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p->ctx->seccomp, 0, 0) <
+	    0)
 		child_fail(rep, REP_SETUP, errno, "load seccomp filter");
 	execve(p->argv[0], p->argv, p->envp);
 	child_fail(rep, REP_EXEC, errno, p->argv[0]);
@@ -1010,8 +1011,8 @@ static void close_all_but(int *keep, int n)
 __attribute__((noreturn)) static void run_init(const struct stage_plan *p)
 {
 	int rep = p->rep_wr;
-	int keep[] = {p->go_rd,	 p->rep_wr, p->in_rd,
-		      p->out_wr, p->err_wr, p->slot->netfd};
+	int keep[] = {p->go_rd,  p->rep_wr, p->in_rd,
+	              p->out_wr, p->err_wr, p->slot->netfd};
 	struct report r;
 	char c;
 	pid_t prog;
@@ -1033,10 +1034,10 @@ __attribute__((noreturn)) static void run_init(const struct stage_plan *p)
 		child_fail(rep, REP_SETUP, errno, "sethostname");
 	/* hidepid: init (root, or not dumpable) is invisible to the program */
 	if (mount("proc", p->proc_path, "proc",
-		  MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") < 0)
+	          MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") < 0)
 		child_fail(rep, REP_SETUP, errno, "mount /proc");
 	if (mount("tmpfs", p->tmp_path, "tmpfs",
-		  MS_NOSUID | MS_NODEV | MS_NOEXEC, p->tmp_opts) < 0)
+	          MS_NOSUID | MS_NODEV | MS_NOEXEC, p->tmp_opts) < 0)
 		child_fail(rep, REP_SETUP, errno, "mount /tmp");
 	if (mount(p->slot->box, p->box_path, NULL, MS_BIND, NULL) < 0)
 		child_fail(rep, REP_SETUP, errno, "bind /box");
@@ -1141,7 +1142,7 @@ static char **build_env(const struct sbx_ctx *ctx, const char *const *extra)
 }
 
 static void stage_fail(struct sbx_stage_result *res, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+        __attribute__((format(printf, 2, 3)));
 static void stage_fail(struct sbx_stage_result *res, const char *fmt, ...)
 {
 	va_list ap;
@@ -1161,7 +1162,7 @@ static void kill_stage(struct slot *s, pid_t init, bool cg)
 }
 
 static int run_stage(struct sbx_ctx *ctx, struct slot *s,
-		     const struct sbx_stage *st, struct sbx_stage_result *res)
+                     const struct sbx_stage *st, struct sbx_stage_result *res)
 {
 	struct stage_plan plan;
 	int go[2] = {-1, -1}, rep[2] = {-1, -1}, in[2] = {-1, -1},
@@ -1210,7 +1211,7 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 	}
 	if (use_cg) {
 		rc = sbx_cg_stage_begin(&s->cg, &st->limits, cgerr,
-					sizeof(cgerr));
+		                        sizeof(cgerr));
 		if (rc < 0) {
 			stage_fail(res, "%s", cgerr);
 			goto out;
@@ -1233,15 +1234,15 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 	snprintf(plan.tmp_path, sizeof(plan.tmp_path), "%s/tmp", ctx->tmpl);
 	snprintf(plan.box_path, sizeof(plan.box_path), "%s/box", ctx->tmpl);
 	snprintf(plan.tmp_opts, sizeof(plan.tmp_opts),
-		 "size=%llu,nr_inodes=%llu,mode=1777",
-		 (unsigned long long)st->limits.tmp_size,
-		 (unsigned long long)st->limits.inodes);
+	         "size=%llu,nr_inodes=%llu,mode=1777",
+	         (unsigned long long)st->limits.tmp_size,
+	         (unsigned long long)st->limits.inodes);
 
 	t0 = now_ns();
 	init = (pid_t)syscall(SYS_clone,
-			      CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC |
-				      CLONE_NEWUTS | SIGCHLD,
-			      NULL, NULL, NULL, NULL);
+	                      CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC |
+	                              CLONE_NEWUTS | SIGCHLD,
+	                      NULL, NULL, NULL, NULL);
 	if (init < 0) {
 		rc = -errno;
 		stage_fail(res, "cannot clone the jail: %s", strerror(errno));
@@ -1259,8 +1260,9 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 	if (use_cg) {
 		rc = sbx_cg_attach(&s->cg, init);
 		if (rc < 0) {
-			stage_fail(res, "cannot move the jail into its cgroup: %s",
-				   strerror(-rc));
+			stage_fail(res,
+			           "cannot move the jail into its cgroup: %s",
+			           strerror(-rc));
 			kill(init, SIGKILL);
 			goto reap;
 		}
@@ -1287,8 +1289,8 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 	   or the program closed them itself and exited. */
 	while (out[0] >= 0 || errp[0] >= 0 || rep[0] >= 0) {
 		struct pollfd pfd[6];
-		int n = 0, iout = -1, ierr = -1, irep = -1, iin = -1,
-		    isrc = -1, ican = -1;
+		int n = 0, iout = -1, ierr = -1, irep = -1, iin = -1, isrc = -1,
+		    ican = -1;
 		uint64_t now = now_ns();
 		int timeout;
 
@@ -1314,7 +1316,7 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 				   per second: no need to look before that */
 				uint64_t used = sbx_cg_cpu_ns(&s->cg);
 				uint64_t cl = (cpu_limit_ns - used) /
-					      (uint64_t)ctx->ncpu;
+				              (uint64_t)ctx->ncpu;
 				if (cl < 1000000)
 					cl = 1000000;
 				if (cl > 100000000)
@@ -1367,8 +1369,8 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 				bool fit = outbuf_add(&ob, buf, (size_t)k);
 				if (st->on_output && ob.len > before)
 					st->on_output(st->arg, 1,
-						      ob.buf + before,
-						      ob.len - before);
+					              ob.buf + before,
+					              ob.len - before);
 				if (!fit && !killed) {
 					facts.killed_output = true;
 					killed = true;
@@ -1386,8 +1388,8 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 				bool fit = outbuf_add(&eb, buf, (size_t)k);
 				if (st->on_output && eb.len > before)
 					st->on_output(st->arg, 2,
-						      eb.buf + before,
-						      eb.len - before);
+					              eb.buf + before,
+					              eb.len - before);
 				if (!fit && !killed) {
 					facts.killed_output = true;
 					killed = true;
@@ -1399,7 +1401,7 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 		}
 		if (irep >= 0 && pfd[irep].revents) {
 			ssize_t k = read(rep[0], (char *)&report + rep_got,
-					 sizeof(report) - rep_got);
+			                 sizeof(report) - rep_got);
 			if (k > 0) {
 				rep_got += (size_t)k;
 				if (rep_got == sizeof(report)) {
@@ -1408,15 +1410,18 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 						status = report.value;
 						prog_done = true;
 					} else {
-						report.what[sizeof(report.what) -
-							    1] = '\0';
+						report.what
+						        [sizeof(report.what) -
+						         1] = '\0';
 						stage_fail(
-							res, "%s %s: %s",
-							report.kind == REP_EXEC
-								? "cannot execute"
-								: "jail setup failed at",
-							report.what,
-							strerror(report.value));
+						        res, "%s %s: %s",
+						        report.kind == REP_EXEC
+						                ? "cannot "
+						                  "execute"
+						                : "jail setup "
+						                  "failed at",
+						        report.what,
+						        strerror(report.value));
 						rc = -report.value;
 						kill_stage(s, init, use_cg);
 					}
@@ -1432,17 +1437,18 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 			ssize_t k;
 			if (st->stdin_data)
 				k = write(in[1], st->stdin_data + stdin_off,
-					  st->stdin_len - stdin_off);
+				          st->stdin_len - stdin_off);
 			else
 				k = write(in[1], fwd + fwd_off,
-					  fwd_len - fwd_off);
+				          fwd_len - fwd_off);
 			if (k > 0) {
 				if (st->stdin_data)
 					stdin_off += (size_t)k;
 				else
 					fwd_off += (size_t)k;
 			} else if (k < 0 && errno != EAGAIN) {
-				close_fd(&in[1]); /* EPIPE: it stopped reading */
+				close_fd(
+				        &in[1]); /* EPIPE: it stopped reading */
 			}
 			if (in[1] >= 0 && st->stdin_data &&
 			    stdin_off >= st->stdin_len && stdin_src < 0)
@@ -1453,8 +1459,8 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 			if (k > 0) {
 				fwd_len = (size_t)k;
 				fwd_off = 0;
-			} else if (k == 0 || (errno != EAGAIN &&
-					      errno != EINTR)) {
+			} else if (k == 0 ||
+			           (errno != EAGAIN && errno != EINTR)) {
 				stdin_src = -1;
 				close_fd(&in[1]);
 			}
@@ -1500,11 +1506,11 @@ reap:
 		facts.cpu_ms = usage.cpu_ns / 1000000;
 		res->memory_peak = usage.memory_peak;
 	} else {
-		facts.cpu_ms = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
-				       1000 +
-			       (uint64_t)(ru.ru_utime.tv_usec +
-					  ru.ru_stime.tv_usec) /
-				       1000;
+		facts.cpu_ms =
+		        (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) *
+		                1000 +
+		        (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) /
+		                1000;
 		res->memory_peak = (uint64_t)ru.ru_maxrss * 1024;
 	}
 	facts.cpu_limit_ms = st->limits.cpu_ms;
@@ -1514,11 +1520,11 @@ reap:
 		    !facts.killed_cpu) {
 			res->verdict = SBX_SIGNAL;
 			snprintf(res->message, sizeof(res->message),
-				 "stopped on request");
+			         "stopped on request");
 		}
 	} else if (!res->message[0]) {
 		snprintf(res->message, sizeof(res->message),
-			 "the jail ended before the program reported");
+		         "the jail ended before the program reported");
 	}
 	res->exit_code = facts.exit_code;
 	res->signal = facts.signal;
@@ -1565,15 +1571,14 @@ static bool valid_name(const char *name)
 }
 
 static int mount_box(const struct slot *s, const struct sbx_limits *l,
-		     char *err, size_t errlen)
+                     char *err, size_t errlen)
 {
 	char opts[160];
 
 	snprintf(opts, sizeof(opts),
-		 "size=%llu,nr_inodes=%llu,mode=0755,uid=%u,gid=%u",
-		 (unsigned long long)l->box_size,
-		 (unsigned long long)l->inodes, (unsigned)s->uid,
-		 (unsigned)s->gid);
+	         "size=%llu,nr_inodes=%llu,mode=0755,uid=%u,gid=%u",
+	         (unsigned long long)l->box_size, (unsigned long long)l->inodes,
+	         (unsigned)s->uid, (unsigned)s->gid);
 	if (mount("tmpfs", s->box, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) {
 		int e = errno;
 		seterr(err, errlen, "cannot mount the box: %s", strerror(e));
@@ -1582,8 +1587,8 @@ static int mount_box(const struct slot *s, const struct sbx_limits *l,
 	return 0;
 }
 
-static int fill_box(const struct slot *s, const struct sbx_job *job,
-		    char *err, size_t errlen)
+static int fill_box(const struct slot *s, const struct sbx_job *job, char *err,
+                    size_t errlen)
 {
 	int dfd = open(s->box, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	int r = 0;
@@ -1604,15 +1609,15 @@ static int fill_box(const struct slot *s, const struct sbx_job *job,
 			break;
 		}
 		fd = openat(dfd, f->name,
-			    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-				    O_CLOEXEC,
-			    f->executable ? 0755 : 0644);
+		            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		                    O_CLOEXEC,
+		            f->executable ? 0755 : 0644);
 		if (fd < 0) {
 			r = -errno;
 			seterr(err, errlen, "cannot create %s in the box: %s",
 			       f->name,
 			       errno == EEXIST ? "two files with that name"
-					       : strerror(errno));
+			                       : strerror(errno));
 			break;
 		}
 		while (off < f->len) {
@@ -1632,7 +1637,7 @@ static int fill_box(const struct slot *s, const struct sbx_job *job,
 			seterr(err, errlen, "cannot write %s into the box: %s",
 			       f->name,
 			       r == -ENOSPC ? "the files exceed box_size"
-					    : strerror(-r));
+			                    : strerror(-r));
 			break;
 		}
 	}
@@ -1641,7 +1646,7 @@ static int fill_box(const struct slot *s, const struct sbx_job *job,
 }
 
 int sbx_run(struct sbx_ctx *ctx, const struct sbx_job *job,
-	    struct sbx_job_result *res, char *err, size_t errlen)
+            struct sbx_job_result *res, char *err, size_t errlen)
 {
 	struct slot *s;
 	struct sbx_limits boxlim;
@@ -1770,14 +1775,14 @@ static bool try_seccomp(void)
 		return false;
 	if (pid == 0) {
 		struct sock_filter allow[] = {
-			BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
+		        BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW)};
 		struct sock_fprog prog = {1, allow};
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 			_exit(1);
 		_exit(prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) ==
-				      0
-			      ? 0
-			      : 1);
+		                      0
+		              ? 0
+		              : 1);
 	}
 	if (waitpid(pid, &st, 0) < 0)
 		return false;
@@ -1794,8 +1799,8 @@ static bool try_userns(void)
 	if (pid == 0) {
 		/* as an unprivileged user would: drop root first if we have it */
 		if (geteuid() == 0 && (setgroups(0, NULL) < 0 ||
-				       setresgid(65534, 65534, 65534) < 0 ||
-				       setresuid(65534, 65534, 65534) < 0))
+		                       setresgid(65534, 65534, 65534) < 0 ||
+		                       setresuid(65534, 65534, 65534) < 0))
 			_exit(1);
 		_exit(unshare(CLONE_NEWUSER) == 0 ? 0 : 1);
 	}
@@ -1807,7 +1812,7 @@ static bool try_userns(void)
 void sbx_host_probe(struct sbx_host_report *r)
 {
 	static const int ns[] = {CLONE_NEWPID, CLONE_NEWNS,  CLONE_NEWNET,
-				 CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP};
+	                         CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP};
 	bool root = geteuid() == 0;
 
 	memset(r, 0, sizeof(*r));
@@ -1815,8 +1820,8 @@ void sbx_host_probe(struct sbx_host_report *r)
 	r->userns = try_userns();
 	r->seccomp = try_seccomp();
 	sbx_cg_probe(&r->cgroup, r->controllers, sizeof(r->controllers),
-		     r->cgroup_detail, sizeof(r->cgroup_detail));
+	             r->cgroup_detail, sizeof(r->cgroup_detail));
 	for (int i = 0; i < 6; i++)
-		r->namespaces[i] = try_unshare(root ? ns[i]
-						    : ns[i] | CLONE_NEWUSER);
+		r->namespaces[i] =
+		        try_unshare(root ? ns[i] : ns[i] | CLONE_NEWUSER);
 }

@@ -22,18 +22,18 @@
 void sbx_limits_default(struct sbx_limits *l)
 {
 	*l = (struct sbx_limits){
-		.cpu_ms = 2000,
-		.wall_ms = 5000,
-		.memory = 256 * MiB,
-		.processes = 64,
-		.stdout_max = 1 * MiB,
-		.stderr_max = 256 * KiB,
-		.file_size = 16 * MiB,
-		.open_files = 256,
-		.stack = 64 * MiB,
-		.box_size = 64 * MiB,
-		.tmp_size = 64 * MiB,
-		.inodes = 4096,
+	        .cpu_ms = 2000,
+	        .wall_ms = 5000,
+	        .memory = 256 * MiB,
+	        .processes = 64,
+	        .stdout_max = 1 * MiB,
+	        .stderr_max = 256 * KiB,
+	        .file_size = 16 * MiB,
+	        .open_files = 256,
+	        .stack = 64 * MiB,
+	        .box_size = 64 * MiB,
+	        .tmp_size = 64 * MiB,
+	        .inodes = 4096,
 	};
 }
 
@@ -56,7 +56,7 @@ void sbx_limits_default_compile(struct sbx_limits *l)
  * Overflow is reported as -2.
  */
 static int parse_scaled(const char *s, uint64_t scale_num, uint64_t *out,
-			const char **rest)
+                        const char **rest)
 {
 	uint64_t whole = 0, frac = 0, fdiv = 1;
 	const char *p = s;
@@ -92,9 +92,9 @@ int sbx_parse_size(const char *s, uint64_t *out)
 		const char *suffix;
 		uint64_t mul;
 	} units[] = {
-		{"", 1},	 {"b", 1},	     {"k", KiB},     {"kb", KiB},
-		{"kib", KiB},	 {"m", MiB},	     {"mb", MiB},    {"mib", MiB},
-		{"g", GiB},	 {"gb", GiB},	     {"gib", GiB},
+	        {"", 1},      {"b", 1},    {"k", KiB},   {"kb", KiB},
+	        {"kib", KiB}, {"m", MiB},  {"mb", MiB},  {"mib", MiB},
+	        {"g", GiB},   {"gb", GiB}, {"gib", GiB},
 	};
 	const char *rest;
 	uint64_t base;
@@ -123,8 +123,8 @@ int sbx_parse_duration_ms(const char *s, uint64_t *out)
 		const char *suffix;
 		uint64_t mul;
 	} units[] = {
-		{"", 1000},  {"s", 1000},    {"sec", 1000},
-		{"ms", 1},   {"m", 60000},   {"min", 60000},
+	        {"", 1000}, {"s", 1000},  {"sec", 1000},
+	        {"ms", 1},  {"m", 60000}, {"min", 60000},
 	};
 	const char *rest;
 	uint64_t dummy;
@@ -155,19 +155,22 @@ static const struct limit_field {
 	uint64_t min;
 	uint64_t max;
 } fields[] = {
-#define F(n, m, k, lo, hi) {n, offsetof(struct sbx_limits, m), k, lo, hi}
-	F("cpu_time", cpu_ms, LK_TIME, 1, 24 * 3600 * 1000ULL),
-	F("wall_time", wall_ms, LK_TIME, 1, 24 * 3600 * 1000ULL),
-	F("memory", memory, LK_SIZE, 1 * MiB, 1024 * GiB),
-	F("processes", processes, LK_COUNT, 1, 1u << 22),
-	F("stdout", stdout_max, LK_SIZE, 0, 1024 * MiB),
-	F("stderr", stderr_max, LK_SIZE, 0, 1024 * MiB),
-	F("file_size", file_size, LK_SIZE, 0, 1024 * GiB),
-	F("open_files", open_files, LK_COUNT, 4, 1u << 20),
-	F("stack", stack, LK_SIZE, 64 * KiB, 1024 * GiB),
-	F("box_size", box_size, LK_SIZE, 64 * KiB, 1024 * GiB),
-	F("tmp_size", tmp_size, LK_SIZE, 64 * KiB, 1024 * GiB),
-	F("inodes", inodes, LK_COUNT, 16, 1u << 30),
+#define F(n, m, k, lo, hi)                                                     \
+	{                                                                      \
+		n, offsetof(struct sbx_limits, m), k, lo, hi                   \
+	}
+        F("cpu_time", cpu_ms, LK_TIME, 1, 24 * 3600 * 1000ULL),
+        F("wall_time", wall_ms, LK_TIME, 1, 24 * 3600 * 1000ULL),
+        F("memory", memory, LK_SIZE, 1 * MiB, 1024 * GiB),
+        F("processes", processes, LK_COUNT, 1, 1u << 22),
+        F("stdout", stdout_max, LK_SIZE, 0, 1024 * MiB),
+        F("stderr", stderr_max, LK_SIZE, 0, 1024 * MiB),
+        F("file_size", file_size, LK_SIZE, 0, 1024 * GiB),
+        F("open_files", open_files, LK_COUNT, 4, 1u << 20),
+        F("stack", stack, LK_SIZE, 64 * KiB, 1024 * GiB),
+        F("box_size", box_size, LK_SIZE, 64 * KiB, 1024 * GiB),
+        F("tmp_size", tmp_size, LK_SIZE, 64 * KiB, 1024 * GiB),
+        F("inodes", inodes, LK_COUNT, 16, 1u << 30),
 #undef F
 };
 
@@ -179,13 +182,13 @@ static uint64_t *field_ptr(struct sbx_limits *l, const struct limit_field *f)
 }
 
 static uint64_t field_val(const struct sbx_limits *l,
-			  const struct limit_field *f)
+                          const struct limit_field *f)
 {
 	return *(const uint64_t *)((const char *)l + f->off);
 }
 
 int sbx_limits_set(struct sbx_limits *l, const char *name, const char *value,
-		   char *err, size_t errlen)
+                   char *err, size_t errlen)
 {
 	const struct limit_field *f = NULL;
 	uint64_t v;
@@ -217,11 +220,12 @@ int sbx_limits_set(struct sbx_limits *l, const char *name, const char *value,
 	}
 	if (r == -EINVAL) {
 		if (err)
-			snprintf(err, errlen, "limit %s: cannot parse '%s' as %s",
-				 name, value,
-				 f->kind == LK_TIME   ? "a duration (2s, 500ms)"
-				 : f->kind == LK_SIZE ? "a size (64M, 1G)"
-						      : "a whole number");
+			snprintf(err, errlen,
+			         "limit %s: cannot parse '%s' as %s", name,
+			         value,
+			         f->kind == LK_TIME   ? "a duration (2s, 500ms)"
+			         : f->kind == LK_SIZE ? "a size (64M, 1G)"
+			                              : "a whole number");
 		return r;
 	}
 	if (r == 0 && (v < f->min || v > f->max))
@@ -229,12 +233,13 @@ int sbx_limits_set(struct sbx_limits *l, const char *name, const char *value,
 	if (r == -ERANGE) {
 		if (err)
 			snprintf(err, errlen,
-				 "limit %s: '%s' is out of range (%llu to %llu%s)",
-				 name, value, (unsigned long long)f->min,
-				 (unsigned long long)f->max,
-				 f->kind == LK_TIME   ? " ms"
-				 : f->kind == LK_SIZE ? " bytes"
-						      : "");
+			         "limit %s: '%s' is out of range (%llu to "
+			         "%llu%s)",
+			         name, value, (unsigned long long)f->min,
+			         (unsigned long long)f->max,
+			         f->kind == LK_TIME   ? " ms"
+			         : f->kind == LK_SIZE ? " bytes"
+			                              : "");
 		return r;
 	}
 	*field_ptr(l, f) = v;
@@ -242,7 +247,7 @@ int sbx_limits_set(struct sbx_limits *l, const char *name, const char *value,
 }
 
 int sbx_limits_set_pair(struct sbx_limits *l, const char *pair, char *err,
-			size_t errlen)
+                        size_t errlen)
 {
 	char name[32];
 	const char *eq = strchr(pair, '=');
@@ -251,14 +256,14 @@ int sbx_limits_set_pair(struct sbx_limits *l, const char *pair, char *err,
 	if (!eq || eq == pair) {
 		if (err)
 			snprintf(err, errlen, "limit '%s': expected NAME=VALUE",
-				 pair);
+			         pair);
 		return -EINVAL;
 	}
 	n = (size_t)(eq - pair);
 	if (n >= sizeof(name)) {
 		if (err)
 			snprintf(err, errlen, "limit '%.40s': name too long",
-				 pair);
+			         pair);
 		return -EINVAL;
 	}
 	memcpy(name, pair, n);
@@ -267,7 +272,7 @@ int sbx_limits_set_pair(struct sbx_limits *l, const char *pair, char *err,
 }
 
 const char *sbx_limits_exceeds(const struct sbx_limits *l,
-			       const struct sbx_limits *max)
+                               const struct sbx_limits *max)
 {
 	for (size_t i = 0; i < NFIELDS; i++)
 		if (field_val(l, &fields[i]) > field_val(max, &fields[i]))

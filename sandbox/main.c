@@ -24,8 +24,8 @@
 #endif
 #define SYSTEM_REGISTRY "/etc/runpad/languages.conf"
 #define MAX_INPUT_BYTES (256u << 20)
-#define MAX_BINDS 64
-#define MAX_FILES 64
+#define MAX_BINDS       64
+#define MAX_FILES       64
 
 enum { EXIT_JAIL_OK = 0, EXIT_USAGE = 1, EXIT_JAIL_FAILED = 2 };
 
@@ -53,7 +53,8 @@ struct opts {
 
 static void usage(FILE *f)
 {
-	fputs("usage: runpad-jail [OPTIONS] --lang ID --source FILE [-- ARGS...]\n"
+	fputs("usage: runpad-jail [OPTIONS] --lang ID --source FILE [-- "
+	      "ARGS...]\n"
 	      "       runpad-jail [OPTIONS] --exec PROGRAM [ARGS...]\n"
 	      "       runpad-jail --check | --version | --help\n"
 	      "\n"
@@ -137,8 +138,8 @@ static void add_named_limit(struct opts *o, const char *name, const char *v)
 	add_limit(o, pair);
 }
 
-static int conf_cb_fn(void *arg, const char *key, const char *value,
-		      char *err, size_t errlen)
+static int conf_cb_fn(void *arg, const char *key, const char *value, char *err,
+                      size_t errlen)
 {
 	struct opts *o = arg;
 	unsigned long long u;
@@ -161,15 +162,16 @@ static int conf_cb_fn(void *arg, const char *key, const char *value,
 	} else if (strcmp(key, "rlimits_only") == 0) {
 		b = conf_bool(value);
 		if (b < 0) {
-			snprintf(err, errlen, "rlimits_only: expected yes or no");
+			snprintf(err, errlen,
+			         "rlimits_only: expected yes or no");
 			return -EINVAL;
 		}
 		o->cfg.allow_rlimits_only = b;
 	} else if (strcmp(key, "bind") == 0) {
 		if (value[0] != '/' || o->nbinds == MAX_BINDS) {
 			snprintf(err, errlen,
-				 "bind: expected an absolute path (at most %d)",
-				 MAX_BINDS);
+			         "bind: expected an absolute path (at most %d)",
+			         MAX_BINDS);
 			return -EINVAL;
 		}
 		o->binds[o->nbinds++] = strdup(value);
@@ -255,41 +257,39 @@ static json_object *stage_json(const struct sbx_stage_result *r)
 	bool exited = r->signal == 0 && r->verdict != SBX_INTERNAL_ERROR;
 
 	/* every value added below belongs to o */
-	json_object_object_add(o, "verdict",
-			       json_object_new_string(
-				       sbx_verdict_name(r->verdict)));
 	json_object_object_add(
-		o, "time_limit",
-		r->verdict == SBX_TIME_LIMIT
-			? json_object_new_string(r->time_limit_wall ? "wall"
-								    : "cpu")
-			: NULL);
+	        o, "verdict",
+	        json_object_new_string(sbx_verdict_name(r->verdict)));
+	json_object_object_add(
+	        o, "time_limit",
+	        r->verdict == SBX_TIME_LIMIT
+	                ? json_object_new_string(r->time_limit_wall ? "wall"
+	                                                            : "cpu")
+	                : NULL);
 	json_object_object_add(o, "exit_code",
-			       exited ? json_object_new_int(r->exit_code)
-				      : NULL);
-	json_object_object_add(o, "signal",
-			       r->signal ? json_object_new_int(r->signal)
-					 : NULL);
+	                       exited ? json_object_new_int(r->exit_code)
+	                              : NULL);
 	json_object_object_add(
-		o, "signal_name",
-		r->signal && sbx_signal_name(r->signal)
-			? json_object_new_string(sbx_signal_name(r->signal))
-			: NULL);
-	json_object_object_add(o, "cpu_ms", json_object_new_int64(
-						    (int64_t)r->cpu_ms));
-	json_object_object_add(o, "wall_ms", json_object_new_int64(
-						     (int64_t)r->wall_ms));
+	        o, "signal", r->signal ? json_object_new_int(r->signal) : NULL);
+	json_object_object_add(
+	        o, "signal_name",
+	        r->signal && sbx_signal_name(r->signal)
+	                ? json_object_new_string(sbx_signal_name(r->signal))
+	                : NULL);
+	json_object_object_add(o, "cpu_ms",
+	                       json_object_new_int64((int64_t)r->cpu_ms));
+	json_object_object_add(o, "wall_ms",
+	                       json_object_new_int64((int64_t)r->wall_ms));
 	json_object_object_add(o, "memory_bytes",
-			       json_object_new_int64(
-				       (int64_t)r->memory_peak));
+	                       json_object_new_int64((int64_t)r->memory_peak));
 	json_object_object_add(o, "stdout", str_obj(r->out, r->out_len));
 	json_object_object_add(o, "stderr", str_obj(r->err, r->err_len));
 	json_object_object_add(o, "stdout_truncated",
-			       json_object_new_boolean(r->out_truncated));
+	                       json_object_new_boolean(r->out_truncated));
 	json_object_object_add(o, "stderr_truncated",
-			       json_object_new_boolean(r->err_truncated));
+	                       json_object_new_boolean(r->err_truncated));
 	json_object_object_add(o, "message",
-			       json_object_new_string(r->message));
+	                       json_object_new_string(r->message));
 	return o;
 }
 
@@ -307,8 +307,8 @@ static const char *default_registry(void)
 
 static int do_check(const struct opts *o)
 {
-	static const char *const nsnames[] = {"pid", "mnt",  "net",
-					      "ipc", "uts", "cgroup"};
+	static const char *const nsnames[] = {"pid", "mnt", "net",
+	                                      "ipc", "uts", "cgroup"};
 	struct sbx_host_report hr;
 	struct sbx_registry reg;
 	char err[512];
@@ -319,7 +319,7 @@ static int do_check(const struct opts *o)
 	printf("runpad-jail %s\n", SBX_VERSION);
 	printf("privilege:        %s\n",
 	       hr.root ? "root (slots drop to their own uids)"
-		       : "unprivileged (user namespace)");
+	               : "unprivileged (user namespace)");
 	printf("namespaces:      ");
 	for (int i = 0; i < 6; i++)
 		printf(" %s:%s", nsnames[i], hr.namespaces[i] ? "yes" : "NO");
@@ -355,11 +355,11 @@ static int do_check(const struct opts *o)
 	}
 	sbx_registry_fini(&reg);
 	return hr.seccomp && hr.cgroup != SBX_CGROUP_NONE ? EXIT_JAIL_OK
-							  : EXIT_JAIL_FAILED;
+	                                                  : EXIT_JAIL_FAILED;
 }
 
 static void apply_limits(struct sbx_limits *l, char **pairs, size_t n,
-			 const char *what)
+                         const char *what)
 {
 	char err[200];
 
@@ -381,36 +381,55 @@ static char *base_name(const char *path)
 int main(int argc, char **argv)
 {
 	enum {
-		O_LANG = 256, O_SOURCE, O_FILE, O_EXEC, O_STDIN, O_ARG, O_JSON,
-		O_TIME, O_WALL, O_MEM, O_PROCS, O_OUTPUT, O_LIMIT, O_SLOT,
-		O_SLOTS, O_CGP, O_UID, O_RLIM, O_REG, O_CONF, O_CHECK, O_VER,
+		O_LANG = 256,
+		O_SOURCE,
+		O_FILE,
+		O_EXEC,
+		O_STDIN,
+		O_ARG,
+		O_JSON,
+		O_TIME,
+		O_WALL,
+		O_MEM,
+		O_PROCS,
+		O_OUTPUT,
+		O_LIMIT,
+		O_SLOT,
+		O_SLOTS,
+		O_CGP,
+		O_UID,
+		O_RLIM,
+		O_REG,
+		O_CONF,
+		O_CHECK,
+		O_VER,
 		O_HELP
 	};
 	static const struct option lo[] = {
-		{"lang", required_argument, NULL, O_LANG},
-		{"source", required_argument, NULL, O_SOURCE},
-		{"file", required_argument, NULL, O_FILE},
-		{"exec", required_argument, NULL, O_EXEC},
-		{"stdin", required_argument, NULL, O_STDIN},
-		{"arg", required_argument, NULL, O_ARG},
-		{"json", no_argument, NULL, O_JSON},
-		{"time", required_argument, NULL, O_TIME},
-		{"wall-time", required_argument, NULL, O_WALL},
-		{"memory", required_argument, NULL, O_MEM},
-		{"processes", required_argument, NULL, O_PROCS},
-		{"output", required_argument, NULL, O_OUTPUT},
-		{"limit", required_argument, NULL, O_LIMIT},
-		{"slot", required_argument, NULL, O_SLOT},
-		{"slots", required_argument, NULL, O_SLOTS},
-		{"cgroup-parent", required_argument, NULL, O_CGP},
-		{"first-uid", required_argument, NULL, O_UID},
-		{"rlimits-only", no_argument, NULL, O_RLIM},
-		{"registry", required_argument, NULL, O_REG},
-		{"config", required_argument, NULL, O_CONF},
-		{"check", no_argument, NULL, O_CHECK},
-		{"version", no_argument, NULL, O_VER},
-		{"help", no_argument, NULL, O_HELP},
-		{NULL, 0, NULL, 0},
+	        {"lang", required_argument, NULL, O_LANG},
+	        {"source", required_argument, NULL, O_SOURCE},
+	        {"file", required_argument, NULL, O_FILE},
+	        {"exec", required_argument, NULL, O_EXEC},
+	        {"stdin", required_argument, NULL, O_STDIN},
+	        {"arg", required_argument, NULL, O_ARG},
+	        {"json", no_argument, NULL, O_JSON},
+	        {"time", required_argument, NULL, O_TIME},
+	        {"wall-time", required_argument, NULL, O_WALL},
+	        {"memory", required_argument, NULL, O_MEM},
+	        {"processes", required_argument, NULL, O_PROCS},
+	        {"output", required_argument, NULL, O_OUTPUT},
+	        {"limit", required_argument, NULL, O_LIMIT},
+	        {"slot", required_argument, NULL, O_SLOT},
+	        {"slots", required_argument, NULL, O_SLOTS},
+	        {"cgroup-parent", required_argument, NULL, O_CGP},
+	        {"first-uid", required_argument, NULL, O_UID},
+	        {"rlimits-only", no_argument, NULL, O_RLIM},
+	        {"registry", required_argument, NULL, O_REG},
+	        {"config", required_argument, NULL, O_CONF},
+	        {"check", no_argument, NULL, O_CHECK},
+	        {"version", no_argument, NULL, O_VER},
+	        {"help", no_argument, NULL, O_HELP},
+	        {NULL, 0, NULL, 0},
 	};
 	struct opts o;
 	struct sbx_file files[MAX_FILES + 1];
@@ -442,7 +461,8 @@ int main(int argc, char **argv)
 			break;
 		case O_FILE:
 			if (o.nfiles == MAX_FILES)
-				die_usage("at most %d --file options", MAX_FILES);
+				die_usage("at most %d --file options",
+				          MAX_FILES);
 			o.files[o.nfiles++] = optarg;
 			break;
 		case O_EXEC:
@@ -480,13 +500,13 @@ int main(int argc, char **argv)
 		case O_SLOT:
 			if (conf_uint(optarg, 0, 1023, &u) < 0)
 				die_usage("--slot: '%s' is not 0 to 1023",
-					  optarg);
+				          optarg);
 			o.slot = (int)u;
 			break;
 		case O_SLOTS:
 			if (conf_uint(optarg, 1, 1024, &u) < 0)
 				die_usage("--slots: '%s' is not 1 to 1024",
-					  optarg);
+				          optarg);
 			o.cfg.slots = (unsigned)u;
 			break;
 		case O_CGP:
@@ -495,7 +515,7 @@ int main(int argc, char **argv)
 		case O_UID:
 			if (conf_uint(optarg, 1, 4294900000ULL, &u) < 0)
 				die_usage("--first-uid: '%s' is not a uid",
-					  optarg);
+				          optarg);
 			o.cfg.first_uid = o.cfg.first_gid = (uint32_t)u;
 			break;
 		case O_RLIM:
@@ -506,7 +526,7 @@ int main(int argc, char **argv)
 			break;
 		case O_CONF:
 			if (conf_load(optarg, conf_cb_fn, &o, err,
-				      sizeof(err)) < 0)
+			              sizeof(err)) < 0)
 				die_usage("%s", err);
 			break;
 		case O_CHECK:
@@ -536,7 +556,8 @@ int main(int argc, char **argv)
 	if (o.check)
 		return do_check(&o);
 	if (!!o.exec_argv == !!o.lang)
-		die_usage("%s", "give exactly one of --lang or --exec (see --help)");
+		die_usage("%s",
+		          "give exactly one of --lang or --exec (see --help)");
 	if (o.lang && !o.source)
 		die_usage("%s", "--lang needs --source FILE");
 	if (o.slot >= 0 && (unsigned)o.slot >= o.cfg.slots)
@@ -563,12 +584,12 @@ int main(int argc, char **argv)
 		lang = sbx_registry_find(&reg, o.lang);
 		if (!lang)
 			die_usage("unknown language '%s' (runpad-jail --check "
-				  "lists them)",
-				  o.lang);
+			          "lists them)",
+			          o.lang);
 		if (!lang->available)
 			die_usage("language '%s' is not available: its "
-				  "toolchain is not installed",
-				  o.lang);
+			          "toolchain is not installed",
+			          o.lang);
 		files[nf].name = lang->source;
 		files[nf].data = read_all(o.source, &len);
 		if (!files[nf].data)
@@ -577,11 +598,11 @@ int main(int argc, char **argv)
 		files[nf].executable = false;
 		nf++;
 		apply_limits(&run.limits, lang->limits, SIZE_MAX,
-			     "registry limits");
+		             "registry limits");
 		apply_limits(&compile.limits, lang->compile_limits, SIZE_MAX,
-			     "registry compile_limits");
+		             "registry compile_limits");
 		run_argv = sbx_lang_argv((const char *const *)lang->run_cmd,
-					 o.args);
+		                         o.args);
 		run.env = (const char *const *)lang->env;
 		compile.env = (const char *const *)lang->env;
 		compile.argv = (const char *const *)lang->compile_cmd;
@@ -591,15 +612,16 @@ int main(int argc, char **argv)
 		char line[64];
 		const char *prog = o.exec_argv[0];
 		if (prog[0] != '/') {
-			snprintf(line, sizeof(line), "[x]\nsource=x\nrun=%.40s\n",
-				 prog);
+			snprintf(line, sizeof(line),
+			         "[x]\nsource=x\nrun=%.40s\n", prog);
 			if (strpbrk(prog, " \t'\"\\") ||
 			    sbx_registry_parse(line, strlen(line), &one, NULL,
-					       0) < 0)
+			                       0) < 0)
 				die_usage("cannot run '%s'", prog);
 			sbx_registry_resolve(&one, o.cfg.path_env);
 			if (!one.langs[0].available)
-				die_usage("'%s' is not in the jail's PATH", prog);
+				die_usage("'%s' is not in the jail's PATH",
+				          prog);
 			prog = strdup(one.langs[0].run_cmd[0]);
 			sbx_registry_fini(&one);
 		}
@@ -617,7 +639,7 @@ int main(int argc, char **argv)
 	}
 	apply_limits(&run.limits, o.run_limits, o.nrun_limits, "--limit");
 	apply_limits(&compile.limits, o.compile_limits, o.ncompile_limits,
-		     "--limit");
+	             "--limit");
 	run.argv = (const char *const *)run_argv;
 
 	for (size_t i = 0; i < o.nfiles; i++) {
@@ -633,7 +655,7 @@ int main(int argc, char **argv)
 			die_usage("cannot read %s", spec);
 		files[nf].len = len;
 		files[nf].executable =
-			stat(spec, &st) == 0 && (st.st_mode & 0111);
+		        stat(spec, &st) == 0 && (st.st_mode & 0111);
 		nf++;
 	}
 	if (o.stdin_path) {
@@ -654,11 +676,11 @@ int main(int argc, char **argv)
 		return EXIT_JAIL_FAILED;
 	}
 	job = (struct sbx_job){
-		.files = files,
-		.nfiles = nf,
-		.compile = compile.argv ? &compile : NULL,
-		.run = &run,
-		.slot = o.slot,
+	        .files = files,
+	        .nfiles = nf,
+	        .compile = compile.argv ? &compile : NULL,
+	        .run = &run,
+	        .slot = o.slot,
 	};
 	r = sbx_run(ctx, &job, &res, err, sizeof(err));
 	if (r < 0) {
@@ -669,49 +691,50 @@ int main(int argc, char **argv)
 	if (o.json) {
 		json_object *top = json_object_new_object();
 		/* every value added belongs to top */
-		json_object_object_add(top, "verdict",
-				       json_object_new_string(
-					       sbx_verdict_name(res.verdict)));
-		json_object_object_add(top, "language",
-				       lang ? json_object_new_string(lang->id)
-					    : NULL);
-		json_object_object_add(top, "slot",
-				       json_object_new_int(res.slot));
-		json_object_object_add(top, "cgroup",
-				       json_object_new_string(cgroup_name(
-					       sbx_ctx_cgroup_mode(ctx))));
 		json_object_object_add(
-			top, "rlimits_only",
-			json_object_new_boolean(sbx_ctx_cgroup_mode(ctx) ==
-						SBX_CGROUP_NONE));
+		        top, "verdict",
+		        json_object_new_string(sbx_verdict_name(res.verdict)));
+		json_object_object_add(top, "language",
+		                       lang ? json_object_new_string(lang->id)
+		                            : NULL);
+		json_object_object_add(top, "slot",
+		                       json_object_new_int(res.slot));
+		json_object_object_add(top, "cgroup",
+		                       json_object_new_string(cgroup_name(
+		                               sbx_ctx_cgroup_mode(ctx))));
+		json_object_object_add(
+		        top, "rlimits_only",
+		        json_object_new_boolean(sbx_ctx_cgroup_mode(ctx) ==
+		                                SBX_CGROUP_NONE));
 		json_object_object_add(top, "compile",
-				       res.compiled ? stage_json(&res.compile)
-						    : NULL);
+		                       res.compiled ? stage_json(&res.compile)
+		                                    : NULL);
 		json_object_object_add(top, "run",
-				       res.ran ? stage_json(&res.run) : NULL);
+		                       res.ran ? stage_json(&res.run) : NULL);
 		if (r < 0)
 			json_object_object_add(top, "message",
-					       json_object_new_string(err));
-		puts(json_object_to_json_string_ext(top, JSON_C_TO_STRING_PLAIN |
-								 JSON_C_TO_STRING_NOSLASHESCAPE));
+			                       json_object_new_string(err));
+		puts(json_object_to_json_string_ext(
+		        top, JSON_C_TO_STRING_PLAIN |
+		                     JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(top);
 	} else {
 		const struct sbx_stage_result *s =
-			res.ran ? &res.run : &res.compile;
+		        res.ran ? &res.run : &res.compile;
 		fprintf(stderr,
-			"runpad-jail: %s%s%s exit=%d signal=%d cpu=%llums "
-			"wall=%llums mem=%lluKiB%s%s\n",
-			sbx_verdict_name(res.verdict),
-			res.verdict == SBX_TIME_LIMIT
-				? (s->time_limit_wall ? " (wall)" : " (cpu)")
-				: "",
-			sbx_ctx_cgroup_mode(ctx) == SBX_CGROUP_NONE
-				? " [rlimits only]"
-				: "",
-			s->exit_code, s->signal, (unsigned long long)s->cpu_ms,
-			(unsigned long long)s->wall_ms,
-			(unsigned long long)s->memory_peak / 1024,
-			s->message[0] ? ": " : "", s->message);
+		        "runpad-jail: %s%s%s exit=%d signal=%d cpu=%llums "
+		        "wall=%llums mem=%lluKiB%s%s\n",
+		        sbx_verdict_name(res.verdict),
+		        res.verdict == SBX_TIME_LIMIT
+		                ? (s->time_limit_wall ? " (wall)" : " (cpu)")
+		                : "",
+		        sbx_ctx_cgroup_mode(ctx) == SBX_CGROUP_NONE
+		                ? " [rlimits only]"
+		                : "",
+		        s->exit_code, s->signal, (unsigned long long)s->cpu_ms,
+		        (unsigned long long)s->wall_ms,
+		        (unsigned long long)s->memory_peak / 1024,
+		        s->message[0] ? ": " : "", s->message);
 	}
 	sbx_job_result_fini(&res);
 	sbx_ctx_free(ctx);

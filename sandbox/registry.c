@@ -25,8 +25,8 @@
 #include "sandbox.h"
 
 #define MAX_REGISTRY_BYTES (1u << 20)
-#define MAX_WORDS 256
-#define MAX_LANGS 1024
+#define MAX_WORDS          256
+#define MAX_LANGS          1024
 
 extern char **environ;
 
@@ -65,8 +65,8 @@ char **sbx_split_command(const char *s, char *err, size_t errlen)
 				if (!q) {
 					if (err)
 						snprintf(err, errlen,
-							 "unterminated ' in "
-							 "command");
+						         "unterminated ' in "
+						         "command");
 					goto out_fail;
 				}
 				memcpy(word + w, p + 1, (size_t)(q - p - 1));
@@ -83,8 +83,8 @@ char **sbx_split_command(const char *s, char *err, size_t errlen)
 				if (*p != '"') {
 					if (err)
 						snprintf(err, errlen,
-							 "unterminated \" in "
-							 "command");
+						         "unterminated \" in "
+						         "command");
 					goto out_fail;
 				}
 				p++;
@@ -100,8 +100,8 @@ char **sbx_split_command(const char *s, char *err, size_t errlen)
 		if (n == MAX_WORDS) {
 			if (err)
 				snprintf(err, errlen,
-					 "command has more than %d words",
-					 MAX_WORDS);
+				         "command has more than %d words",
+				         MAX_WORDS);
 			goto out_fail;
 		}
 		word[w] = '\0';
@@ -199,7 +199,7 @@ static int check_limits(char **pairs, char *err, size_t errlen)
 }
 
 static int finish_lang(struct sbx_registry *reg, unsigned line, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	struct sbx_lang *l;
 	char sub[200];
@@ -210,18 +210,18 @@ static int finish_lang(struct sbx_registry *reg, unsigned line, char *err,
 	if (!l->source || !l->run_cmd || !l->run_cmd[0]) {
 		if (err)
 			snprintf(err, errlen,
-				 "line %u: language [%s] needs 'source' and "
-				 "'run'",
-				 line, l->id);
+			         "line %u: language [%s] needs 'source' and "
+			         "'run'",
+			         line, l->id);
 		return -EINVAL;
 	}
 	if (strchr(l->source, '/') || strcmp(l->source, "..") == 0 ||
 	    strcmp(l->source, ".") == 0) {
 		if (err)
 			snprintf(err, errlen,
-				 "line %u: [%s] source must be a plain file "
-				 "name",
-				 line, l->id);
+			         "line %u: [%s] source must be a plain file "
+			         "name",
+			         line, l->id);
 		return -EINVAL;
 	}
 	if (!l->name)
@@ -249,8 +249,8 @@ static int finish_lang(struct sbx_registry *reg, unsigned line, char *err,
 		if (!strchr(*e, '=') || **e == '=') {
 			if (err)
 				snprintf(err, errlen,
-					 "[%s]: env entry '%s' is not K=V",
-					 l->id, *e);
+				         "[%s]: env entry '%s' is not K=V",
+				         l->id, *e);
 			return -EINVAL;
 		}
 	}
@@ -258,39 +258,39 @@ static int finish_lang(struct sbx_registry *reg, unsigned line, char *err,
 }
 
 static int set_words(char ***dst, const char *val, unsigned line,
-		     const char *key, char *err, size_t errlen)
+                     const char *key, char *err, size_t errlen)
 {
 	char sub[128];
 
 	if (*dst) {
 		if (err)
 			snprintf(err, errlen, "line %u: '%s' given twice", line,
-				 key);
+			         key);
 		return -EINVAL;
 	}
 	*dst = sbx_split_command(val, sub, sizeof(sub));
 	if (!*dst) {
 		if (err)
 			snprintf(err, errlen, "line %u: %s: %s", line, key,
-				 sub);
+			         sub);
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static int set_str(char **dst, const char *val, unsigned line,
-		   const char *key, char *err, size_t errlen)
+static int set_str(char **dst, const char *val, unsigned line, const char *key,
+                   char *err, size_t errlen)
 {
 	if (*dst) {
 		if (err)
 			snprintf(err, errlen, "line %u: '%s' given twice", line,
-				 key);
+			         key);
 		return -EINVAL;
 	}
 	if (!*val) {
 		if (err)
 			snprintf(err, errlen, "line %u: '%s' is empty", line,
-				 key);
+			         key);
 		return -EINVAL;
 	}
 	*dst = strdup(val);
@@ -298,7 +298,7 @@ static int set_str(char **dst, const char *val, unsigned line,
 }
 
 int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
-		       char *err, size_t errlen)
+                       char *err, size_t errlen)
 {
 	size_t cap = 0;
 	unsigned lineno = 0;
@@ -310,7 +310,7 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 	if (len > MAX_REGISTRY_BYTES) {
 		if (err)
 			snprintf(err, errlen, "registry larger than %u bytes",
-				 MAX_REGISTRY_BYTES);
+			         MAX_REGISTRY_BYTES);
 		return -EFBIG;
 	}
 	while (p < end) {
@@ -322,14 +322,14 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 		if (n >= sizeof(line)) {
 			if (err)
 				snprintf(err, errlen, "line %u: too long",
-					 lineno);
+				         lineno);
 			r = -EINVAL;
 			goto out_fail;
 		}
 		if (memchr(p, '\0', n)) {
 			if (err)
 				snprintf(err, errlen, "line %u: NUL byte",
-					 lineno);
+				         lineno);
 			r = -EINVAL;
 			goto out_fail;
 		}
@@ -345,8 +345,8 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 			if (!close || *trim(close + 1)) {
 				if (err)
 					snprintf(err, errlen,
-						 "line %u: expected [id]",
-						 lineno);
+					         "line %u: expected [id]",
+					         lineno);
 				r = -EINVAL;
 				goto out_fail;
 			}
@@ -355,18 +355,18 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 			if (!valid_id(s)) {
 				if (err)
 					snprintf(err, errlen,
-						 "line %u: bad language id "
-						 "'%s'",
-						 lineno, s);
+					         "line %u: bad language id "
+					         "'%s'",
+					         lineno, s);
 				r = -EINVAL;
 				goto out_fail;
 			}
 			if (name_taken(reg, s)) {
 				if (err)
 					snprintf(err, errlen,
-						 "line %u: '%s' is already a "
-						 "language or alias",
-						 lineno, s);
+					         "line %u: '%s' is already a "
+					         "language or alias",
+					         lineno, s);
 				r = -EINVAL;
 				goto out_fail;
 			}
@@ -376,15 +376,15 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 			if (reg->n == MAX_LANGS) {
 				if (err)
 					snprintf(err, errlen,
-						 "more than %d languages",
-						 MAX_LANGS);
+					         "more than %d languages",
+					         MAX_LANGS);
 				r = -EINVAL;
 				goto out_fail;
 			}
 			if (reg->n == cap) {
 				size_t nc = cap ? cap * 2 : 32;
-				struct sbx_lang *nl2 = realloc(
-					reg->langs, nc * sizeof(*nl2));
+				struct sbx_lang *nl2 =
+				        realloc(reg->langs, nc * sizeof(*nl2));
 				if (!nl2) {
 					r = -ENOMEM;
 					goto out_fail;
@@ -405,17 +405,17 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 		if (!eq) {
 			if (err)
 				snprintf(err, errlen,
-					 "line %u: expected key = value",
-					 lineno);
+				         "line %u: expected key = value",
+				         lineno);
 			r = -EINVAL;
 			goto out_fail;
 		}
 		if (reg->n == 0) {
 			if (err)
 				snprintf(err, errlen,
-					 "line %u: key outside a [language] "
-					 "section",
-					 lineno);
+				         "line %u: key outside a [language] "
+				         "section",
+				         lineno);
 			r = -EINVAL;
 			goto out_fail;
 		}
@@ -427,7 +427,7 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 			r = set_str(&l->name, val, lineno, key, err, errlen);
 		} else if (strcmp(key, "aliases") == 0) {
 			r = set_words(&l->aliases, val, lineno, key, err,
-				      errlen);
+			              errlen);
 			for (char **a = l->aliases; r == 0 && a && *a; a++) {
 				bool dup = strcasecmp(*a, l->id) == 0;
 				for (char **b = l->aliases; b < a; b++)
@@ -440,41 +440,41 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 				if (dup || !valid_id(*a)) {
 					if (err)
 						snprintf(err, errlen,
-							 "line %u: alias '%s' "
-							 "is %s",
-							 lineno, *a,
-							 dup ? "taken"
-							     : "not a valid "
-							       "name");
+						         "line %u: alias '%s' "
+						         "is %s",
+						         lineno, *a,
+						         dup ? "taken"
+						             : "not a valid "
+						               "name");
 					r = -EINVAL;
 				}
 			}
 		} else if (strcmp(key, "version") == 0) {
 			r = set_words(&l->version_cmd, val, lineno, key, err,
-				      errlen);
+			              errlen);
 		} else if (strcmp(key, "source") == 0) {
 			r = set_str(&l->source, val, lineno, key, err, errlen);
 		} else if (strcmp(key, "compile") == 0) {
 			r = set_words(&l->compile_cmd, val, lineno, key, err,
-				      errlen);
+			              errlen);
 		} else if (strcmp(key, "run") == 0) {
 			r = set_words(&l->run_cmd, val, lineno, key, err,
-				      errlen);
+			              errlen);
 		} else if (strcmp(key, "mode") == 0) {
 			r = set_str(&l->mode, val, lineno, key, err, errlen);
 		} else if (strcmp(key, "env") == 0) {
 			r = set_words(&l->env, val, lineno, key, err, errlen);
 		} else if (strcmp(key, "limits") == 0) {
 			r = set_words(&l->limits, val, lineno, key, err,
-				      errlen);
+			              errlen);
 		} else if (strcmp(key, "compile_limits") == 0) {
-			r = set_words(&l->compile_limits, val, lineno, key,
-				      err, errlen);
+			r = set_words(&l->compile_limits, val, lineno, key, err,
+			              errlen);
 		} else {
 			if (err)
 				snprintf(err, errlen,
-					 "line %u: unknown key '%s'", lineno,
-					 key);
+				         "line %u: unknown key '%s'", lineno,
+				         key);
 			r = -EINVAL;
 		}
 		if (r < 0)
@@ -482,9 +482,8 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 		if ((l->compile_cmd && !l->compile_cmd[0]) ||
 		    (l->version_cmd && !l->version_cmd[0])) {
 			if (err)
-				snprintf(err, errlen,
-					 "line %u: '%s' is empty", lineno,
-					 key);
+				snprintf(err, errlen, "line %u: '%s' is empty",
+				         lineno, key);
 			r = -EINVAL;
 			goto out_fail;
 		}
@@ -501,7 +500,7 @@ out_fail:
 }
 
 int sbx_registry_load(const char *path, struct sbx_registry *reg, char *err,
-		      size_t errlen)
+                      size_t errlen)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	struct stat st;
@@ -515,7 +514,7 @@ int sbx_registry_load(const char *path, struct sbx_registry *reg, char *err,
 		r = -errno;
 		if (err)
 			snprintf(err, errlen, "cannot open registry %s: %s",
-				 path, strerror(errno));
+			         path, strerror(errno));
 		return r;
 	}
 	if (fstat(fd, &st) < 0 || st.st_size > MAX_REGISTRY_BYTES) {
@@ -592,7 +591,7 @@ void sbx_registry_resolve(struct sbx_registry *reg, const char *path)
 	for (size_t i = 0; i < reg->n; i++) {
 		struct sbx_lang *l = &reg->langs[i];
 		l->available = resolve_cmd(l->run_cmd, path) &&
-			       resolve_cmd(l->compile_cmd, path);
+		               resolve_cmd(l->compile_cmd, path);
 		if (l->version_cmd)
 			resolve_cmd(l->version_cmd, path);
 	}
@@ -640,7 +639,7 @@ void sbx_registry_detect_versions(struct sbx_registry *reg, const char *path)
 	if (!jobs)
 		return;
 	snprintf(pathenv, sizeof(pathenv), "PATH=%s",
-		 path ? path : SBX_DEFAULT_PATH);
+	         path ? path : SBX_DEFAULT_PATH);
 	for (size_t i = 0; i < reg->n; i++) {
 		struct sbx_lang *l = &reg->langs[i];
 		posix_spawn_file_actions_t fa;
@@ -652,11 +651,11 @@ void sbx_registry_detect_versions(struct sbx_registry *reg, const char *path)
 			continue;
 		posix_spawn_file_actions_init(&fa);
 		posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY,
-						 0);
+		                                 0);
 		posix_spawn_file_actions_adddup2(&fa, p[1], 1);
 		posix_spawn_file_actions_adddup2(&fa, p[1], 2);
 		if (posix_spawn(&jobs[nj].pid, l->version_cmd[0], &fa, NULL,
-				l->version_cmd, envp) == 0) {
+		                l->version_cmd, envp) == 0) {
 			jobs[nj].lang = l;
 			jobs[nj].fd = p[0];
 			nj++;
@@ -677,7 +676,7 @@ void sbx_registry_detect_versions(struct sbx_registry *reg, const char *path)
 			pfd[i] = (struct pollfd){jobs[i].fd, POLLIN, 0};
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		ms = 10000 - ((t.tv_sec - t0.tv_sec) * 1000 +
-			      (t.tv_nsec - t0.tv_nsec) / 1000000);
+		              (t.tv_nsec - t0.tv_nsec) / 1000000);
 		if (ms <= 0 || poll(pfd, nj, (int)ms) <= 0) {
 			free(pfd);
 			break;
@@ -687,7 +686,7 @@ void sbx_registry_detect_versions(struct sbx_registry *reg, const char *path)
 			if (j->fd < 0 || !pfd[i].revents)
 				continue;
 			ssize_t k = read(j->fd, j->buf + j->len,
-					 sizeof(j->buf) - 1 - j->len);
+			                 sizeof(j->buf) - 1 - j->len);
 			if (k > 0)
 				j->len += (size_t)k;
 			if (k <= 0 || j->len == sizeof(j->buf) - 1) {
@@ -713,7 +712,7 @@ void sbx_registry_detect_versions(struct sbx_registry *reg, const char *path)
 }
 
 const struct sbx_lang *sbx_registry_find(const struct sbx_registry *reg,
-					 const char *name)
+                                         const char *name)
 {
 	for (size_t i = 0; i < reg->n; i++) {
 		const struct sbx_lang *l = &reg->langs[i];

@@ -30,7 +30,7 @@
 
 #include "internal.h"
 
-#define DENY SCMP_ACT_ERRNO(EPERM)
+#define DENY  SCMP_ACT_ERRNO(EPERM)
 #define NOSYS SCMP_ACT_ERRNO(ENOSYS)
 
 struct rule {
@@ -40,94 +40,94 @@ struct rule {
 
 /* Denied outright.  One line each on why. */
 static const struct rule plain_rules[] = {
-	/* reading or steering another process: the classic sandbox escape */
-	{"ptrace", DENY},
-	{"process_vm_readv", DENY},  /* reads another process's memory */
-	{"process_vm_writev", DENY}, /* writes another process's memory */
-	{"pidfd_getfd", DENY},       /* steals a file descriptor */
-	{"kcmp", DENY},		     /* probes other processes' kernel objects */
-	/* the filesystem view is the jail's to build, not the program's */
-	{"mount", DENY},
-	{"umount2", DENY},
-	{"pivot_root", DENY},
-	{"chroot", DENY},
-	{"fsopen", DENY},	/* new mount API: same power as mount */
-	{"fsconfig", DENY},	/* new mount API */
-	{"fsmount", DENY},	/* new mount API */
-	{"fspick", DENY},	/* new mount API */
-	{"move_mount", DENY},	/* new mount API */
-	{"open_tree", DENY},	/* new mount API: clones mounts */
-	{"mount_setattr", DENY}, /* would flip ro/nosuid on its mounts */
-	/* namespaces: new user namespaces are the door to most kernel bugs */
-	{"unshare", DENY},
-	{"setns", DENY},
-	/* clone3 passes flags in memory seccomp cannot read; ENOSYS makes
+        /* reading or steering another process: the classic sandbox escape */
+        {"ptrace", DENY},
+        {"process_vm_readv", DENY},  /* reads another process's memory */
+        {"process_vm_writev", DENY}, /* writes another process's memory */
+        {"pidfd_getfd", DENY},       /* steals a file descriptor */
+        {"kcmp", DENY}, /* probes other processes' kernel objects */
+        /* the filesystem view is the jail's to build, not the program's */
+        {"mount", DENY},
+        {"umount2", DENY},
+        {"pivot_root", DENY},
+        {"chroot", DENY},
+        {"fsopen", DENY},        /* new mount API: same power as mount */
+        {"fsconfig", DENY},      /* new mount API */
+        {"fsmount", DENY},       /* new mount API */
+        {"fspick", DENY},        /* new mount API */
+        {"move_mount", DENY},    /* new mount API */
+        {"open_tree", DENY},     /* new mount API: clones mounts */
+        {"mount_setattr", DENY}, /* would flip ro/nosuid on its mounts */
+        /* namespaces: new user namespaces are the door to most kernel bugs */
+        {"unshare", DENY},
+        {"setns", DENY},
+        /* clone3 passes flags in memory seccomp cannot read; ENOSYS makes
 	   glibc fall back to clone(), whose flags are checked below */
-	{"clone3", NOSYS},
-	/* kernel keyrings: shared kernel state, a history of use-after-frees */
-	{"keyctl", DENY},
-	{"add_key", DENY},
-	{"request_key", DENY},
-	/* eBPF and perf: large attack surface, kernel address leaks */
-	{"bpf", DENY},
-	{"perf_event_open", DENY},
-	/* userfaultfd stretches kernel race windows for exploits */
-	{"userfaultfd", DENY},
-	/* io_uring bypasses per-syscall filtering; ENOSYS makes runtimes
+        {"clone3", NOSYS},
+        /* kernel keyrings: shared kernel state, a history of use-after-frees */
+        {"keyctl", DENY},
+        {"add_key", DENY},
+        {"request_key", DENY},
+        /* eBPF and perf: large attack surface, kernel address leaks */
+        {"bpf", DENY},
+        {"perf_event_open", DENY},
+        /* userfaultfd stretches kernel race windows for exploits */
+        {"userfaultfd", DENY},
+        /* io_uring bypasses per-syscall filtering; ENOSYS makes runtimes
 	   fall back to plain I/O */
-	{"io_uring_setup", NOSYS},
-	{"io_uring_enter", NOSYS},
-	{"io_uring_register", NOSYS},
-	/* loading kernels and modules */
-	{"kexec_load", DENY},
-	{"kexec_file_load", DENY},
-	{"init_module", DENY},
-	{"finit_module", DENY},
-	{"delete_module", DENY},
-	/* host-wide administration */
-	{"reboot", DENY},
-	{"swapon", DENY},
-	{"swapoff", DENY},
-	{"acct", DENY},	     /* process accounting to a file */
-	{"quotactl", DENY},
-	{"quotactl_fd", DENY},
-	{"syslog", DENY},    /* kernel log: addresses and host activity */
-	{"vhangup", DENY},
-	{"iopl", DENY},	     /* raw I/O port access */
-	{"ioperm", DENY},    /* raw I/O port access */
-	{"sethostname", DENY},
-	{"setdomainname", DENY},
-	/* file handles bypass path permissions (the "shocker" escape) */
-	{"name_to_handle_at", DENY},
-	{"open_by_handle_at", DENY},
-	/* secret memory is unreadable to the supervisor and the kernel's
+        {"io_uring_setup", NOSYS},
+        {"io_uring_enter", NOSYS},
+        {"io_uring_register", NOSYS},
+        /* loading kernels and modules */
+        {"kexec_load", DENY},
+        {"kexec_file_load", DENY},
+        {"init_module", DENY},
+        {"finit_module", DENY},
+        {"delete_module", DENY},
+        /* host-wide administration */
+        {"reboot", DENY},
+        {"swapon", DENY},
+        {"swapoff", DENY},
+        {"acct", DENY}, /* process accounting to a file */
+        {"quotactl", DENY},
+        {"quotactl_fd", DENY},
+        {"syslog", DENY}, /* kernel log: addresses and host activity */
+        {"vhangup", DENY},
+        {"iopl", DENY},   /* raw I/O port access */
+        {"ioperm", DENY}, /* raw I/O port access */
+        {"sethostname", DENY},
+        {"setdomainname", DENY},
+        /* file handles bypass path permissions (the "shocker" escape) */
+        {"name_to_handle_at", DENY},
+        {"open_by_handle_at", DENY},
+        /* secret memory is unreadable to the supervisor and the kernel's
 	   accounting; no program here needs it */
-	{"memfd_secret", DENY},
-	/* the clock is the host's */
-	{"clock_settime", DENY},
-	{"clock_adjtime", DENY},
-	{"settimeofday", DENY},
-	{"adjtimex", DENY},
-	/* NUMA page moves act on other processes and on host memory policy */
-	{"migrate_pages", DENY},
-	{"move_pages", DENY},
-	/* fanotify watches the whole mount; needs privilege anyway */
-	{"fanotify_init", DENY},
-	/* obsolete calls with a history of bugs */
-	{"uselib", DENY},
-	{"lookup_dcookie", DENY},
-	{"nfsservctl", DENY},
+        {"memfd_secret", DENY},
+        /* the clock is the host's */
+        {"clock_settime", DENY},
+        {"clock_adjtime", DENY},
+        {"settimeofday", DENY},
+        {"adjtimex", DENY},
+        /* NUMA page moves act on other processes and on host memory policy */
+        {"migrate_pages", DENY},
+        {"move_pages", DENY},
+        /* fanotify watches the whole mount; needs privilege anyway */
+        {"fanotify_init", DENY},
+        /* obsolete calls with a history of bugs */
+        {"uselib", DENY},
+        {"lookup_dcookie", DENY},
+        {"nfsservctl", DENY},
 };
 
 /* Namespace flags refused in clone(). */
 static const uint64_t clone_ns_flags[] = {
-	CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC,    CLONE_NEWUSER,
-	CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP,
+        CLONE_NEWNS,  CLONE_NEWUTS, CLONE_NEWIPC,    CLONE_NEWUSER,
+        CLONE_NEWPID, CLONE_NEWNET, CLONE_NEWCGROUP,
 };
 
 static int add_rule(scmp_filter_ctx sc, const char *name, uint32_t action,
-		    unsigned nargs, const struct scmp_arg_cmp *args, char *err,
-		    size_t errlen)
+                    unsigned nargs, const struct scmp_arg_cmp *args, char *err,
+                    size_t errlen)
 {
 	int nr = seccomp_syscall_resolve_name(name);
 	int r;
@@ -137,7 +137,7 @@ static int add_rule(scmp_filter_ctx sc, const char *name, uint32_t action,
 	r = seccomp_rule_add_array(sc, action, nr, nargs, args);
 	if (r < 0 && err)
 		snprintf(err, errlen, "seccomp rule for %s: %s", name,
-			 strerror(-r));
+		         strerror(-r));
 	return r;
 }
 
@@ -155,7 +155,8 @@ int sbx_seccomp_build(struct sock_fprog *prog, char *err, size_t errlen)
 		return -ENOMEM;
 	}
 	/* foreign-architecture calls: kill, never interpret */
-	r = seccomp_attr_set(sc, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	r = seccomp_attr_set(sc, SCMP_FLTATR_ACT_BADARCH,
+	                     SCMP_ACT_KILL_PROCESS);
 	if (r < 0)
 		goto out_err;
 	/* the jail sets no_new_privs itself, before loading */
@@ -166,7 +167,7 @@ int sbx_seccomp_build(struct sock_fprog *prog, char *err, size_t errlen)
 	for (size_t i = 0; i < sizeof(plain_rules) / sizeof(plain_rules[0]);
 	     i++) {
 		r = add_rule(sc, plain_rules[i].name, plain_rules[i].action, 0,
-			     NULL, err, errlen);
+		             NULL, err, errlen);
 		if (r < 0)
 			goto out_free;
 	}
@@ -174,9 +175,9 @@ int sbx_seccomp_build(struct sock_fprog *prog, char *err, size_t errlen)
 	/* clone() with any namespace flag: same reason as unshare */
 	for (size_t i = 0;
 	     i < sizeof(clone_ns_flags) / sizeof(clone_ns_flags[0]); i++) {
-		struct scmp_arg_cmp a = SCMP_A0(SCMP_CMP_MASKED_EQ,
-						clone_ns_flags[i],
-						clone_ns_flags[i]);
+		struct scmp_arg_cmp a =
+		        SCMP_A0(SCMP_CMP_MASKED_EQ, clone_ns_flags[i],
+		                clone_ns_flags[i]);
 		r = add_rule(sc, "clone", DENY, 1, &a, err, errlen);
 		if (r < 0)
 			goto out_free;
@@ -185,10 +186,10 @@ int sbx_seccomp_build(struct sock_fprog *prog, char *err, size_t errlen)
 	/* TIOCSTI pushes input into a terminal: the classic tty escape.
 	   TIOCLINUX can do the same on a virtual console. */
 	{
-		struct scmp_arg_cmp a = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
-						TIOCSTI);
-		struct scmp_arg_cmp b = SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu,
-						TIOCLINUX);
+		struct scmp_arg_cmp a =
+		        SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCSTI);
+		struct scmp_arg_cmp b =
+		        SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffu, TIOCLINUX);
 		r = add_rule(sc, "ioctl", DENY, 1, &a, err, errlen);
 		if (r == 0)
 			r = add_rule(sc, "ioctl", DENY, 1, &b, err, errlen);
@@ -204,7 +205,7 @@ int sbx_seccomp_build(struct sock_fprog *prog, char *err, size_t errlen)
 		r = add_rule(sc, "socket", DENY, 1, &a, err, errlen);
 		if (r == 0)
 			r = add_rule(sc, "socketpair", DENY, 1, &a, err,
-				     errlen);
+			             errlen);
 		if (r < 0)
 			goto out_free;
 	}
@@ -240,7 +241,7 @@ int sbx_seccomp_build(struct sock_fprog *prog, char *err, size_t errlen)
 out_err:
 	if (err)
 		snprintf(err, errlen, "cannot build the seccomp filter: %s",
-			 strerror(-r));
+		         strerror(-r));
 out_free:
 	free(buf);
 	if (fd >= 0)

@@ -7,7 +7,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static int cb(void *arg, const char *key, const char *value, char *err,
-	      size_t errlen)
+              size_t errlen)
 {
 	size_t *n = arg;
 	unsigned long long u;

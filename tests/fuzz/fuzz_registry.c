@@ -12,12 +12,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char err[256];
 
 	if (sbx_registry_parse((const char *)data, size, &reg, err,
-			       sizeof(err)) == 0) {
+	                       sizeof(err)) == 0) {
 		for (size_t i = 0; i < reg.n; i++) {
 			const char *args[] = {"a", NULL};
 			char **v = sbx_lang_argv(
-				(const char *const *)reg.langs[i].run_cmd,
-				args);
+			        (const char *const *)reg.langs[i].run_cmd,
+			        args);
 			sbx_argv_free(v);
 			sbx_registry_find(&reg, reg.langs[i].id);
 		}

@@ -20,7 +20,7 @@ Test(cgroup, keyed_files)
 	cr_assert_eq(v, 3);
 	cr_assert_eq(sbx_cg_parse_keyed(events, "nope", &v), -ENOENT);
 	cr_assert_eq(sbx_cg_parse_keyed("usage_usec x\n", "usage_usec", &v),
-		     -EINVAL);
+	             -EINVAL);
 }
 
 Test(cgroup, probe_reports_a_mode_with_detail)

@@ -13,7 +13,7 @@ struct seen {
 };
 
 static int collect(void *arg, const char *k, const char *v, char *err,
-		   size_t errlen)
+                   size_t errlen)
 {
 	struct seen *s = arg;
 
@@ -32,10 +32,10 @@ Test(conf, parses_keys_values_comments)
 	struct seen s = {0};
 	char err[128];
 	const char *t = "# c\n; c\n\n  slots = 4 \nbind=/a\nbind = /b c\r\n"
-			"empty =\n";
+	                "empty =\n";
 
 	cr_assert_eq(conf_parse(t, strlen(t), collect, &s, err, sizeof(err)),
-		     0);
+	             0);
 	cr_assert_eq(s.n, 4);
 	cr_assert_str_eq(s.keys[0], "slots");
 	cr_assert_str_eq(s.vals[0], "4");
@@ -48,18 +48,18 @@ Test(conf, errors_carry_the_line)
 	struct seen s = {0};
 	char err[128];
 
-	cr_assert_eq(conf_parse("a=1\nnovalue\n", 12, collect, &s, err,
-				sizeof(err)),
-		     -EINVAL);
+	cr_assert_eq(
+	        conf_parse("a=1\nnovalue\n", 12, collect, &s, err, sizeof(err)),
+	        -EINVAL);
 	cr_assert_str_eq(err, "line 2: expected key = value");
-	cr_assert_eq(conf_parse("a=1\nfail=1\n", 11, collect, &s, err,
-				sizeof(err)),
-		     -EINVAL);
+	cr_assert_eq(
+	        conf_parse("a=1\nfail=1\n", 11, collect, &s, err, sizeof(err)),
+	        -EINVAL);
 	cr_assert_str_eq(err, "line 2: fail is not allowed");
 	cr_assert_eq(conf_parse("b@d=1\n", 6, collect, &s, err, sizeof(err)),
-		     -EINVAL);
+	             -EINVAL);
 	cr_assert_eq(conf_parse("a=\0\n", 4, collect, &s, err, sizeof(err)),
-		     -EINVAL);
+	             -EINVAL);
 }
 
 Test(conf, load_missing_file_says_which)
@@ -67,8 +67,8 @@ Test(conf, load_missing_file_says_which)
 	char err[256];
 
 	cr_assert_eq(conf_load("/nonexistent/x.conf", collect, NULL, err,
-			       sizeof(err)),
-		     -ENOENT);
+	                       sizeof(err)),
+	             -ENOENT);
 	cr_assert(strstr(err, "/nonexistent/x.conf"));
 }
 
@@ -86,5 +86,5 @@ Test(conf, bools_and_uints)
 	cr_assert_eq(conf_uint("", 0, 100, &u), -EINVAL);
 	cr_assert_eq(conf_uint("-1", 0, 100, &u), -EINVAL);
 	cr_assert_eq(conf_uint("99999999999999999999999", 0, ~0ULL, &u),
-		     -ERANGE);
+	             -ERANGE);
 }

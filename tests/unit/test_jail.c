@@ -44,10 +44,10 @@ static struct sbx_stage stage(const char *const *argv)
 }
 
 static int run1(struct sbx_stage *st, struct sbx_job_result *res,
-		const struct sbx_file *files, size_t n)
+                const struct sbx_file *files, size_t n)
 {
-	struct sbx_job job = {.files = files, .nfiles = n, .run = st,
-			      .slot = -1};
+	struct sbx_job job = {
+	        .files = files, .nfiles = n, .run = st, .slot = -1};
 	char err[256];
 
 	return sbx_run(ctx, &job, res, err, sizeof(err));
@@ -56,7 +56,7 @@ static int run1(struct sbx_stage *st, struct sbx_job_result *res,
 Test(jail, echo_and_exit_code)
 {
 	const char *argv[] = {"/bin/sh", "-c", "echo out; echo err >&2; exit 3",
-			      NULL};
+	                      NULL};
 	struct sbx_stage st = stage(argv);
 	struct sbx_job_result res;
 
@@ -102,8 +102,8 @@ static void on_out(void *arg, int stream, const char *b, size_t n)
 
 Test(jail, output_streams_through_the_callback)
 {
-	const char *argv[] = {"/bin/sh", "-c",
-			      "echo a; sleep 0.05; echo b", NULL};
+	const char *argv[] = {"/bin/sh", "-c", "echo a; sleep 0.05; echo b",
+	                      NULL};
 	struct sbx_stage st = stage(argv);
 	struct sbx_job_result res;
 	struct stream_log log = {0};
@@ -119,7 +119,7 @@ Test(jail, output_streams_through_the_callback)
 Test(jail, interactive_stdin_fd_and_cancel)
 {
 	const char *argv[] = {"/bin/sh", "-c", "read x; echo got $x; sleep 30",
-			      NULL};
+	                      NULL};
 	struct sbx_stage st = stage(argv);
 	struct sbx_job_result res;
 	int in[2], cancel[2];
@@ -146,17 +146,17 @@ Test(jail, interactive_stdin_fd_and_cancel)
 Test(jail, files_land_in_the_box_and_are_gone_after)
 {
 	const char *argv[] = {"/bin/sh", "-c",
-			      "cat /box/hello.txt; ./run.sh; touch /box/left",
-			      NULL};
+	                      "cat /box/hello.txt; ./run.sh; touch /box/left",
+	                      NULL};
 	const char *argv2[] = {"/bin/sh", "-c", "ls -A /box", NULL};
 	struct sbx_file files[] = {
-		{"hello.txt", "hi\n", 3, false},
-		{"run.sh", "#!/bin/sh\necho ran\n", 19, true},
+	        {"hello.txt", "hi\n", 3, false},
+	        {"run.sh", "#!/bin/sh\necho ran\n", 19, true},
 	};
 	struct sbx_stage st = stage(argv);
 	struct sbx_job_result res;
-	struct sbx_job job = {.files = files, .nfiles = 2, .run = &st,
-			      .slot = 0};
+	struct sbx_job job = {
+	        .files = files, .nfiles = 2, .run = &st, .slot = 0};
 	char err[256];
 
 	cr_assert_eq(sbx_run(ctx, &job, &res, err, sizeof(err)), 0, "%s", err);
@@ -178,11 +178,11 @@ Test(jail, bad_file_names_are_refused)
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
 		struct sbx_file f = {names[i], "x", 1, false};
 		struct sbx_job_result res;
-		struct sbx_job job = {.files = &f, .nfiles = 1, .run = &st,
-				      .slot = -1};
+		struct sbx_job job = {
+		        .files = &f, .nfiles = 1, .run = &st, .slot = -1};
 		char err[256] = "";
 		cr_assert_eq(sbx_run(ctx, &job, &res, err, sizeof(err)),
-			     -EINVAL, "%s", names[i]);
+		             -EINVAL, "%s", names[i]);
 		cr_assert(strstr(err, "bad file name"), "%s", err);
 		cr_assert_eq(res.verdict, SBX_INTERNAL_ERROR);
 		sbx_job_result_fini(&res);
@@ -191,8 +191,8 @@ Test(jail, bad_file_names_are_refused)
 
 Test(jail, compile_error_skips_the_run)
 {
-	const char *cc[] = {"/bin/sh", "-c", "echo 'main.c:1:1: error' >&2; exit 1",
-			    NULL};
+	const char *cc[] = {"/bin/sh", "-c",
+	                    "echo 'main.c:1:1: error' >&2; exit 1", NULL};
 	const char *run[] = {"/bin/true", NULL};
 	struct sbx_stage c = stage(cc), r = stage(run);
 	struct sbx_job job = {.compile = &c, .run = &r, .slot = -1};
@@ -216,7 +216,7 @@ Test(jail, exec_failure_is_an_internal_error_with_the_reason)
 	cr_assert_lt(run1(&st, &res, NULL, 0), 0);
 	cr_assert_eq(res.verdict, SBX_INTERNAL_ERROR);
 	cr_assert(strstr(res.run.message, "No such file"), "%s",
-		  res.run.message);
+	          res.run.message);
 	sbx_job_result_fini(&res);
 }
 

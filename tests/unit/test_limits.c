@@ -57,23 +57,22 @@ Test(limits, set_by_name_checks_range_and_names_the_field)
 	char err[200];
 
 	sbx_limits_default(&l);
-	cr_assert_eq(sbx_limits_set(&l, "memory", "128M", err, sizeof(err)),
-		     0);
+	cr_assert_eq(sbx_limits_set(&l, "memory", "128M", err, sizeof(err)), 0);
 	cr_assert_eq(l.memory, 128ull << 20);
 	cr_assert_eq(sbx_limits_set_pair(&l, "processes=8", err, sizeof(err)),
-		     0);
+	             0);
 	cr_assert_eq(l.processes, 8);
 	cr_assert_eq(sbx_limits_set(&l, "processes", "1.5", err, sizeof(err)),
-		     -EINVAL);
+	             -EINVAL);
 	cr_assert_eq(sbx_limits_set(&l, "memory", "10K", err, sizeof(err)),
-		     -ERANGE);
+	             -ERANGE);
 	cr_assert(strstr(err, "memory"), "error names the limit: %s", err);
 	cr_assert_eq(sbx_limits_set(&l, "bogus", "1", err, sizeof(err)),
-		     -EINVAL);
+	             -EINVAL);
 	cr_assert(strstr(err, "bogus"));
 	cr_assert_eq(sbx_limits_set_pair(&l, "=1", err, sizeof(err)), -EINVAL);
 	cr_assert_eq(sbx_limits_set_pair(&l, "memory", err, sizeof(err)),
-		     -EINVAL);
+	             -EINVAL);
 }
 
 Test(limits, exceeds_names_first_field_above_max)
@@ -108,13 +107,13 @@ Test(verdict, exit_codes)
 	bool wall;
 
 	cr_assert_eq(classify((struct sbx_facts){.exited = true}, &wall),
-		     SBX_ACCEPTED);
-	cr_assert_eq(classify((struct sbx_facts){.exited = true,
-						 .exit_code = 3},
-			      &wall),
-		     SBX_RUNTIME_ERROR);
+	             SBX_ACCEPTED);
+	cr_assert_eq(
+	        classify((struct sbx_facts){.exited = true, .exit_code = 3},
+	                 &wall),
+	        SBX_RUNTIME_ERROR);
 	cr_assert_eq(classify((struct sbx_facts){.signal = SIGSEGV}, &wall),
-		     SBX_SIGNAL);
+	             SBX_SIGNAL);
 }
 
 Test(verdict, limits_we_enforced_name_themselves)
@@ -122,20 +121,20 @@ Test(verdict, limits_we_enforced_name_themselves)
 	bool wall;
 
 	cr_assert_eq(classify((struct sbx_facts){.signal = SIGKILL,
-						 .killed_wall = true},
-			      &wall),
-		     SBX_TIME_LIMIT);
+	                                         .killed_wall = true},
+	                      &wall),
+	             SBX_TIME_LIMIT);
 	cr_assert(wall);
 	cr_assert_eq(classify((struct sbx_facts){.signal = SIGKILL,
-						 .killed_cpu = true},
-			      &wall),
-		     SBX_TIME_LIMIT);
+	                                         .killed_cpu = true},
+	                      &wall),
+	             SBX_TIME_LIMIT);
 	cr_assert_not(wall);
 	cr_assert_eq(classify((struct sbx_facts){.signal = SIGKILL,
-						 .killed_output = true,
-						 .killed_wall = true},
-			      &wall),
-		     SBX_OUTPUT_LIMIT);
+	                                         .killed_output = true,
+	                                         .killed_wall = true},
+	                      &wall),
+	             SBX_OUTPUT_LIMIT);
 }
 
 Test(verdict, kernel_evidence)
@@ -143,23 +142,23 @@ Test(verdict, kernel_evidence)
 	bool wall;
 
 	cr_assert_eq(classify((struct sbx_facts){.signal = SIGKILL,
-						 .oom_killed = true},
-			      &wall),
-		     SBX_MEMORY_LIMIT);
+	                                         .oom_killed = true},
+	                      &wall),
+	             SBX_MEMORY_LIMIT);
 	cr_assert_eq(classify((struct sbx_facts){.signal = SIGXCPU}, &wall),
-		     SBX_TIME_LIMIT);
+	             SBX_TIME_LIMIT);
 	cr_assert_eq(classify((struct sbx_facts){.signal = SIGKILL,
-						 .cpu_ms = 2000,
-						 .cpu_limit_ms = 2000},
-			      &wall),
-		     SBX_TIME_LIMIT);
+	                                         .cpu_ms = 2000,
+	                                         .cpu_limit_ms = 2000},
+	                      &wall),
+	             SBX_TIME_LIMIT);
 	cr_assert_eq(classify((struct sbx_facts){.signal = SIGXFSZ}, &wall),
-		     SBX_FILE_SIZE_LIMIT);
+	             SBX_FILE_SIZE_LIMIT);
 	cr_assert_eq(classify((struct sbx_facts){.exited = true,
-						 .exit_code = 1,
-						 .memory_hit = true},
-			      &wall),
-		     SBX_MEMORY_LIMIT);
+	                                         .exit_code = 1,
+	                                         .memory_hit = true},
+	                      &wall),
+	             SBX_MEMORY_LIMIT);
 }
 
 Test(verdict, fork_bomb_is_a_process_limit_even_when_it_times_out)
@@ -167,10 +166,10 @@ Test(verdict, fork_bomb_is_a_process_limit_even_when_it_times_out)
 	bool wall;
 
 	cr_assert_eq(classify((struct sbx_facts){.signal = SIGKILL,
-						 .killed_wall = true,
-						 .pids_hit = true},
-			      &wall),
-		     SBX_PROCESS_LIMIT);
+	                                         .killed_wall = true,
+	                                         .pids_hit = true},
+	                      &wall),
+	             SBX_PROCESS_LIMIT);
 }
 
 Test(verdict, success_wins_over_a_limit_it_coped_with)
@@ -178,10 +177,10 @@ Test(verdict, success_wins_over_a_limit_it_coped_with)
 	bool wall;
 
 	cr_assert_eq(classify((struct sbx_facts){.exited = true,
-						 .pids_hit = true,
-						 .memory_hit = true},
-			      &wall),
-		     SBX_ACCEPTED);
+	                                         .pids_hit = true,
+	                                         .memory_hit = true},
+	                      &wall),
+	             SBX_ACCEPTED);
 }
 
 Test(verdict, internal_error_wins)
@@ -189,9 +188,9 @@ Test(verdict, internal_error_wins)
 	bool wall;
 
 	cr_assert_eq(classify((struct sbx_facts){.internal_error = true,
-						 .killed_output = true},
-			      &wall),
-		     SBX_INTERNAL_ERROR);
+	                                         .killed_output = true},
+	                      &wall),
+	             SBX_INTERNAL_ERROR);
 }
 
 Test(verdict, names)

@@ -6,23 +6,23 @@
 #include "sandbox.h"
 
 static const char good[] =
-	"# comment\n"
-	"[python]\n"
-	"name = Python\n"
-	"aliases = py python3\n"
-	"version = python3 --version\n"
-	"source = main.py\n"
-	"run = python3 -u main.py\n"
-	"mode = python\n"
-	"env = PYTHONDONTWRITEBYTECODE=1\n"
-	"limits = memory=512M processes=32\n"
-	"\n"
-	"[c]\n"
-	"name = C\n"
-	"source = main.c\n"
-	"compile = gcc -O2 -o main main.c \"-Dx=a b\" '-DY=\\n'\n"
-	"run = ./main {args} --end\n"
-	"compile_limits = cpu_time=30s\n";
+        "# comment\n"
+        "[python]\n"
+        "name = Python\n"
+        "aliases = py python3\n"
+        "version = python3 --version\n"
+        "source = main.py\n"
+        "run = python3 -u main.py\n"
+        "mode = python\n"
+        "env = PYTHONDONTWRITEBYTECODE=1\n"
+        "limits = memory=512M processes=32\n"
+        "\n"
+        "[c]\n"
+        "name = C\n"
+        "source = main.c\n"
+        "compile = gcc -O2 -o main main.c \"-Dx=a b\" '-DY=\\n'\n"
+        "run = ./main {args} --end\n"
+        "compile_limits = cpu_time=30s\n";
 
 static int parse(const char *text, struct sbx_registry *reg, char *err)
 {
@@ -60,17 +60,17 @@ Test(registry, user_args_replace_the_placeholder_or_append)
 
 	cr_assert_eq(parse(good, &reg, err), 0);
 	char **v = sbx_lang_argv(
-		(const char *const *)sbx_registry_find(&reg, "c")->run_cmd,
-		args);
+	        (const char *const *)sbx_registry_find(&reg, "c")->run_cmd,
+	        args);
 	cr_assert_str_eq(v[0], "./main");
 	cr_assert_str_eq(v[1], "a b");
 	cr_assert_str_eq(v[2], "c");
 	cr_assert_str_eq(v[3], "--end");
 	cr_assert_null(v[4]);
 	sbx_argv_free(v);
-	v = sbx_lang_argv((const char *const *)sbx_registry_find(&reg, "py")
-				  ->run_cmd,
-			  args);
+	v = sbx_lang_argv(
+	        (const char *const *)sbx_registry_find(&reg, "py")->run_cmd,
+	        args);
 	cr_assert_str_eq(v[3], "a b");
 	cr_assert_null(v[5]);
 	sbx_argv_free(v);
@@ -83,27 +83,27 @@ Test(registry, errors_name_the_line)
 		const char *text;
 		const char *want;
 	} bad[] = {
-		{"[a]\nsource=x\n", "needs 'source' and 'run'"},
-		{"[a]\nsource=x\nrun=y\nbogus=1\n", "line 4: unknown key"},
-		{"source=x\n", "outside a [language]"},
-		{"[a]\nsource=x\nrun=y\n[a]\nsource=x\nrun=y\n",
-		 "already a language"},
-		{"[a]\naliases=b\nsource=x\nrun=y\n[b]\nsource=x\nrun=y\n",
-		 "already a language"},
-		{"[a]\nsource=x\nrun=y 'z\n", "unterminated '"},
-		{"[a]\nsource=../x\nrun=y\n", "plain file name"},
-		{"[a]\nsource=x\nrun=y\nlimits=memory=1K\n", "memory"},
-		{"[a]\nsource=x\nsource=y\nrun=y\n", "given twice"},
-		{"[a b]\nsource=x\nrun=y\n", "bad language id"},
-		{"[a]\nsource=x\nrun=y\nenv=NOEQUALS\n", "not K=V"},
-		{"[a]\nsource=x\nrun=\n", "needs 'source' and 'run'"},
+	        {"[a]\nsource=x\n", "needs 'source' and 'run'"},
+	        {"[a]\nsource=x\nrun=y\nbogus=1\n", "line 4: unknown key"},
+	        {"source=x\n", "outside a [language]"},
+	        {"[a]\nsource=x\nrun=y\n[a]\nsource=x\nrun=y\n",
+	         "already a language"},
+	        {"[a]\naliases=b\nsource=x\nrun=y\n[b]\nsource=x\nrun=y\n",
+	         "already a language"},
+	        {"[a]\nsource=x\nrun=y 'z\n", "unterminated '"},
+	        {"[a]\nsource=../x\nrun=y\n", "plain file name"},
+	        {"[a]\nsource=x\nrun=y\nlimits=memory=1K\n", "memory"},
+	        {"[a]\nsource=x\nsource=y\nrun=y\n", "given twice"},
+	        {"[a b]\nsource=x\nrun=y\n", "bad language id"},
+	        {"[a]\nsource=x\nrun=y\nenv=NOEQUALS\n", "not K=V"},
+	        {"[a]\nsource=x\nrun=\n", "needs 'source' and 'run'"},
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct sbx_registry reg;
 		char err[256] = "";
 		cr_assert_lt(parse(bad[i].text, &reg, err), 0, "case %zu", i);
 		cr_assert(strstr(err, bad[i].want), "case %zu: '%s' lacks '%s'",
-			  i, err, bad[i].want);
+		          i, err, bad[i].want);
 		cr_assert_null(reg.langs);
 	}
 }
@@ -115,17 +115,18 @@ Test(registry, nul_byte_is_refused)
 	const char text[] = "[a]\nsource=x\0\nrun=y\n";
 
 	cr_assert_eq(sbx_registry_parse(text, sizeof(text) - 1, &reg, err,
-					sizeof(err)),
-		     -EINVAL);
+	                                sizeof(err)),
+	             -EINVAL);
 }
 
 Test(registry, resolve_marks_installed_toolchains)
 {
 	struct sbx_registry reg;
 	char err[256];
-	const char *text = "[sh]\nsource=a.sh\nrun=sh a.sh\nversion=sh -c 'echo 5.2.15'\n"
-			   "[nope]\nsource=x\nrun=no-such-program-here x\n"
-			   "[half]\nsource=x\ncompile=no-such-cc x\nrun=sh x\n";
+	const char *text =
+	        "[sh]\nsource=a.sh\nrun=sh a.sh\nversion=sh -c 'echo 5.2.15'\n"
+	        "[nope]\nsource=x\nrun=no-such-program-here x\n"
+	        "[half]\nsource=x\ncompile=no-such-cc x\nrun=sh x\n";
 
 	cr_assert_eq(parse(text, &reg, err), 0, "%s", err);
 	sbx_registry_resolve(&reg, NULL);
@@ -145,8 +146,8 @@ Test(registry, shipped_registry_parses)
 	char err[512] = "";
 
 	cr_assert_eq(sbx_registry_load(RUNPAD_DATADIR "/languages.conf", &reg,
-				       err, sizeof(err)),
-		     0, "%s", err);
+	                               err, sizeof(err)),
+	             0, "%s", err);
 	cr_assert_geq(reg.n, 30, "the registry ships 30+ languages");
 	cr_assert_not_null(sbx_registry_find(&reg, "c"));
 	cr_assert_not_null(sbx_registry_find(&reg, "python"));
@@ -157,7 +158,7 @@ Test(registry, split_command_quoting)
 {
 	char err[64];
 	char **v = sbx_split_command("  a 'b c'  \"d\\\"e\" f\\ g ''", err,
-				     sizeof(err));
+	                             sizeof(err));
 
 	cr_assert_not_null(v);
 	cr_assert_str_eq(v[0], "a");

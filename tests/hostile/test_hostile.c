@@ -1,0 +1,1682 @@
+/*
+ * test_hostile.c - the hostile suite: attack programs run in runpad-jail.
+ *
+ * Every test runs one small attack program (tests/hostile/progs/NAME.c,
+ * built on the host into $RUNPAD_HOSTILE_DIR/NAME) with
+ *
+ *   $RUNPAD_JAIL --json $RUNPAD_JAIL_ARGS --file DIR/NAME=NAME [limits]
+ *                --exec /box/NAME [args]
+ *
+ * and asserts the exact verdict, the exact report the program printed, and
+ * whatever the attack could have touched on the host.
+ *
+ * Environment:
+ *   RUNPAD_JAIL          the CLI (default build/runpad-jail)
+ *   RUNPAD_HOSTILE_DIR   the attack binaries (default build/hostile)
+ *   RUNPAD_JAIL_ARGS     extra CLI options, split on spaces
+ *   RUNPAD_HOSTILE_MODE  root | user (default: root when euid is 0)
+ *   RUNPAD_HOSTILE_TMP   where host canaries live (default /var/tmp)
+ *
+ * Tests take a shared lock on /tmp/runpad-hostile.lock; the few that look
+ * at every process on the host take it exclusively, so that no other test
+ * of the suite runs beside them.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <criterion/criterion.h>
+#include <json-c/json.h>
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <grp.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/ioctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+
+extern char **environ;
+
+#define MAX_OPTS  32
+#define CLI_LIMIT 25.0 /* seconds before we call the CLI hung */
+
+/* ------------------------------------------------------------ environment */
+
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : def;
+}
+
+static const char *jail_bin(void)
+{
+	return env_or("RUNPAD_JAIL", "build/runpad-jail");
+}
+
+static const char *hostile_dir(void)
+{
+	return env_or("RUNPAD_HOSTILE_DIR", "build/hostile");
+}
+
+static bool user_mode(void)
+{
+	const char *m = getenv("RUNPAD_HOSTILE_MODE");
+
+	if (m && *m)
+		return strcmp(m, "user") == 0;
+	return geteuid() != 0;
+}
+
+/* RUNPAD_JAIL_ARGS split on blanks; a static, NULL-terminated vector. */
+static char **extra_args(void)
+{
+	static char *vec[MAX_OPTS + 1];
+	static char buf[1024];
+	static bool done;
+	char *save = NULL, *tok;
+	int n = 0;
+
+	if (done)
+		return vec;
+	done = true;
+	snprintf(buf, sizeof(buf), "%s", env_or("RUNPAD_JAIL_ARGS", ""));
+	for (tok = strtok_r(buf, " \t", &save); tok && n < MAX_OPTS;
+	     tok = strtok_r(NULL, " \t", &save))
+		vec[n++] = tok;
+	vec[n] = NULL;
+	return vec;
+}
+
+/* Slot i runs as first_uid + i in root mode; --first-uid may change it. */
+static unsigned first_uid(void)
+{
+	char **a = extra_args();
+
+	for (int i = 0; a[i]; i++) {
+		if (strcmp(a[i], "--first-uid") == 0 && a[i + 1])
+			return (unsigned)strtoul(a[i + 1], NULL, 10);
+	}
+	return 60000;
+}
+
+static double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Skip, and say why where the summary shows it (Criterion prints skip
+   reasons only with --verbose). */
+#define skip(...)                                                              \
+	do {                                                                   \
+		fprintf(stderr, "[SKIP] hostile: " __VA_ARGS__);               \
+		fputc('\n', stderr);                                           \
+		cr_skip_test(__VA_ARGS__);                                     \
+	} while (0)
+
+/* ---------------------------------------------------------- per-test setup */
+
+static char tmp_dir[256]; /* host directory of this test's canaries */
+
+static void make_tmp_dir(void)
+{
+	snprintf(tmp_dir, sizeof(tmp_dir), "%s/runpad-hostile-XXXXXX",
+	         env_or("RUNPAD_HOSTILE_TMP", "/var/tmp"));
+	cr_assert_not_null(mkdtemp(tmp_dir), "mkdtemp %s: %s", tmp_dir,
+	                   strerror(errno));
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+                  struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void lock_suite(int how)
+{
+	static const char path[] = "/tmp/runpad-hostile.lock";
+	/* without O_CREAT first: fs.protected_regular refuses O_CREAT on
+	   another user's file in a sticky directory */
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		fd = open(path, O_RDONLY | O_CREAT | O_CLOEXEC, 0666);
+
+	if (fd < 0)
+		return; /* the lock is a courtesy; tests still run */
+	fchmod(fd, 0666);
+	while (flock(fd, how) < 0 && errno == EINTR)
+		;
+	/* kept open (and locked) until this test's process ends */
+}
+
+static bool userns_works(char *why, size_t len)
+{
+	pid_t pid = fork();
+	int st;
+
+	if (pid == 0)
+		_exit(unshare(CLONE_NEWUSER) < 0 ? errno : 0);
+	if (pid < 0 || waitpid(pid, &st, 0) < 0) {
+		snprintf(why, len, "fork: %s", strerror(errno));
+		return false;
+	}
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return true;
+	snprintf(why, len, "unshare(CLONE_NEWUSER): %s",
+	         strerror(WIFEXITED(st) ? WEXITSTATUS(st) : 0));
+	return false;
+}
+
+static void setup_common(int lock)
+{
+	char why[256];
+
+	cr_assert(access(jail_bin(), X_OK) == 0,
+	          "RUNPAD_JAIL=%s is not an executable: %s", jail_bin(),
+	          strerror(errno));
+	if (!user_mode() && geteuid() != 0)
+		skip("RUNPAD_HOSTILE_MODE=root needs euid 0");
+	if (user_mode() && geteuid() == 0)
+		skip("RUNPAD_HOSTILE_MODE=user must not run as root");
+	if (user_mode() && !userns_works(why, sizeof(why)))
+		skip("user mode needs unprivileged user namespaces, "
+		     "and this machine refuses them (%s)",
+		     why);
+	lock_suite(lock);
+	make_tmp_dir();
+}
+
+static void setup(void)
+{
+	setup_common(LOCK_SH);
+}
+
+static void setup_exclusive(void)
+{
+	setup_common(LOCK_EX);
+}
+
+static void teardown(void)
+{
+	if (tmp_dir[0])
+		nftw(tmp_dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* ------------------------------------------------------------ running it */
+
+struct job {
+	const char *prog;           /* attack binary name */
+	const char *opts[MAX_OPTS]; /* CLI options before --exec */
+	const char *args[MAX_OPTS]; /* the program's arguments */
+	const char *const *many;    /* more arguments (huge argv) */
+	size_t nmany;
+	int keep_fd;             /* placed on fd 7 of the CLI */
+	int tty;                 /* the CLI's ctty and stdin */
+	const char *env;         /* "K=V" added to the CLI's env */
+	bool no_keep_fd, no_tty; /* set by job_init() */
+};
+
+struct result {
+	pid_t pid;
+	int outfd, errfd;
+	double start, secs;
+	int status; /* wait status of the CLI */
+	char *out;
+	size_t outlen;
+	char *err;
+	size_t errlen;
+	json_object *root, *run;
+	char ctx[2048]; /* for failure messages */
+};
+
+static void job_init(struct job *j, const char *prog)
+{
+	memset(j, 0, sizeof(*j));
+	j->prog = prog;
+	j->keep_fd = -1;
+	j->tty = -1;
+}
+
+static void push(const char **argv, size_t *n, size_t cap, const char *s)
+{
+	cr_assert_lt(*n + 1, cap, "argv overflow");
+	argv[(*n)++] = s;
+}
+
+static void start_jail(const struct job *j, struct result *r)
+{
+	size_t cap = 2 * MAX_OPTS + 3 * MAX_OPTS + j->nmany + 16, n = 0, ne;
+	const char **argv = calloc(cap, sizeof(*argv));
+	char **envp;
+	char file[1024];
+	int out[2], err[2];
+	char **ea = extra_args();
+
+	cr_assert_not_null(argv);
+	snprintf(file, sizeof(file), "%s/%s=%s", hostile_dir(), j->prog,
+	         j->prog);
+	*strrchr(file, '=') = 0;
+	cr_assert(access(file, X_OK) == 0, "attack %s: %s", file,
+	          strerror(errno));
+	file[strlen(file)] = '=';
+	push(argv, &n, cap, jail_bin());
+	push(argv, &n, cap, "--json");
+	for (int i = 0; ea[i]; i++)
+		push(argv, &n, cap, ea[i]);
+	push(argv, &n, cap, "--file");
+	push(argv, &n, cap, file);
+	for (int i = 0; j->opts[i]; i++)
+		push(argv, &n, cap, j->opts[i]);
+	push(argv, &n, cap, "--exec");
+	{
+		static char inbox[256];
+
+		snprintf(inbox, sizeof(inbox), "/box/%s", j->prog);
+		push(argv, &n, cap, inbox);
+	}
+	for (int i = 0; j->args[i]; i++)
+		push(argv, &n, cap, j->args[i]);
+	for (size_t i = 0; i < j->nmany; i++)
+		push(argv, &n, cap, j->many[i]);
+	argv[n] = NULL;
+
+	for (ne = 0; environ[ne]; ne++)
+		;
+	envp = calloc(ne + 2, sizeof(*envp));
+	cr_assert_not_null(envp);
+	memcpy(envp, environ, ne * sizeof(*envp));
+	if (j->env)
+		envp[ne++] = (char *)j->env;
+	envp[ne] = NULL;
+
+	cr_assert(pipe2(out, O_CLOEXEC) == 0 && pipe2(err, O_CLOEXEC) == 0);
+	memset(r, 0, sizeof(*r));
+	r->start = now();
+	fflush(NULL);
+	r->pid = fork();
+	cr_assert_geq(r->pid, 0, "fork: %s", strerror(errno));
+	if (r->pid == 0) {
+		if (j->nmany) {
+			/* execve() allows at most min(6 MiB, stack/4) of
+			   arguments: lift our side of that limit. */
+			struct rlimit rl = {256 << 20, 256 << 20};
+			struct rlimit cur;
+
+			getrlimit(RLIMIT_STACK, &cur);
+			if (cur.rlim_max != RLIM_INFINITY &&
+			    cur.rlim_max < rl.rlim_max)
+				rl.rlim_cur = rl.rlim_max = cur.rlim_max;
+			setrlimit(RLIMIT_STACK, &rl);
+		}
+		if (j->tty >= 0) {
+			setsid();
+			ioctl(j->tty, TIOCSCTTY, 0);
+			dup2(j->tty, 0);
+		} else {
+			int nul = open("/dev/null", O_RDONLY);
+			if (nul >= 0 && nul != 0) {
+				dup2(nul, 0);
+				close(nul);
+			}
+		}
+		dup2(out[1], 1);
+		dup2(err[1], 2);
+		if (j->keep_fd >= 0) {
+			if (j->keep_fd == 7)
+				fcntl(7, F_SETFD, 0);
+			else
+				dup2(j->keep_fd, 7);
+		}
+		execve(argv[0], (char *const *)argv, envp);
+		dprintf(2, "exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(out[1]);
+	close(err[1]);
+	r->outfd = out[0];
+	r->errfd = err[0];
+	free(argv);
+	free(envp);
+}
+
+static void append(char **buf, size_t *len, const char *data, size_t n)
+{
+	*buf = realloc(*buf, *len + n + 1);
+	cr_assert_not_null(*buf);
+	memcpy(*buf + *len, data, n);
+	*len += n;
+	(*buf)[*len] = 0;
+}
+
+static void finish_jail(struct result *r)
+{
+	struct pollfd p[2] = {{r->outfd, POLLIN, 0}, {r->errfd, POLLIN, 0}};
+	static char buf[65536];
+	bool hung = false;
+
+	append(&r->out, &r->outlen, "", 0);
+	append(&r->err, &r->errlen, "", 0);
+	while (p[0].fd >= 0 || p[1].fd >= 0) {
+		int left = (int)((r->start + CLI_LIMIT - now()) * 1000);
+
+		if (left <= 0) {
+			hung = true;
+			kill(r->pid, SIGKILL);
+			break;
+		}
+		if (poll(p, 2, left) < 0 && errno != EINTR)
+			break;
+		for (int i = 0; i < 2; i++) {
+			ssize_t n;
+
+			if (p[i].fd < 0 || !p[i].revents)
+				continue;
+			n = read(p[i].fd, buf, sizeof(buf));
+			if (n <= 0) {
+				close(p[i].fd);
+				p[i].fd = -1;
+			} else if (i == 0) {
+				append(&r->out, &r->outlen, buf, (size_t)n);
+			} else {
+				append(&r->err, &r->errlen, buf, (size_t)n);
+			}
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		if (p[i].fd >= 0)
+			close(p[i].fd);
+	}
+	while (waitpid(r->pid, &r->status, 0) < 0 && errno == EINTR)
+		;
+	r->secs = now() - r->start;
+	snprintf(
+	        r->ctx, sizeof(r->ctx),
+	        "\n  CLI status %d, %.2fs\n  stdout: %.1200s\n  stderr: %.600s",
+	        WIFEXITED(r->status) ? WEXITSTATUS(r->status) : -1, r->secs,
+	        r->out, r->err);
+	cr_assert(!hung, "the CLI did not finish within %.0f s%s", CLI_LIMIT,
+	          r->ctx);
+
+	if (r->outlen) {
+		json_tokener *tok = json_tokener_new();
+
+		r->root = json_tokener_parse_ex(tok, r->out, (int)r->outlen);
+		json_tokener_free(tok);
+	}
+	if (r->root && json_object_is_type(r->root, json_type_object))
+		r->run = json_object_object_get(r->root, "run");
+}
+
+static void run_jail(const struct job *j, struct result *r)
+{
+	start_jail(j, r);
+	finish_jail(r);
+}
+
+/* ------------------------------------------------------------- accessors */
+
+static json_object *field(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	if (o && json_object_object_get_ex(o, key, &v))
+		return v;
+	return NULL;
+}
+
+/* A string field of the run stage ("" when missing or null). */
+static const char *run_str(const struct result *r, const char *key)
+{
+	json_object *v = field(r->run, key);
+
+	return v && json_object_is_type(v, json_type_string)
+	               ? json_object_get_string(v)
+	               : "";
+}
+
+static size_t run_strlen(const struct result *r, const char *key)
+{
+	json_object *v = field(r->run, key);
+
+	return v && json_object_is_type(v, json_type_string)
+	               ? (size_t)json_object_get_string_len(v)
+	               : 0;
+}
+
+static bool run_is_null(const struct result *r, const char *key)
+{
+	json_object *v = field(r->run, key);
+
+	return v == NULL || json_object_is_type(v, json_type_null);
+}
+
+static long long run_int(const struct result *r, const char *key)
+{
+	json_object *v = field(r->run, key);
+
+	cr_assert(v && json_object_is_type(v, json_type_int),
+	          "run.%s is not an integer%s", key, r->ctx);
+	return (long long)json_object_get_int64(v);
+}
+
+static bool run_bool(const struct result *r, const char *key)
+{
+	json_object *v = field(r->run, key);
+
+	cr_assert(v && json_object_is_type(v, json_type_boolean),
+	          "run.%s is not a boolean%s", key, r->ctx);
+	return json_object_get_boolean(v);
+}
+
+/* ------------------------------------------------------------ assertions */
+
+static void expect_ok(const struct result *r)
+{
+	cr_assert(WIFEXITED(r->status) && WEXITSTATUS(r->status) == 0,
+	          "the CLI failed%s", r->ctx);
+	cr_assert(r->root && json_object_is_type(r->root, json_type_object),
+	          "the CLI printed no JSON object%s", r->ctx);
+	cr_assert(r->run && json_object_is_type(r->run, json_type_object),
+	          "the JSON has no run stage%s", r->ctx);
+}
+
+static void expect_verdict(const struct result *r, const char *verdict)
+{
+	json_object *v;
+
+	expect_ok(r);
+	v = field(r->root, "verdict");
+	cr_assert(v && strcmp(json_object_get_string(v), verdict) == 0,
+	          "expected verdict %s%s", verdict, r->ctx);
+	cr_assert_str_eq(run_str(r, "verdict"), verdict,
+	                 "expected run.verdict %s%s", verdict, r->ctx);
+}
+
+static void expect_stdout(const struct result *r, const char *want)
+{
+	cr_assert_str_eq(run_str(r, "stdout"), want,
+	                 "the program's report differs; expected:\n%s%s", want,
+	                 r->ctx);
+}
+
+/* accepted, exit 0, and exactly this report */
+static void expect_report(const struct result *r, const char *want)
+{
+	expect_verdict(r, "accepted");
+	cr_assert_eq(run_int(r, "exit_code"), 0, "exit code%s", r->ctx);
+	expect_stdout(r, want);
+}
+
+static void expect_killed_by(const struct result *r, const char *verdict,
+                             const char *sig)
+{
+	expect_verdict(r, verdict);
+	cr_assert(run_is_null(r, "exit_code"), "exit_code should be null%s",
+	          r->ctx);
+	cr_assert_str_eq(run_str(r, "signal_name"), sig, "signal%s", r->ctx);
+}
+
+/* ----------------------------------------------------------- host checks */
+
+struct proc_hit {
+	int pid;
+	unsigned uid;
+	char name[64];
+};
+
+/* Live (non-zombie) host processes named `name` or with real uid `uid`
+   (pass NULL / -1 to ignore). */
+static int find_procs(const char *name, long long uid, struct proc_hit *hit)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int found = 0;
+
+	cr_assert_not_null(d);
+	while ((e = readdir(d)) != NULL) {
+		char path[300], line[256], pname[64] = "", state = '?';
+		unsigned ruid = (unsigned)-1;
+		FILE *f;
+
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/status", e->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		while (fgets(line, sizeof(line), f)) {
+			if (sscanf(line, "Name: %63s", pname) == 1)
+				continue;
+			if (sscanf(line, "State: %c", &state) == 1)
+				continue;
+			if (sscanf(line, "Uid: %u", &ruid) == 1)
+				break;
+		}
+		fclose(f);
+		if (state == 'Z' || state == 'X')
+			continue;
+		if ((name && strcmp(pname, name) == 0) ||
+		    (uid >= 0 && ruid == (unsigned)uid)) {
+			if (hit && !found) {
+				hit->pid = atoi(e->d_name);
+				hit->uid = ruid;
+				snprintf(hit->name, sizeof(hit->name), "%s",
+				         pname);
+			}
+			found++;
+		}
+	}
+	closedir(d);
+	return found;
+}
+
+static void write_file(const char *path, const char *data, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	cr_assert_geq(fd, 0, "create %s: %s", path, strerror(errno));
+	cr_assert_eq(write(fd, data, strlen(data)), (ssize_t)strlen(data));
+	fchmod(fd, mode);
+	close(fd);
+}
+
+static void expect_file(const char *path, const char *data,
+                        const struct stat *was)
+{
+	char buf[4096];
+	struct stat st;
+	ssize_t n;
+	int fd;
+
+	cr_assert_eq(lstat(path, &st), 0, "canary %s is gone: %s", path,
+	             strerror(errno));
+	cr_assert(S_ISREG(st.st_mode), "canary %s is no longer a file", path);
+	cr_assert_eq(st.st_mode, was->st_mode, "canary %s mode %o -> %o", path,
+	             was->st_mode, st.st_mode);
+	cr_assert_eq(st.st_uid, was->st_uid, "canary %s owner changed", path);
+	cr_assert_eq(st.st_gid, was->st_gid, "canary %s group changed", path);
+	cr_assert_eq(st.st_ino, was->st_ino, "canary %s replaced", path);
+	cr_assert_eq(st.st_nlink, 1, "canary %s has %lu links", path,
+	             (unsigned long)st.st_nlink);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	cr_assert_geq(n, 0);
+	buf[n] = 0;
+	cr_assert_str_eq(buf, data, "canary %s content changed", path);
+}
+
+/* ================================================================= tests */
+
+/* Every test: shared lock, temp dir, 30 s timeout.  Exclusive ones run
+   alone (among this suite's tests). */
+#define HTEST(name)                                                            \
+	Test(hostile, name, .init = setup, .fini = teardown, .timeout = 30)
+#define HTEST_ALONE(name)                                                      \
+	Test(hostile, name, .init = setup_exclusive, .fini = teardown,         \
+	     .timeout = 30)
+
+HTEST(sanity)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, "hello");
+	j.opts[0] = "--time";
+	j.opts[1] = "1s";
+	j.args[0] = "a";
+	j.args[1] = "b";
+	run_jail(&j, &r);
+	expect_report(&r, "hello argc=3\n");
+	cr_assert(run_is_null(&r, "signal"), "signal should be null%s", r.ctx);
+}
+
+/* --------------------------------------------------------------- limits */
+
+HTEST(fork_bomb)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, "fork_bomb");
+	j.opts[0] = "--processes";
+	j.opts[1] = "16";
+	j.opts[2] = "--time";
+	j.opts[3] = "1s";
+	j.opts[4] = "--wall-time";
+	j.opts[5] = "3s";
+	run_jail(&j, &r);
+	expect_verdict(&r, "process_limit");
+	expect_stdout(&r, "fork_bomb: start\n");
+}
+
+HTEST(thread_bomb)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, "thread_bomb");
+	j.opts[0] = "--processes";
+	j.opts[1] = "16";
+	j.opts[2] = "--time";
+	j.opts[3] = "1s";
+	j.opts[4] = "--wall-time";
+	j.opts[5] = "3s";
+	run_jail(&j, &r);
+	expect_verdict(&r, "process_limit");
+	expect_stdout(&r, "thread_bomb: start\n");
+}
+
+HTEST(memory_bomb)
+{
+	struct job j;
+	struct result r;
+	long long mem;
+
+	job_init(&j, "memory_bomb");
+	j.opts[0] = "--memory";
+	j.opts[1] = "64M";
+	j.opts[2] = "--time";
+	j.opts[3] = "5s";
+	j.opts[4] = "--wall-time";
+	j.opts[5] = "10s";
+	run_jail(&j, &r);
+	expect_killed_by(&r, "memory_limit", "SIGKILL");
+	expect_stdout(&r, "memory_bomb: start\n");
+	mem = run_int(&r, "memory_bytes");
+	cr_assert(mem >= (32ll << 20) && mem <= (65ll << 20),
+	          "memory_bytes %lld is not near the 64 MiB limit%s", mem,
+	          r.ctx);
+}
+
+/* The CPU limit of the whole tree.  The program dies of SIGXCPU
+   (RLIMIT_CPU, tick-sampled: under load it fires a little before the
+   cgroup's exact count reaches the limit) or of the supervisor's SIGKILL. */
+static void check_cpu_limit(const char *prog)
+{
+	char start[64];
+	struct job j;
+	struct result r;
+	const char *sig;
+	long long cpu;
+
+	job_init(&j, prog);
+	j.opts[0] = "--time";
+	j.opts[1] = "1s";
+	j.opts[2] = "--wall-time";
+	j.opts[3] = "4s";
+	run_jail(&j, &r);
+	expect_verdict(&r, "time_limit");
+	cr_assert_str_eq(run_str(&r, "time_limit"), "cpu", "%s", r.ctx);
+	cr_assert(run_is_null(&r, "exit_code"), "exit_code should be null%s",
+	          r.ctx);
+	sig = run_str(&r, "signal_name");
+	cr_assert(strcmp(sig, "SIGKILL") == 0 || strcmp(sig, "SIGXCPU") == 0,
+	          "killed by %s%s", sig, r.ctx);
+	snprintf(start, sizeof(start), "%s: start\n", prog);
+	expect_stdout(&r, start);
+	cpu = run_int(&r, "cpu_ms");
+	cr_assert(cpu >= 700 && cpu < 2500, "cpu_ms %lld%s", cpu, r.ctx);
+}
+
+HTEST(cpu_spin)
+{
+	check_cpu_limit("cpu_spin");
+}
+
+HTEST(cpu_threads)
+{
+	check_cpu_limit("cpu_threads");
+}
+
+HTEST(sigxcpu_caught)
+{
+	struct job j;
+	struct result r;
+	const char *out;
+
+	job_init(&j, "sigxcpu");
+	j.opts[0] = "--time";
+	j.opts[1] = "1s";
+	j.opts[2] = "--wall-time";
+	j.opts[3] = "4s";
+	run_jail(&j, &r);
+	expect_killed_by(&r, "time_limit", "SIGKILL");
+	cr_assert_str_eq(run_str(&r, "time_limit"), "cpu", "%s", r.ctx);
+	/* Whether the jail sends SIGXCPU first is its business; the catch
+	   must not buy more time. */
+	out = run_str(&r, "stdout");
+	cr_assert(strcmp(out, "sigxcpu: start\n") == 0 ||
+	                  strcmp(out, "sigxcpu: start\nsigxcpu: caught\n") == 0,
+	          "unexpected report%s", r.ctx);
+	cr_assert_lt(run_int(&r, "cpu_ms"), 2500, "%s", r.ctx);
+}
+
+HTEST(sleep_wall)
+{
+	struct job j;
+	struct result r;
+	long long wall;
+
+	job_init(&j, "sleep_wall");
+	j.opts[0] = "--time";
+	j.opts[1] = "1s";
+	j.opts[2] = "--wall-time";
+	j.opts[3] = "1s";
+	run_jail(&j, &r);
+	expect_killed_by(&r, "time_limit", "SIGKILL");
+	cr_assert_str_eq(run_str(&r, "time_limit"), "wall", "%s", r.ctx);
+	expect_stdout(&r, "sleep_wall: start\n");
+	wall = run_int(&r, "wall_ms");
+	cr_assert(wall >= 1000 && wall < 3000, "wall_ms %lld%s", wall, r.ctx);
+	cr_assert_lt(r.secs, 8.0, "the CLI took %.1f s%s", r.secs, r.ctx);
+}
+
+HTEST(output_flood)
+{
+	struct job j;
+	struct result r;
+	const char *out;
+
+	job_init(&j, "output_flood");
+	j.opts[0] = "--output";
+	j.opts[1] = "64K";
+	j.opts[2] = "--time";
+	j.opts[3] = "2s";
+	j.opts[4] = "--wall-time";
+	j.opts[5] = "4s";
+	run_jail(&j, &r);
+	expect_verdict(&r, "output_limit");
+	cr_assert(run_bool(&r, "stdout_truncated"), "%s", r.ctx);
+	cr_assert_eq(run_strlen(&r, "stdout"), 65536,
+	             "stdout has %zu bytes, not exactly 64 KiB%s",
+	             run_strlen(&r, "stdout"), r.ctx);
+	out = run_str(&r, "stdout");
+	cr_assert_eq(strspn(out, "A"), 65536, "stdout is not all 'A'%s", r.ctx);
+}
+
+HTEST(stderr_flood)
+{
+	struct job j;
+	struct result r;
+	const char *err;
+
+	job_init(&j, "output_flood");
+	j.opts[0] = "--limit";
+	j.opts[1] = "stderr=16K";
+	j.opts[2] = "--time";
+	j.opts[3] = "2s";
+	j.opts[4] = "--wall-time";
+	j.opts[5] = "4s";
+	j.args[0] = "stderr";
+	run_jail(&j, &r);
+	expect_verdict(&r, "output_limit");
+	cr_assert(run_bool(&r, "stderr_truncated"), "%s", r.ctx);
+	cr_assert_eq(run_strlen(&r, "stderr"), 16384,
+	             "stderr has %zu bytes, not exactly 16 KiB%s",
+	             run_strlen(&r, "stderr"), r.ctx);
+	err = run_str(&r, "stderr");
+	cr_assert_eq(strspn(err, "E"), 16384, "stderr is not all 'E'%s", r.ctx);
+	cr_assert_eq(run_strlen(&r, "stdout"), 0, "%s", r.ctx);
+}
+
+static void check_fill(const char *dir, const char *limit)
+{
+	struct job j;
+	struct result r;
+	unsigned long long bytes = 0;
+	const char *out;
+
+	job_init(&j, "disk_fill");
+	j.opts[0] = "--limit";
+	j.opts[1] = limit;
+	j.opts[2] = "--limit";
+	j.opts[3] = "file_size=64M";
+	j.opts[4] = "--memory";
+	j.opts[5] = "256M";
+	j.opts[6] = "--time";
+	j.opts[7] = "2s";
+	j.opts[8] = "--wall-time";
+	j.opts[9] = "5s";
+	j.args[0] = dir;
+	run_jail(&j, &r);
+	expect_verdict(&r, "accepted");
+	out = run_str(&r, "stdout");
+	cr_assert(sscanf(out, "write: ENOSPC\nbytes: %llu\n", &bytes) == 1,
+	          "expected ENOSPC%s", r.ctx);
+	cr_assert(bytes >= (3ull << 20) && bytes <= (4ull << 20),
+	          "%llu bytes written; the limit is 4 MiB%s", bytes, r.ctx);
+}
+
+HTEST(disk_fill_box)
+{
+	check_fill("/box", "box_size=4M");
+}
+
+HTEST(disk_fill_tmp)
+{
+	check_fill("/tmp", "tmp_size=4M");
+}
+
+HTEST(inode_fill)
+{
+	struct job j;
+	struct result r;
+	int files = -1;
+
+	job_init(&j, "inode_fill");
+	j.opts[0] = "--limit";
+	j.opts[1] = "inodes=64";
+	j.opts[2] = "--time";
+	j.opts[3] = "2s";
+	run_jail(&j, &r);
+	expect_verdict(&r, "accepted");
+	cr_assert(sscanf(run_str(&r, "stdout"), "create: ENOSPC\nfiles: %d\n",
+	                 &files) == 1,
+	          "expected ENOSPC%s", r.ctx);
+	cr_assert(files >= 32 && files < 64,
+	          "%d files created; the limit is 64 inodes%s", files, r.ctx);
+}
+
+HTEST(file_size)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, "file_size");
+	j.opts[0] = "--limit";
+	j.opts[1] = "file_size=1M";
+	j.opts[2] = "--time";
+	j.opts[3] = "2s";
+	run_jail(&j, &r);
+	expect_killed_by(&r, "file_size_limit", "SIGXFSZ");
+	expect_stdout(&r, "file_size: start\n");
+}
+
+HTEST(persistence)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, "persist");
+	j.opts[0] = "--slot";
+	j.opts[1] = "0";
+	j.args[0] = "write";
+	run_jail(&j, &r);
+	expect_report(&r, "write /tmp/runpad-persist: ok\n"
+	                  "write /dev/shm/runpad-persist: ok\n"
+	                  "write /box/runpad-persist: ok\n");
+	j.args[0] = "check";
+	run_jail(&j, &r);
+	expect_report(&r, "check /tmp/runpad-persist: absent\n"
+	                  "check /dev/shm/runpad-persist: absent\n"
+	                  "check /box/runpad-persist: absent\n");
+}
+
+/* -------------------------------------------------------------- network */
+
+static int listen_on(int type, struct sockaddr_in *sa)
+{
+	socklen_t len = sizeof(*sa);
+	int fd = socket(AF_INET, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	cr_assert_geq(fd, 0, "socket: %s", strerror(errno));
+	memset(sa, 0, sizeof(*sa));
+	sa->sin_family = AF_INET;
+	sa->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	cr_assert_eq(bind(fd, (struct sockaddr *)sa, sizeof(*sa)), 0);
+	if (type == SOCK_STREAM)
+		cr_assert_eq(listen(fd, 16), 0);
+	cr_assert_eq(getsockname(fd, (struct sockaddr *)sa, &len), 0);
+	return fd;
+}
+
+HTEST(tcp_connect)
+{
+	struct sockaddr_in sa;
+	struct job j;
+	struct result r;
+	char port[16];
+	int lfd = listen_on(SOCK_STREAM, &sa);
+
+	snprintf(port, sizeof(port), "%u", ntohs(sa.sin_port));
+	job_init(&j, "net_tcp");
+	j.args[0] = port;
+	run_jail(&j, &r);
+	expect_report(&r, "socket: EPERM\n");
+	cr_assert_lt(accept(lfd, NULL, NULL), 0,
+	             "the listener accepted a connection");
+	cr_assert_eq(errno, EAGAIN);
+	close(lfd);
+}
+
+HTEST(udp_sendto)
+{
+	struct sockaddr_in sa;
+	struct job j;
+	struct result r;
+	char port[16], buf[16];
+	int fd = listen_on(SOCK_DGRAM, &sa);
+
+	snprintf(port, sizeof(port), "%u", ntohs(sa.sin_port));
+	job_init(&j, "net_udp");
+	j.args[0] = port;
+	run_jail(&j, &r);
+	expect_report(&r, "socket: EPERM\n");
+	cr_assert_lt(recv(fd, buf, sizeof(buf), 0), 0,
+	             "a datagram arrived from the jail");
+	cr_assert_eq(errno, EAGAIN);
+	close(fd);
+}
+
+HTEST(socket_families)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, "socket_families");
+	run_jail(&j, &r);
+	expect_report(&r, "AF_UNIX stream: ok\n"
+	                  "AF_UNIX dgram: ok\n"
+	                  "AF_INET stream: EPERM\n"
+	                  "AF_INET dgram: EPERM\n"
+	                  "AF_INET raw: EPERM\n"
+	                  "AF_INET6 stream: EPERM\n"
+	                  "AF_NETLINK route: EPERM\n"
+	                  "AF_NETLINK audit: EPERM\n"
+	                  "AF_PACKET raw: EPERM\n"
+	                  "AF_VSOCK stream: EPERM\n"
+	                  "AF_ALG seqpacket: EPERM\n"
+	                  "socketpair AF_UNIX: ok\n"
+	                  "socketpair AF_INET: EPERM\n");
+}
+
+HTEST(dns)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, "dns");
+	j.opts[0] = "--wall-time";
+	j.opts[1] = "10s";
+	run_jail(&j, &r);
+	expect_report(&r, "getaddrinfo: EAI_NONAME\n");
+}
+
+HTEST(unix_abstract)
+{
+	struct sockaddr_un sa;
+	struct job j;
+	struct result r;
+	char name[64];
+	socklen_t len;
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+
+	cr_assert_geq(fd, 0);
+	snprintf(name, sizeof(name), "runpad-hostile-%d", (int)getpid());
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path + 1, name, strlen(name));
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+	                  strlen(name));
+	cr_assert_eq(bind(fd, (struct sockaddr *)&sa, len), 0, "bind: %s",
+	             strerror(errno));
+	cr_assert_eq(listen(fd, 16), 0);
+	job_init(&j, "unix_abstract");
+	j.args[0] = name;
+	run_jail(&j, &r);
+	expect_report(&r, "connect: ECONNREFUSED\n");
+	cr_assert_lt(accept(fd, NULL, NULL), 0,
+	             "the host's abstract socket accepted a connection");
+	close(fd);
+}
+
+/* ----------------------------------------------------------- filesystem */
+
+HTEST(read_host_paths)
+{
+	static const char *const paths[] = {
+	        "/etc/shadow",
+	        "/etc/gshadow",
+	        "/etc/sudoers",
+	        "/root",
+	        "/home",
+	        "/var/lib/dpkg/status",
+	        "/var/lib/apt",
+	        "/var/log",
+	        "/var/cache",
+	        "/work",
+	        "/proc/1/root/etc/shadow",
+	};
+	const size_t np = sizeof(paths) / sizeof(paths[0]);
+	char canary[512];
+	struct job j;
+	struct result r;
+	const char *out;
+	size_t i;
+
+	snprintf(canary, sizeof(canary), "%s/canary", tmp_dir);
+	write_file(canary, "runpad canary\n", 0644);
+	job_init(&j, "read_host");
+	for (i = 0; i < np; i++)
+		j.args[i] = paths[i];
+	j.args[i++] = tmp_dir;
+	j.args[i++] = canary;
+	run_jail(&j, &r);
+	expect_verdict(&r, "accepted");
+	out = run_str(&r, "stdout");
+	for (i = 0; j.args[i]; i++) {
+		char enoent[1100], eacces[1100];
+
+		snprintf(enoent, sizeof(enoent), "%s: ENOENT\n", j.args[i]);
+		snprintf(eacces, sizeof(eacces), "%s: EACCES\n", j.args[i]);
+		cr_assert(strncmp(out, enoent, strlen(enoent)) == 0 ||
+		                  strncmp(out, eacces, strlen(eacces)) == 0,
+		          "%s must be ENOENT or EACCES inside%s", j.args[i],
+		          r.ctx);
+		out = strchr(out, '\n') + 1;
+	}
+	cr_assert_str_eq(out, "", "extra report lines%s", r.ctx);
+}
+
+HTEST(write_usr_bin)
+{
+	struct stat before, after;
+	struct job j;
+	struct result r;
+
+	cr_assert_eq(stat("/usr/bin/true", &before), 0);
+	job_init(&j, "write_usr");
+	run_jail(&j, &r);
+	expect_report(&r, "create /usr/bin/runpad-hostile-new: EROFS\n"
+	                  "open /usr/bin/true for writing: EACCES\n"
+	                  "chmod /usr/bin/true: EROFS\n"
+	                  "unlink /usr/bin/true: EROFS\n"
+	                  "mkdir /usr/bin/runpad-hostile-dir: EROFS\n"
+	                  "rename /usr/bin/true: EROFS\n");
+	cr_assert_eq(stat("/usr/bin/true", &after), 0);
+	cr_assert(after.st_mode == before.st_mode &&
+	                  after.st_size == before.st_size &&
+	                  after.st_ino == before.st_ino &&
+	                  after.st_mtim.tv_sec == before.st_mtim.tv_sec,
+	          "/usr/bin/true changed on the host");
+	cr_assert_neq(access("/usr/bin/runpad-hostile-new", F_OK), 0);
+	cr_assert_neq(access("/usr/bin/runpad-hostile-dir", F_OK), 0);
+	cr_assert_neq(access("/usr/bin/runpad-hostile-true", F_OK), 0);
+}
+
+HTEST(planted_links)
+{
+	char canary[512], keep[512];
+	struct stat cst, kst, dst, dst2;
+	struct job j;
+	struct result r;
+
+	snprintf(canary, sizeof(canary), "%s/canary", tmp_dir);
+	snprintf(keep, sizeof(keep), "%s/keep", tmp_dir);
+	write_file(canary, "runpad canary\n", 0640);
+	write_file(keep, "keep me\n", 0600);
+	cr_assert_eq(stat(canary, &cst), 0);
+	cr_assert_eq(stat(keep, &kst), 0);
+	cr_assert_eq(stat(tmp_dir, &dst), 0);
+
+	job_init(&j, "links");
+	j.args[0] = canary;
+	j.args[1] = tmp_dir;
+	run_jail(&j, &r);
+	expect_report(&r, "symlink /box/sym: ok\n"
+	                  "symlink /box/symdir: ok\n"
+	                  "mkdir /box/d: ok\n"
+	                  "symlink /box/d/sym: ok\n"
+	                  "symlink /tmp/sym: ok\n"
+	                  "symlink /tmp/symdir: ok\n"
+	                  "link /box/hard: ENOENT\n"
+	                  "link /box/passwd: EXDEV\n"
+	                  "chmod /box/sym: ENOENT\n");
+	/* cleanup ran before the CLI returned; nothing followed the links */
+	expect_file(canary, "runpad canary\n", &cst);
+	expect_file(keep, "keep me\n", &kst);
+	cr_assert_eq(stat(tmp_dir, &dst2), 0, "the canary directory is gone");
+	cr_assert_eq(dst2.st_mode, dst.st_mode, "canary dir mode changed");
+	cr_assert_eq(dst2.st_uid, dst.st_uid, "canary dir owner changed");
+}
+
+HTEST(setuid_exec)
+{
+	struct stat st;
+	struct job j;
+	struct result r;
+
+	if (stat("/usr/bin/passwd", &st) != 0 || !(st.st_mode & S_ISUID) ||
+	    st.st_uid != 0)
+		skip("/usr/bin/passwd is not a setuid-root binary here");
+	job_init(&j, "setuid_exec");
+	j.args[0] = "/usr/bin/passwd";
+	j.args[1] = "--status";
+	run_jail(&j, &r);
+	expect_report(&r, "exec /usr/bin/passwd: ok\neuid: unchanged\n");
+}
+
+/* ------------------------------------------------------------- syscalls */
+
+HTEST(ptrace)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, "ptrace");
+	run_jail(&j, &r);
+	expect_report(&r, "PTRACE_TRACEME: EPERM\n"
+	                  "PTRACE_ATTACH 1: EPERM\n"
+	                  "PTRACE_SEIZE 1: EPERM\n");
+}
+
+HTEST(mount)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, "mount");
+	run_jail(&j, &r);
+	expect_report(&r, "mount tmpfs /box: EPERM\n"
+	                  "mount proc /tmp: EPERM\n"
+	                  "remount /usr rw: EPERM\n"
+	                  "umount /usr: EPERM\n"
+	                  "chroot /box: EPERM\n"
+	                  "pivot_root: EPERM\n"
+	                  "fsopen tmpfs: EPERM\n"
+	                  "open_tree /usr: EPERM\n");
+}
+
+HTEST(user_namespaces)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, "userns");
+	run_jail(&j, &r);
+	expect_report(&r, "unshare CLONE_NEWUSER: EPERM\n"
+	                  "unshare CLONE_NEWNS: EPERM\n"
+	                  "unshare CLONE_NEWNET: EPERM\n"
+	                  "clone CLONE_NEWUSER: EPERM\n"
+	                  "clone CLONE_NEWUSER|CLONE_NEWNS: EPERM\n"
+	                  "clone CLONE_NEWPID: EPERM\n");
+}
+
+HTEST(clone3)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, "clone3");
+	run_jail(&j, &r);
+	expect_report(&r, "clone3: ENOSYS\nclone3 CLONE_NEWUSER: ENOSYS\n");
+}
+
+HTEST(keyctl)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, "keyctl");
+	run_jail(&j, &r);
+	expect_report(&r, "keyctl GET_KEYRING_ID: EPERM\n"
+	                  "keyctl JOIN_SESSION_KEYRING: EPERM\n"
+	                  "add_key: EPERM\n"
+	                  "request_key: EPERM\n");
+}
+
+HTEST(bpf)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, "bpf");
+	run_jail(&j, &r);
+	expect_report(&r,
+	              "bpf BPF_MAP_CREATE: EPERM\nbpf BPF_PROG_LOAD: EPERM\n");
+}
+
+HTEST(io_uring)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, "io_uring");
+	run_jail(&j, &r);
+	expect_report(&r, "io_uring_setup: ENOSYS\n"
+	                  "io_uring_enter: ENOSYS\n"
+	                  "io_uring_register: ENOSYS\n");
+}
+
+HTEST(memfd_secret)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, "memfd_secret");
+	run_jail(&j, &r);
+	expect_report(&r, "memfd_secret: EPERM\n");
+}
+
+/* Run a program on the host, outside the jail; its stdout. */
+static void run_on_host(const char *prog, char *out, size_t len)
+{
+	char path[512];
+	int p[2], st;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	snprintf(path, sizeof(path), "%s/%s", hostile_dir(), prog);
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execl(path, prog, (char *)NULL);
+		_exit(127);
+	}
+	close(p[1]);
+	while (got + 1 < len && (n = read(p[0], out + got, len - got - 1)) > 0)
+		got += (size_t)n;
+	out[got] = 0;
+	close(p[0]);
+	waitpid(pid, &st, 0);
+}
+
+HTEST(int80_foreign_arch)
+{
+	struct job j;
+	struct result r;
+	char host[256];
+	long ret = 0;
+
+	run_on_host("int80", host, sizeof(host));
+	if (sscanf(host, "int80: start\nint80 getpid: returned %ld", &ret) !=
+	            1 ||
+	    ret <= 0)
+		skip("this kernel has no 32-bit syscall entry (int 0x80 "
+		     "outside the jail printed \"%s\")",
+		     host);
+	job_init(&j, "int80");
+	run_jail(&j, &r);
+	expect_killed_by(&r, "signal", "SIGSYS");
+	expect_stdout(&r, "int80: start\n");
+}
+
+HTEST(x32_syscall)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, "x32");
+	run_jail(&j, &r);
+	expect_killed_by(&r, "signal", "SIGSYS");
+	expect_stdout(&r, "x32: start\n");
+}
+
+/* ------------------------------------------------------ other processes */
+
+static bool wait_for_proc(const char *name, double secs)
+{
+	double end = now() + secs;
+
+	while (now() < end) {
+		if (find_procs(name, -1, NULL) > 0)
+			return true;
+		usleep(20000);
+	}
+	return false;
+}
+
+HTEST_ALONE(other_slot)
+{
+	struct job sj, aj;
+	struct result sr, ar;
+
+	job_init(&sj, "sleeper");
+	sj.opts[0] = "--slot";
+	sj.opts[1] = "0";
+	sj.opts[2] = "--time";
+	sj.opts[3] = "2s";
+	sj.opts[4] = "--wall-time";
+	sj.opts[5] = "15s";
+	sj.args[0] = "5";
+	start_jail(&sj, &sr);
+	if (!wait_for_proc("rp-sleeper", 10)) {
+		kill(sr.pid, SIGKILL);
+		finish_jail(&sr);
+		cr_assert_fail("the sleeper never started in slot 0%s", sr.ctx);
+	}
+
+	job_init(&aj, "other_slot");
+	aj.opts[0] = "--slot";
+	aj.opts[1] = "1";
+	aj.opts[2] = "--time";
+	aj.opts[3] = "3s";
+	aj.opts[4] = "--wall-time";
+	aj.opts[5] = "4s";
+	run_jail(&aj, &ar);
+	cr_assert_gt(find_procs("rp-sleeper", -1, NULL), 0,
+	             "the sleeper of slot 0 is gone after the attack");
+	finish_jail(&sr);
+
+	expect_report(&ar, "seen: none\nkill -1: ESRCH\nkill guesses: 0 hit\n");
+	expect_report(&sr, "slept\n");
+	cr_assert_geq(run_int(&sr, "wall_ms"), 4900, "%s", sr.ctx);
+}
+
+HTEST_ALONE(orphan)
+{
+	struct proc_hit hit;
+	struct job j;
+	struct result r;
+	unsigned uid = 0;
+	long long slot;
+
+	job_init(&j, "orphan");
+	j.opts[0] = "--time";
+	j.opts[1] = "1s";
+	j.opts[2] = "--wall-time";
+	j.opts[3] = "3s";
+	run_jail(&j, &r);
+	expect_verdict(&r, "accepted");
+	cr_assert(sscanf(run_str(&r, "stdout"), "orphan: started\nuid: %u\n",
+	                 &uid) == 1,
+	          "no orphan was started%s", r.ctx);
+	cr_assert_lt(run_int(&r, "wall_ms"), 3000,
+	             "the run did not end within the wall limit%s", r.ctx);
+	cr_assert_lt(r.secs, 6.0, "the CLI took %.1f s%s", r.secs, r.ctx);
+	cr_assert_eq(find_procs("rp-orphan", -1, &hit), 0,
+	             "pid %d (rp-orphan, uid %u) is still running on the host",
+	             hit.pid, hit.uid);
+	if (user_mode())
+		return;
+	slot = json_object_get_int64(field(r.root, "slot"));
+	cr_assert_eq(uid, first_uid() + (unsigned)slot,
+	             "slot %lld ran as uid %u%s", slot, uid, r.ctx);
+	cr_assert_eq(find_procs(NULL, uid, &hit), 0,
+	             "pid %d (%s) of the slot uid %u is still running", hit.pid,
+	             hit.name, uid);
+}
+
+/*
+ * Processes of the slot's uid that are not the jail's (a leftover, another
+ * tool using the same uid range) must not change what a run gets: the
+ * cgroup, not the per-uid RLIMIT_NPROC, is the process limit.  Root mode
+ * only; the sleepers count towards the uid of slot 0.
+ */
+HTEST_ALONE(slot_uid_busy)
+{
+	enum { NKIDS = 40 };
+	pid_t kids[NKIDS];
+	struct job j;
+	struct result r;
+	unsigned uid = first_uid();
+	int ready[2];
+	char c;
+
+	if (user_mode())
+		skip("root mode only: rootless slots run as the CLI's "
+		     "own uid and set no RLIMIT_NPROC");
+	cr_assert_eq(pipe2(ready, O_CLOEXEC), 0);
+	for (int i = 0; i < NKIDS; i++) {
+		kids[i] = fork();
+		cr_assert_geq(kids[i], 0);
+		if (kids[i] == 0) {
+			if (setgroups(0, NULL) < 0 ||
+			    setresgid(uid, uid, uid) < 0 ||
+			    setresuid(uid, uid, uid) < 0)
+				_exit(1);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			if (getppid() == 1)
+				_exit(1);
+			(void)!write(ready[1], "r", 1);
+			for (;;)
+				pause();
+		}
+	}
+	close(ready[1]);
+	for (int i = 0; i < NKIDS; i++)
+		cr_assert_eq(read(ready[0], &c, 1), 1, "a sleeper failed");
+	close(ready[0]);
+
+	job_init(&j, "hello");
+	j.opts[0] = "--slot";
+	j.opts[1] = "0";
+	run_jail(&j, &r);
+	expect_report(&r, "hello argc=1\n");
+
+	job_init(&j, "fork_bomb");
+	j.opts[0] = "--slot";
+	j.opts[1] = "0";
+	j.opts[2] = "--processes";
+	j.opts[3] = "16";
+	j.opts[4] = "--time";
+	j.opts[5] = "1s";
+	j.opts[6] = "--wall-time";
+	j.opts[7] = "3s";
+	run_jail(&j, &r);
+	expect_verdict(&r, "process_limit");
+
+	for (int i = 0; i < NKIDS; i++) {
+		kill(kids[i], SIGKILL);
+		waitpid(kids[i], NULL, 0);
+	}
+}
+
+/* ---------------------------------------------------- what is inherited */
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+HTEST(environment)
+{
+	char secret[128], env[160], name[16][64], names[1100] = "";
+	size_t nnames = 0;
+	const char *out, *line;
+	struct job j;
+	struct result r;
+
+	snprintf(secret, sizeof(secret), "hostile-secret-%d-%ld", (int)getpid(),
+	         (long)time(NULL));
+	snprintf(env, sizeof(env), "RUNPAD_SECRET=%s", secret);
+	job_init(&j, "environ");
+	j.env = env;
+	run_jail(&j, &r);
+	expect_verdict(&r, "accepted");
+	cr_assert_null(strstr(r.out, secret), "the secret leaked%s", r.ctx);
+	cr_assert_null(strstr(r.err, secret), "the secret leaked%s", r.ctx);
+	out = run_str(&r, "stdout");
+	cr_assert_null(strstr(out, "RUNPAD_"),
+	               "the supervisor's environment leaked%s", r.ctx);
+	for (line = out; (line = strstr(line, "env: ")) != NULL; line++) {
+		if (line != out && line[-1] != '\n')
+			continue;
+		cr_assert_lt(nnames, 16, "too many variables%s", r.ctx);
+		snprintf(name[nnames++], sizeof(name[0]), "%.*s",
+		         (int)strcspn(line + 5, "=\n"), line + 5);
+	}
+	qsort(name, nnames, sizeof(name[0]), cmp_str);
+	for (size_t i = 0; i < nnames; i++) {
+		strcat(names, name[i]);
+		strcat(names, i + 1 < nnames ? " " : "");
+	}
+	cr_assert_str_eq(names, "HOME LANG PATH",
+	                 "the environment is not exactly PATH HOME LANG%s",
+	                 r.ctx);
+	cr_assert_not_null(
+	        strstr(out, "env: PATH=/usr/local/bin:/usr/bin:/bin\n"), "%s",
+	        r.ctx);
+	cr_assert_not_null(strstr(out, "env: LANG=C.UTF-8\n"), "%s", r.ctx);
+}
+
+HTEST(inherited_fd)
+{
+	char canary[512];
+	struct job j;
+	struct result r;
+	int fd;
+
+	snprintf(canary, sizeof(canary), "%s/fd-canary", tmp_dir);
+	write_file(canary, "inherited\n", 0600);
+	fd = open(canary, O_RDWR); /* no O_CLOEXEC: the CLI gets it */
+	cr_assert_geq(fd, 0);
+	job_init(&j, "fds");
+	j.keep_fd = fd;
+	run_jail(&j, &r);
+	expect_report(&r, "open fds: none\n");
+	close(fd);
+}
+
+HTEST(tiocsti)
+{
+	struct termios t;
+	struct job j;
+	struct result r;
+	char buf[64];
+	int master, slave;
+	ssize_t n;
+
+	master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		skip("no pseudo-terminals here: %s", strerror(errno));
+	cr_assert(grantpt(master) == 0 && unlockpt(master) == 0);
+	slave = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+	cr_assert_geq(slave, 0, "open %s: %s", ptsname(master),
+	              strerror(errno));
+	cr_assert_eq(tcgetattr(slave, &t), 0);
+	cfmakeraw(&t);
+	cr_assert_eq(tcsetattr(slave, TCSANOW, &t), 0);
+
+	job_init(&j, "tiocsti");
+	j.tty = slave;
+	run_jail(&j, &r);
+	expect_report(&r, "TIOCSTI fd 0: EPERM\n"
+	                  "TIOCSTI fd 1: EPERM\n"
+	                  "TIOCSTI fd 2: EPERM\n"
+	                  "open /dev/tty: ENOENT\n");
+	fcntl(slave, F_SETFL, O_NONBLOCK);
+	n = read(slave, buf, sizeof(buf));
+	cr_assert_lt(n, 0, "%zd bytes were pushed into the test's terminal", n);
+	cr_assert_eq(errno, EAGAIN);
+	close(slave);
+	close(master);
+}
+
+/* ------------------------------------------------------ big arguments */
+
+#define HUGE_ARGC 40000
+#define HUGE_ARGL 100
+
+static const char **huge_argv(void)
+{
+	static char arg[HUGE_ARGL + 1];
+	static const char *v[HUGE_ARGC];
+
+	memset(arg, 'a', HUGE_ARGL);
+	for (int i = 0; i < HUGE_ARGC; i++)
+		v[i] = arg;
+	return v;
+}
+
+/* 4 MB of arguments: the most the CLI can itself receive is 6 MiB (the
+   kernel's cap on execve), so 100k x 100 bytes cannot even reach it. */
+HTEST(huge_argv_runs)
+{
+	struct job j;
+	struct result r;
+	char want[64];
+
+	job_init(&j, "argv");
+	j.opts[0] = "--limit";
+	j.opts[1] = "stack=64M";
+	j.many = huge_argv();
+	j.nmany = HUGE_ARGC;
+	run_jail(&j, &r);
+	snprintf(want, sizeof(want), "argc: %d bytes: %d\n", HUGE_ARGC + 1,
+	         HUGE_ARGC * HUGE_ARGL);
+	expect_report(&r, want);
+}
+
+/* With an 8 MiB stack the program may have 2 MiB of arguments: its execve
+   fails with E2BIG, which the jail reports as its own failure. */
+HTEST(huge_argv_e2big)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, "argv");
+	j.opts[0] = "--limit";
+	j.opts[1] = "stack=8M";
+	j.many = huge_argv();
+	j.nmany = HUGE_ARGC;
+	run_jail(&j, &r);
+	cr_assert(WIFEXITED(r.status) && WEXITSTATUS(r.status) == 2,
+	          "expected exit status 2 (internal_error)%s", r.ctx);
+	cr_assert(
+	        r.root && field(r.root, "verdict") &&
+	                strcmp(json_object_get_string(field(r.root, "verdict")),
+	                       "internal_error") == 0,
+	        "expected verdict internal_error%s", r.ctx);
+	cr_assert_not_null(
+	        strstr(run_str(&r, "message"), "Argument list too long"),
+	        "no E2BIG in run.message%s", r.ctx);
+	cr_assert_not_null(strstr(r.err, "Argument list too long"),
+	                   "no E2BIG message on stderr%s", r.ctx);
+}
+
+HTEST(huge_stdin)
+{
+	char path[512];
+	struct job j;
+	struct result r;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/stdin", tmp_dir);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(ftruncate(fd, 64 << 20), 0); /* 64 MiB of zeros */
+	close(fd);
+	job_init(&j, "stdin_small");
+	j.opts[0] = "--stdin";
+	j.opts[1] = path;
+	j.opts[2] = "--time";
+	j.opts[3] = "1s";
+	j.opts[4] = "--wall-time";
+	j.opts[5] = "5s";
+	run_jail(&j, &r);
+	expect_report(&r, "read: 16\n");
+	cr_assert_lt(r.secs, 10.0, "the CLI took %.1f s%s", r.secs, r.ctx);
+}

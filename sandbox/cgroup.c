@@ -389,6 +389,7 @@ int sbx_cg_slot_open(const struct sbx_cgroup_root *root, unsigned slot,
 
 	memset(cg, 0, sizeof(*cg));
 	cg->mem_fd = cg->pids_fd = cg->cpu_fd = cg->leaf_fd = cg->lock_fd = -1;
+	cg->tasks_fd[0] = cg->tasks_fd[1] = cg->tasks_fd[2] = -1;
 	cg->mode = root->mode;
 	snprintf(name, sizeof(name), "slot%u", slot);
 	if (root->mode == SBX_CGROUP_V1) {
@@ -407,6 +408,20 @@ int sbx_cg_slot_open(const struct sbx_cgroup_root *root, unsigned slot,
 			return e;
 		}
 		cg->lock_fd = cg->mem_fd;
+		int dirs[3] = {cg->mem_fd, cg->pids_fd, cg->cpu_fd};
+		for (int i = 0; i < 3; i++) {
+			cg->tasks_fd[i] =
+			        openat(dirs[i], "tasks", O_WRONLY | O_CLOEXEC);
+			if (cg->tasks_fd[i] < 0) {
+				int e = -errno;
+				if (err)
+					snprintf(err, errlen,
+					         "cannot open %s/tasks: %s",
+					         name, strerror(-e));
+				sbx_cg_slot_close(cg);
+				return e;
+			}
+		}
 		return 0;
 	}
 	if (root->mode == SBX_CGROUP_V2) {
@@ -438,6 +453,11 @@ void sbx_cg_slot_close(struct sbx_cgroup *cg)
 		close(cg->pids_fd);
 	if (cg->cpu_fd >= 0)
 		close(cg->cpu_fd);
+	for (int i = 0; i < 3; i++) {
+		if (cg->tasks_fd[i] >= 0)
+			close(cg->tasks_fd[i]);
+		cg->tasks_fd[i] = -1;
+	}
 	cg->mem_fd = cg->pids_fd = cg->cpu_fd = cg->leaf_fd = cg->lock_fd = -1;
 }
 
@@ -560,6 +580,22 @@ int sbx_cg_attach(struct sbx_cgroup *cg, pid_t pid)
 		r = write_at(cg->leaf_fd, "cgroup.procs", buf);
 	}
 	return r;
+}
+
+int sbx_cg_self_attach(const struct sbx_cgroup *cg)
+{
+	for (int i = 0; i < 3; i++) {
+		if (cg->tasks_fd[i] < 0)
+			return -EBADF;
+		if (write(cg->tasks_fd[i], "0", 1) != 1)
+			return -errno;
+	}
+	return 0;
+}
+
+int sbx_cg_clone_fd(const struct sbx_cgroup *cg)
+{
+	return cg->mode == SBX_CGROUP_V2 ? cg->leaf_fd : -1;
 }
 
 void sbx_cg_kill(struct sbx_cgroup *cg)

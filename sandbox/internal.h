@@ -22,11 +22,13 @@
  */
 struct sbx_cgroup {
 	enum sbx_cgroup_mode mode;
-	int mem_fd;  /* v1 memory dir | v2 slot dir */
-	int pids_fd; /* v1 pids dir | -1 */
-	int cpu_fd;  /* v1 cpuacct dir | -1 */
-	int leaf_fd; /* v2: the stage leaf, while a stage runs */
-	int lock_fd; /* directory fd the slot lock (flock) is taken on */
+	int mem_fd;      /* v1 memory dir | v2 slot dir */
+	int pids_fd;     /* v1 pids dir | -1 */
+	int cpu_fd;      /* v1 cpuacct dir | -1 */
+	int leaf_fd;     /* v2: the stage leaf, while a stage runs */
+	int lock_fd;     /* directory fd the slot lock (flock) is taken on */
+	int tasks_fd[3]; /* v1: the slot's "tasks" files, open for writing, so
+			    init can move itself (see sbx_cg_self_attach) */
 	/* counters read before a stage, to compute deltas (v1) */
 	uint64_t oom_before;
 	uint64_t pids_max_before;
@@ -57,8 +59,20 @@ void sbx_cg_slot_close(struct sbx_cgroup *cg);
 /* Before a stage: set limits, reset counters (v1) or make the leaf (v2). */
 int sbx_cg_stage_begin(struct sbx_cgroup *cg, const struct sbx_limits *l,
                        char *err, size_t errlen);
-/* Move pid into the stage's cgroup. */
+/* Move pid into the stage's cgroup (from outside: the slow path). */
 int sbx_cg_attach(struct sbx_cgroup *cg, pid_t pid);
+
+/*
+ * v1: called by a single-threaded child to move itself, by writing "0" to
+ * each "tasks" fd.  A thread moving itself skips the global
+ * cgroup_threadgroup_rwsem, whose write side waits for an RCU grace period
+ * (about 10 ms) on every migration from outside.  Only system calls: safe
+ * after clone() in a threaded process.  Returns 0 or -errno.
+ */
+int sbx_cg_self_attach(const struct sbx_cgroup *cg);
+
+/* v2: the fd to pass to clone3(CLONE_INTO_CGROUP) for the stage, or -1. */
+int sbx_cg_clone_fd(const struct sbx_cgroup *cg);
 /* Kill everything in the stage's cgroup (v2 cgroup.kill; v1: SIGKILL each
    pid listed, pid-namespace teardown does the rest). */
 void sbx_cg_kill(struct sbx_cgroup *cg);

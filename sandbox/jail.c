@@ -855,6 +855,7 @@ struct stage_plan {
 	char *const *envp;
 	const struct sbx_limits *lim;
 	bool rlimits_only;
+	bool self_attach; /* v1: init moves itself into the slot's cgroup */
 	int go_rd;
 	int rep_wr;
 	int in_rd, out_wr, err_wr;
@@ -1011,8 +1012,15 @@ static void close_all_but(int *keep, int n)
 __attribute__((noreturn)) static void run_init(const struct stage_plan *p)
 {
 	int rep = p->rep_wr;
-	int keep[] = {p->go_rd,  p->rep_wr, p->in_rd,
-	              p->out_wr, p->err_wr, p->slot->netfd};
+	int keep[] = {p->go_rd,
+	              p->rep_wr,
+	              p->in_rd,
+	              p->out_wr,
+	              p->err_wr,
+	              p->slot->netfd,
+	              p->slot->cg.tasks_fd[0],
+	              p->slot->cg.tasks_fd[1],
+	              p->slot->cg.tasks_fd[2]};
 	struct report r;
 	char c;
 	pid_t prog;
@@ -1020,7 +1028,17 @@ __attribute__((noreturn)) static void run_init(const struct stage_plan *p)
 
 	close_all_but(keep, (int)(sizeof(keep) / sizeof(keep[0])));
 
-	/* wait until the supervisor has put us in the slot's cgroup */
+	/* into the slot's cgroup before anything can be charged elsewhere */
+	if (p->self_attach) {
+		int e = sbx_cg_self_attach(&p->slot->cg);
+		if (e < 0)
+			child_fail(rep, REP_SETUP, -e,
+			           "join the slot's cgroup");
+	}
+	for (int i = 0; i < 3; i++)
+		if (p->slot->cg.tasks_fd[i] >= 0)
+			close(p->slot->cg.tasks_fd[i]);
+	/* wait until the supervisor says go (after moving us, if it must) */
 	if (read(p->go_rd, &c, 1) != 1)
 		_exit(1);
 	close(p->go_rd);
@@ -1161,6 +1179,37 @@ static void kill_stage(struct slot *s, pid_t init, bool cg)
 		kill(init, SIGKILL);
 }
 
+/*
+ * Clone init into its new namespaces, fork-like (no new stack: the child
+ * returns here).  On cgroup v2, clone3(CLONE_INTO_CGROUP) makes it be born
+ * in the stage's cgroup: no migration, which would wait for an RCU grace
+ * period.  Falls back to clone() on kernels without it.
+ */
+static pid_t clone_init(int cgroup_fd, bool *born_in_cg)
+{
+	const uint64_t ns =
+	        CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWUTS;
+	pid_t pid;
+
+	*born_in_cg = false;
+	if (cgroup_fd >= 0) {
+		struct clone_args ca;
+		memset(&ca, 0, sizeof(ca));
+		ca.flags = ns | CLONE_INTO_CGROUP;
+		ca.exit_signal = SIGCHLD;
+		ca.cgroup = (uint64_t)cgroup_fd;
+		pid = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+		if (pid >= 0) {
+			if (pid > 0)
+				*born_in_cg = true;
+			return pid;
+		}
+		if (errno != ENOSYS && errno != E2BIG && errno != EINVAL)
+			return -1;
+	}
+	return (pid_t)syscall(SYS_clone, ns | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
 static int run_stage(struct sbx_ctx *ctx, struct slot *s,
                      const struct sbx_stage *st, struct sbx_stage_result *res)
 {
@@ -1184,6 +1233,7 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 	char fwd[16384];
 	size_t fwd_len = 0, fwd_off = 0;
 	int stdin_src = st->stdin_fd;
+	bool born_in_cg = false;
 
 	memset(res, 0, sizeof(*res));
 	memset(&facts, 0, sizeof(facts));
@@ -1238,11 +1288,10 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 	         (unsigned long long)st->limits.tmp_size,
 	         (unsigned long long)st->limits.inodes);
 
+	plan.self_attach = use_cg && s->cg.mode == SBX_CGROUP_V1;
+
 	t0 = now_ns();
-	init = (pid_t)syscall(SYS_clone,
-	                      CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWIPC |
-	                              CLONE_NEWUTS | SIGCHLD,
-	                      NULL, NULL, NULL, NULL);
+	init = clone_init(use_cg ? sbx_cg_clone_fd(&s->cg) : -1, &born_in_cg);
 	if (init < 0) {
 		rc = -errno;
 		stage_fail(res, "cannot clone the jail: %s", strerror(errno));
@@ -1257,7 +1306,7 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 	close_fd(&out[1]);
 	close_fd(&errp[1]);
 
-	if (use_cg) {
+	if (use_cg && !plan.self_attach && !born_in_cg) {
 		rc = sbx_cg_attach(&s->cg, init);
 		if (rc < 0) {
 			stage_fail(res,

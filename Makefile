@@ -114,7 +114,7 @@ fuzz-smoke:
 
 # ------------------------------------------------------------------ fragments
 include tests/hostile/hostile.mk
--include tests/languages/languages.mk
+include tests/languages/languages.mk
 include bench/bench.mk
 
 # ------------------------------------------------------------------ check, run

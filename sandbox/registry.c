@@ -570,12 +570,29 @@ static char *resolve(const char *prog, const char *path)
 	return NULL;
 }
 
+/*
+ * Resolve a command's program.  A program in the box ("/box/main", or
+ * "./main", which becomes "/box/main") is what the compile stage makes: it
+ * cannot be checked before the run, only the toolchain can.
+ */
 static bool resolve_cmd(char **cmd, const char *path)
 {
 	char *abs;
 
 	if (!cmd)
 		return true;
+	if (strncmp(cmd[0], "/box/", 5) == 0)
+		return true;
+	if (strncmp(cmd[0], "./", 2) == 0) {
+		size_t n = strlen(cmd[0]) + 4;
+		abs = malloc(n);
+		if (!abs)
+			return false;
+		snprintf(abs, n, "/box/%s", cmd[0] + 2);
+		free(cmd[0]);
+		cmd[0] = abs;
+		return true;
+	}
 	abs = resolve(cmd[0], path);
 	if (!abs)
 		return false;

@@ -170,3 +170,20 @@ Test(registry, split_command_quoting)
 	sbx_argv_free(v);
 	cr_assert_null(sbx_split_command("\"open", err, sizeof(err)));
 }
+
+Test(registry, programs_the_compile_stage_makes_are_not_looked_up)
+{
+	struct sbx_registry reg;
+	char err[256];
+	const char *text =
+	        "[c]\nsource=main.c\ncompile=sh -c true\nrun=/box/main\n"
+	        "[c2]\nsource=main.c\ncompile=sh -c true\nrun=./a.out\n";
+
+	cr_assert_eq(parse(text, &reg, err), 0, "%s", err);
+	sbx_registry_resolve(&reg, NULL);
+	cr_assert(reg.langs[0].available);
+	cr_assert_str_eq(reg.langs[0].run_cmd[0], "/box/main");
+	cr_assert(reg.langs[1].available);
+	cr_assert_str_eq(reg.langs[1].run_cmd[0], "/box/a.out");
+	sbx_registry_fini(&reg);
+}

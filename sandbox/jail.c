@@ -934,6 +934,11 @@ __attribute__((noreturn)) static void run_program(const struct stage_plan *p)
 	    dup2(p->err_wr, 2) < 0)
 		child_fail(rep, REP_SETUP, errno, "dup2");
 
+		/* With a cgroup the supervisor enforces CPU time on the whole tree
+	   at ms precision; RLIMIT_CPU, per process and tick-sampled, is only
+	   the backstop a second later. */
+	if (!p->rlimits_only)
+		cpu_s += 1;
 	set_rlimit(RLIMIT_CPU, cpu_s, cpu_s + 1);
 	set_rlimit(RLIMIT_FSIZE, l->file_size, l->file_size);
 	set_rlimit(RLIMIT_NOFILE, l->open_files, l->open_files);

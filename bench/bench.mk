@@ -1,0 +1,30 @@
+# bench/bench.mk - benchmarks; included from the top Makefile.
+#
+#   make bench                          build runpad-jail and bench/jail, run it
+#   make bench BENCH_ARGS='-n 50'       fewer runs
+#   make bench BENCH_ARGS='--csv build/bench/jail.csv -- --slot 0'
+#
+# BENCH_ARGS go to bench/jail; after `--` they are passed on to runpad-jail
+# (before its --exec).  The benchmark prints figures and asserts nothing about
+# time; it fails only when a launcher could not run at all.  See
+# bench/README.md.
+
+BENCH_ARGS ?=
+
+$(B)/bench/jail: bench/jail.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $<
+
+.PHONY: bench
+bench: $(B)/bench/jail $(B)/runpad-jail
+	$(B)/bench/jail --jail $(B)/runpad-jail $(BENCH_ARGS)
+
+# The per-run cost inside a long-lived supervisor (what the runner pays).
+$(B)/bench/jail_lib: bench/jail_lib.c $(B)/libsandbox.a $(B)/libcommon.a
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $< $(B)/libsandbox.a $(B)/libcommon.a $(LDLIBS_SBX) -lpthread
+
+.PHONY: bench-lib
+bench: bench-lib
+bench-lib: $(B)/bench/jail_lib
+	$(B)/bench/jail_lib $(BENCH_LIB_ARGS)

@@ -54,6 +54,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/sched.h>
@@ -104,6 +105,10 @@ static const char *const default_binds[] = {
         "/etc/java-17-openjdk",
         "/etc/mono",
         "/etc/fpc.cfg",
+        "/etc/fpc-*.cfg",
+        "/etc/gnucobol",
+        "/etc/nim",
+        "/var/lib/chicken",
         "/etc/gprolog",
         "/etc/R",
         "/etc/php",
@@ -355,9 +360,24 @@ static int build_template(struct sbx_ctx *ctx, const char *const *binds,
 		}
 	}
 	for (const char *const *b = binds; *b; b++) {
-		r = bind_ro(root, *b, err, errlen);
-		if (r < 0)
-			return r;
+		glob_t g;
+		/* a pattern ("/etc/fpc-*.cfg") binds every match */
+		if (!strpbrk(*b, "*?[")) {
+			r = bind_ro(root, *b, err, errlen);
+			if (r < 0)
+				return r;
+			continue;
+		}
+		if (glob(*b, GLOB_NOSORT, NULL, &g) != 0)
+			continue;
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			r = bind_ro(root, g.gl_pathv[i], err, errlen);
+			if (r < 0) {
+				globfree(&g);
+				return r;
+			}
+		}
+		globfree(&g);
 	}
 
 	/* /etc: only what programs need to know who and where they are */
@@ -934,7 +954,7 @@ __attribute__((noreturn)) static void run_program(const struct stage_plan *p)
 	    dup2(p->err_wr, 2) < 0)
 		child_fail(rep, REP_SETUP, errno, "dup2");
 
-		/* With a cgroup the supervisor enforces CPU time on the whole tree
+	/* With a cgroup the supervisor enforces CPU time on the whole tree
 	   at ms precision; RLIMIT_CPU, per process and tick-sampled, is only
 	   the backstop a second later. */
 	if (!p->rlimits_only)

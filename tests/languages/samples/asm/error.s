@@ -1,0 +1,6 @@
+	.text
+	.globl main
+main:
+	movq	%rax, %rbx, %rcx
+	notaninstruction %rax
+	ret

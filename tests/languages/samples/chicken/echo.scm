@@ -1,0 +1,2 @@
+(import (chicken io))
+(display (read-string #f (current-input-port)))

@@ -1,0 +1,2 @@
+fs = require "fs"
+process.stdout.write fs.readFileSync 0

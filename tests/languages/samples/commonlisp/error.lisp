@@ -1,0 +1,2 @@
+(defun main ()
+  (format t "unbalanced~%")

@@ -1,0 +1,7 @@
+#include <iostream>
+
+int main()
+{
+	std::string s = 42;
+	std::cout << s << '\n';
+}

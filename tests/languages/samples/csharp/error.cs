@@ -1,0 +1,10 @@
+using System;
+
+class Program
+{
+    static void Main()
+    {
+        int x = "not a number";
+        Console.WriteLine(x);
+    }
+}

@@ -1,0 +1,1 @@
+IO.binwrite(IO.binread(:stdio, :eof))

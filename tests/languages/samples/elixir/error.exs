@@ -1,0 +1,3 @@
+defmodule Broken do
+  def main do
+    IO.puts("missing end")

@@ -1,0 +1,2 @@
+: broken ( -- ) undefined-word-here ;
+broken

@@ -1,0 +1,6 @@
+program broken
+  implicit none
+  integer :: x
+  x = 'text'
+  print *, x
+end program broken

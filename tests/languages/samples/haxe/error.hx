@@ -1,0 +1,6 @@
+class Main {
+    static function main() {
+        var x:Int = "not a number";
+        Sys.println(x);
+    }
+}

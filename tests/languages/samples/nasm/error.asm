@@ -1,0 +1,6 @@
+        global  main
+        section .text
+main:
+        mov     rax, rbx, rcx
+        notaninstruction rax
+        ret

@@ -1,0 +1,2 @@
+data = fread(stdin, Inf, "uint8=>char")';
+fwrite(stdout, data);

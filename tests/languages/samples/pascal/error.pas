@@ -1,0 +1,7 @@
+program Broken;
+var
+  x: Integer;
+begin
+  x := 'text';
+  WriteLn(x);
+end.

@@ -1,0 +1,2 @@
+my $x = ;
+print "$x\n";

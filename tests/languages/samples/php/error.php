@@ -1,0 +1,3 @@
+<?php
+echo "missing semicolon\n"
+echo "here\n";

@@ -1,0 +1,5 @@
+int main()
+{
+    write(Stdio.stdin.read());
+    return 0;
+}

@@ -1,0 +1,5 @@
+int main()
+{
+    int x = "text"
+    return 0;
+}

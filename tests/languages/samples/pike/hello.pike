@@ -1,0 +1,5 @@
+int main()
+{
+    write("Hello, World!\n");
+    return 0;
+}

@@ -1,0 +1,1 @@
+main :- read_string(user_input, _, S), write(S).

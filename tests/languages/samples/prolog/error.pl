@@ -1,0 +1,2 @@
+main :- write('missing period'), nl
+foo :- bar.

@@ -1,0 +1,4 @@
+input <- file("stdin")
+lines <- readLines(input)
+close(input)
+writeLines(lines)

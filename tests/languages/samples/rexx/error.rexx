@@ -1,0 +1,2 @@
+do i = 1 to 3
+  say i

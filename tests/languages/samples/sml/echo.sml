@@ -1,0 +1,1 @@
+fun main () = print (TextIO.inputAll TextIO.stdIn)

@@ -1,9 +1,16 @@
 # tests/hostile/hostile.mk - the hostile suite, included by the top Makefile.
 #
-#   make check-hostile        run it as root (slots run as uid 60000+i)
+#   make check-hostile        run it as root (slots run as uid 61000+i, see
+#                             HOSTILE_ROOT_JAIL_ARGS)
 #   make check-hostile-user   run it as the unprivileged user runpad-test,
 #                             with the jail in a user namespace and a
-#                             delegated cgroup parent (prepared here, as root)
+#                             delegated cgroup parent (prepared here, as root).
+#                             cgroup v1: memory, pids and cpuacct/runpad-test
+#                             owned by the user.  cgroup v2: runpad-test owned
+#                             by the user, the suite itself in its leaf
+#                             runpad-test/supervisor (moving the jail into a
+#                             slot needs write access to the cgroup.procs of
+#                             the common ancestor).
 #
 # Uses $(B), $(CC), $(ALL_CFLAGS), $(LDHARDEN) and $(B)/runpad-jail from the
 # top Makefile.  HOSTILE_FLAGS passes options to Criterion (e.g.
@@ -14,9 +21,11 @@ HOSTILE_BINS   := $(HOSTILE_PROGS:%=$(B)/hostile/%)
 HOSTILE_USER   ?= runpad-test
 HOSTILE_CGROUP ?= runpad-test
 HOSTILE_FLAGS  ?=
-# Root mode: slot uids of our own.  Other tools on a developer machine run
-# as 60000+ too, and the orphan test looks for any process of the slot uid.
-HOSTILE_ROOT_JAIL_ARGS ?= --first-uid 61000
+# Root mode: slot uids and a slot pool of our own.  Other tools on a
+# developer machine run as 60000+ and use the default pool's slots at the
+# same time; the orphan test looks for any process of the slot uid, and
+# other_slot needs slots 0 and 1 promptly.
+HOSTILE_ROOT_JAIL_ARGS ?= --first-uid 61000 --cgroup-parent runpad-hostile
 HOSTILE_ENV     = RUNPAD_JAIL=$(abspath $(B)/runpad-jail) \
                   RUNPAD_HOSTILE_DIR=$(abspath $(B)/hostile)
 
@@ -56,8 +65,10 @@ check-hostile-user: $(B)/runpad-jail hostile
 	    echo +$$c > $$cg/cgroup.subtree_control 2>/dev/null || \
 	      echo "check-hostile-user: cannot enable $$c in $$cg" >&2; \
 	  done; \
-	  chown $(HOSTILE_USER): $$cg/$(HOSTILE_CGROUP); \
-	  for f in cgroup.procs cgroup.subtree_control cgroup.threads; do \
+	  mkdir -p $$cg/$(HOSTILE_CGROUP)/supervisor; \
+	  chown $(HOSTILE_USER): $$cg/$(HOSTILE_CGROUP) $$cg/$(HOSTILE_CGROUP)/supervisor; \
+	  for f in cgroup.procs cgroup.subtree_control cgroup.threads \
+	           supervisor/cgroup.procs supervisor/cgroup.threads; do \
 	    [ ! -e $$cg/$(HOSTILE_CGROUP)/$$f ] || chown $(HOSTILE_USER): $$cg/$(HOSTILE_CGROUP)/$$f; \
 	  done; \
 	else \
@@ -68,6 +79,8 @@ check-hostile-user: $(B)/runpad-jail hostile
 	  done; \
 	fi
 	@t0=$$(date +%s.%N); \
+	if [ "$$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then \
+	  echo $$$$ > /sys/fs/cgroup/$(HOSTILE_CGROUP)/supervisor/cgroup.procs; fi; \
 	setpriv --reuid=$(HOSTILE_USER) --regid=$(HOSTILE_USER) --init-groups \
 	  env $(HOSTILE_ENV) RUNPAD_HOSTILE_MODE=user \
 	  RUNPAD_JAIL_ARGS="--cgroup-parent $(HOSTILE_CGROUP)" \

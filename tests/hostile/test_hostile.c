@@ -20,6 +20,10 @@
  * Tests take a shared lock on /tmp/runpad-hostile.lock; the few that look
  * at every process on the host take it exclusively, so that no other test
  * of the suite runs beside them.
+ *
+ * The programs are real attacks (a fork bomb, a disk filler, a memory
+ * bomb, writes to /usr/bin): never point RUNPAD_JAIL at anything that does
+ * not jail them.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -428,6 +432,14 @@ static void finish_jail(struct result *r)
 		json_tokener *tok = json_tokener_new();
 
 		r->root = json_tokener_parse_ex(tok, r->out, (int)r->outlen);
+		if (r->root) {
+			size_t end = json_tokener_get_parse_end(tok);
+
+			cr_assert_eq(strspn(r->out + end, " \t\r\n"),
+			             r->outlen - end,
+			             "more than one JSON value on stdout%s",
+			             r->ctx);
+		}
 		json_tokener_free(tok);
 	}
 	if (r->root && json_object_is_type(r->root, json_type_object))
@@ -438,6 +450,36 @@ static void run_jail(const struct job *j, struct result *r)
 {
 	start_jail(j, r);
 	finish_jail(r);
+}
+
+/* Run an attack program on the host, outside the jail: its stdout. */
+static void run_on_host(const char *prog, const char *const *args, char *out,
+                        size_t len)
+{
+	const char *argv[MAX_OPTS + 2] = {prog};
+	char path[512];
+	int p[2], st;
+	size_t got = 0;
+	ssize_t n;
+	pid_t pid;
+
+	for (int i = 0; args && args[i] && i < MAX_OPTS; i++)
+		argv[i + 1] = args[i];
+	snprintf(path, sizeof(path), "%s/%s", hostile_dir(), prog);
+	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid == 0) {
+		dup2(p[1], 1);
+		execv(path, (char *const *)argv);
+		_exit(127);
+	}
+	close(p[1]);
+	while (got + 1 < len && (n = read(p[0], out + got, len - got - 1)) > 0)
+		got += (size_t)n;
+	out[got] = 0;
+	close(p[0]);
+	waitpid(pid, &st, 0);
 }
 
 /* ------------------------------------------------------------- accessors */
@@ -933,12 +975,35 @@ HTEST(persistence)
 	run_jail(&j, &r);
 	expect_report(&r, "write /tmp/runpad-persist: ok\n"
 	                  "write /dev/shm/runpad-persist: ok\n"
-	                  "write /box/runpad-persist: ok\n");
+	                  "write /box/runpad-persist: ok\n"
+	                  "write shm: ok\n"
+	                  "write msg: ok\n"
+	                  "write sem: ok\n");
+	/* nor on the host: the IPC objects lived in the stage's namespace */
+	for (size_t i = 0; i < 3; i++) {
+		static const char *const f[] = {"/proc/sysvipc/shm",
+		                                "/proc/sysvipc/msg",
+		                                "/proc/sysvipc/sem"};
+		char line[512];
+		FILE *fp = fopen(f[i], "r");
+
+		cr_assert_not_null(fp);
+		while (fgets(line, sizeof(line), fp)) {
+			cr_assert(
+			        strtol(line, NULL, 10) != 0x52554e50,
+			        "%s: the jail's IPC object is on the host: %s",
+			        f[i], line);
+		}
+		fclose(fp);
+	}
 	j.args[0] = "check";
 	run_jail(&j, &r);
 	expect_report(&r, "check /tmp/runpad-persist: absent\n"
 	                  "check /dev/shm/runpad-persist: absent\n"
-	                  "check /box/runpad-persist: absent\n");
+	                  "check /box/runpad-persist: absent\n"
+	                  "check shm: absent\n"
+	                  "check msg: absent\n"
+	                  "check sem: absent\n");
 }
 
 /* -------------------------------------------------------------- network */
@@ -964,12 +1029,19 @@ HTEST(tcp_connect)
 	struct sockaddr_in sa;
 	struct job j;
 	struct result r;
-	char port[16];
-	int lfd = listen_on(SOCK_STREAM, &sa);
+	char port[16], host[256];
+	int lfd = listen_on(SOCK_STREAM, &sa), cfd;
 
 	snprintf(port, sizeof(port), "%u", ntohs(sa.sin_port));
 	job_init(&j, "net_tcp");
 	j.args[0] = port;
+	/* the attack works outside the jail */
+	run_on_host("net_tcp", j.args, host, sizeof(host));
+	cr_assert_str_eq(host, "socket: ok\nconnect: ok\n");
+	cfd = accept(lfd, NULL, NULL);
+	cr_assert_geq(cfd, 0, "the host run did not connect");
+	close(cfd);
+
 	run_jail(&j, &r);
 	expect_report(&r, "socket: EPERM\n");
 	cr_assert_lt(accept(lfd, NULL, NULL), 0,
@@ -983,12 +1055,17 @@ HTEST(udp_sendto)
 	struct sockaddr_in sa;
 	struct job j;
 	struct result r;
-	char port[16], buf[16];
+	char port[16], buf[16], host[256];
 	int fd = listen_on(SOCK_DGRAM, &sa);
 
 	snprintf(port, sizeof(port), "%u", ntohs(sa.sin_port));
 	job_init(&j, "net_udp");
 	j.args[0] = port;
+	run_on_host("net_udp", j.args, host, sizeof(host));
+	cr_assert_str_eq(host, "socket: ok\nsendto: ok\n");
+	cr_assert_eq(recv(fd, buf, sizeof(buf), 0), 4,
+	             "the host run sent no datagram");
+
 	run_jail(&j, &r);
 	expect_report(&r, "socket: EPERM\n");
 	cr_assert_lt(recv(fd, buf, sizeof(buf), 0), 0,
@@ -1019,16 +1096,99 @@ HTEST(socket_families)
 	                  "socketpair AF_INET: EPERM\n");
 }
 
+/* A DNS server on 127.0.0.1:*port that answers every A query with
+   192.0.2.1 and writes one byte to *queries per query it receives. */
+static pid_t dns_server(unsigned short *port, int *queries)
+{
+	struct sockaddr_in sa;
+	int fd = listen_on(SOCK_DGRAM, &sa), cnt[2];
+	pid_t pid;
+
+	*port = ntohs(sa.sin_port);
+	cr_assert_eq(pipe2(cnt, O_CLOEXEC | O_NONBLOCK), 0);
+	pid = fork();
+	cr_assert_geq(pid, 0);
+	if (pid > 0) {
+		close(fd);
+		close(cnt[1]);
+		*queries = cnt[0];
+		return pid;
+	}
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	fcntl(fd, F_SETFL, 0);
+	for (;;) {
+		static const unsigned char rr[] = {0xc0, 0x0c, 0, 1,  0, 1,
+		                                   0,    0,    0, 60, 0, 4,
+		                                   192,  0,    2, 1};
+		unsigned char q[512], a[512 + sizeof(rr)];
+		struct sockaddr_in from;
+		socklen_t fl = sizeof(from);
+		ssize_t n = recvfrom(fd, q, sizeof(q), 0,
+		                     (struct sockaddr *)&from, &fl);
+		size_t off = 12;
+
+		if (n < 12)
+			continue;
+		(void)!write(cnt[1], "q", 1);
+		while (off < (size_t)n && q[off])
+			off += q[off] + 1u;
+		off += 5; /* the root label, QTYPE, QCLASS */
+		if (off > (size_t)n)
+			continue;
+		memcpy(a, q, off);
+		a[2] = 0x81; /* response, recursion desired */
+		a[3] = 0x80; /* recursion available, NOERROR */
+		a[6] = 0;
+		a[7] = 1; /* one answer */
+		memset(a + 8, 0, 4);
+		memcpy(a + off, rr, sizeof(rr));
+		sendto(fd, a, off + sizeof(rr), 0, (struct sockaddr *)&from,
+		       fl);
+	}
+}
+
+static int count_bytes(int fd)
+{
+	char buf[64];
+	ssize_t n;
+	int total = 0;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		total += (int)n;
+	return total;
+}
+
 HTEST(dns)
 {
+	const char *host_args[] = {"runpad-hostile.example.com", NULL,
+	                           "noaddrinfo", NULL};
+	unsigned short port;
+	char portstr[16], host[256];
 	struct job j;
 	struct result r;
+	int queries;
+	pid_t server = dns_server(&port, &queries);
+
+	snprintf(portstr, sizeof(portstr), "%u", port);
+	host_args[1] = portstr;
+	/* the attack works outside the jail */
+	run_on_host("dns", host_args, host, sizeof(host));
+	cr_assert_str_eq(host, "res_query: ok 192.0.2.1\n",
+	                 "the DNS attack does not work on the host either");
+	cr_assert_gt(count_bytes(queries), 0);
 
 	job_init(&j, "dns");
+	j.args[0] = host_args[0];
+	j.args[1] = portstr;
 	j.opts[0] = "--wall-time";
 	j.opts[1] = "10s";
 	run_jail(&j, &r);
-	expect_report(&r, "getaddrinfo: EAI_NONAME\n");
+	expect_report(&r, "getaddrinfo: EAI_NONAME\n"
+	                  "res_query: failed (EPERM)\n");
+	cr_assert_eq(count_bytes(queries), 0,
+	             "a DNS query from the jail reached the host");
+	kill(server, SIGKILL);
+	waitpid(server, NULL, 0);
 }
 
 HTEST(unix_abstract)
@@ -1036,8 +1196,9 @@ HTEST(unix_abstract)
 	struct sockaddr_un sa;
 	struct job j;
 	struct result r;
-	char name[64];
+	char name[64], host[256];
 	socklen_t len;
+	int cfd;
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 
 	cr_assert_geq(fd, 0);
@@ -1052,6 +1213,12 @@ HTEST(unix_abstract)
 	cr_assert_eq(listen(fd, 16), 0);
 	job_init(&j, "unix_abstract");
 	j.args[0] = name;
+	run_on_host("unix_abstract", j.args, host, sizeof(host));
+	cr_assert_str_eq(host, "connect: ok\n");
+	cfd = accept(fd, NULL, NULL);
+	cr_assert_geq(cfd, 0, "the host run did not connect");
+	close(cfd);
+
 	run_jail(&j, &r);
 	expect_report(&r, "connect: ECONNREFUSED\n");
 	cr_assert_lt(accept(fd, NULL, NULL), 0,
@@ -1287,30 +1454,58 @@ HTEST(memfd_secret)
 	expect_report(&r, "memfd_secret: EPERM\n");
 }
 
-/* Run a program on the host, outside the jail; its stdout. */
-static void run_on_host(const char *prog, char *out, size_t len)
+HTEST(kernel_surface)
 {
-	char path[512];
-	int p[2], st;
-	size_t got = 0;
-	ssize_t n;
-	pid_t pid;
+	struct job j;
+	struct result r;
 
-	snprintf(path, sizeof(path), "%s/%s", hostile_dir(), prog);
-	cr_assert_eq(pipe2(p, O_CLOEXEC), 0);
-	pid = fork();
-	cr_assert_geq(pid, 0);
-	if (pid == 0) {
-		dup2(p[1], 1);
-		execl(path, prog, (char *)NULL);
-		_exit(127);
-	}
-	close(p[1]);
-	while (got + 1 < len && (n = read(p[0], out + got, len - got - 1)) > 0)
-		got += (size_t)n;
-	out[got] = 0;
-	close(p[0]);
-	waitpid(pid, &st, 0);
+	job_init(&j, "kernel_surface");
+	run_jail(&j, &r);
+	expect_report(&r, "perf_event_open: EPERM\n"
+	                  "userfaultfd: EPERM\n"
+	                  "process_vm_readv self: EPERM\n"
+	                  "setns: EPERM\n"
+	                  "open_by_handle_at: EPERM\n"
+	                  "init_module: EPERM\n"
+	                  "kexec_load: EPERM\n"
+	                  "reboot: EPERM\n"
+	                  "swapon: EPERM\n"
+	                  "acct: EPERM\n"
+	                  "syslog: EPERM\n"
+	                  "iopl: EPERM\n"
+	                  "ioperm: EPERM\n"
+	                  "kcmp: EPERM\n"
+	                  "mknod /box/dev: EPERM\n"
+	                  "settimeofday: EPERM\n");
+}
+
+/* Bytes meant to break the JSON: it must stay one valid object, with the
+   program's bytes in its strings and each invalid UTF-8 byte as U+FFFD. */
+HTEST(output_bytes)
+{
+#define FFFD "\xef\xbf\xbd"
+	static const char want[] =
+	        "A\"B\\C\n\x01\x1f\x7f"
+	        "D" FFFD "E" FFFD "("
+	        "F\xc3\xa9"
+	        "G" FFFD FFFD FFFD "H\"},\"verdict\":\"accepted\"}\n" FFFD FFFD;
+#undef FFFD
+	char want_err[sizeof(want) - 1 + 3];
+	struct job j;
+	struct result r;
+
+	memcpy(want_err, want, sizeof(want) - 1);
+	memcpy(want_err + sizeof(want) - 1, "x\0y", 3);
+	job_init(&j, "output_bytes");
+	run_jail(&j, &r);
+	expect_verdict(&r, "accepted");
+	cr_assert_eq(run_strlen(&r, "stdout"), sizeof(want) - 1, "%s", r.ctx);
+	cr_assert(memcmp(run_str(&r, "stdout"), want, sizeof(want) - 1) == 0,
+	          "stdout differs%s", r.ctx);
+	cr_assert_eq(run_strlen(&r, "stderr"), sizeof(want_err), "%s", r.ctx);
+	cr_assert(memcmp(run_str(&r, "stderr"), want_err, sizeof(want_err)) ==
+	                  0,
+	          "stderr differs%s", r.ctx);
 }
 
 HTEST(int80_foreign_arch)
@@ -1320,7 +1515,7 @@ HTEST(int80_foreign_arch)
 	char host[256];
 	long ret = 0;
 
-	run_on_host("int80", host, sizeof(host));
+	run_on_host("int80", NULL, host, sizeof(host));
 	if (sscanf(host, "int80: start\nint80 getpid: returned %ld", &ret) !=
 	            1 ||
 	    ret <= 0)
@@ -1362,6 +1557,8 @@ HTEST_ALONE(other_slot)
 {
 	struct job sj, aj;
 	struct result sr, ar;
+	struct proc_hit hit;
+	char name[64];
 
 	job_init(&sj, "sleeper");
 	sj.opts[0] = "--slot";
@@ -1370,7 +1567,9 @@ HTEST_ALONE(other_slot)
 	sj.opts[3] = "2s";
 	sj.opts[4] = "--wall-time";
 	sj.opts[5] = "15s";
-	sj.args[0] = "5";
+	snprintf(name, sizeof(name), "runpad-slot-%d", (int)getpid());
+	sj.args[0] = "12"; /* < the wall limit: "timed out" if never woken */
+	sj.args[1] = name;
 	start_jail(&sj, &sr);
 	if (!wait_for_proc("rp-sleeper", 10)) {
 		kill(sr.pid, SIGKILL);
@@ -1385,14 +1584,18 @@ HTEST_ALONE(other_slot)
 	aj.opts[3] = "3s";
 	aj.opts[4] = "--wall-time";
 	aj.opts[5] = "4s";
+	aj.args[0] = name;
 	run_jail(&aj, &ar);
-	cr_assert_gt(find_procs("rp-sleeper", -1, NULL), 0,
+	cr_assert_eq(find_procs("rp-sleeper", -1, &hit), 1,
 	             "the sleeper of slot 0 is gone after the attack");
+	kill(hit.pid, SIGUSR1); /* from the host: its turn to finish */
 	finish_jail(&sr);
 
-	expect_report(&ar, "seen: none\nkill -1: ESRCH\nkill guesses: 0 hit\n");
-	expect_report(&sr, "slept\n");
-	cr_assert_geq(run_int(&sr, "wall_ms"), 4900, "%s", sr.ctx);
+	expect_report(&ar, "seen: none\n"
+	                   "kill -1: ESRCH\n"
+	                   "kill guesses: 0 hit\n"
+	                   "connect: ECONNREFUSED\n");
+	expect_report(&sr, "woken\naccepted: 0\n");
 }
 
 HTEST_ALONE(orphan)
@@ -1580,17 +1783,29 @@ HTEST(tiocsti)
 	cfmakeraw(&t);
 	cr_assert_eq(tcsetattr(slave, TCSANOW, &t), 0);
 
-	job_init(&j, "tiocsti");
-	j.tty = slave;
-	run_jail(&j, &r);
-	expect_report(&r, "TIOCSTI fd 0: EPERM\n"
-	                  "TIOCSTI fd 1: EPERM\n"
-	                  "TIOCSTI fd 2: EPERM\n"
-	                  "open /dev/tty: ENOENT\n");
-	fcntl(slave, F_SETFL, O_NONBLOCK);
-	n = read(slave, buf, sizeof(buf));
-	cr_assert_lt(n, 0, "%zd bytes were pushed into the test's terminal", n);
-	cr_assert_eq(errno, EAGAIN);
+	/* once with the default (empty) stdin, once forwarding ours */
+	for (int pass = 0; pass < 2; pass++) {
+		job_init(&j, "tiocsti");
+		j.tty = slave;
+		if (pass == 1) {
+			j.opts[0] = "--stdin";
+			j.opts[1] = "-";
+			j.opts[2] = "--wall-time";
+			j.opts[3] = "3s";
+		}
+		run_jail(&j, &r);
+		expect_report(&r, "TIOCSTI fd 0: EPERM\n"
+		                  "TIOCSTI fd 1: EPERM\n"
+		                  "TIOCSTI fd 2: EPERM\n"
+		                  "open /dev/tty: ENOENT\n");
+		fcntl(slave, F_SETFL, O_NONBLOCK);
+		n = read(slave, buf, sizeof(buf));
+		cr_assert_lt(n, 0,
+		             "%zd bytes were pushed into the test's terminal",
+		             n);
+		cr_assert_eq(errno, EAGAIN);
+		fcntl(slave, F_SETFL, 0);
+	}
 	close(slave);
 	close(master);
 }

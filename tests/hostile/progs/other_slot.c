@@ -1,6 +1,7 @@
-/* other_slot - looks for processes of another slot in /proc and tries to
-   kill them: kill(-1) and kill() of every pid.  Expected: "seen: none",
-   "kill -1: ESRCH", "kill guesses: 0 hit". */
+/* other_slot [NAME] - looks for processes of another slot in /proc, tries
+   to kill them (kill(-1) and kill() of every pid) and to connect to the
+   abstract socket @NAME another slot listens on.  Expected: "seen: none",
+   "kill -1: ESRCH", "kill guesses: 0 hit", "connect: ECONNREFUSED". */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -11,9 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
-int main(void)
+int main(int argc, char **argv)
 {
 	int self = (int)getpid(), seen = 0, hits = 0, pid_max = 4194304;
 	struct dirent *e;
@@ -57,5 +61,21 @@ int main(void)
 			hits++;
 	}
 	printf("kill guesses: %d hit\n", hits);
+	if (argc > 1) {
+		struct sockaddr_un sa;
+		socklen_t len =
+		        (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+		                    strlen(argv[1]));
+		int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sun_family = AF_UNIX;
+		strncpy(sa.sun_path + 1, argv[1], sizeof(sa.sun_path) - 2);
+		printf("connect: %s\n",
+		       fd < 0 ? strerrorname_np(errno)
+		       : connect(fd, (struct sockaddr *)&sa, len) < 0
+		               ? strerrorname_np(errno)
+		               : "ok");
+	}
 	return 0;
 }

@@ -1,6 +1,7 @@
 /* persist write|check - "write" leaves a marker file in /tmp, /dev/shm and
-   /box; "check" (a later run in the same slot) reports whether each marker
-   is still there.  Expected: every marker absent. */
+   /box, and a SysV shared memory segment, message queue and semaphore set
+   with key 0x52554e50; "check" (a later run in the same slot) reports
+   whether each is still there.  Expected: every one absent. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif
@@ -8,6 +9,10 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ipc.h>
+#include <sys/msg.h>
+#include <sys/sem.h>
+#include <sys/shm.h>
 #include <unistd.h>
 
 static const char *const markers[] = {
@@ -15,6 +20,29 @@ static const char *const markers[] = {
         "/dev/shm/runpad-persist",
         "/box/runpad-persist",
 };
+
+#define IPC_KEY 0x52554e50
+
+static void ipc(const char *kind, int write_mode)
+{
+	int flags = write_mode ? IPC_CREAT | IPC_EXCL | 0666 : 0;
+	int id;
+
+	if (kind[0] == 's' && kind[1] == 'h')
+		id = shmget(IPC_KEY, 4096, flags);
+	else if (kind[0] == 'm')
+		id = msgget(IPC_KEY, flags);
+	else
+		id = semget(IPC_KEY, 1, flags);
+	if (write_mode)
+		printf("write %s: %s\n", kind,
+		       id < 0 ? strerrorname_np(errno) : "ok");
+	else
+		printf("check %s: %s\n", kind,
+		       id >= 0           ? "present"
+		       : errno == ENOENT ? "absent"
+		                         : strerrorname_np(errno));
+}
 
 int main(int argc, char **argv)
 {
@@ -41,5 +69,8 @@ int main(int argc, char **argv)
 			                       : strerrorname_np(errno));
 		}
 	}
+	ipc("shm", write_mode);
+	ipc("msg", write_mode);
+	ipc("sem", write_mode);
 	return 0;
 }

@@ -106,8 +106,10 @@ struct sample {
 static struct cell cells[NWORK * NLAUNCH];
 static int devnull = -1;
 
-__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt,
-                                                                ...)
+static void die(const char *fmt, ...)
+        __attribute__((format(printf, 1, 2), noreturn));
+
+static void die(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -754,5 +756,15 @@ int main(int argc, char **argv)
 		write_csv(csv, samples, nlog);
 		printf("\nraw samples: %s (%zu rows)\n", csv, nlog);
 	}
+	for (size_t k = 0; k < ncells; k++) {
+		free(cells[k].ms);
+		free(cells[k].argv.v);
+	}
+	free(samples);
+	free(jail_extra.v);
+	free(bwrap);
+	close(out_fd);
+	close(err_fd);
+	close(devnull);
 	return all_ok ? 0 : 1;
 }

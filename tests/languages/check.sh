@@ -222,5 +222,12 @@ while IFS=$'\t' read -r id compiled missing; do
 	done
 done <"$TMP/langs"
 
+for w in ${want[@]+"${want[@]}"}; do
+	if ! cut -f1 "$TMP/langs" | grep -qxF -- "$w"; then
+		echo "FAIL $w: no such id in $REGISTRY"
+		failed=$((failed + 1))
+	fi
+done
+
 echo "check-languages: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -2,6 +2,6 @@
 
 int main(void)
 {
-	printf("missing semicolon\n")
+	printf("%d\n", undeclared_variable);
 	return 0;
 }

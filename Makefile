@@ -134,7 +134,7 @@ check: deps
 	@echo "make check: all passed"
 
 # Our C, not the language samples (which hold deliberate errors).
-C_DIRS  := sandbox common tests/unit tests/fuzz tests/hostile bench
+C_DIRS  := sandbox common tests/unit tests/fuzz tests/hostile tests/hostile/progs bench
 C_FILES  = $(shell git ls-files $(addsuffix /*.[ch],$(C_DIRS)) 2>/dev/null || \
              find $(C_DIRS) -name '*.[ch]')
 lint:

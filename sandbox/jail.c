@@ -154,6 +154,7 @@ struct sbx_ctx {
 	char path_env[512];
 	char lang_env[64];
 	long ncpu;
+	int last_cap; /* the highest capability this kernel knows */
 };
 
 /* ------------------------------------------------------------------ util */
@@ -579,6 +580,25 @@ static int make_netns(char *err, size_t errlen)
 
 /* --------------------------------------------------------------- context */
 
+/* /proc/sys/kernel/cap_last_cap, or 63 (every bit) when unreadable. */
+static int read_last_cap(void)
+{
+	char buf[16];
+	int fd = open("/proc/sys/kernel/cap_last_cap", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	long v;
+
+	if (fd < 0)
+		return 63;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 63;
+	buf[n] = '\0';
+	v = strtol(buf, NULL, 10);
+	return v > 0 && v <= 63 ? (int)v : 63;
+}
+
 void sbx_config_default(struct sbx_config *c)
 {
 	*c = (struct sbx_config){
@@ -674,6 +694,7 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 	ctx->cgroot.v1_mem = ctx->cgroot.v1_pids = ctx->cgroot.v1_cpu =
 	        ctx->cgroot.v2_parent = -1;
 	ctx->allow_rlimits = c->allow_rlimits_only;
+	ctx->last_cap = read_last_cap();
 	ctx->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	if (ctx->ncpu < 1)
 		ctx->ncpu = 1;
@@ -908,9 +929,9 @@ __attribute__((noreturn)) static void child_fail(int fd, int kind, int e,
 
 /* Empty the bounding and ambient sets: nothing exec'd later can regain a
    capability, file capabilities included.  Needs CAP_SETPCAP. */
-static int drop_bounding(void)
+static int drop_bounding(int last_cap)
 {
-	for (int cap = 0; cap <= 63; cap++)
+	for (int cap = 0; cap <= last_cap; cap++)
 		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0 && errno != EINVAL)
 			return -1;
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
@@ -982,7 +1003,7 @@ __attribute__((noreturn)) static void run_program(const struct stage_plan *p)
 	}
 	if (setresgid(p->slot->gid, p->slot->gid, p->slot->gid) < 0)
 		child_fail(rep, REP_SETUP, errno, "setresgid");
-	if (drop_bounding() < 0)
+	if (drop_bounding(p->ctx->last_cap) < 0)
 		child_fail(rep, REP_SETUP, errno, "drop capabilities");
 	if (setresuid(p->slot->uid, p->slot->uid, p->slot->uid) < 0)
 		child_fail(rep, REP_SETUP, errno, "setresuid");
@@ -1106,7 +1127,7 @@ __attribute__((noreturn)) static void run_init(const struct stage_plan *p)
 	close(p->out_wr);
 	close(p->err_wr);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
-	drop_bounding();
+	drop_bounding(p->ctx->last_cap);
 	drop_caps();
 	for (;;) {
 		pid_t w = waitpid(-1, &st, __WALL);

@@ -51,7 +51,8 @@ printf 'Hello, World!\n' >"$TMP/hello.expected"
 # One line per language: ID<TAB>compiled(0/1)<TAB>missing programs (or "").
 # Mirrors sbx_registry_resolve(): the first word of every command must be
 # an executable file, looked up in the jail's PATH unless it contains '/'.
-# Programs under /box are built by the compile stage and not checked.
+# Programs under /box (or ./name) are built by the compile stage and not
+# checked.  Unlike the jail, also look inside `sh -c '...'` commands.
 "$PY" - "$REGISTRY" "$JAIL_PATH" >"$TMP/langs" <<'EOF'
 import os, re, shlex, sys
 
@@ -73,7 +74,7 @@ for raw in open(reg, encoding="utf-8"):
 
 
 def found(prog):
-    if prog.startswith("/box/"):
+    if prog.startswith("/box/") or prog.startswith("./"):
         return True
     if "/" in prog:
         return os.path.isfile(prog) and os.access(prog, os.X_OK)
@@ -91,8 +92,19 @@ for l in langs:
         except ValueError:
             missing.append("unparsable " + key)
             continue
-        if words and not found(words[0]) and words[0] not in missing:
-            missing.append(words[0])
+        progs = words[:1]
+        # `sh -c 'a ... && b ...'`: the jail only sees sh; check a and b too.
+        if len(words) > 2 and os.path.basename(words[0]) in ("sh", "bash") and words[1] == "-c":
+            for part in re.split(r"&&|\|\||;|\|", words[2]):
+                try:
+                    p = shlex.split(part)
+                except ValueError:
+                    continue
+                if p:
+                    progs.append(p[0])
+        for prog in progs:
+            if not found(prog) and prog not in missing:
+                missing.append(prog)
     print("%s\t%d\t%s" % (l["id"], 1 if l.get("compile") else 0, " ".join(missing)))
 EOF
 

@@ -1187,6 +1187,31 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/*
+ * Read what is ready on one output pipe into its buffer and hand the kept
+ * part to the streaming callback.  Closes the fd at EOF.  Returns true when
+ * bytes had to be dropped: the cap is reached and the stage must end.
+ */
+static bool drain_stream(int *fd, struct outbuf *o, const struct sbx_stage *st,
+                         int stream)
+{
+	char buf[65536];
+	ssize_t k = read(*fd, buf, sizeof(buf));
+	size_t before = o->len;
+	bool fit;
+
+	if (k <= 0) {
+		if (k == 0 || errno != EAGAIN)
+			close_fd(fd);
+		return false;
+	}
+	fit = outbuf_add(o, buf, (size_t)k);
+	if (st->on_output && o->len > before)
+		st->on_output(st->arg, stream, o->buf + before,
+		              o->len - before);
+	return !fit;
+}
+
 static char **build_env(const struct sbx_ctx *ctx, const char *const *extra)
 {
 	size_t n = 0;
@@ -1456,43 +1481,17 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 			kill_stage(s, init, use_cg);
 			break;
 		}
-		if (iout >= 0 && pfd[iout].revents) {
-			char buf[65536];
-			ssize_t k = read(out[0], buf, sizeof(buf));
-			if (k > 0) {
-				size_t before = ob.len;
-				bool fit = outbuf_add(&ob, buf, (size_t)k);
-				if (st->on_output && ob.len > before)
-					st->on_output(st->arg, 1,
-					              ob.buf + before,
-					              ob.len - before);
-				if (!fit && !killed) {
-					facts.killed_output = true;
-					killed = true;
-					kill_stage(s, init, use_cg);
-				}
-			} else if (k == 0 || errno != EAGAIN) {
-				close_fd(&out[0]);
-			}
+		if (iout >= 0 && pfd[iout].revents &&
+		    drain_stream(&out[0], &ob, st, 1) && !killed) {
+			facts.killed_output = true;
+			killed = true;
+			kill_stage(s, init, use_cg);
 		}
-		if (ierr >= 0 && pfd[ierr].revents) {
-			char buf[65536];
-			ssize_t k = read(errp[0], buf, sizeof(buf));
-			if (k > 0) {
-				size_t before = eb.len;
-				bool fit = outbuf_add(&eb, buf, (size_t)k);
-				if (st->on_output && eb.len > before)
-					st->on_output(st->arg, 2,
-					              eb.buf + before,
-					              eb.len - before);
-				if (!fit && !killed) {
-					facts.killed_output = true;
-					killed = true;
-					kill_stage(s, init, use_cg);
-				}
-			} else if (k == 0 || errno != EAGAIN) {
-				close_fd(&errp[0]);
-			}
+		if (ierr >= 0 && pfd[ierr].revents &&
+		    drain_stream(&errp[0], &eb, st, 2) && !killed) {
+			facts.killed_output = true;
+			killed = true;
+			kill_stage(s, init, use_cg);
 		}
 		if (irep >= 0 && pfd[irep].revents) {
 			ssize_t k = read(rep[0], (char *)&report + rep_got,

@@ -787,8 +787,17 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 		if (ctx->cgmode != SBX_CGROUP_NONE) {
 			r = sbx_cg_slot_open(&ctx->cgroot, i, &s->cg, err,
 			                     errlen);
-			if (r < 0)
+			if (r < 0 && !c->allow_rlimits_only)
 				goto out_free;
+			if (r < 0) {
+				/* allowed to do without: every slot does */
+				for (unsigned k = 0; k <= i; k++)
+					sbx_cg_slot_close(&ctx->slots[k].cg);
+				sbx_cg_root_close(&ctx->cgroot);
+				ctx->cgmode = SBX_CGROUP_NONE;
+				if (err)
+					err[0] = '\0';
+			}
 		}
 	}
 
@@ -1328,6 +1337,17 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 	    pipe2(errp, O_CLOEXEC) < 0) {
 		rc = -errno;
 		stage_fail(res, "cannot create pipes: %s", strerror(errno));
+		goto out;
+	}
+	/* The program's ends belong to its uid: reopening them through
+	   /dev/stdin (/proc/self/fd/0) checks the pipe inode's owner and
+	   mode, and pipes are made 0600 for their creator. */
+	if (fchown(in[0], s->uid, s->gid) < 0 ||
+	    fchown(out[1], s->uid, s->gid) < 0 ||
+	    fchown(errp[1], s->uid, s->gid) < 0) {
+		rc = -errno;
+		stage_fail(res, "cannot hand the pipes to the slot: %s",
+		           strerror(errno));
 		goto out;
 	}
 	if (use_cg) {

@@ -229,3 +229,19 @@ Test(jail, relative_program_is_refused)
 	cr_assert_eq(run1(&st, &res, NULL, 0), -EINVAL);
 	sbx_job_result_fini(&res);
 }
+
+Test(jail, dev_stdio_can_be_reopened_by_the_program)
+{
+	const char *argv[] = {"/bin/sh", "-c",
+	                      "cat /dev/stdin; echo err > /dev/stderr", NULL};
+	struct sbx_stage st = stage(argv);
+	struct sbx_job_result res;
+
+	st.stdin_data = "through /dev/stdin\n";
+	st.stdin_len = strlen(st.stdin_data);
+	cr_assert_eq(run1(&st, &res, NULL, 0), 0);
+	cr_assert_eq(res.verdict, SBX_ACCEPTED, "%s", res.run.err);
+	cr_assert_str_eq(res.run.out, "through /dev/stdin\n");
+	cr_assert_str_eq(res.run.err, "err\n");
+	sbx_job_result_fini(&res);
+}

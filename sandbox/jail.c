@@ -1306,7 +1306,7 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 	bool use_cg = ctx->cgmode != SBX_CGROUP_NONE;
 	bool prog_done = false, killed = false, cancelled = false;
 	size_t stdin_off = 0;
-	uint64_t t0, deadline, cpu_limit_ns;
+	uint64_t t0, deadline, cpu_limit_ns, next_cpu_check = 0;
 	char cgerr[200];
 	struct rusage ru;
 	int status = 0, rc = 0;
@@ -1439,32 +1439,36 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 			killed = true;
 			kill_stage(s, init, use_cg);
 		}
-		if (!killed && use_cg && cpu_limit_ns) {
+		if (!killed && use_cg && cpu_limit_ns &&
+		    now >= next_cpu_check) {
+			/* one read of the counter per check, not per wakeup:
+			   the tree can burn at most ncpu seconds of CPU per
+			   second, so the next look can wait until then */
 			uint64_t used = sbx_cg_cpu_ns(&s->cg);
 			if (used >= cpu_limit_ns) {
 				facts.killed_cpu = true;
 				killed = true;
 				kill_stage(s, init, use_cg);
-			}
-		}
-		if (killed || prog_done) {
-			timeout = 50;
-		} else {
-			uint64_t left = deadline - now;
-			if (use_cg && cpu_limit_ns) {
-				/* the tree can burn at most ncpu seconds of CPU
-				   per second: no need to look before that */
-				uint64_t used = sbx_cg_cpu_ns(&s->cg);
+			} else {
 				uint64_t cl = (cpu_limit_ns - used) /
 				              (uint64_t)ctx->ncpu;
 				if (cl < 1000000)
 					cl = 1000000;
 				if (cl > 100000000)
 					cl = 100000000;
-				if (cl < left)
-					left = cl;
+				next_cpu_check = now + cl;
 			}
-			timeout = (int)((left + 999999) / 1000000);
+		}
+		if (killed || prog_done) {
+			timeout = 50;
+		} else {
+			uint64_t wake = deadline;
+			if (use_cg && cpu_limit_ns && next_cpu_check < wake)
+				wake = next_cpu_check;
+			timeout =
+			        wake > now
+			                ? (int)((wake - now + 999999) / 1000000)
+			                : 1;
 			if (timeout < 1)
 				timeout = 1;
 		}

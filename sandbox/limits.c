@@ -86,16 +86,15 @@ static int parse_scaled(const char *s, uint64_t scale_num, uint64_t *out,
 	return 0;
 }
 
-int sbx_parse_size(const char *s, uint64_t *out)
+struct unit {
+	const char *suffix;
+	uint64_t mul;
+};
+
+/* A number with one of `units` after it, scaled by that unit's factor. */
+static int parse_with_units(const char *s, const struct unit *units, size_t n,
+                            uint64_t *out)
 {
-	static const struct {
-		const char *suffix;
-		uint64_t mul;
-	} units[] = {
-	        {"", 1},      {"b", 1},    {"k", KiB},   {"kb", KiB},
-	        {"kib", KiB}, {"m", MiB},  {"mb", MiB},  {"mib", MiB},
-	        {"g", GiB},   {"gb", GiB}, {"gib", GiB},
-	};
 	const char *rest;
 	uint64_t base;
 	int r;
@@ -108,7 +107,7 @@ int sbx_parse_size(const char *s, uint64_t *out)
 		return -ERANGE;
 	if (r < 0)
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+	for (size_t i = 0; i < n; i++) {
 		if (strcasecmp(rest, units[i].suffix) == 0) {
 			r = parse_scaled(s, units[i].mul, out, &rest);
 			return r == -2 ? -ERANGE : r < 0 ? -EINVAL : 0;
@@ -117,33 +116,27 @@ int sbx_parse_size(const char *s, uint64_t *out)
 	return -EINVAL;
 }
 
+int sbx_parse_size(const char *s, uint64_t *out)
+{
+	static const struct unit units[] = {
+	        {"", 1},      {"b", 1},    {"k", KiB},   {"kb", KiB},
+	        {"kib", KiB}, {"m", MiB},  {"mb", MiB},  {"mib", MiB},
+	        {"g", GiB},   {"gb", GiB}, {"gib", GiB},
+	};
+
+	return parse_with_units(s, units, sizeof(units) / sizeof(units[0]),
+	                        out);
+}
+
 int sbx_parse_duration_ms(const char *s, uint64_t *out)
 {
-	static const struct {
-		const char *suffix;
-		uint64_t mul;
-	} units[] = {
+	static const struct unit units[] = {
 	        {"", 1000}, {"s", 1000},  {"sec", 1000},
 	        {"ms", 1},  {"m", 60000}, {"min", 60000},
 	};
-	const char *rest;
-	uint64_t dummy;
-	int r;
 
-	if (!s)
-		return -EINVAL;
-	r = parse_scaled(s, 1, &dummy, &rest);
-	if (r == -2)
-		return -ERANGE;
-	if (r < 0)
-		return -EINVAL;
-	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		if (strcasecmp(rest, units[i].suffix) == 0) {
-			r = parse_scaled(s, units[i].mul, out, &rest);
-			return r == -2 ? -ERANGE : r < 0 ? -EINVAL : 0;
-		}
-	}
-	return -EINVAL;
+	return parse_with_units(s, units, sizeof(units) / sizeof(units[0]),
+	                        out);
 }
 
 enum limit_kind { LK_TIME, LK_SIZE, LK_COUNT };

@@ -563,17 +563,14 @@ int main(int argc, char **argv)
 	if (o.slot >= 0 && (unsigned)o.slot >= o.cfg.slots)
 		o.cfg.slots = (unsigned)o.slot + 1;
 
+	run = (struct sbx_stage){
+	        .stdin_fd = -1,
+	        .cancel_fd = -1,
+	        .on_output = o.json ? NULL : on_output,
+	};
+	compile = run;
 	sbx_limits_default(&run.limits);
 	sbx_limits_default_compile(&compile.limits);
-	run.argv = compile.argv = NULL;
-	run.env = compile.env = NULL;
-	run.stdin_data = compile.stdin_data = NULL;
-	run.stdin_len = compile.stdin_len = 0;
-	run.stdin_fd = compile.stdin_fd = -1;
-	run.cancel_fd = compile.cancel_fd = -1;
-	run.on_output = o.json ? NULL : on_output;
-	compile.on_output = o.json ? NULL : on_output;
-	run.arg = compile.arg = NULL;
 
 	if (o.lang) {
 		const char *path = o.registry ? o.registry : default_registry();
@@ -608,22 +605,12 @@ int main(int argc, char **argv)
 		compile.argv = (const char *const *)lang->compile_cmd;
 	} else {
 		/* --exec: absolute, or looked up like the registry does */
-		struct sbx_registry one = {0};
-		char line[64];
 		const char *prog = o.exec_argv[0];
 		if (prog[0] != '/') {
-			snprintf(line, sizeof(line),
-			         "[x]\nsource=x\nrun=%.40s\n", prog);
-			if (strpbrk(prog, " \t'\"\\") ||
-			    sbx_registry_parse(line, strlen(line), &one, NULL,
-			                       0) < 0)
-				die_usage("cannot run '%s'", prog);
-			sbx_registry_resolve(&one, o.cfg.path_env);
-			if (!one.langs[0].available)
+			prog = sbx_which(prog, o.cfg.path_env);
+			if (!prog)
 				die_usage("'%s' is not in the jail's PATH",
-				          prog);
-			prog = strdup(one.langs[0].run_cmd[0]);
-			sbx_registry_fini(&one);
+				          o.exec_argv[0]);
 		}
 		size_t n = 0;
 		while (o.exec_argv[n])

@@ -545,8 +545,10 @@ int sbx_registry_load(const char *path, struct sbx_registry *reg, char *err,
 
 /* Resolve a program name against PATH on the host, which the jail binds
    read-only at the same place.  Returns a new string or NULL. */
-static char *resolve(const char *prog, const char *path)
+char *sbx_which(const char *prog, const char *path)
 {
+	if (!path)
+		path = SBX_DEFAULT_PATH;
 	char buf[4096];
 
 	if (strchr(prog, '/'))
@@ -593,7 +595,7 @@ static bool resolve_cmd(char **cmd, const char *path)
 		cmd[0] = abs;
 		return true;
 	}
-	abs = resolve(cmd[0], path);
+	abs = sbx_which(cmd[0], path);
 	if (!abs)
 		return false;
 	free(cmd[0]);

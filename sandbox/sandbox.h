@@ -344,6 +344,14 @@ const struct sbx_lang *sbx_registry_find(const struct sbx_registry *reg,
 char **sbx_lang_argv(const char *const *cmd, const char *const *user_args);
 void sbx_argv_free(char **argv); /* accepts NULL */
 
+/*
+ * The executable a program name means in the jail: `prog` itself when it
+ * holds a '/', else the first match in `path` (NULL: SBX_DEFAULT_PATH), looked
+ * up on the host, whose toolchain directories the jail binds at the same
+ * place.  Returns a new string the caller frees, or NULL when none is found.
+ */
+char *sbx_which(const char *prog, const char *path);
+
 /* Split a command line the way the registry does; NULL on error. */
 char **sbx_split_command(const char *s, char *err, size_t errlen);
 

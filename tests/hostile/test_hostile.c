@@ -576,6 +576,18 @@ static void expect_report(const struct result *r, const char *want)
 	expect_stdout(r, want);
 }
 
+/* The common shape: run one attack with default options, expect it to end
+   normally and report exactly `want`. */
+static void expect_attack(const char *prog, const char *want)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, prog);
+	run_jail(&j, &r);
+	expect_report(&r, want);
+}
+
 static void expect_killed_by(const struct result *r, const char *verdict,
                              const char *sig)
 {
@@ -1076,24 +1088,19 @@ HTEST(udp_sendto)
 
 HTEST(socket_families)
 {
-	struct job j;
-	struct result r;
-
-	job_init(&j, "socket_families");
-	run_jail(&j, &r);
-	expect_report(&r, "AF_UNIX stream: ok\n"
-	                  "AF_UNIX dgram: ok\n"
-	                  "AF_INET stream: EPERM\n"
-	                  "AF_INET dgram: EPERM\n"
-	                  "AF_INET raw: EPERM\n"
-	                  "AF_INET6 stream: EPERM\n"
-	                  "AF_NETLINK route: EPERM\n"
-	                  "AF_NETLINK audit: EPERM\n"
-	                  "AF_PACKET raw: EPERM\n"
-	                  "AF_VSOCK stream: EPERM\n"
-	                  "AF_ALG seqpacket: EPERM\n"
-	                  "socketpair AF_UNIX: ok\n"
-	                  "socketpair AF_INET: EPERM\n");
+	expect_attack("socket_families", "AF_UNIX stream: ok\n"
+	                                 "AF_UNIX dgram: ok\n"
+	                                 "AF_INET stream: EPERM\n"
+	                                 "AF_INET dgram: EPERM\n"
+	                                 "AF_INET raw: EPERM\n"
+	                                 "AF_INET6 stream: EPERM\n"
+	                                 "AF_NETLINK route: EPERM\n"
+	                                 "AF_NETLINK audit: EPERM\n"
+	                                 "AF_PACKET raw: EPERM\n"
+	                                 "AF_VSOCK stream: EPERM\n"
+	                                 "AF_ALG seqpacket: EPERM\n"
+	                                 "socketpair AF_UNIX: ok\n"
+	                                 "socketpair AF_INET: EPERM\n");
 }
 
 /* A DNS server on 127.0.0.1:*port that answers every A query with
@@ -1356,127 +1363,83 @@ HTEST(setuid_exec)
 
 HTEST(ptrace)
 {
-	struct job j;
-	struct result r;
-
-	job_init(&j, "ptrace");
-	run_jail(&j, &r);
-	expect_report(&r, "PTRACE_TRACEME: EPERM\n"
-	                  "PTRACE_ATTACH 1: EPERM\n"
-	                  "PTRACE_SEIZE 1: EPERM\n");
+	expect_attack("ptrace", "PTRACE_TRACEME: EPERM\n"
+	                        "PTRACE_ATTACH 1: EPERM\n"
+	                        "PTRACE_SEIZE 1: EPERM\n");
 }
 
 HTEST(mount)
 {
-	struct job j;
-	struct result r;
-
-	job_init(&j, "mount");
-	run_jail(&j, &r);
-	expect_report(&r, "mount tmpfs /box: EPERM\n"
-	                  "mount proc /tmp: EPERM\n"
-	                  "remount /usr rw: EPERM\n"
-	                  "umount /usr: EPERM\n"
-	                  "chroot /box: EPERM\n"
-	                  "pivot_root: EPERM\n"
-	                  "fsopen tmpfs: EPERM\n"
-	                  "open_tree /usr: EPERM\n");
+	expect_attack("mount", "mount tmpfs /box: EPERM\n"
+	                       "mount proc /tmp: EPERM\n"
+	                       "remount /usr rw: EPERM\n"
+	                       "umount /usr: EPERM\n"
+	                       "chroot /box: EPERM\n"
+	                       "pivot_root: EPERM\n"
+	                       "fsopen tmpfs: EPERM\n"
+	                       "open_tree /usr: EPERM\n");
 }
 
 HTEST(user_namespaces)
 {
-	struct job j;
-	struct result r;
-
-	job_init(&j, "userns");
-	run_jail(&j, &r);
-	expect_report(&r, "unshare CLONE_NEWUSER: EPERM\n"
-	                  "unshare CLONE_NEWNS: EPERM\n"
-	                  "unshare CLONE_NEWNET: EPERM\n"
-	                  "clone CLONE_NEWUSER: EPERM\n"
-	                  "clone CLONE_NEWUSER|CLONE_NEWNS: EPERM\n"
-	                  "clone CLONE_NEWPID: EPERM\n");
+	expect_attack("userns", "unshare CLONE_NEWUSER: EPERM\n"
+	                        "unshare CLONE_NEWNS: EPERM\n"
+	                        "unshare CLONE_NEWNET: EPERM\n"
+	                        "clone CLONE_NEWUSER: EPERM\n"
+	                        "clone CLONE_NEWUSER|CLONE_NEWNS: EPERM\n"
+	                        "clone CLONE_NEWPID: EPERM\n");
 }
 
 HTEST(clone3)
 {
-	struct job j;
-	struct result r;
-
-	job_init(&j, "clone3");
-	run_jail(&j, &r);
-	expect_report(&r, "clone3: ENOSYS\nclone3 CLONE_NEWUSER: ENOSYS\n");
+	expect_attack("clone3",
+	              "clone3: ENOSYS\nclone3 CLONE_NEWUSER: ENOSYS\n");
 }
 
 HTEST(keyctl)
 {
-	struct job j;
-	struct result r;
-
-	job_init(&j, "keyctl");
-	run_jail(&j, &r);
-	expect_report(&r, "keyctl GET_KEYRING_ID: EPERM\n"
-	                  "keyctl JOIN_SESSION_KEYRING: EPERM\n"
-	                  "add_key: EPERM\n"
-	                  "request_key: EPERM\n");
+	expect_attack("keyctl", "keyctl GET_KEYRING_ID: EPERM\n"
+	                        "keyctl JOIN_SESSION_KEYRING: EPERM\n"
+	                        "add_key: EPERM\n"
+	                        "request_key: EPERM\n");
 }
 
 HTEST(bpf)
 {
-	struct job j;
-	struct result r;
-
-	job_init(&j, "bpf");
-	run_jail(&j, &r);
-	expect_report(&r,
+	expect_attack("bpf",
 	              "bpf BPF_MAP_CREATE: EPERM\nbpf BPF_PROG_LOAD: EPERM\n");
 }
 
 HTEST(io_uring)
 {
-	struct job j;
-	struct result r;
-
-	job_init(&j, "io_uring");
-	run_jail(&j, &r);
-	expect_report(&r, "io_uring_setup: ENOSYS\n"
-	                  "io_uring_enter: ENOSYS\n"
-	                  "io_uring_register: ENOSYS\n");
+	expect_attack("io_uring", "io_uring_setup: ENOSYS\n"
+	                          "io_uring_enter: ENOSYS\n"
+	                          "io_uring_register: ENOSYS\n");
 }
 
 HTEST(memfd_secret)
 {
-	struct job j;
-	struct result r;
-
-	job_init(&j, "memfd_secret");
-	run_jail(&j, &r);
-	expect_report(&r, "memfd_secret: EPERM\n");
+	expect_attack("memfd_secret", "memfd_secret: EPERM\n");
 }
 
 HTEST(kernel_surface)
 {
-	struct job j;
-	struct result r;
-
-	job_init(&j, "kernel_surface");
-	run_jail(&j, &r);
-	expect_report(&r, "perf_event_open: EPERM\n"
-	                  "userfaultfd: EPERM\n"
-	                  "process_vm_readv self: EPERM\n"
-	                  "setns: EPERM\n"
-	                  "open_by_handle_at: EPERM\n"
-	                  "init_module: EPERM\n"
-	                  "kexec_load: EPERM\n"
-	                  "reboot: EPERM\n"
-	                  "swapon: EPERM\n"
-	                  "acct: EPERM\n"
-	                  "syslog: EPERM\n"
-	                  "iopl: EPERM\n"
-	                  "ioperm: EPERM\n"
-	                  "kcmp: EPERM\n"
-	                  "mknod /box/dev: EPERM\n"
-	                  "settimeofday: EPERM\n");
+	expect_attack("kernel_surface", "perf_event_open: EPERM\n"
+	                                "userfaultfd: EPERM\n"
+	                                "process_vm_readv self: EPERM\n"
+	                                "setns: EPERM\n"
+	                                "open_by_handle_at: EPERM\n"
+	                                "init_module: EPERM\n"
+	                                "kexec_load: EPERM\n"
+	                                "reboot: EPERM\n"
+	                                "swapon: EPERM\n"
+	                                "acct: EPERM\n"
+	                                "syslog: EPERM\n"
+	                                "iopl: EPERM\n"
+	                                "ioperm: EPERM\n"
+	                                "kcmp: EPERM\n"
+	                                "mknod /box/dev: EPERM\n"
+	                                "settimeofday: EPERM\n");
 }
 
 /* Bytes meant to break the JSON: it must stay one valid object, with the

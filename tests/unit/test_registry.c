@@ -1,6 +1,7 @@
 /* Unit tests: the language registry. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sandbox.h"
@@ -186,4 +187,18 @@ Test(registry, programs_the_compile_stage_makes_are_not_looked_up)
 	cr_assert(reg.langs[1].available);
 	cr_assert_str_eq(reg.langs[1].run_cmd[0], "/box/a.out");
 	sbx_registry_fini(&reg);
+}
+
+Test(registry, which_finds_programs_like_the_jail_will)
+{
+	char *p = sbx_which("sh", NULL);
+
+	cr_assert_not_null(p);
+	cr_assert_eq(p[0], '/');
+	free(p);
+	p = sbx_which("/bin/sh", "/nowhere");
+	cr_assert_str_eq(p, "/bin/sh", "a path is taken as it is");
+	free(p);
+	cr_assert_null(sbx_which("sh", "/nowhere:/also/nowhere"));
+	cr_assert_null(sbx_which("no-such-program-here", NULL));
 }

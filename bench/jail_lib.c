@@ -73,7 +73,7 @@ static int jailed(struct sbx_ctx *ctx, const char *const *argv)
 	memset(&st, 0, sizeof(st));
 	sbx_limits_default(&st.limits);
 	st.argv = argv;
-	st.stdin_fd = st.cancel_fd = -1;
+	st.stdin_fd = st.cancel_fd = st.hangup_fd = -1;
 	job = (struct sbx_job){.run = &st, .slot = 0};
 	r = sbx_run(ctx, &job, &res, err, sizeof(err));
 	if (r == 0 && res.verdict != SBX_ACCEPTED)

@@ -1428,9 +1428,9 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 	   dead, which happens only once init (and so the namespace) is gone
 	   or the program closed them itself and exited. */
 	while (out[0] >= 0 || errp[0] >= 0 || rep[0] >= 0) {
-		struct pollfd pfd[6];
+		struct pollfd pfd[7];
 		int n = 0, iout = -1, ierr = -1, irep = -1, iin = -1, isrc = -1,
-		    ican = -1;
+		    ican = -1, ihup = -1;
 		uint64_t now = now_ns();
 		int timeout;
 
@@ -1496,6 +1496,11 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 		if (st->cancel_fd >= 0 && !killed) {
 			pfd[n] = (struct pollfd){st->cancel_fd, POLLIN, 0};
 			ican = n++;
+		}
+		if (st->hangup_fd >= 0 && !killed) {
+			pfd[n] = (struct pollfd){st->hangup_fd,
+			                         POLLIN | POLLRDHUP, 0};
+			ihup = n++;
 		}
 		if (poll(pfd, (nfds_t)n, timeout) < 0) {
 			if (errno == EINTR)
@@ -1583,7 +1588,8 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 				close_fd(&in[1]);
 			}
 		}
-		if (ican >= 0 && pfd[ican].revents) {
+		if ((ican >= 0 && pfd[ican].revents) ||
+		    (ihup >= 0 && pfd[ihup].revents)) {
 			cancelled = true;
 			killed = true;
 			kill_stage(s, init, use_cg);
@@ -1637,6 +1643,7 @@ reap:
 		if (cancelled && !facts.killed_output && !facts.killed_wall &&
 		    !facts.killed_cpu) {
 			res->verdict = SBX_SIGNAL;
+			res->cancelled = true;
 			snprintf(res->message, sizeof(res->message),
 			         "stopped on request");
 		}
@@ -1779,8 +1786,11 @@ int sbx_run(struct sbx_ctx *ctx, const struct sbx_job *job,
 		res->verdict = SBX_INTERNAL_ERROR;
 		return -EINVAL;
 	}
-	if (!job->compile && !job->run) {
-		seterr(err, errlen, "nothing to run");
+	if ((!job->compile && !job->run && !job->nruns) ||
+	    (job->run && job->nruns) || (job->nruns && !job->runs)) {
+		seterr(err, errlen,
+		       job->run && job->nruns ? "give run or runs, not both"
+		                              : "nothing to run");
 		res->verdict = SBX_INTERNAL_ERROR;
 		return -EINVAL;
 	}
@@ -1800,8 +1810,16 @@ int sbx_run(struct sbx_ctx *ctx, const struct sbx_job *job,
 	}
 
 	/* the box lives as long as the job: size it for the larger stage */
-	boxlim = job->run ? job->run->limits : job->compile->limits;
-	if (job->compile && job->run) {
+	boxlim = job->run     ? job->run->limits
+	         : job->nruns ? job->runs[0].limits
+	                      : job->compile->limits;
+	for (size_t i = 1; i < job->nruns; i++) {
+		if (job->runs[i].limits.box_size > boxlim.box_size)
+			boxlim.box_size = job->runs[i].limits.box_size;
+		if (job->runs[i].limits.inodes > boxlim.inodes)
+			boxlim.inodes = job->runs[i].limits.inodes;
+	}
+	if (job->compile && (job->run || job->nruns)) {
 		if (job->compile->limits.box_size > boxlim.box_size)
 			boxlim.box_size = job->compile->limits.box_size;
 		if (job->compile->limits.inodes > boxlim.inodes)
@@ -1835,6 +1853,28 @@ int sbx_run(struct sbx_ctx *ctx, const struct sbx_job *job,
 			seterr(err, errlen, "%s", res->run.message);
 		res->verdict = res->run.verdict;
 	}
+	if (job->nruns) {
+		res->runs = calloc(job->nruns, sizeof(*res->runs));
+		if (!res->runs) {
+			r = -ENOMEM;
+			seterr(err, errlen, "out of memory");
+			goto out_umount;
+		}
+		for (size_t i = 0; i < job->nruns; i++) {
+			struct sbx_stage_result *rr = &res->runs[i];
+			res->nruns++;
+			r = run_stage(ctx, s, &job->runs[i], rr);
+			if (r < 0) {
+				seterr(err, errlen, "%s", rr->message);
+				break;
+			}
+			if (rr->verdict != SBX_ACCEPTED &&
+			    res->verdict == SBX_ACCEPTED)
+				res->verdict = rr->verdict;
+			if (rr->cancelled)
+				break;
+		}
+	}
 
 out_umount:
 	/* the only cleanup: never a path walk inside the box */
@@ -1866,6 +1906,11 @@ void sbx_job_result_fini(struct sbx_job_result *res)
 		return;
 	sbx_stage_result_fini(&res->compile);
 	sbx_stage_result_fini(&res->run);
+	for (size_t i = 0; i < res->nruns; i++)
+		sbx_stage_result_fini(&res->runs[i]);
+	free(res->runs);
+	res->runs = NULL;
+	res->nruns = 0;
 }
 
 /* ---------------------------------------------------------------- probe */

@@ -566,6 +566,7 @@ int main(int argc, char **argv)
 	run = (struct sbx_stage){
 	        .stdin_fd = -1,
 	        .cancel_fd = -1,
+	        .hangup_fd = -1,
 	        .on_output = o.json ? NULL : on_output,
 	};
 	compile = run;

@@ -123,6 +123,8 @@ struct sbx_stage_result {
 	size_t err_len;
 	bool err_truncated;
 	bool rlimits_only; /* no cgroup enforced this stage */
+	bool cancelled;    /* killed through cancel_fd or hangup_fd (the
+			      verdict is then SBX_SIGNAL) */
 	char message[256]; /* detail for SBX_INTERNAL_ERROR, else "" */
 };
 
@@ -215,6 +217,10 @@ struct sbx_stage {
 	int stdin_fd;  /* or: forward this fd to stdin until EOF
 				    (interactive); -1 for none */
 	int cancel_fd; /* readable => kill the stage; -1 for none */
+	int hangup_fd; /* a connection whose peer may go away (a client's
+			  socket): readable or hung up => kill the stage,
+			  like cancel_fd; -1 for none.  Set it explicitly:
+			  0 is a valid fd. */
 	/* Streaming: called from the calling thread as output arrives
 	   (stream 1 = stdout, 2 = stderr).  May be NULL. */
 	void (*on_output)(void *arg, int stream, const char *buf, size_t len);
@@ -226,7 +232,12 @@ struct sbx_job {
 	size_t nfiles;
 	const struct sbx_stage *compile; /* NULL: no compile stage */
 	const struct sbx_stage *run;     /* NULL: compile only */
-	int slot;                        /* -1: any free slot (waits) */
+	/* Or, instead of run: several run stages, one after another in the
+	   same box after one compile (a program's tests).  Later stages see
+	   the files earlier ones left.  A cancelled stage ends the job. */
+	const struct sbx_stage *runs;
+	size_t nruns;
+	int slot; /* -1: any free slot (waits) */
 };
 
 struct sbx_job_result {
@@ -235,6 +246,11 @@ struct sbx_job_result {
 	struct sbx_stage_result compile;
 	bool ran; /* a run stage ran */
 	struct sbx_stage_result run;
+	/* With job->runs: one result per stage that ran (nruns of them,
+	   fewer when the compile failed or a stage was cancelled); owned by
+	   the result.  `run` is then unused. */
+	struct sbx_stage_result *runs;
+	size_t nruns;
 	int slot;
 };
 

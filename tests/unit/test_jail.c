@@ -6,6 +6,7 @@
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "sandbox.h"
@@ -40,6 +41,7 @@ static struct sbx_stage stage(const char *const *argv)
 	s.argv = argv;
 	s.stdin_fd = -1;
 	s.cancel_fd = -1;
+	s.hangup_fd = -1;
 	return s;
 }
 
@@ -244,4 +246,67 @@ Test(jail, dev_stdio_can_be_reopened_by_the_program)
 	cr_assert_str_eq(res.run.out, "through /dev/stdin\n");
 	cr_assert_str_eq(res.run.err, "err\n");
 	sbx_job_result_fini(&res);
+}
+
+Test(jail, runs_share_one_compile_and_box)
+{
+	const char *cc[] = {"/bin/sh", "-c", "echo built > artefact", NULL};
+	const char *run[] = {"/bin/sh", "-c", "cat artefact; read x; echo $x",
+	                     NULL};
+	struct sbx_stage c = stage(cc), r[3];
+	struct sbx_job job = {.compile = &c, .slot = -1};
+	struct sbx_job_result res;
+	char err[256] = "";
+
+	for (int i = 0; i < 3; i++) {
+		r[i] = stage(run);
+		r[i].stdin_data = i == 0 ? "one\n" : i == 1 ? "two\n" : "3\n";
+		r[i].stdin_len = strlen(r[i].stdin_data);
+	}
+	r[1].argv = (const char *const[]){"/bin/sh", "-c", "exit 4", NULL};
+	job.runs = r;
+	job.nruns = 3;
+	cr_assert_eq(sbx_run(ctx, &job, &res, err, sizeof(err)), 0, "%s", err);
+	cr_assert(res.compiled);
+	cr_assert_eq(res.nruns, 3);
+	cr_assert_str_eq(res.runs[0].out, "built\none\n");
+	cr_assert_eq(res.runs[1].verdict, SBX_RUNTIME_ERROR);
+	cr_assert_eq(res.runs[1].exit_code, 4);
+	cr_assert_str_eq(res.runs[2].out, "built\n3\n");
+	cr_assert_eq(res.verdict, SBX_RUNTIME_ERROR, "the first failure");
+	sbx_job_result_fini(&res);
+}
+
+Test(jail, run_and_runs_together_are_refused)
+{
+	const char *argv[] = {"/bin/true", NULL};
+	struct sbx_stage st = stage(argv);
+	struct sbx_job job = {.run = &st, .runs = &st, .nruns = 1, .slot = -1};
+	struct sbx_job_result res;
+	char err[256] = "";
+
+	cr_assert_eq(sbx_run(ctx, &job, &res, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "not both"), "%s", err);
+	sbx_job_result_fini(&res);
+}
+
+Test(jail, hangup_of_the_client_kills_the_stage)
+{
+	const char *argv[] = {"/bin/sleep", "30", NULL};
+	struct sbx_stage st = stage(argv);
+	struct sbx_job_result res;
+	int sv[2];
+
+	/* the peer of a socket pair goes away: as when nginx drops the
+	   connection of a client that left */
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	close(sv[1]);
+	st.hangup_fd = sv[0];
+	st.limits.wall_ms = 20000;
+	cr_assert_eq(run1(&st, &res, NULL, 0), 0);
+	cr_assert_eq(res.verdict, SBX_SIGNAL);
+	cr_assert(res.run.cancelled);
+	cr_assert_lt(res.run.wall_ms, 10000);
+	sbx_job_result_fini(&res);
+	close(sv[0]);
 }

@@ -1836,6 +1836,8 @@ int sbx_run(struct sbx_ctx *ctx, const struct sbx_job *job,
 	if (job->compile) {
 		res->compiled = true;
 		r = run_stage(ctx, s, job->compile, &res->compile);
+		if (job->on_stage_end)
+			job->on_stage_end(job->arg, job->compile, &res->compile);
 		if (r < 0) {
 			seterr(err, errlen, "%s", res->compile.message);
 			res->verdict = SBX_INTERNAL_ERROR;
@@ -1849,6 +1851,8 @@ int sbx_run(struct sbx_ctx *ctx, const struct sbx_job *job,
 	if (job->run) {
 		res->ran = true;
 		r = run_stage(ctx, s, job->run, &res->run);
+		if (job->on_stage_end)
+			job->on_stage_end(job->arg, job->run, &res->run);
 		if (r < 0)
 			seterr(err, errlen, "%s", res->run.message);
 		res->verdict = res->run.verdict;
@@ -1864,6 +1868,8 @@ int sbx_run(struct sbx_ctx *ctx, const struct sbx_job *job,
 			struct sbx_stage_result *rr = &res->runs[i];
 			res->nruns++;
 			r = run_stage(ctx, s, &job->runs[i], rr);
+			if (job->on_stage_end)
+				job->on_stage_end(job->arg, &job->runs[i], rr);
 			if (r < 0) {
 				seterr(err, errlen, "%s", rr->message);
 				break;

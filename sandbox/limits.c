@@ -264,6 +264,20 @@ int sbx_limits_set_pair(struct sbx_limits *l, const char *pair, char *err,
 	return sbx_limits_set(l, name, eq + 1, err, errlen);
 }
 
+int sbx_limits_get(const struct sbx_limits *l, const char *name,
+                   uint64_t *out, bool *is_time)
+{
+	for (size_t i = 0; i < NFIELDS; i++) {
+		if (strcmp(fields[i].name, name) == 0) {
+			*out = field_val(l, &fields[i]);
+			if (is_time)
+				*is_time = fields[i].kind == LK_TIME;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 const char *sbx_limits_exceeds(const struct sbx_limits *l,
                                const struct sbx_limits *max)
 {

@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "result.h"
 #include "sandbox.h"
-#include "utf8.h"
 
 #ifndef RUNPAD_DATADIR
 #define RUNPAD_DATADIR "/usr/share/runpad"
@@ -236,61 +236,6 @@ static void on_output(void *arg, int stream, const char *buf, size_t len)
 {
 	(void)arg;
 	(void)!write(stream == 1 ? 1 : 2, buf, len);
-}
-
-static json_object *str_obj(const char *s, size_t n)
-{
-	size_t m;
-	char *clean = utf8_sanitize(s ? s : "", s ? n : 0, &m);
-	json_object *o;
-
-	if (!clean)
-		return NULL;
-	o = json_object_new_string_len(clean, (int)m);
-	free(clean);
-	return o;
-}
-
-static json_object *stage_json(const struct sbx_stage_result *r)
-{
-	json_object *o = json_object_new_object();
-	bool exited = r->signal == 0 && r->verdict != SBX_INTERNAL_ERROR;
-
-	/* every value added below belongs to o */
-	json_object_object_add(
-	        o, "verdict",
-	        json_object_new_string(sbx_verdict_name(r->verdict)));
-	json_object_object_add(
-	        o, "time_limit",
-	        r->verdict == SBX_TIME_LIMIT
-	                ? json_object_new_string(r->time_limit_wall ? "wall"
-	                                                            : "cpu")
-	                : NULL);
-	json_object_object_add(o, "exit_code",
-	                       exited ? json_object_new_int(r->exit_code)
-	                              : NULL);
-	json_object_object_add(
-	        o, "signal", r->signal ? json_object_new_int(r->signal) : NULL);
-	json_object_object_add(
-	        o, "signal_name",
-	        r->signal && sbx_signal_name(r->signal)
-	                ? json_object_new_string(sbx_signal_name(r->signal))
-	                : NULL);
-	json_object_object_add(o, "cpu_ms",
-	                       json_object_new_int64((int64_t)r->cpu_ms));
-	json_object_object_add(o, "wall_ms",
-	                       json_object_new_int64((int64_t)r->wall_ms));
-	json_object_object_add(o, "memory_bytes",
-	                       json_object_new_int64((int64_t)r->memory_peak));
-	json_object_object_add(o, "stdout", str_obj(r->out, r->out_len));
-	json_object_object_add(o, "stderr", str_obj(r->err, r->err_len));
-	json_object_object_add(o, "stdout_truncated",
-	                       json_object_new_boolean(r->out_truncated));
-	json_object_object_add(o, "stderr_truncated",
-	                       json_object_new_boolean(r->err_truncated));
-	json_object_object_add(o, "message",
-	                       json_object_new_string(r->message));
-	return o;
 }
 
 static const char *cgroup_name(enum sbx_cgroup_mode m)
@@ -695,10 +640,10 @@ int main(int argc, char **argv)
 		        json_object_new_boolean(sbx_ctx_cgroup_mode(ctx) ==
 		                                SBX_CGROUP_NONE));
 		json_object_object_add(top, "compile",
-		                       res.compiled ? stage_json(&res.compile)
+		                       res.compiled ? result_stage_json(&res.compile)
 		                                    : NULL);
 		json_object_object_add(top, "run",
-		                       res.ran ? stage_json(&res.run) : NULL);
+		                       res.ran ? result_stage_json(&res.run) : NULL);
 		if (r < 0)
 			json_object_object_add(top, "message",
 			                       json_object_new_string(err));

@@ -79,6 +79,11 @@ int sbx_limits_set_pair(struct sbx_limits *l, const char *pair, char *err,
 const char *sbx_limits_exceeds(const struct sbx_limits *l,
                                const struct sbx_limits *max);
 
+/* The value of a limit by name (ms for times, bytes for sizes); *is_time
+   (may be NULL) says which.  0, or -EINVAL for an unknown name. */
+int sbx_limits_get(const struct sbx_limits *l, const char *name,
+                   uint64_t *out, bool *is_time);
+
 /* Parse a size ("64M") or a duration in ms ("2s", "150ms"); 0 or -errno. */
 int sbx_parse_size(const char *s, uint64_t *out);
 int sbx_parse_duration_ms(const char *s, uint64_t *out);
@@ -238,6 +243,11 @@ struct sbx_job {
 	const struct sbx_stage *runs;
 	size_t nruns;
 	int slot; /* -1: any free slot (waits) */
+	/* Called from the calling thread after each stage ended (compile,
+	   run, each of runs), before the next starts.  May be NULL. */
+	void (*on_stage_end)(void *arg, const struct sbx_stage *st,
+	                     const struct sbx_stage_result *res);
+	void *arg;
 };
 
 struct sbx_job_result {

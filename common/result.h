@@ -1,0 +1,29 @@
+/*
+ * result.h - a jail stage result as JSON, shared by runpad-jail --json and
+ * the run API so that both print the same fields the same way.
+ *
+ * Every function returns a new json-c reference that the caller owns (or
+ * hands to a parent with json_object_object_add, which takes it), or NULL
+ * on ENOMEM.
+ */
+#ifndef RUNPAD_RESULT_H
+#define RUNPAD_RESULT_H
+
+#include <json-c/json.h>
+#include <stddef.h>
+
+#include "sandbox.h"
+
+/* A JSON string from bytes that may be any binary: invalid UTF-8 becomes
+   U+FFFD.  s may be NULL (then ""). */
+json_object *result_string(const char *s, size_t n);
+
+/*
+ * One stage: verdict, time_limit ("cpu"/"wall"/null), exit_code, signal,
+ * signal_name, cpu_ms, wall_ms, memory_bytes, stdout, stderr,
+ * stdout_truncated, stderr_truncated, message.  exit_code is null when the
+ * program did not exit by itself.
+ */
+json_object *result_stage_json(const struct sbx_stage_result *r);
+
+#endif

@@ -1,0 +1,267 @@
+/*
+ * runpad-fcgi - the run API, a multithreaded FastCGI program.
+ *
+ * Thin by design: read the settings, take the listening socket (a path,
+ * fd 0 as spawn-fcgi passes it, or fd 3 from systemd socket activation),
+ * build the jail, start the service, then wait for signals: SIGHUP reloads
+ * the settings, SIGTERM and SIGINT stop gracefully.  See docs/api.md.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+#include "server.h"
+#include "settings.h"
+
+#define SYSTEM_CONFIG "/etc/runpad/runpad.conf"
+#define GRACE_MS      10000
+
+static void usage(FILE *f)
+{
+	fputs("usage: runpad-fcgi [--config FILE] [--listen PATH] "
+	      "[--state-dir DIR]\n"
+	      "       runpad-fcgi --check-config [--config FILE]\n"
+	      "\n"
+	      "  --config FILE     settings (default " SYSTEM_CONFIG
+	      " when it exists)\n"
+	      "  --listen PATH     unix socket to listen on (default: fd 0 "
+	      "or systemd's\n"
+	      "                    socket when given one, else fcgi.listen)\n"
+	      "  --state-dir DIR   where submissions are kept "
+	      "(fcgi.state_dir)\n"
+	      "  --check-config    load the settings and the registry, "
+	      "report, exit\n"
+	      "signals: HUP reloads the settings, TERM and INT stop "
+	      "gracefully\n",
+	      f);
+}
+
+/* A listening socket passed by systemd (LISTEN_FDS) or on fd 0. */
+static int inherited_socket(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	int acc = 0;
+	socklen_t len = sizeof(acc);
+
+	if (pid && fds && atol(pid) == (long)getpid() && atoi(fds) >= 1) {
+		unsetenv("LISTEN_PID");
+		unsetenv("LISTEN_FDS");
+		return 3;
+	}
+	if (getsockopt(0, SOL_SOCKET, SO_ACCEPTCONN, &acc, &len) == 0 && acc)
+		return 0;
+	return -1;
+}
+
+static int listen_unix(const char *path, unsigned mode)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd;
+
+	if (strlen(path) >= sizeof(sa.sun_path)) {
+		fprintf(stderr, "runpad-fcgi: socket path too long: %s\n",
+		        path);
+		return -1;
+	}
+	strcpy(sa.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		perror("runpad-fcgi: socket");
+		return -1;
+	}
+	/* a socket file left by a previous run: replace it */
+	unlink(path);
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
+	    chmod(path, mode) < 0 || listen(fd, 256) < 0) {
+		fprintf(stderr, "runpad-fcgi: cannot listen on %s: %s\n", path,
+		        strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lo[] = {
+	        {"config", required_argument, NULL, 'c'},
+	        {"listen", required_argument, NULL, 'l'},
+	        {"state-dir", required_argument, NULL, 's'},
+	        {"check-config", no_argument, NULL, 'k'},
+	        {"version", no_argument, NULL, 'V'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	const char *config = NULL, *listen_path = NULL, *state_dir = NULL;
+	bool check = false;
+	struct settings *set;
+	struct sbx_ctx *ctx = NULL;
+	struct srv *srv = NULL;
+	char err[512];
+	sigset_t sigs;
+	int c, fd, rc = 1;
+
+	while ((c = getopt_long(argc, argv, "c:l:s:h", lo, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'l':
+			listen_path = optarg;
+			break;
+		case 's':
+			state_dir = optarg;
+			break;
+		case 'k':
+			check = true;
+			break;
+		case 'V':
+			printf("runpad-fcgi %s\n", SBX_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (!config && access(SYSTEM_CONFIG, R_OK) == 0)
+		config = SYSTEM_CONFIG;
+
+	set = settings_load(config, true, err, sizeof(err));
+	if (!set) {
+		fprintf(stderr, "runpad-fcgi: %s%s%s\n", config ? config : "",
+		        config ? ": " : "", err);
+		return 1;
+	}
+	if (listen_path) {
+		free(set->listen);
+		set->listen = strdup(listen_path);
+	}
+	if (state_dir) {
+		free(set->state_dir);
+		set->state_dir = strdup(state_dir);
+	}
+	if (check) {
+		size_t n = 0;
+		for (size_t i = 0; i < set->registry.n; i++)
+			n += set->registry.langs[i].available;
+		printf("runpad-fcgi: settings ok (%s); %zu of %zu languages "
+		       "available; listen %s; state %s; prefix %s; %s\n",
+		       config ? config : "built-in defaults", n,
+		       set->registry.n, set->listen, set->state_dir,
+		       set->prefix,
+		       set->ntokens ? "API tokens required" : "no API tokens");
+		settings_unref(set);
+		return 0;
+	}
+
+	/* every thread inherits this mask; the main thread waits for them */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGPIPE);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+
+	fd = listen_path ? -1 : inherited_socket();
+	if (fd < 0)
+		fd = listen_unix(set->listen, set->socket_mode);
+	if (fd < 0)
+		goto out_settings;
+
+	/* while still single-threaded */
+	if (sbx_ctx_new(&set->jail, &ctx, err, sizeof(err)) < 0) {
+		fprintf(stderr, "runpad-fcgi: the jail cannot start: %s\n",
+		        err);
+		close(fd);
+		goto out_settings;
+	}
+	if (srv_new(set, ctx, fd, &srv, err, sizeof(err)) < 0) {
+		fprintf(stderr, "runpad-fcgi: %s\n", err);
+		goto out_ctx;
+	}
+	if (srv_start(srv, err, sizeof(err)) < 0) {
+		fprintf(stderr, "runpad-fcgi: %s\n", err);
+		srv_stop(srv, 0);
+		goto out_srv;
+	}
+	{
+		size_t n = 0;
+		for (size_t i = 0; i < set->registry.n; i++)
+			n += set->registry.langs[i].available;
+		srv_log(6,
+		        "ready: %s, %u slots, %zu languages, cgroup %s%s, "
+		        "prefix %s",
+		        fd == 0   ? "socket on fd 0"
+		        : fd == 3 ? "socket from systemd"
+		                  : set->listen,
+		        sbx_ctx_slots(ctx), n,
+		        sbx_ctx_cgroup_mode(ctx) == SBX_CGROUP_V2   ? "v2"
+		        : sbx_ctx_cgroup_mode(ctx) == SBX_CGROUP_V1 ? "v1"
+		                                                    : "none",
+		        sbx_ctx_rootless(ctx) ? ", rootless" : "", set->prefix);
+	}
+
+	for (;;) {
+		int sig = 0;
+		if (sigwait(&sigs, &sig) != 0)
+			continue;
+		if (sig == SIGPIPE)
+			continue;
+		if (sig == SIGHUP) {
+			struct settings *next, *cur = srv_settings(srv);
+			const char *blocker;
+			next = settings_load(config, true, err, sizeof(err));
+			if (!next) {
+				srv_log(3, "reload refused, keeping the "
+				           "running settings: %s",
+				        err);
+			} else {
+				/* paths given on the command line stay */
+				free(next->listen);
+				next->listen = strdup(cur->listen);
+				free(next->state_dir);
+				next->state_dir = strdup(cur->state_dir);
+				blocker = settings_reload_blocker(cur, next);
+				if (blocker) {
+					srv_log(3,
+					        "reload refused: '%s' changes "
+					        "only with a restart",
+					        blocker);
+				} else {
+					srv_reload(srv, next);
+					srv_log(6, "settings reloaded");
+				}
+				settings_unref(next);
+			}
+			settings_unref(cur);
+			continue;
+		}
+		srv_log(6, "stopping (signal %d): runs in flight get %u s",
+		        sig, GRACE_MS / 1000);
+		break;
+	}
+	srv_stop(srv, GRACE_MS);
+	rc = 0;
+out_srv:
+	srv_free(srv);
+out_ctx:
+	sbx_ctx_free(ctx);
+out_settings:
+	settings_unref(set);
+	return rc;
+}

@@ -1,0 +1,255 @@
+/*
+ * runs.c - the live runs table.  See runs.h.
+ *
+ * Small by nature (at most slots + queue entries), so a list under one
+ * mutex; each entry has its own lock for its stdin, because a write to a
+ * pipe must not race with its closing.
+ */
+#include "runs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+/* room for a generous paste; the pipe is the stdin buffer */
+#define RUNS_PIPE_SIZE (1 << 20)
+
+struct run_entry {
+	struct run_entry *next;
+	char id[RUN_ID_LEN + 1];
+	pthread_mutex_t lock;
+	int refs;
+	int stdin_rd, stdin_wr;
+	int cancel_rd, cancel_wr;
+};
+
+struct runs {
+	pthread_mutex_t lock;
+	struct run_entry *head;
+	size_t n;
+};
+
+struct runs *runs_new(void)
+{
+	struct runs *t = calloc(1, sizeof(*t));
+
+	if (t)
+		pthread_mutex_init(&t->lock, NULL);
+	return t;
+}
+
+void runs_free(struct runs *t)
+{
+	if (!t)
+		return;
+	pthread_mutex_destroy(&t->lock);
+	free(t);
+}
+
+int runs_make_id(char *buf)
+{
+	unsigned char raw[RUN_ID_LEN / 2];
+	size_t got = 0;
+
+	while (got < sizeof(raw)) {
+		ssize_t k = getrandom(raw + got, sizeof(raw) - got, 0);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		got += (size_t)k;
+	}
+	for (size_t i = 0; i < sizeof(raw); i++)
+		sprintf(buf + 2 * i, "%02x", raw[i]);
+	return 0;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void entry_unref(struct run_entry *e)
+{
+	if (__atomic_sub_fetch(&e->refs, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	close_fd(&e->stdin_rd);
+	close_fd(&e->stdin_wr);
+	close_fd(&e->cancel_rd);
+	close_fd(&e->cancel_wr);
+	pthread_mutex_destroy(&e->lock);
+	free(e);
+}
+
+int runs_add(struct runs *t, bool interactive, char *id,
+             struct run_entry **out, int *stdin_rd, int *cancel_rd)
+{
+	struct run_entry *e = calloc(1, sizeof(*e));
+	int in[2], can[2], r;
+
+	if (!e)
+		return -ENOMEM;
+	r = runs_make_id(e->id);
+	if (r < 0)
+		goto out_free;
+	if (pipe2(in, O_CLOEXEC) < 0) {
+		r = -errno;
+		goto out_free;
+	}
+	if (pipe2(can, O_CLOEXEC | O_NONBLOCK) < 0) {
+		r = -errno;
+		close(in[0]);
+		close(in[1]);
+		goto out_free;
+	}
+	/* writers never block: /stdin answers "full" instead */
+	fcntl(in[1], F_SETFL, O_NONBLOCK);
+	fcntl(in[1], F_SETPIPE_SZ, RUNS_PIPE_SIZE);
+	fcntl(in[0], F_SETFL, O_NONBLOCK);
+	e->stdin_rd = in[0];
+	e->stdin_wr = in[1];
+	e->cancel_rd = can[0];
+	e->cancel_wr = can[1];
+	if (!interactive)
+		close_fd(&e->stdin_wr); /* EOF at once */
+	pthread_mutex_init(&e->lock, NULL);
+	e->refs = 1;
+	memcpy(id, e->id, RUN_ID_LEN + 1);
+	*stdin_rd = e->stdin_rd;
+	*cancel_rd = e->cancel_rd;
+	*out = e;
+	pthread_mutex_lock(&t->lock);
+	e->next = t->head;
+	t->head = e;
+	t->n++;
+	pthread_mutex_unlock(&t->lock);
+	return 0;
+
+out_free:
+	free(e);
+	return r;
+}
+
+void runs_remove(struct runs *t, struct run_entry *e)
+{
+	pthread_mutex_lock(&t->lock);
+	for (struct run_entry **pp = &t->head; *pp; pp = &(*pp)->next) {
+		if (*pp == e) {
+			*pp = e->next;
+			t->n--;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	pthread_mutex_lock(&e->lock);
+	close_fd(&e->stdin_wr);
+	close_fd(&e->cancel_wr);
+	pthread_mutex_unlock(&e->lock);
+	entry_unref(e);
+}
+
+/* Find by id and take a reference; NULL if none. */
+static struct run_entry *lookup(struct runs *t, const char *id)
+{
+	struct run_entry *e;
+
+	if (strlen(id) != RUN_ID_LEN)
+		return NULL;
+	pthread_mutex_lock(&t->lock);
+	for (e = t->head; e; e = e->next)
+		if (memcmp(e->id, id, RUN_ID_LEN) == 0)
+			break;
+	if (e)
+		__atomic_add_fetch(&e->refs, 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&t->lock);
+	return e;
+}
+
+int runs_stdin(struct runs *t, const char *id, const char *data, size_t len,
+               bool close_after, size_t *room)
+{
+	struct run_entry *e = lookup(t, id);
+	int r = 0;
+
+	if (!e)
+		return -ENOENT;
+	pthread_mutex_lock(&e->lock);
+	if (e->stdin_wr < 0) {
+		r = -EPIPE;
+	} else if (len) {
+		int size = fcntl(e->stdin_wr, F_GETPIPE_SZ), queued = 0;
+		ioctl(e->stdin_rd, FIONREAD, &queued);
+		if (size > 0 && (size_t)(size - queued) < len) {
+			*room = (size_t)(size - queued);
+			r = -EAGAIN;
+		} else {
+			size_t off = 0;
+			while (off < len) {
+				ssize_t k = write(e->stdin_wr, data + off,
+				                  len - off);
+				if (k < 0) {
+					if (errno == EINTR)
+						continue;
+					r = errno == EAGAIN ? -EAGAIN : -EPIPE;
+					*room = 0;
+					break;
+				}
+				off += (size_t)k;
+			}
+		}
+	}
+	if (r == 0 && close_after)
+		close_fd(&e->stdin_wr);
+	pthread_mutex_unlock(&e->lock);
+	entry_unref(e);
+	return r;
+}
+
+static void cancel(struct run_entry *e)
+{
+	pthread_mutex_lock(&e->lock);
+	if (e->cancel_wr >= 0)
+		(void)!write(e->cancel_wr, "k", 1);
+	pthread_mutex_unlock(&e->lock);
+}
+
+int runs_kill(struct runs *t, const char *id)
+{
+	struct run_entry *e = lookup(t, id);
+
+	if (!e)
+		return -ENOENT;
+	cancel(e);
+	entry_unref(e);
+	return 0;
+}
+
+size_t runs_kill_all(struct runs *t)
+{
+	size_t n = 0;
+
+	pthread_mutex_lock(&t->lock);
+	for (struct run_entry *e = t->head; e; e = e->next, n++)
+		cancel(e);
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}
+
+size_t runs_count(struct runs *t)
+{
+	size_t n;
+
+	pthread_mutex_lock(&t->lock);
+	n = t->n;
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}

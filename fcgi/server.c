@@ -1,0 +1,1237 @@
+/*
+ * server.c - runpad-fcgi's service.  See server.h.
+ *
+ * One request, start to end, on one worker thread:
+ *
+ *   accept -> params -> auth -> route -> body -> handler -> one log line
+ *
+ * A run takes an entry in the live-runs table (its id, stdin and cancel
+ * pipes), then a slot from the pool (waiting in line, or 503 when the line
+ * is full), then runs in the jail with the client's connection as its
+ * hang-up fd: a client that leaves stops its run and frees its slot.
+ * Streaming answers send their header as soon as the run is admitted and
+ * flush one NDJSON line per event.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <fcgiapp.h>
+#include <json-c/json.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "exec.h"
+#include "metrics.h"
+#include "pool.h"
+#include "request.h"
+#include "route.h"
+#include "runs.h"
+#include "store.h"
+
+#define SRV_STORE_MAP (256u << 20)
+
+struct srv {
+	pthread_mutex_t lock; /* guards set */
+	struct settings *set;
+	struct sbx_ctx *ctx;
+	int listen_fd;
+	struct pool *pool;
+	struct runs *runs;
+	struct metrics *metrics;
+	struct store *store;
+
+	pthread_t *workers;
+	size_t nworkers;
+	pthread_t *async;
+	size_t nasync;
+	pthread_mutex_t async_lock;
+	pthread_cond_t async_cond;
+
+	int stopping;     /* atomically read */
+	int active;       /* requests in progress, atomically changed */
+	int async_active; /* submissions running */
+};
+
+/* One request being answered. */
+struct req {
+	struct srv *srv;
+	FCGX_Request *fr;
+	struct settings *set;
+	const char *method;
+	char path[1024];
+	char *body;
+	size_t body_len;
+	int status;
+	const char *language;
+	const char *verdict;
+	const char *route;
+	bool headers_sent;
+	bool client_gone;
+	struct timespec t0;
+	char run_id[RUN_ID_LEN + 1];
+};
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 200:
+		return "OK";
+	case 202:
+		return "Accepted";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 409:
+		return "Conflict";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Content Too Large";
+	case 415:
+		return "Unsupported Media Type";
+	case 500:
+		return "Internal Server Error";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Unknown";
+	}
+}
+
+void srv_log(int prio, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	n = snprintf(line, sizeof(line), "<%d>runpad-fcgi: ", prio);
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	/* one write per line: lines of concurrent threads do not mix */
+	n = (int)strlen(line);
+	if (n < (int)sizeof(line) - 1)
+		line[n++] = '\n';
+	(void)!write(2, line, (size_t)n);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static double since(const struct timespec *t0)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) +
+	       (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+struct settings *srv_settings(struct srv *s)
+{
+	struct settings *set;
+
+	pthread_mutex_lock(&s->lock);
+	set = settings_ref(s->set);
+	pthread_mutex_unlock(&s->lock);
+	return set;
+}
+
+void srv_reload(struct srv *s, struct settings *next)
+{
+	struct settings *old;
+
+	pthread_mutex_lock(&s->lock);
+	old = s->set;
+	s->set = settings_ref(next);
+	pthread_mutex_unlock(&s->lock);
+	settings_unref(old);
+}
+
+/* ---------------------------------------------------------- output */
+
+static int put(struct req *rq, const char *s, size_t n)
+{
+	if (rq->client_gone)
+		return -1;
+	if (FCGX_PutStr(s, (int)n, rq->fr->out) < 0) {
+		rq->client_gone = true;
+		return -1;
+	}
+	return 0;
+}
+
+static void send_head(struct req *rq, int status, const char *ctype,
+                      const char *extra)
+{
+	char head[1024];
+	int n;
+
+	rq->status = status;
+	rq->headers_sent = true;
+	n = snprintf(head, sizeof(head),
+	             "Status: %d %s\r\nContent-Type: %s\r\n"
+	             "Cache-Control: no-store\r\n"
+	             "X-Content-Type-Options: nosniff\r\n%s\r\n",
+	             status, status_text(status), ctype, extra ? extra : "");
+	put(rq, head, (size_t)n);
+}
+
+/* Answer with a JSON body; `o` is consumed. */
+static void send_json(struct req *rq, int status, json_object *o,
+                      const char *extra)
+{
+	size_t n;
+	const char *text;
+
+	if (!o) {
+		status = 500;
+		o = json_object_new_string("out of memory");
+	}
+	text = json_object_to_json_string_length(
+	        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	send_head(rq, status, "application/json", extra);
+	put(rq, text, n);
+	put(rq, "\n", 1);
+	json_object_put(o);
+}
+
+static void send_error(struct req *rq, const struct api_error *e)
+{
+	json_object *o = api_error_json(e);
+	char extra[256] = "";
+
+	if (e->status == 503)
+		snprintf(extra, sizeof(extra), "Retry-After: %u\r\n",
+		         rq->set->retry_after);
+	else if (e->status == 401)
+		snprintf(extra, sizeof(extra),
+		         "WWW-Authenticate: Bearer realm=\"runpad\"\r\n");
+	/* Piston clients read a top-level "message" */
+	if (rq->route && strncmp(rq->route, "v2/", 3) == 0)
+		json_object_object_add(o, "message",
+		                       json_object_new_string(e->message));
+	send_json(rq, e->status, o, extra[0] ? extra : NULL);
+}
+
+static void fail(struct req *rq, int status, const char *code,
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void fail(struct req *rq, int status, const char *code,
+                 const char *fmt, ...)
+{
+	struct api_error e = {.status = status, .code = code};
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(e.message, sizeof(e.message), fmt, ap);
+	va_end(ap);
+	send_error(rq, &e);
+}
+
+/* One NDJSON line, flushed at once. */
+static bool send_event(struct req *rq, json_object *ev)
+{
+	size_t n;
+	const char *text = json_object_to_json_string_length(
+	        ev, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+
+	if (put(rq, text, n) < 0 || put(rq, "\n", 1) < 0)
+		return false;
+	if (FCGX_FFlush(rq->fr->out) < 0) {
+		rq->client_gone = true;
+		return false;
+	}
+	return true;
+}
+
+static bool emit_cb(void *arg, json_object *ev)
+{
+	return send_event(arg, ev);
+}
+
+/* ---------------------------------------------------------- input */
+
+static const char *param(struct req *rq, const char *name)
+{
+	return FCGX_GetParam(name, rq->fr->envp);
+}
+
+/*
+ * Read the body to its end (the end record must be consumed, or the
+ * connection would look readable and the run would be taken for
+ * abandoned).  More than max_body is refused with 413.
+ */
+static int read_body(struct req *rq)
+{
+	const char *cl = param(rq, "CONTENT_LENGTH");
+	unsigned long long want = 0;
+	size_t cap, n = 0;
+	char sink[4096];
+
+	if (cl && *cl) {
+		char *end;
+		errno = 0;
+		want = strtoull(cl, &end, 10);
+		if (errno || *end) {
+			fail(rq, 400, "bad_request",
+			     "Content-Length: not a number");
+			return -1;
+		}
+	}
+	if (want > rq->set->max_body) {
+		fail(rq, 413, "too_large",
+		     "the body is %llu bytes, at most %llu", want,
+		     (unsigned long long)rq->set->max_body);
+		return -1;
+	}
+	cap = want ? (size_t)want + 1 : 4096;
+	rq->body = malloc(cap);
+	if (!rq->body) {
+		fail(rq, 503, "out_of_memory", "out of memory");
+		return -1;
+	}
+	for (;;) {
+		int k;
+		if (n == cap - 1) {
+			size_t nc = cap * 2;
+			char *nb;
+			if (nc > rq->set->max_body + 2)
+				nc = rq->set->max_body + 2;
+			if (n + 1 >= nc) {
+				/* over the cap: drain, then refuse */
+				while (FCGX_GetStr(sink, sizeof(sink),
+				                   rq->fr->in) > 0)
+					;
+				fail(rq, 413, "too_large",
+				     "the body is more than %llu bytes",
+				     (unsigned long long)rq->set->max_body);
+				return -1;
+			}
+			nb = realloc(rq->body, nc);
+			if (!nb) {
+				fail(rq, 503, "out_of_memory", "out of memory");
+				return -1;
+			}
+			rq->body = nb;
+			cap = nc;
+		}
+		k = FCGX_GetStr(rq->body + n, (int)(cap - 1 - n), rq->fr->in);
+		if (k <= 0)
+			break;
+		n += (size_t)k;
+	}
+	rq->body[n] = '\0';
+	rq->body_len = n;
+	return 0;
+}
+
+/* Constant-time comparison of a presented token with the configured ones. */
+static bool authorized(struct req *rq)
+{
+	const char *h = param(rq, "HTTP_AUTHORIZATION");
+	bool ok = false;
+
+	if (!rq->set->ntokens)
+		return true;
+	if (!h || strncasecmp(h, "Bearer ", 7))
+		return false;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	for (size_t i = 0; i < rq->set->ntokens; i++) {
+		const char *t = rq->set->tokens[i];
+		size_t lt = strlen(t), lh = strlen(h);
+		unsigned char diff = lt != lh;
+		for (size_t k = 0; k < lt; k++)
+			diff |= (unsigned char)(t[k] ^ (k < lh ? h[k] : 0));
+		ok |= diff == 0;
+	}
+	return ok;
+}
+
+static bool wants_stream(struct req *rq)
+{
+	const char *a = param(rq, "HTTP_ACCEPT");
+
+	return a && strstr(a, "application/x-ndjson");
+}
+
+/* ---------------------------------------------------------- runtimes */
+
+static void h_runtimes(struct req *rq, bool piston)
+{
+	const struct sbx_registry *reg = &rq->set->registry;
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < reg->n; i++) {
+		const struct sbx_lang *l = &reg->langs[i];
+		json_object *o, *al;
+		if (!l->available)
+			continue;
+		o = json_object_new_object();
+		al = json_object_new_array();
+		for (size_t k = 0; l->aliases && l->aliases[k]; k++)
+			json_object_array_add(
+			        al, json_object_new_string(l->aliases[k]));
+		/* every value added belongs to o, and o to arr */
+		json_object_object_add(o, "language",
+		                       json_object_new_string(l->id));
+		json_object_object_add(
+		        o, "version",
+		        json_object_new_string(l->version ? l->version : "0"));
+		json_object_object_add(o, "aliases", al);
+		if (!piston) {
+			json_object_object_add(o, "name",
+			                       json_object_new_string(l->name));
+			json_object_object_add(
+			        o, "mode",
+			        l->mode ? json_object_new_string(l->mode) : NULL);
+			json_object_object_add(
+			        o, "compiled",
+			        json_object_new_boolean(l->compile_cmd != NULL));
+			json_object_object_add(
+			        o, "source_file",
+			        json_object_new_string(l->source));
+		}
+		json_object_array_add(arr, o);
+	}
+	send_json(rq, 200, arr, NULL);
+}
+
+/* ---------------------------------------------------------- runs */
+
+struct stream_state {
+	struct req *rq;
+	bool started;
+};
+
+static void stream_start(struct req *rq, const struct run_req *r)
+{
+	json_object *ev = json_object_new_object();
+	char prefix[300];
+
+	send_head(rq, 200, "application/x-ndjson",
+	          "X-Accel-Buffering: no\r\n");
+	snprintf(prefix, sizeof(prefix), "%sruns/%s/", rq->set->prefix,
+	         rq->run_id);
+	/* every value added belongs to ev */
+	json_object_object_add(ev, "event", json_object_new_string("start"));
+	json_object_object_add(ev, "id", json_object_new_string(rq->run_id));
+	json_object_object_add(ev, "language",
+	                       json_object_new_string(r->lang->id));
+	json_object_object_add(ev, "version",
+	                       r->lang->version
+	                               ? json_object_new_string(r->lang->version)
+	                               : NULL);
+	json_object_object_add(ev, "interactive",
+	                       json_object_new_boolean(r->interactive));
+	json_object_object_add(ev, "control", json_object_new_string(prefix));
+	send_event(rq, ev);
+	json_object_put(ev);
+}
+
+struct queued_arg {
+	struct req *rq;
+	const struct run_req *r;
+	bool stream;
+};
+
+static void on_queued(void *arg, unsigned pos)
+{
+	struct queued_arg *q = arg;
+	json_object *ev;
+
+	if (!q->stream)
+		return;
+	stream_start(q->rq, q->r);
+	ev = json_object_new_object();
+	json_object_object_add(ev, "event", json_object_new_string("queued"));
+	json_object_object_add(ev, "position", json_object_new_int((int)pos));
+	send_event(q->rq, ev);
+	json_object_put(ev);
+}
+
+/*
+ * Run a parsed request for a client: sync (the whole result at the end),
+ * streaming (events), or Piston's execute.
+ */
+static void do_run(struct req *rq, struct run_req *r, bool stream,
+                   bool piston)
+{
+	struct srv *s = rq->srv;
+	struct run_entry *entry = NULL;
+	struct exec_result x;
+	struct exec_io io = {.slot = -1, .stdin_fd = -1, .cancel_fd = -1};
+	struct queued_arg q = {rq, r, stream};
+	int stdin_rd, cancel_rd, rc, slot;
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	rq->language = r->lang->id;
+	rc = runs_add(s->runs, stream && r->interactive, rq->run_id, &entry,
+	              &stdin_rd, &cancel_rd);
+	if (rc < 0) {
+		fail(rq, 503, "out_of_memory", "cannot start a run: %s",
+		     strerror(-rc));
+		return;
+	}
+	if (stream && r->interactive && r->stdin_len) {
+		size_t room = 0;
+		if (runs_stdin(s->runs, rq->run_id, r->stdin_data,
+		               r->stdin_len, false, &room) < 0) {
+			fail(rq, 413, "too_large",
+			     "stdin: more than the %zu bytes an interactive "
+			     "run buffers",
+			     room);
+			goto out_remove;
+		}
+	}
+	rc = pool_acquire(s->pool, rq->set->queue, true, rq->fr->ipcFd,
+	                  on_queued, &q, &slot);
+	if (rc == -EBUSY || rc == -ESHUTDOWN) {
+		if (rq->headers_sent)
+			goto out_remove;
+		fail(rq, 503, "busy",
+		     rc == -EBUSY ? "every jail slot is busy and %u runs "
+		                    "are waiting; try again shortly"
+		                  : "the runner is shutting down%.0u",
+		     rq->set->queue);
+		goto out_remove;
+	}
+	if (rc == -ECANCELED) {
+		rq->status = 499; /* nginx's "client closed request" */
+		rq->client_gone = true;
+		goto out_remove;
+	}
+	if (stream && !rq->headers_sent)
+		stream_start(rq, r);
+
+	io.slot = slot;
+	io.stdin_fd = stream && r->interactive ? stdin_rd : -1;
+	io.cancel_fd = cancel_rd;
+	io.hangup_fd = rq->fr->ipcFd;
+	io.emit = stream ? emit_cb : NULL;
+	io.arg = rq;
+	exec_run(s->ctx, r, &io, &x);
+	pool_release(s->pool, slot);
+	rq->verdict = x.verdict;
+	metrics_run(s->metrics, r->lang->id, x.verdict, since(&t0));
+	if (x.rc < 0)
+		srv_log(3, "run %s (%s) failed in the jail: %s", rq->run_id,
+		        r->lang->id, x.err);
+
+	if (piston) {
+		send_json(rq, 200, exec_piston_json(r, &x), NULL);
+	} else {
+		json_object *res = exec_result_json(r, &x);
+		if (res)
+			json_object_object_add(
+			        res, "id", json_object_new_string(rq->run_id));
+		if (stream) {
+			json_object *ev = json_object_new_object();
+			json_object_object_add(ev, "event",
+			                       json_object_new_string("result"));
+			json_object_object_add(ev, "result", res);
+			send_event(rq, ev);
+			json_object_put(ev);
+		} else {
+			send_json(rq, 200, res, NULL);
+		}
+	}
+	if (x.cancelled && rq->client_gone)
+		rq->status = 499;
+	exec_result_fini(&x);
+
+out_remove:
+	runs_remove(s->runs, entry);
+}
+
+static void h_run(struct req *rq, bool piston)
+{
+	struct run_req r;
+	struct api_error e;
+
+	if (run_req_parse(rq->body, rq->body_len, rq->set, piston, &r, &e) <
+	    0) {
+		send_error(rq, &e);
+		run_req_fini(&r);
+		return;
+	}
+	if (r.interactive && !wants_stream(rq)) {
+		fail(rq, 400, "bad_field",
+		     "interactive: needs a streaming request (Accept: "
+		     "application/x-ndjson)");
+		run_req_fini(&r);
+		return;
+	}
+	do_run(rq, &r, !piston && wants_stream(rq), piston);
+	run_req_fini(&r);
+}
+
+static void h_stdin(struct req *rq, const char *id)
+{
+	json_object *root, *data = NULL, *eof = NULL, *o;
+	const char *d = "";
+	size_t n = 0, room = 0;
+	bool close_after = false;
+	int r;
+
+	root = json_tokener_parse(rq->body);
+	if (!root || json_object_get_type(root) != json_type_object) {
+		json_object_put(root);
+		fail(rq, 400, "bad_json",
+		     "expected a JSON object {\"data\": \"...\", \"eof\": "
+		     "false}");
+		return;
+	}
+	json_object_object_get_ex(root, "data", &data);
+	json_object_object_get_ex(root, "eof", &eof);
+	if (data && json_object_get_type(data) != json_type_string) {
+		json_object_put(root);
+		fail(rq, 400, "bad_field", "data: expected a string");
+		return;
+	}
+	if (eof && json_object_get_type(eof) != json_type_boolean) {
+		json_object_put(root);
+		fail(rq, 400, "bad_field", "eof: expected true or false");
+		return;
+	}
+	if (data) {
+		d = json_object_get_string(data);
+		n = (size_t)json_object_get_string_len(data);
+	}
+	close_after = eof && json_object_get_boolean(eof);
+	if (n > rq->set->max_stdin) {
+		json_object_put(root);
+		fail(rq, 413, "too_large", "data: %zu bytes, at most %llu", n,
+		     (unsigned long long)rq->set->max_stdin);
+		return;
+	}
+	r = runs_stdin(rq->srv->runs, id, d, n, close_after, &room);
+	json_object_put(root);
+	if (r == -ENOENT) {
+		fail(rq, 404, "no_such_run",
+		     "no run %s is in progress (it ended, or never was)", id);
+	} else if (r == -EPIPE) {
+		fail(rq, 409, "stdin_closed",
+		     "the run's stdin is closed (not interactive, closed "
+		     "with eof, or the program ended)");
+	} else if (r == -EAGAIN) {
+		fail(rq, 409, "stdin_full",
+		     "the program has not read its earlier input yet: %zu "
+		     "bytes are free; send less or retry",
+		     room);
+	} else {
+		o = json_object_new_object();
+		json_object_object_add(o, "accepted",
+		                       json_object_new_int64((int64_t)n));
+		json_object_object_add(o, "eof",
+		                       json_object_new_boolean(close_after));
+		send_json(rq, 200, o, NULL);
+	}
+}
+
+static void h_kill(struct req *rq, const char *id)
+{
+	json_object *o;
+
+	if (runs_kill(rq->srv->runs, id) < 0) {
+		fail(rq, 404, "no_such_run",
+		     "no run %s is in progress (it ended, or never was)", id);
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "killed", json_object_new_boolean(true));
+	send_json(rq, 200, o, NULL);
+}
+
+/* ---------------------------------------------------------- async */
+
+static void h_submit(struct req *rq)
+{
+	struct srv *s = rq->srv;
+	struct run_req r;
+	struct api_error e;
+	char id[RUN_ID_LEN + 1], err[256], loc[400];
+	json_object *o;
+	int rc;
+
+	if (run_req_parse(rq->body, rq->body_len, rq->set, false, &r, &e) <
+	    0) {
+		send_error(rq, &e);
+		run_req_fini(&r);
+		return;
+	}
+	rq->language = r.lang->id;
+	if (r.interactive) {
+		run_req_fini(&r);
+		fail(rq, 400, "bad_field",
+		     "interactive: a submission runs unattended; use a "
+		     "streaming run");
+		return;
+	}
+	run_req_fini(&r);
+	rc = runs_make_id(id);
+	if (rc == 0)
+		rc = store_submit(s->store, id, rq->body, rq->body_len,
+		                  now_ms(), rq->set->max_submissions, err,
+		                  sizeof(err));
+	if (rc == -ENOSPC) {
+		fail(rq, 503, "busy",
+		     "%u submissions are waiting or running; try again "
+		     "shortly",
+		     rq->set->max_submissions);
+		return;
+	}
+	if (rc < 0) {
+		srv_log(3, "cannot store a submission: %s", err);
+		fail(rq, 500, "store_failed", "cannot store the submission");
+		return;
+	}
+	pthread_mutex_lock(&s->async_lock);
+	pthread_cond_signal(&s->async_cond);
+	pthread_mutex_unlock(&s->async_lock);
+
+	snprintf(loc, sizeof(loc), "%ssubmissions/%s", rq->set->prefix, id);
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(id));
+	json_object_object_add(o, "status", json_object_new_string("queued"));
+	json_object_object_add(o, "url", json_object_new_string(loc));
+	{
+		char extra[512];
+		snprintf(extra, sizeof(extra), "Location: %s\r\n", loc);
+		send_json(rq, 202, o, extra);
+	}
+}
+
+static json_object *ms_or_null(int64_t ms)
+{
+	return ms ? json_object_new_int64(ms) : NULL;
+}
+
+static void h_submission(struct req *rq, const char *id)
+{
+	struct store_sub sub;
+	char err[256];
+	json_object *o;
+	int rc;
+
+	memset(&sub, 0, sizeof(sub));
+	rc = store_get(rq->srv->store, id, &sub, err, sizeof(err));
+	if (rc == -ENOENT) {
+		fail(rq, 404, "no_such_submission",
+		     "no submission %s (unknown, or expired)", id);
+		return;
+	}
+	if (rc < 0) {
+		srv_log(3, "cannot read submission %s: %s", id, err);
+		fail(rq, 500, "store_failed", "cannot read the submission");
+		return;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "id", json_object_new_string(sub.id));
+	json_object_object_add(
+	        o, "status", json_object_new_string(store_state_name(sub.state)));
+	json_object_object_add(o, "created_at", ms_or_null(sub.created_ms));
+	json_object_object_add(o, "started_at", ms_or_null(sub.started_ms));
+	json_object_object_add(o, "finished_at", ms_or_null(sub.finished_ms));
+	json_object_object_add(
+	        o, "result",
+	        sub.result ? json_tokener_parse(sub.result) : NULL);
+	store_sub_fini(&sub);
+	send_json(rq, 200, o, NULL);
+}
+
+/* The result stored for a submission the runner could not run. */
+static char *internal_result(const char *message)
+{
+	json_object *o = json_object_new_object();
+	char *text;
+
+	json_object_object_add(o, "verdict",
+	                       json_object_new_string("internal_error"));
+	json_object_object_add(o, "compile", NULL);
+	json_object_object_add(o, "run", NULL);
+	json_object_object_add(o, "message", json_object_new_string(message));
+	text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return text;
+}
+
+static void run_submission(struct srv *s, struct store_sub *sub)
+{
+	struct settings *set = srv_settings(s);
+	struct run_req r;
+	struct api_error e;
+	struct exec_result x;
+	struct exec_io io = {.slot = -1, .stdin_fd = -1, .hangup_fd = -1};
+	struct run_entry *entry = NULL;
+	char *text = NULL, id[RUN_ID_LEN + 1], err[256];
+	int stdin_rd, cancel_rd, slot, rc;
+	struct timespec t0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (run_req_parse(sub->request, sub->request_len, set, false, &r, &e) <
+	    0) {
+		/* valid when submitted: the settings changed since */
+		text = internal_result(e.message);
+		goto out_store;
+	}
+	rc = runs_add(s->runs, false, id, &entry, &stdin_rd, &cancel_rd);
+	if (rc == 0)
+		rc = pool_acquire(s->pool, 0, false, -1, NULL, NULL, &slot);
+	if (rc < 0) {
+		text = internal_result(rc == -ESHUTDOWN
+		                               ? "the runner stopped before "
+		                                 "this submission ran"
+		                               : "the runner could not start "
+		                                 "this submission");
+		goto out_fini;
+	}
+	io.slot = slot;
+	io.cancel_fd = cancel_rd;
+	exec_run(s->ctx, &r, &io, &x);
+	pool_release(s->pool, slot);
+	metrics_run(s->metrics, r.lang->id, x.verdict, since(&t0));
+	{
+		json_object *o = exec_result_json(&r, &x);
+		if (x.cancelled)
+			json_object_object_add(
+			        o, "message",
+			        json_object_new_string(
+			                "the runner stopped while this "
+			                "submission ran"));
+		if (o)
+			text = strdup(json_object_to_json_string_ext(
+			        o, JSON_C_TO_STRING_PLAIN |
+			                   JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(o);
+	}
+	srv_log(6, "submission %s %s %s %lldms", sub->id, r.lang->id,
+	        x.verdict, (long long)(since(&t0) * 1000));
+	exec_result_fini(&x);
+
+out_fini:
+	if (entry)
+		runs_remove(s->runs, entry);
+	run_req_fini(&r);
+out_store:
+	if (!text)
+		text = internal_result("out of memory");
+	if (text &&
+	    store_finish(s->store, sub->id, text, strlen(text), now_ms(), err,
+	                 sizeof(err)) < 0)
+		srv_log(3, "cannot store the result of %s: %s", sub->id, err);
+	free(text);
+	settings_unref(set);
+}
+
+static void *async_main(void *arg)
+{
+	struct srv *s = arg;
+	int64_t last_expire = 0;
+
+	while (!__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE)) {
+		struct store_sub sub;
+		char err[256];
+		int rc;
+
+		if (now_ms() - last_expire > 60000) {
+			struct settings *set = srv_settings(s);
+			size_t gone = 0;
+			last_expire = now_ms();
+			store_expire(s->store, last_expire,
+			             (int64_t)set->submission_ttl_ms, 10000,
+			             &gone, err, sizeof(err));
+			if (gone)
+				srv_log(6, "expired %zu submissions", gone);
+			settings_unref(set);
+		}
+		memset(&sub, 0, sizeof(sub));
+		rc = store_claim_next(s->store, now_ms(), &sub, err,
+		                      sizeof(err));
+		if (rc == 0) {
+			__atomic_add_fetch(&s->async_active, 1,
+			                   __ATOMIC_RELAXED);
+			run_submission(s, &sub);
+			__atomic_sub_fetch(&s->async_active, 1,
+			                   __ATOMIC_RELAXED);
+			store_sub_fini(&sub);
+			continue;
+		}
+		if (rc != -ENOENT)
+			srv_log(3, "cannot take a submission: %s", err);
+		pthread_mutex_lock(&s->async_lock);
+		if (!__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE)) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_sec += 1;
+			pthread_cond_timedwait(&s->async_cond, &s->async_lock,
+			                       &ts);
+		}
+		pthread_mutex_unlock(&s->async_lock);
+	}
+	return NULL;
+}
+
+/* ---------------------------------------------------------- health */
+
+static void h_healthz(struct req *rq)
+{
+	unsigned slots, busy, waiting;
+	size_t langs = 0;
+	json_object *o = json_object_new_object();
+	enum sbx_cgroup_mode cg = sbx_ctx_cgroup_mode(rq->srv->ctx);
+
+	pool_stats(rq->srv->pool, &slots, &busy, &waiting);
+	for (size_t i = 0; i < rq->set->registry.n; i++)
+		langs += rq->set->registry.langs[i].available;
+	json_object_object_add(o, "status", json_object_new_string("ok"));
+	json_object_object_add(o, "version",
+	                       json_object_new_string(SBX_VERSION));
+	json_object_object_add(o, "slots", json_object_new_int((int)slots));
+	json_object_object_add(o, "slots_busy", json_object_new_int((int)busy));
+	json_object_object_add(o, "queue_depth",
+	                       json_object_new_int((int)waiting));
+	json_object_object_add(o, "languages",
+	                       json_object_new_int((int)langs));
+	json_object_object_add(
+	        o, "cgroup",
+	        json_object_new_string(cg == SBX_CGROUP_V2   ? "v2"
+	                               : cg == SBX_CGROUP_V1 ? "v1"
+	                                                     : "none"));
+	json_object_object_add(
+	        o, "rootless",
+	        json_object_new_boolean(sbx_ctx_rootless(rq->srv->ctx)));
+	send_json(rq, 200, o, NULL);
+}
+
+static void h_metrics(struct req *rq)
+{
+	struct metrics_gauges g = {0};
+	char *text;
+
+	pool_stats(rq->srv->pool, &g.slots, &g.slots_busy, &g.queue_depth);
+	g.live_runs = runs_count(rq->srv->runs);
+	store_counts(rq->srv->store, &g.async_queued, &g.async_running,
+	             &g.async_done);
+	text = metrics_render(rq->srv->metrics, &g);
+	if (!text) {
+		fail(rq, 503, "out_of_memory", "out of memory");
+		return;
+	}
+	send_head(rq, 200, "text/plain; version=0.0.4; charset=utf-8", NULL);
+	put(rq, text, strlen(text));
+	free(text);
+}
+
+/* ---------------------------------------------------------- dispatch */
+
+static void request_path(struct req *rq)
+{
+	const char *p = param(rq, "DOCUMENT_URI");
+	size_t n;
+
+	if (!p || !*p) {
+		p = param(rq, "REQUEST_URI");
+		if (!p)
+			p = "/";
+	}
+	n = strcspn(p, "?");
+	if (n >= sizeof(rq->path))
+		n = sizeof(rq->path) - 1;
+	memcpy(rq->path, p, n);
+	rq->path[n] = '\0';
+}
+
+static void handle(struct srv *s, FCGX_Request *fr)
+{
+	struct req rq = {.srv = s, .fr = fr, .status = 500};
+	struct route rt;
+	int m;
+
+	clock_gettime(CLOCK_MONOTONIC, &rq.t0);
+	rq.set = srv_settings(s);
+	rq.method = param(&rq, "REQUEST_METHOD");
+	if (!rq.method)
+		rq.method = "GET";
+	request_path(&rq);
+
+	m = route_match(rq.set->prefix, rq.method, rq.path, &rt);
+	rq.route = rt.name;
+	if (m == 404) {
+		fail(&rq, 404, "not_found", "no endpoint %.200s", rq.path);
+		goto out_log;
+	}
+	if (m == 405) {
+		char extra[64];
+		struct api_error e = {.status = 405,
+		                      .code = "method_not_allowed"};
+		snprintf(e.message, sizeof(e.message),
+		         "%.200s takes %s, not %.16s", rq.path, rt.allowed,
+		         rq.method);
+		snprintf(extra, sizeof(extra), "Allow: %s\r\n", rt.allowed);
+		send_json(&rq, 405, api_error_json(&e), extra);
+		goto out_log;
+	}
+	if (rt.id != ROUTE_HEALTHZ && rt.id != ROUTE_METRICS &&
+	    !authorized(&rq)) {
+		fail(&rq, 401, "unauthorized",
+		     "this server needs an API token: Authorization: Bearer "
+		     "<token>");
+		goto out_log;
+	}
+	if (strcmp(rq.method, "POST") == 0 && read_body(&rq) < 0)
+		goto out_log;
+
+	switch (rt.id) {
+	case ROUTE_RUNTIMES:
+		h_runtimes(&rq, false);
+		break;
+	case ROUTE_PISTON_RUNTIMES:
+		h_runtimes(&rq, true);
+		break;
+	case ROUTE_RUN:
+		h_run(&rq, false);
+		break;
+	case ROUTE_PISTON_EXECUTE:
+		h_run(&rq, true);
+		break;
+	case ROUTE_RUN_STDIN:
+		h_stdin(&rq, rt.arg);
+		break;
+	case ROUTE_RUN_KILL:
+		h_kill(&rq, rt.arg);
+		break;
+	case ROUTE_SUBMIT:
+		h_submit(&rq);
+		break;
+	case ROUTE_SUBMISSION:
+		h_submission(&rq, rt.arg);
+		break;
+	case ROUTE_HEALTHZ:
+		h_healthz(&rq);
+		break;
+	case ROUTE_METRICS:
+		h_metrics(&rq);
+		break;
+	case ROUTE_NONE:
+		fail(&rq, 404, "not_found", "no endpoint %.200s", rq.path);
+		break;
+	}
+
+out_log:
+	metrics_request(s->metrics, rq.status);
+	if (rq.set->log_requests || rq.status >= 500)
+		srv_log(rq.status >= 500 ? 4 : 6, "%s %s %d%s%s%s%s %.0fms",
+		        rq.method, rq.path, rq.status, rq.language ? " " : "",
+		        rq.language ? rq.language : "", rq.verdict ? " " : "",
+		        rq.verdict ? rq.verdict : "", since(&rq.t0) * 1000);
+	free(rq.body);
+	settings_unref(rq.set);
+}
+
+static void *worker_main(void *arg)
+{
+	struct srv *s = arg;
+	FCGX_Request fr;
+
+	if (FCGX_InitRequest(&fr, s->listen_fd, FCGI_FAIL_ACCEPT_ON_INTR) != 0)
+		return NULL;
+	for (;;) {
+		int r = FCGX_Accept_r(&fr);
+		if (__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE)) {
+			if (r >= 0)
+				FCGX_Finish_r(&fr);
+			break;
+		}
+		if (r < 0) {
+			/* EMFILE and friends: breathe, then go on */
+			usleep(10000);
+			continue;
+		}
+		__atomic_add_fetch(&s->active, 1, __ATOMIC_RELAXED);
+		handle(s, &fr);
+		FCGX_Finish_r(&fr);
+		__atomic_sub_fetch(&s->active, 1, __ATOMIC_RELAXED);
+	}
+	FCGX_Free(&fr, 1);
+	return NULL;
+}
+
+/* ---------------------------------------------------------- life cycle */
+
+int srv_new(struct settings *set, struct sbx_ctx *ctx, int listen_fd,
+            struct srv **out, char *err, size_t errlen)
+{
+	struct srv *s = calloc(1, sizeof(*s));
+	char *text;
+	size_t interrupted = 0, queued = 0;
+	int r;
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->async_lock, NULL);
+	pthread_cond_init(&s->async_cond, NULL);
+	s->set = settings_ref(set);
+	s->ctx = ctx;
+	s->listen_fd = listen_fd;
+	s->pool = pool_new(sbx_ctx_slots(ctx));
+	s->runs = runs_new();
+	s->metrics = metrics_new();
+	if (!s->pool || !s->runs || !s->metrics) {
+		snprintf(err, errlen, "out of memory");
+		r = -ENOMEM;
+		goto out_free;
+	}
+	if (mkdir(set->state_dir, 0750) < 0 && errno != EEXIST) {
+		r = -errno;
+		snprintf(err, errlen, "cannot create %s: %s", set->state_dir,
+		         strerror(errno));
+		goto out_free;
+	}
+	{
+		char dir[1100];
+		snprintf(dir, sizeof(dir), "%s/submissions", set->state_dir);
+		r = store_open(dir, SRV_STORE_MAP, &s->store, err, errlen);
+		if (r < 0)
+			goto out_free;
+	}
+	text = internal_result("the runner restarted while this submission "
+	                       "ran");
+	r = text ? store_recover(s->store, now_ms(), text, strlen(text),
+	                         &interrupted, &queued, err, errlen)
+	         : -ENOMEM;
+	free(text);
+	if (r < 0)
+		goto out_free;
+	if (interrupted || queued)
+		srv_log(5,
+		        "submissions: %zu interrupted by a restart (reported "
+		        "as internal_error), %zu still queued",
+		        interrupted, queued);
+	*out = s;
+	return 0;
+
+out_free:
+	s->listen_fd = -1;
+	srv_free(s);
+	return r;
+}
+
+static void noop(int sig)
+{
+	(void)sig;
+}
+
+int srv_start(struct srv *s, char *err, size_t errlen)
+{
+	struct sigaction sa = {.sa_handler = noop};
+	unsigned n = s->set->threads
+	                     ? s->set->threads
+	                     : sbx_ctx_slots(s->ctx) + s->set->queue + 8;
+
+	/* SIGUSR1 only interrupts a blocking accept at shutdown */
+	sigaction(SIGUSR1, &sa, NULL);
+	if (FCGX_Init() != 0) {
+		snprintf(err, errlen, "FCGX_Init failed");
+		return -EIO;
+	}
+	s->workers = calloc(n, sizeof(*s->workers));
+	s->async = calloc(s->set->async_workers + 1, sizeof(*s->async));
+	if (!s->workers || !s->async) {
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		int r = pthread_create(&s->workers[i], NULL, worker_main, s);
+		if (r) {
+			snprintf(err, errlen, "cannot start a thread: %s",
+			         strerror(r));
+			return -r;
+		}
+		s->nworkers++;
+	}
+	for (unsigned i = 0; i < s->set->async_workers; i++) {
+		int r = pthread_create(&s->async[i], NULL, async_main, s);
+		if (r) {
+			snprintf(err, errlen, "cannot start a thread: %s",
+			         strerror(r));
+			return -r;
+		}
+		s->nasync++;
+	}
+	return 0;
+}
+
+void srv_stop(struct srv *s, unsigned grace_ms)
+{
+	unsigned waited = 0;
+
+	__atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
+	/* no new connections; wake the threads blocked in accept */
+	shutdown(s->listen_fd, SHUT_RDWR);
+	for (size_t i = 0; i < s->nworkers; i++)
+		pthread_kill(s->workers[i], SIGUSR1);
+	pthread_mutex_lock(&s->async_lock);
+	pthread_cond_broadcast(&s->async_cond);
+	pthread_mutex_unlock(&s->async_lock);
+
+	while ((__atomic_load_n(&s->active, __ATOMIC_RELAXED) ||
+	        __atomic_load_n(&s->async_active, __ATOMIC_RELAXED)) &&
+	       waited < grace_ms) {
+		usleep(50000);
+		waited += 50;
+	}
+	if (runs_kill_all(s->runs))
+		srv_log(4, "stopping the runs still in progress");
+	pool_shutdown(s->pool);
+	for (size_t i = 0; i < s->nworkers; i++) {
+		pthread_kill(s->workers[i], SIGUSR1);
+		pthread_join(s->workers[i], NULL);
+	}
+	for (size_t i = 0; i < s->nasync; i++)
+		pthread_join(s->async[i], NULL);
+	s->nworkers = s->nasync = 0;
+}
+
+void srv_free(struct srv *s)
+{
+	if (!s)
+		return;
+	store_close(s->store);
+	metrics_free(s->metrics);
+	runs_free(s->runs);
+	pool_free(s->pool);
+	if (s->listen_fd >= 0)
+		close(s->listen_fd);
+	settings_unref(s->set);
+	free(s->workers);
+	free(s->async);
+	pthread_mutex_destroy(&s->lock);
+	pthread_mutex_destroy(&s->async_lock);
+	pthread_cond_destroy(&s->async_cond);
+	free(s);
+}

@@ -1,0 +1,83 @@
+/*
+ * settings.h - runpad-fcgi's settings: embedded defaults, overridden by the
+ * `key = value` file shared with the other runpad programs.
+ *
+ * The runner reads the jail's keys (slots, first_uid, cgroup_parent,
+ * rlimits_only, bind, registry) and its own `fcgi.` keys; it ignores the
+ * keys of other programs (any other `name.` prefix).  docs/api.md lists
+ * every key.
+ *
+ * A loaded settings object is immutable and reference counted: a request
+ * takes a reference when it starts and drops it when it ends, so SIGHUP
+ * can swap in a new one while older requests finish with theirs.
+ */
+#ifndef RUNPAD_SETTINGS_H
+#define RUNPAD_SETTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sandbox.h"
+
+#define SET_MAX_TOKENS 32
+
+struct settings {
+	/* fixed at start (a reload that changes them is refused) */
+	struct sbx_config jail;
+	char *binds[65];      /* owned strings behind jail.binds */
+	char *cgroup_parent;  /* owned string behind jail.cgroup_parent */
+	char *listen;         /* unix socket path */
+	unsigned socket_mode; /* of the unix socket */
+	char *state_dir;      /* holds the submissions store */
+	unsigned threads;     /* FastCGI worker threads; 0: automatic */
+	unsigned async_workers;
+
+	/* reloadable */
+	char *prefix; /* "/api/" */
+	char *registry_path;
+	struct sbx_registry registry; /* resolved, versions detected */
+	unsigned queue;               /* runs waiting for a slot, at most */
+	unsigned retry_after;         /* seconds, in 503 answers */
+	uint64_t max_body;            /* bytes of a request body */
+	uint64_t max_code;            /* bytes of all files together */
+	unsigned max_files;
+	unsigned max_file_name;
+	uint64_t max_stdin;
+	unsigned max_args;
+	unsigned max_arg_len;
+	unsigned max_tests;
+	struct sbx_limits run_default, run_max;
+	struct sbx_limits compile_default, compile_max;
+	char *tokens[SET_MAX_TOKENS]; /* none: no authentication */
+	size_t ntokens;
+	uint64_t submission_ttl_ms;
+	unsigned max_submissions; /* queued + running */
+	bool log_requests;
+
+	int refs; /* atomically changed by settings_ref/unref */
+};
+
+/*
+ * Load settings: defaults, then `path` (NULL: defaults only), then the
+ * registry named by it (or the built-in one), resolved against the jail's
+ * PATH and with versions detected when `detect_versions`.
+ * Returns a new object with one reference, or NULL with err set.
+ */
+struct settings *settings_load(const char *path, bool detect_versions,
+                               char *err, size_t errlen);
+
+struct settings *settings_ref(struct settings *s);
+void settings_unref(struct settings *s); /* frees at zero; accepts NULL */
+
+/*
+ * Whether `next` may replace `cur` on a reload: NULL if so, else the name of
+ * the first setting that only a restart can change (a static string).
+ */
+const char *settings_reload_blocker(const struct settings *cur,
+                                    const struct settings *next);
+
+/* The registry the runner uses when the settings name none. */
+const char *settings_default_registry(void);
+
+#endif

@@ -1,0 +1,217 @@
+#!/usr/bin/python3
+"""The whole runpad stack on loopback: Debian's nginx with its own prefix,
+runpad-fcgi on a unix socket, the shipped nginx snippet included unchanged.
+
+Used by `make run` (python3 tests/stack.py run) and imported by the
+integration tests, so both start the stack the same way.
+"""
+import argparse
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("RUNPAD_BUILD", os.path.join(REPO, "build"))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Stack:
+    """Start with .start(), stop with .stop(); .url is the site's base."""
+
+    def __init__(self, root, port=None, fcgi_settings=None, rate="1000r/s",
+                 fcgi_env=None, log=None):
+        self.root = os.path.abspath(root)
+        self.port = port or free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.settings = dict(fcgi_settings or {})
+        self.rate = rate
+        self.fcgi_env = fcgi_env
+        self.log = log
+        self.fcgi = None
+        self.nginx = None
+        self.fcgi_log = os.path.join(self.root, "logs", "runpad-fcgi.log")
+
+    # ------------------------------------------------------------ files
+    def _dirs(self):
+        for d in ("conf", "logs", "tmp", "run", "state"):
+            os.makedirs(os.path.join(self.root, d), exist_ok=True)
+        # nginx's workers (and, as root, nginx itself) run as nobody:
+        # they need to reach the socket and the web root
+        os.chmod(self.root, 0o755)
+        os.chmod(os.path.join(self.root, "run"), 0o755)
+
+    def webroot(self):
+        dist = os.path.join(REPO, "web", "dist")
+        if os.path.exists(os.path.join(dist, "index.html")):
+            return dist
+        return os.path.join(REPO, "web", "fallback")
+
+    def _render(self):
+        conf = os.path.join(self.root, "conf")
+        for f in ("fastcgi_params", "mime.types"):
+            shutil.copy(os.path.join("/etc/nginx", f), os.path.join(conf, f))
+        sock = os.path.join(self.root, "run", "fcgi.sock")
+        with open(os.path.join(REPO, "nginx", "runpad-http.conf")) as f:
+            http = f.read()
+        http = http.replace("unix:/run/runpad/fcgi.sock", "unix:" + sock)
+        http = http.replace("rate=10r/s", "rate=" + self.rate)
+        with open(os.path.join(conf, "runpad-http.conf"), "w") as f:
+            f.write(http)
+        with open(os.path.join(REPO, "nginx", "dev.conf.in")) as f:
+            main = f.read()
+        main = (main.replace("@PREFIX@", self.root)
+                .replace("@LISTEN@", "127.0.0.1:%d" % self.port)
+                .replace("@WEBROOT@", self.webroot())
+                .replace("@REPO@", REPO))
+        with open(os.path.join(conf, "nginx.conf"), "w") as f:
+            f.write(main)
+        settings = {
+            "fcgi.listen": sock,
+            "fcgi.socket_mode": "0666",
+            "fcgi.state_dir": os.path.join(self.root, "state"),
+        }
+        settings.update(self.settings)
+        self.fcgi_conf = os.path.join(conf, "runpad.conf")
+        with open(self.fcgi_conf, "w") as f:
+            for k, v in settings.items():
+                for one in (v if isinstance(v, list) else [v]):
+                    f.write("%s = %s\n" % (k, one))
+        return sock
+
+    def write_settings(self, more):
+        """Change settings (then .reload())."""
+        self.settings.update(more)
+        self._render()
+
+    # ------------------------------------------------------------ processes
+    def start_fcgi(self):
+        sock = os.path.join(self.root, "run", "fcgi.sock")
+        if os.path.exists(sock):
+            os.unlink(sock)
+        out = open(self.fcgi_log, "ab") if self.log is None else self.log
+        self.fcgi = subprocess.Popen(
+            [os.path.join(BUILD, "runpad-fcgi"), "--config", self.fcgi_conf],
+            stdout=out, stderr=out, env=self.fcgi_env)
+        deadline = time.time() + 30
+        while not os.path.exists(sock):
+            if self.fcgi.poll() is not None:
+                raise RuntimeError("runpad-fcgi exited with %d; see %s" %
+                                   (self.fcgi.returncode, self.fcgi_log))
+            if time.time() > deadline:
+                raise RuntimeError("runpad-fcgi did not listen")
+            time.sleep(0.02)
+
+    def stop_fcgi(self, sig=signal.SIGTERM):
+        if self.fcgi and self.fcgi.poll() is None:
+            self.fcgi.send_signal(sig)
+            try:
+                self.fcgi.wait(30)
+            except subprocess.TimeoutExpired:
+                self.fcgi.kill()
+                self.fcgi.wait()
+        self.fcgi = None
+
+    def reload(self):
+        self.fcgi.send_signal(signal.SIGHUP)
+
+    def start_nginx(self):
+        cmd = ["/usr/sbin/nginx", "-p", self.root, "-c",
+               os.path.join(self.root, "conf", "nginx.conf"),
+               "-e", os.path.join(self.root, "logs", "error.log")]
+        if os.geteuid() == 0:
+            # unprivileged: nginx itself runs as nobody, not only its
+            # workers, and owns its prefix
+            nobody = pwd.getpwnam("nobody")
+            for d in ("conf", "logs", "tmp"):
+                for dirpath, dirs, files in os.walk(
+                        os.path.join(self.root, d)):
+                    for n in [dirpath] + [os.path.join(dirpath, x)
+                                          for x in files]:
+                        os.chown(n, nobody.pw_uid, nobody.pw_gid)
+            os.chown(self.root, nobody.pw_uid, nobody.pw_gid)
+            cmd = ["setpriv", "--reuid=nobody", "--regid=nogroup",
+                   "--clear-groups", "--inh-caps=-all"] + cmd
+        self.nginx = subprocess.Popen(cmd, stdin=subprocess.DEVNULL)
+
+    def wait_ready(self, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.nginx.poll() is not None:
+                raise RuntimeError("nginx exited with %d; see %s" % (
+                    self.nginx.returncode,
+                    os.path.join(self.root, "logs", "error.log")))
+            try:
+                with urllib.request.urlopen(self.url + "/api/healthz",
+                                            timeout=2) as r:
+                    if r.status == 200:
+                        return json.load(r)
+            except OSError:
+                pass
+            time.sleep(0.05)
+        raise RuntimeError("the stack did not answer /api/healthz")
+
+    def start(self):
+        self._dirs()
+        self._render()
+        self.start_fcgi()
+        self.start_nginx()
+        return self.wait_ready()
+
+    def stop(self):
+        if self.nginx and self.nginx.poll() is None:
+            self.nginx.send_signal(signal.SIGQUIT)
+            try:
+                self.nginx.wait(10)
+            except subprocess.TimeoutExpired:
+                self.nginx.kill()
+                self.nginx.wait()
+        self.nginx = None
+        self.stop_fcgi()
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("command", choices=["run"])
+    ap.add_argument("--root", default=os.path.join(REPO, "var"))
+    ap.add_argument("--port", type=int, default=8080)
+    args = ap.parse_args()
+    stack = Stack(args.root, args.port, rate="10r/s", log=sys.stderr)
+    try:
+        health = stack.start()
+    except RuntimeError as e:
+        stack.stop()
+        print("runpad: %s" % e, file=sys.stderr)
+        return 1
+    print("runpad: %d languages, %d jail slots (cgroup %s)" % (
+        health["languages"], health["slots"], health["cgroup"]))
+    print("runpad: open %s/  (Ctrl-C stops everything)" % stack.url,
+          flush=True)
+    stop = []
+    signal.signal(signal.SIGINT, lambda *a: stop.append(1))
+    signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
+    while not stop:
+        if stack.nginx.poll() is not None or stack.fcgi.poll() is not None:
+            print("runpad: a component exited; stopping", file=sys.stderr)
+            break
+        time.sleep(0.2)
+    stack.stop()
+    print("runpad: stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -89,6 +89,19 @@ static size_t utf8_cut(const char *s, size_t n, size_t max)
 	return ((unsigned char)s[k] & 0xc0) == 0x80 ? max : k;
 }
 
+/* o, less the last UTF-8 sequence if a cut at o left it unfinished. */
+static size_t utf8_whole(const char *s, size_t o)
+{
+	size_t k = o;
+
+	while (k > 0 && o - k < 3 && ((unsigned char)s[k - 1] & 0xc0) == 0x80)
+		k--;
+	if (k > 0 && (unsigned char)s[k - 1] >= 0xc0 &&
+	    !utf8_seq_len((const unsigned char *)s + k - 1, o - k + 1))
+		return k - 1;
+	return o;
+}
+
 /* Decimal of 1 to 9 digits at s; the end, or NULL. */
 static const char *num(const char *s, unsigned *out)
 {
@@ -195,9 +208,9 @@ static char *dup_trimmed(const char *s, size_t n, size_t max)
 		s++;
 		n--;
 	}
+	n = utf8_cut(s, n, max);
 	while (n && (s[n - 1] == ' ' || s[n - 1] == '\t'))
 		n--;
-	n = utf8_cut(s, n, max);
 	d = malloc(n + 1);
 	if (!d)
 		return NULL;
@@ -425,7 +438,8 @@ static int rust_line(struct parser *p, const char *s)
 	size_t i = 0;
 	int r;
 
-	while (i < sizeof(words) / sizeof(words[0]) && !starts(s, words[i].word))
+	while (i < sizeof(words) / sizeof(words[0]) &&
+	       !starts(s, words[i].word))
 		i++;
 	if (i == sizeof(words) / sizeof(words[0]))
 		return 0;
@@ -458,8 +472,7 @@ static int rust_follow(struct parser *p, const char *s)
 	struct loc l;
 
 	s = skip_blank(s);
-	if (!starts(s, "--> ") ||
-	    !file_line_col_end(s + 4, strlen(s + 4), &l))
+	if (!starts(s, "--> ") || !file_line_col_end(s + 4, strlen(s + 4), &l))
 		return 0;
 	return locate(p, &l);
 }
@@ -483,8 +496,7 @@ static int rust_panic_line(struct parser *p, const char *s)
 		snprintf(msg, sizeof(msg), "%.*s", (int)(q - at - 1), at + 1);
 		return add(p, &p->pend, DIAG_ERROR, msg) < 0 ? -ENOMEM : 1;
 	}
-	if (!n || at[n - 1] != ':' ||
-	    !file_line_col_end(at, n - 1, &p->pend))
+	if (!n || at[n - 1] != ':' || !file_line_col_end(at, n - 1, &p->pend))
 		return 0;
 	begin(p, M_RUST_PANIC);
 	return 1;
@@ -629,7 +641,8 @@ static bool py_exception(const char *s)
 {
 	const char *c = s;
 
-	if (!(*c == '_' || (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z')))
+	if (!(*c == '_' || (*c >= 'A' && *c <= 'Z') ||
+	      (*c >= 'a' && *c <= 'z')))
 		return false;
 	while (*c == '_' || *c == '.' || (*c >= 'A' && *c <= 'Z') ||
 	       (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9'))
@@ -739,10 +752,9 @@ static int parse_line(struct parser *p, const char *s)
 	/* Most specific first: a go panic's `fatal error:` is not a tool's,
 	 * a `.go` location without severity is not gcc's. */
 	static int (*const headers[])(struct parser *, const char *) = {
-	        py_start,      node_line,       rust_panic_line,
-	        java_exc_line, go_panic_line,   ld_line,
-	        cc_line,       go_line,         py_warning_line,
-	        tool_line,     rust_line,
+	        py_start,        node_line, rust_panic_line, java_exc_line,
+	        go_panic_line,   ld_line,   cc_line,         go_line,
+	        py_warning_line, tool_line, rust_line,
 	};
 	int r;
 
@@ -753,16 +765,17 @@ static int parse_line(struct parser *p, const char *s)
 	return r < 0 ? r : 0;
 }
 
-/* Copy one line for matching: cut at LINE_BYTES and at a NUL, colour
- * sequences (ESC [ params final) removed, trailing blanks and CR too. */
+/* Copy one line for matching: cut at a NUL and before LINE_BYTES (not
+ * inside a UTF-8 sequence), colour sequences (ESC [ params final) removed,
+ * trailing blanks and CR too. */
 static void copy_line(char *dst, const char *src, size_t n)
 {
-	size_t o = 0;
+	size_t o = 0, i;
 	const char *nul = memchr(src, '\0', n);
 
 	if (nul)
 		n = (size_t)(nul - src);
-	for (size_t i = 0; i < n && o < LINE_BYTES - 1; i++) {
+	for (i = 0; i < n && o < LINE_BYTES - 1; i++) {
 		if (src[i] != '\033') {
 			dst[o++] = src[i];
 			continue;
@@ -774,8 +787,10 @@ static void copy_line(char *dst, const char *src, size_t n)
 				i++;
 		}
 	}
-	while (o && (dst[o - 1] == ' ' || dst[o - 1] == '\t' ||
-	             dst[o - 1] == '\r'))
+	if (i < n)
+		o = utf8_whole(dst, o);
+	while (o &&
+	       (dst[o - 1] == ' ' || dst[o - 1] == '\t' || dst[o - 1] == '\r'))
 		o--;
 	dst[o] = '\0';
 }

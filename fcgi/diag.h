@@ -34,7 +34,7 @@
  *                     build, go run and go vet); `# pkg` headers are
  *                     skipped.  `panic: msg` or `fatal error: msg` gives
  *                     DIAG_ERROR with the whole line as message, at the
- *                     first goroutine frame outside /usr/.
+ *                     first goroutine frame outside /usr/ and the runtime.
  *   javac             `Main.java:3: error: msg`, column from the caret
  *                     line (index of the ^ plus 1, a tab counts 1);
  *                     a following `  symbol:   variable x` is appended
@@ -76,7 +76,7 @@ struct json_object;
 enum diag_severity { DIAG_ERROR, DIAG_WARNING, DIAG_NOTE };
 
 struct diag {
-	char *file; /* as printed, "./" stripped; "" when unknown */
+	char *file;      /* as printed, "./" stripped; "" when unknown */
 	unsigned line;   /* 1-based; 0 when unknown */
 	unsigned column; /* 1-based; 0 when unknown */
 	enum diag_severity severity;
@@ -95,7 +95,9 @@ struct diag_list {
  * overwritten (not freed first).  text need not be NUL-terminated and may
  * hold invalid UTF-8; a NUL byte ends the text of its line.  Strings in the
  * result are the input's bytes, not yet valid UTF-8 (diag_list_json repairs
- * them).  Returns 0, or -ENOMEM with *out left empty.
+ * them).  An empty result holds no memory (v is NULL), so a list that came
+ * back empty may be parsed into again.  Returns 0, or -ENOMEM with *out
+ * left empty.
  */
 int diag_parse(const char *text, size_t len, struct diag_list *out);
 

@@ -199,6 +199,16 @@ static struct sbx_stage stage_base(const struct exec_io *io,
 	};
 }
 
+/* Paths inside the jail are /box/<file>: the user knows them as <file>. */
+static void strip_box(struct diag_list *d)
+{
+	for (size_t i = 0; i < d->n; i++) {
+		char *f = d->v[i].file;
+		if (f && strncmp(f, "/box/", 5) == 0)
+			memmove(f, f + 5, strlen(f + 5) + 1);
+	}
+}
+
 int exec_run(struct sbx_ctx *ctx, const struct run_req *r,
              const struct exec_io *io, struct exec_result *x)
 {
@@ -285,6 +295,8 @@ int exec_run(struct sbx_ctx *ctx, const struct run_req *r,
 	}
 	if (x->job.ran && x->job.run.verdict != SBX_ACCEPTED)
 		diag_parse(x->job.run.err, x->job.run.err_len, &x->run_diags);
+	strip_box(&x->compile_diags);
+	strip_box(&x->run_diags);
 
 	if (x->job.verdict == SBX_COMPILE_ERROR ||
 	    x->job.verdict == SBX_INTERNAL_ERROR || !r->ntests) {

@@ -141,7 +141,7 @@ int main(int argc, char **argv)
 	if (!config && access(SYSTEM_CONFIG, R_OK) == 0)
 		config = SYSTEM_CONFIG;
 
-	set = settings_load(config, true, err, sizeof(err));
+	set = settings_load(config, err, sizeof(err));
 	if (!set) {
 		fprintf(stderr, "runpad-fcgi: %s%s%s\n", config ? config : "",
 		        config ? ": " : "", err);
@@ -155,6 +155,7 @@ int main(int argc, char **argv)
 		free(set->state_dir);
 		set->state_dir = strdup(state_dir);
 	}
+	settings_detect_versions(set);
 	if (check) {
 		size_t n = 0;
 		for (size_t i = 0; i < set->registry.n; i++)
@@ -225,7 +226,7 @@ int main(int argc, char **argv)
 		if (sig == SIGHUP) {
 			struct settings *next, *cur = srv_settings(srv);
 			const char *blocker;
-			next = settings_load(config, true, err, sizeof(err));
+			next = settings_load(config, err, sizeof(err));
 			if (!next) {
 				srv_log(3, "reload refused, keeping the "
 				           "running settings: %s",
@@ -236,6 +237,7 @@ int main(int argc, char **argv)
 				next->listen = strdup(cur->listen);
 				free(next->state_dir);
 				next->state_dir = strdup(cur->state_dir);
+				settings_detect_versions(next);
 				blocker = settings_reload_blocker(cur, next);
 				if (blocker) {
 					srv_log(3,

@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <fcgiapp.h>
 #include <json-c/json.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -245,6 +246,14 @@ static void fail(struct req *rq, int status, const char *code,
 	vsnprintf(e.message, sizeof(e.message), fmt, ap);
 	va_end(ap);
 	send_error(rq, &e);
+}
+
+/* Whether the other end of the connection went away. */
+static bool peer_gone(int fd)
+{
+	struct pollfd pfd = {fd, POLLIN | POLLRDHUP, 0};
+
+	return poll(&pfd, 1, 0) > 0 && pfd.revents;
 }
 
 /* One NDJSON line, flushed at once. */
@@ -539,7 +548,11 @@ static void do_run(struct req *rq, struct run_req *r, bool stream,
 		srv_log(3, "run %s (%s) failed in the jail: %s", rq->run_id,
 		        r->lang->id, x.err);
 
-	if (piston) {
+	if (x.cancelled && peer_gone(rq->fr->ipcFd)) {
+		/* nobody to answer: nginx's "client closed request" */
+		rq->status = 499;
+		rq->client_gone = true;
+	} else if (piston) {
 		send_json(rq, 200, exec_piston_json(r, &x), NULL);
 	} else {
 		json_object *res = exec_result_json(r, &x);
@@ -557,8 +570,6 @@ static void do_run(struct req *rq, struct run_req *r, bool stream,
 			send_json(rq, 200, res, NULL);
 		}
 	}
-	if (x.cancelled && rq->client_gone)
-		rq->status = 499;
 	exec_result_fini(&x);
 
 out_remove:

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
@@ -298,8 +299,7 @@ static int on_setting(void *arg, const char *key, const char *value,
 	return 0;
 }
 
-struct settings *settings_load(const char *path, bool detect_versions,
-                               char *err, size_t errlen)
+struct settings *settings_load(const char *path, char *err, size_t errlen)
 {
 	struct settings *s = calloc(1, sizeof(*s));
 	const char *reg;
@@ -334,8 +334,6 @@ struct settings *settings_load(const char *path, bool detect_versions,
 	if (sbx_registry_load(reg, &s->registry, err, errlen) < 0)
 		goto out_free;
 	sbx_registry_resolve(&s->registry, s->jail.path_env);
-	if (detect_versions)
-		sbx_registry_detect_versions(&s->registry, s->jail.path_env);
 	return s;
 
 out_free:
@@ -401,4 +399,64 @@ const char *settings_reload_blocker(const struct settings *cur,
 	if (cur->async_workers != next->async_workers)
 		return "fcgi.async_workers";
 	return NULL;
+}
+
+/* The cache key of a language: "exe size mtime" of its version command. */
+static bool version_key(const struct sbx_lang *l, char *key, size_t n)
+{
+	struct stat st;
+	char *real;
+
+	if (!l->available || !l->version_cmd || l->version_cmd[0][0] != '/')
+		return false;
+	real = realpath(l->version_cmd[0], NULL);
+	if (!real || stat(real, &st) < 0) {
+		free(real);
+		return false;
+	}
+	snprintf(key, n, "%s %lld %lld", real, (long long)st.st_size,
+	         (long long)st.st_mtime);
+	free(real);
+	return true;
+}
+
+void settings_detect_versions(struct settings *s)
+{
+	struct sbx_registry *reg = &s->registry;
+	char path[1100], tmp[1120], line[1600], key[1200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/versions", s->state_dir);
+	f = fopen(path, "re");
+	/* lines: id TAB key TAB version */
+	while (f && fgets(line, sizeof(line), f)) {
+		char *id = strtok(line, "\t\n"), *k = strtok(NULL, "\t\n"),
+		     *v = strtok(NULL, "\t\n");
+		for (size_t i = 0; id && k && v && i < reg->n; i++) {
+			struct sbx_lang *l = &reg->langs[i];
+			if (strcmp(l->id, id) || l->version ||
+			    !version_key(l, key, sizeof(key)) || strcmp(key, k))
+				continue;
+			l->version = strdup(v);
+		}
+	}
+	if (f)
+		fclose(f);
+	sbx_registry_detect_versions(reg, s->jail.path_env);
+
+	mkdir(s->state_dir, 0750);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return;
+	for (size_t i = 0; i < reg->n; i++) {
+		const struct sbx_lang *l = &reg->langs[i];
+		if (l->version && version_key(l, key, sizeof(key)) &&
+		    !strpbrk(l->version, "\t\n"))
+			fprintf(f, "%s\t%s\t%s\n", l->id, key, l->version);
+	}
+	if (fclose(f) == 0)
+		rename(tmp, path);
+	else
+		unlink(tmp);
 }

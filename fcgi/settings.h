@@ -61,11 +61,20 @@ struct settings {
 /*
  * Load settings: defaults, then `path` (NULL: defaults only), then the
  * registry named by it (or the built-in one), resolved against the jail's
- * PATH and with versions detected when `detect_versions`.
+ * PATH.  Versions are not known yet: see settings_detect_versions().
  * Returns a new object with one reference, or NULL with err set.
  */
-struct settings *settings_load(const char *path, bool detect_versions,
-                               char *err, size_t errlen);
+struct settings *settings_load(const char *path, char *err, size_t errlen);
+
+/*
+ * Fill in the languages' versions.  Running every version command takes
+ * seconds (JVM languages), so the results are cached in
+ * <state_dir>/versions, keyed by each command's executable (path, size,
+ * mtime): an upgraded toolchain is asked again, an unchanged one is not.
+ * Call before the object is shared.  A cache that cannot be read or
+ * written only costs time.
+ */
+void settings_detect_versions(struct settings *s);
 
 struct settings *settings_ref(struct settings *s);
 void settings_unref(struct settings *s); /* frees at zero; accepts NULL */

@@ -132,7 +132,7 @@ int sbx_parse_duration_ms(const char *s, uint64_t *out)
 {
 	static const struct unit units[] = {
 	        {"", 1000}, {"s", 1000},  {"sec", 1000},
-	        {"ms", 1},  {"m", 60000}, {"min", 60000},
+	        {"ms", 1},  {"m", 60000}, {"min", 60000}, {"h", 3600000},
 	};
 
 	return parse_with_units(s, units, sizeof(units) / sizeof(units[0]),

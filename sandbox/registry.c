@@ -664,7 +664,7 @@ void sbx_registry_detect_versions(struct sbx_registry *reg, const char *path)
 		posix_spawn_file_actions_t fa;
 		int p[2];
 		if (!l->available || !l->version_cmd ||
-		    l->version_cmd[0][0] != '/')
+		    l->version_cmd[0][0] != '/' || l->version)
 			continue;
 		if (pipe2(p, O_CLOEXEC) < 0)
 			continue;

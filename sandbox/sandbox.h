@@ -353,7 +353,8 @@ void sbx_registry_resolve(struct sbx_registry *reg, const char *path);
 
 /*
  * Run each available language's version command (on the host, in parallel,
- * 10 s at most) and store the first version number it prints.
+ * 10 s at most) and store the first version number it prints.  Languages
+ * that already have a version (from a caller's cache) keep it.
  */
 void sbx_registry_detect_versions(struct sbx_registry *reg, const char *path);
 

@@ -122,6 +122,12 @@ fuzz: $(FUZZ_BIN)
 fuzz-smoke:
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10
 
+# ------------------------------------------------------------------ integration
+# The run API through Debian's nginx and the shipped snippet, on loopback.
+.PHONY: check-api
+check-api: all
+	$(PYTHON) -m unittest -v tests/integration/test_api.py
+
 # ------------------------------------------------------------------ fragments
 include tests/hostile/hostile.mk
 include tests/languages/languages.mk
@@ -141,6 +147,7 @@ check: deps
 	$(MAKE) --no-print-directory WERROR=-Werror check-hostile
 	$(MAKE) --no-print-directory WERROR=-Werror check-hostile-user
 	$(MAKE) --no-print-directory WERROR=-Werror check-languages
+	$(MAKE) --no-print-directory WERROR=-Werror check-api
 	@echo "make check: all passed"
 
 # Our C, not the language samples (which hold deliberate errors).
@@ -153,16 +160,14 @@ lint:
 format:
 	clang-format -i $(C_FILES)
 
-# `make run`: what exists today is the jail; the HTTP runner, the pad daemon
-# and the web app are not built yet, so nothing pretends to serve them.
+# `make run`: the whole stack on http://127.0.0.1:8080 with state under
+# ./var/: Debian's nginx (unprivileged, its own prefix) with the shipped
+# snippet, runpad-fcgi and the page at /.  Ctrl-C stops everything.
+PYTHON := /usr/bin/python3
+RUN_PORT ?= 8080
 .PHONY: run
 run: deps all
-	$(B)/runpad-jail --check
-	@echo
-	@echo "runpad: the jail is built: try"
-	@echo "  echo 'print(input()[::-1])' > /tmp/r.py; echo hello | $(B)/runpad-jail --lang python --source /tmp/r.py --stdin -"
-	@echo "runpad: the HTTP stack (nginx, runpad-fcgi, runpad-ws, web app) is not part of this tree yet;"
-	@echo "        nothing is listening on http://127.0.0.1:8080."
+	$(PYTHON) tests/stack.py run --root $(CURDIR)/var --port $(RUN_PORT)
 
 .PHONY: clean
 clean:
@@ -171,6 +176,6 @@ clean:
 .PHONY: help
 help:
 	@echo "targets: all check run deps fuzz bench format lint clean"
-	@echo "         test-unit test-asan check-hostile check-hostile-user check-languages"
+	@echo "         test-unit test-asan check-hostile check-hostile-user check-languages check-api"
 
 -include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d)

@@ -108,6 +108,7 @@ int main(int argc, char **argv)
 	char err[512];
 	sigset_t sigs;
 	int c, fd, rc = 1;
+	bool inherited;
 
 	while ((c = getopt_long(argc, argv, "c:l:s:h", lo, NULL)) != -1) {
 		switch (c) {
@@ -179,6 +180,7 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
 	fd = listen_path ? -1 : inherited_socket();
+	inherited = fd >= 0;
 	if (fd < 0)
 		fd = listen_unix(set->listen, set->socket_mode);
 	if (fd < 0)
@@ -207,9 +209,9 @@ int main(int argc, char **argv)
 		srv_log(6,
 		        "ready: %s, %u slots, %zu languages, cgroup %s%s, "
 		        "prefix %s",
-		        fd == 0   ? "socket on fd 0"
-		        : fd == 3 ? "socket from systemd"
-		                  : set->listen,
+		        !inherited ? set->listen
+		        : fd == 0  ? "socket on fd 0"
+		                   : "socket from systemd",
 		        sbx_ctx_slots(ctx), n,
 		        sbx_ctx_cgroup_mode(ctx) == SBX_CGROUP_V2   ? "v2"
 		        : sbx_ctx_cgroup_mode(ctx) == SBX_CGROUP_V1 ? "v1"

@@ -11,6 +11,7 @@ CC       ?= cc
 CLANG    ?= clang
 WERROR   ?=
 PREFIX   ?= /usr/local
+PYTHON   := /usr/bin/python3
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-unused-parameter
@@ -25,6 +26,8 @@ LDLIBS_FCGI := -lfcgi -llmdb -ljson-c -lpthread
 
 # ------------------------------------------------------------------ packages
 # Every Debian package the build, the tests and the default languages need.
+# npm (for the piston-client test) comes with NodeSource's nodejs where that
+# is installed instead of Debian's, so it is asked for only when missing.
 DEPS_BUILD := build-essential pkg-config clang clang-format libclang-rt-14-dev \
               libfcgi-dev libjson-c-dev libseccomp-dev libwebsockets-dev \
               liblmdb-dev lmdb-utils libcriterion-dev
@@ -36,7 +39,8 @@ DEPS       := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_LANG)
 deps:
 	@missing=$$(for p in $(DEPS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
-	  done); \
+	  done; \
+	  command -v npm >/dev/null || echo npm); \
 	if [ -n "$$missing" ]; then \
 	  echo "deps: installing $$missing"; \
 	  if [ "$$(id -u)" != 0 ]; then echo "deps: need root to install: $$missing" >&2; exit 1; fi; \
@@ -128,6 +132,19 @@ fuzz-smoke:
 check-api: all
 	$(PYTHON) -m unittest -v tests/integration/test_api.py
 
+# The Piston v2 API driven by the unmodified npm piston-client (npm ci on
+# first use).
+.PHONY: check-piston
+check-piston: all
+	$(PYTHON) -m unittest -v tests/integration/test_piston.py
+
+# The run API under AddressSanitizer and UndefinedBehaviorSanitizer: the
+# same integration tests against a sanitized runpad-fcgi.
+.PHONY: check-api-asan
+check-api-asan:
+	$(MAKE) --no-print-directory B=$(B)/asan CFLAGS="$(SAN_FLAGS)" LDHARDEN="-fsanitize=address,undefined" WERROR=$(WERROR) $(B)/asan/runpad-fcgi $(B)/asan/runpad-jail
+	RUNPAD_BUILD=$(CURDIR)/$(B)/asan $(PYTHON) -m unittest tests/integration/test_api.py
+
 # ------------------------------------------------------------------ fragments
 include tests/hostile/hostile.mk
 include tests/languages/languages.mk
@@ -148,6 +165,8 @@ check: deps
 	$(MAKE) --no-print-directory WERROR=-Werror check-hostile-user
 	$(MAKE) --no-print-directory WERROR=-Werror check-languages
 	$(MAKE) --no-print-directory WERROR=-Werror check-api
+	$(MAKE) --no-print-directory WERROR=-Werror check-piston
+	$(MAKE) --no-print-directory WERROR=-Werror check-api-asan
 	@echo "make check: all passed"
 
 # Our C, not the language samples (which hold deliberate errors).
@@ -163,7 +182,6 @@ format:
 # `make run`: the whole stack on http://127.0.0.1:8080 with state under
 # ./var/: Debian's nginx (unprivileged, its own prefix) with the shipped
 # snippet, runpad-fcgi and the page at /.  Ctrl-C stops everything.
-PYTHON := /usr/bin/python3
 RUN_PORT ?= 8080
 .PHONY: run
 run: deps all
@@ -176,6 +194,7 @@ clean:
 .PHONY: help
 help:
 	@echo "targets: all check run deps fuzz bench format lint clean"
-	@echo "         test-unit test-asan check-hostile check-hostile-user check-languages check-api"
+	@echo "         test-unit test-asan check-hostile check-hostile-user check-languages"
+	@echo "         check-api check-piston check-api-asan bench-api"
 
 -include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d)

@@ -28,3 +28,11 @@ $(B)/bench/jail_lib: bench/jail_lib.c $(B)/libsandbox.a $(B)/libcommon.a
 bench: bench-lib
 bench-lib: $(B)/bench/jail_lib
 	$(B)/bench/jail_lib $(BENCH_LIB_ARGS)
+
+# The run API end to end (its own nginx + runpad-fcgi stack): latency
+# against bare execution, and throughput with concurrent clients.  Not part
+# of `make bench`: it starts nginx and takes about 75 s.  bench/README.md.
+BENCH_API_ARGS ?=
+.PHONY: bench-api
+bench-api: $(B)/runpad-fcgi $(B)/runpad-jail
+	$(PYTHON) bench/api.py $(BENCH_API_ARGS)

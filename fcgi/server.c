@@ -228,7 +228,8 @@ static void send_error(struct req *rq, const struct api_error *e)
 		snprintf(extra, sizeof(extra),
 		         "WWW-Authenticate: Bearer realm=\"runpad\"\r\n");
 	/* Piston clients read a top-level "message" */
-	if (rq->route && strncmp(rq->route, "v2/", 3) == 0)
+	if (strncmp(rq->path, rq->set->prefix, strlen(rq->set->prefix)) == 0 &&
+	    strncmp(rq->path + strlen(rq->set->prefix), "v2/", 3) == 0)
 		json_object_object_add(o, "message",
 		                       json_object_new_string(e->message));
 	send_json(rq, e->status, o, extra[0] ? extra : NULL);

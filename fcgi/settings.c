@@ -31,6 +31,7 @@ const char *settings_default_registry(void)
 static void defaults(struct settings *s)
 {
 	sbx_config_default(&s->jail);
+	s->jail.netns_at_start = true;
 	s->listen = strdup("/run/runpad/fcgi.sock");
 	s->socket_mode = 0660;
 	s->state_dir = strdup("/var/lib/runpad");

@@ -804,6 +804,15 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 	r = sbx_seccomp_build(&ctx->seccomp, err, errlen);
 	if (r < 0)
 		goto out_free;
+	/* A daemon makes every slot's network namespace now: creating one
+	   waits for the kernel's namespace cleanup, which other processes'
+	   teardowns can make slow, and a run must not pay for that. */
+	for (unsigned i = 0; c->netns_at_start && i < ctx->nslots; i++) {
+		r = make_netns(err, errlen);
+		if (r < 0)
+			goto out_free;
+		ctx->slots[i].netfd = r;
+	}
 	*out = ctx;
 	return 0;
 
@@ -1006,15 +1015,21 @@ __attribute__((noreturn)) static void run_program(const struct stage_plan *p)
 	   outside the slot would lower the run's limit and hide the evidence
 	   (pids.events) the verdict needs. */
 
+	/* Raw system calls: glibc's wrappers would try to change the
+	   credentials of every thread of the supervisor we were cloned from
+	   (threads that do not exist here), under a lock one of them may
+	   hold.  The kernel's calls change this thread only: all there is. */
 	if (!p->ctx->rootless) {
-		if (setgroups(0, NULL) < 0)
+		if (syscall(SYS_setgroups, 0, NULL) < 0)
 			child_fail(rep, REP_SETUP, errno, "setgroups");
 	}
-	if (setresgid(p->slot->gid, p->slot->gid, p->slot->gid) < 0)
+	if (syscall(SYS_setresgid, p->slot->gid, p->slot->gid, p->slot->gid) <
+	    0)
 		child_fail(rep, REP_SETUP, errno, "setresgid");
 	if (drop_bounding(p->ctx->last_cap) < 0)
 		child_fail(rep, REP_SETUP, errno, "drop capabilities");
-	if (setresuid(p->slot->uid, p->slot->uid, p->slot->uid) < 0)
+	if (syscall(SYS_setresuid, p->slot->uid, p->slot->uid, p->slot->uid) <
+	    0)
 		child_fail(rep, REP_SETUP, errno, "setresuid");
 	/* root mode: leaving uid 0 emptied the sets already; rootless: the
 	   uid did not change, so empty them by hand */
@@ -1123,9 +1138,14 @@ __attribute__((noreturn)) static void run_init(const struct stage_plan *p)
 	if (chdir("/") < 0)
 		child_fail(rep, REP_SETUP, errno, "chdir /");
 
-	prog = fork();
+	/* A raw clone, not glibc's fork(): init is itself a raw clone of a
+	   possibly multithreaded supervisor, so glibc's locks (malloc
+	   arenas) may be held by threads that do not exist here, and fork()
+	   would wait for them forever.  Nothing below calls into glibc
+	   beyond system call wrappers. */
+	prog = (pid_t)syscall(SYS_clone, SIGCHLD, NULL, NULL, NULL, NULL);
 	if (prog < 0)
-		child_fail(rep, REP_SETUP, errno, "fork");
+		child_fail(rep, REP_SETUP, errno, "clone the program");
 	if (prog == 0)
 		run_program(p);
 
@@ -1837,7 +1857,8 @@ int sbx_run(struct sbx_ctx *ctx, const struct sbx_job *job,
 		res->compiled = true;
 		r = run_stage(ctx, s, job->compile, &res->compile);
 		if (job->on_stage_end)
-			job->on_stage_end(job->arg, job->compile, &res->compile);
+			job->on_stage_end(job->arg, job->compile,
+			                  &res->compile);
 		if (r < 0) {
 			seterr(err, errlen, "%s", res->compile.message);
 			res->verdict = SBX_INTERNAL_ERROR;

@@ -180,6 +180,9 @@ struct sbx_config {
 				      NULL: the built-in list */
 	const char *path_env;      /* PATH inside; NULL: built-in */
 	const char *lang_env;      /* LANG inside; NULL: "C.UTF-8" */
+	bool netns_at_start;       /* make every slot's network namespace in
+				      sbx_ctx_new (daemons), not on the
+				      slot's first use (the CLI) */
 };
 
 /* Defaults for every field.  Never fails. */

@@ -102,7 +102,9 @@ class Stack:
         sock = os.path.join(self.root, "run", "fcgi.sock")
         if os.path.exists(sock):
             os.unlink(sock)
-        out = open(self.fcgi_log, "ab") if self.log is None else self.log
+        if self.log is None:
+            self._log_file = open(self.fcgi_log, "ab")
+        out = self._log_file if self.log is None else self.log
         self.fcgi = subprocess.Popen(
             [os.path.join(BUILD, "runpad-fcgi"), "--config", self.fcgi_conf],
             stdout=out, stderr=out, env=self.fcgi_env)
@@ -124,6 +126,9 @@ class Stack:
                 self.fcgi.kill()
                 self.fcgi.wait()
         self.fcgi = None
+        if getattr(self, "_log_file", None):
+            self._log_file.close()
+            self._log_file = None
 
     def reload(self):
         self.fcgi.send_signal(signal.SIGHUP)

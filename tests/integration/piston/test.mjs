@@ -5,18 +5,18 @@
 //
 // The argument is what piston-client calls `server`, the site's base URL:
 // for any server other than emkc.org, piston-client 1.0.2 appends
-// /api/v2/runtimes and /api/v2/execute to it (index.js), so a runpad
-// mounted at /api/ is reached as-is and a base ending in /api would ask
-// for /api/api/v2/...  Each check
-// prints one line ("ok - ..." or "FAIL - ..." with what came back); the exit
-// status is 0 when every check passed, 1 when one failed, 2 on bad usage.
+// /api/v2/runtimes and /api/v2/execute to it (its index.js), so runpad
+// under the default /api/ prefix is reached with the bare site URL; a base
+// ending in /api would ask for /api/api/v2/... and is refused here.  Each
+// check prints one line ("ok - ..." or "FAIL - ..." with what came back);
+// the exit status is 0 when all passed, 1 when one failed, 2 on bad usage.
 // Started by tests/integration/test_piston.py, which starts the stack.
 //
 // What piston-client does that a hand-written test would not: it sends the
 // body without a JSON Content-Type (node-fetch labels a string body
 // text/plain), always sends args (["1","2","3"] unless given),
 // compile_timeout 10000, run_timeout 3000 and memory limits -1, and picks
-// `version` from GET /v2/runtimes by comparing version strings.
+// `version` from GET /api/v2/runtimes by comparing version strings.
 
 import assert from "node:assert/strict";
 import piston from "piston-client";

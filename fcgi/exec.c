@@ -40,7 +40,11 @@ size_t exec_utf8_cut(const char *buf, size_t len)
 		size_t need;
 		if ((c & 0xc0) == 0x80)
 			continue; /* continuation byte */
-		need = c < 0x80 ? 1 : (c & 0xe0) == 0xc0 ? 2 : (c & 0xf0) == 0xe0 ? 3 : (c & 0xf8) == 0xf0 ? 4 : 1;
+		need = c < 0x80             ? 1
+		       : (c & 0xe0) == 0xc0 ? 2
+		       : (c & 0xf0) == 0xe0 ? 3
+		       : (c & 0xf8) == 0xf0 ? 4
+		                            : 1;
 		return need > back ? len - back : len;
 	}
 	return len;
@@ -135,8 +139,7 @@ static void flush_carry(struct stage_ctx *sc)
 	}
 }
 
-static json_object *stage_summary(const char *event,
-                                  const struct stage_ctx *sc,
+static json_object *stage_summary(const char *event, const struct stage_ctx *sc,
                                   const struct sbx_stage_result *res)
 {
 	json_object *ev = event_new(event, sc);
@@ -146,13 +149,26 @@ static json_object *stage_summary(const char *event,
 		return NULL;
 	json_object_object_add(
 	        ev, "verdict",
-	        json_object_new_string(sbx_verdict_name(res->verdict)));
+	        json_object_new_string(
+	                sc->test < 0 && strcmp(sc->stage, "compile") == 0 &&
+	                                res->verdict == SBX_RUNTIME_ERROR
+	                        ? "compile_error"
+	                        : sbx_verdict_name(res->verdict)));
+	json_object_object_add(
+	        ev, "time_limit",
+	        res->verdict == SBX_TIME_LIMIT
+	                ? json_object_new_string(res->time_limit_wall ? "wall"
+	                                                              : "cpu")
+	                : NULL);
 	json_object_object_add(ev, "exit_code",
-	                       res->signal == 0 &&
-	                                       res->verdict != SBX_INTERNAL_ERROR
+	                       res->signal == 0 && res->verdict !=
+	                                                   SBX_INTERNAL_ERROR
 	                               ? json_object_new_int(res->exit_code)
 	                               : NULL);
 	json_object_object_add(ev, "signal",
+	                       res->signal ? json_object_new_int(res->signal)
+	                                   : NULL);
+	json_object_object_add(ev, "signal_name",
 	                       sig ? json_object_new_string(sig) : NULL);
 	json_object_object_add(ev, "cpu_ms",
 	                       json_object_new_int64((int64_t)res->cpu_ms));
@@ -264,8 +280,8 @@ int exec_run(struct sbx_ctx *ctx, const struct run_req *r,
 			   of file */
 			st->stdin_fd = io->stdin_fd;
 			if (io->stdin_fd < 0) {
-				st->stdin_data = r->stdin_data ? r->stdin_data
-				                               : "";
+				st->stdin_data =
+				        r->stdin_data ? r->stdin_data : "";
 				st->stdin_len = r->stdin_len;
 			}
 		}
@@ -312,9 +328,10 @@ int exec_run(struct sbx_ctx *ctx, const struct run_req *r,
 			                             r->compare);
 			x->passed += ok;
 			if (!ok && !x->verdict)
-				x->verdict = t->verdict == SBX_ACCEPTED
-				                     ? "wrong_answer"
-				                     : sbx_verdict_name(t->verdict);
+				x->verdict =
+				        t->verdict == SBX_ACCEPTED
+				                ? "wrong_answer"
+				                : sbx_verdict_name(t->verdict);
 		}
 		if (!x->verdict)
 			x->verdict = x->job.nruns == r->ntests
@@ -365,7 +382,8 @@ json_object *exec_result_json(const struct run_req *r,
 	json_object_object_add(o, "version",
 	                       l->version ? json_object_new_string(l->version)
 	                                  : NULL);
-	json_object_object_add(o, "verdict", json_object_new_string(x->verdict));
+	json_object_object_add(o, "verdict",
+	                       json_object_new_string(x->verdict));
 	if (x->job.compiled) {
 		json_object *c = stage_json(&x->job.compile, &x->compile_diags);
 		/* a compiler that exits non-zero failed to compile */
@@ -405,7 +423,8 @@ json_object *exec_result_json(const struct run_req *r,
 			if (!t)
 				continue;
 			json_object_object_add(
-			        t, "name", json_object_new_string(r->tests[i].name));
+			        t, "name",
+			        json_object_new_string(r->tests[i].name));
 			json_object_object_add(t, "verdict",
 			                       json_object_new_string(v));
 			json_object_object_add(
@@ -465,7 +484,8 @@ static const char *piston_message(const struct sbx_stage_result *s)
 	case SBX_INTERNAL_ERROR:
 		return s->message[0] ? s->message : "Internal error";
 	default:
-		return s->cancelled ? "Stopped on request" : "Killed by a signal";
+		return s->cancelled ? "Stopped on request"
+		                    : "Killed by a signal";
 	}
 }
 
@@ -485,9 +505,8 @@ static json_object *piston_stage(const struct sbx_stage_result *s,
 	json_object_object_add(o, "stderr", result_string(s->err, s->err_len));
 	json_object_object_add(o, "output",
 	                       result_string(combined->buf, combined->len));
-	json_object_object_add(o, "code",
-	                       exited ? json_object_new_int(s->exit_code)
-	                              : NULL);
+	json_object_object_add(
+	        o, "code", exited ? json_object_new_int(s->exit_code) : NULL);
 	json_object_object_add(o, "signal",
 	                       sig ? json_object_new_string(sig) : NULL);
 	json_object_object_add(o, "message",
@@ -513,10 +532,10 @@ json_object *exec_piston_json(const struct run_req *r,
 	/* every value added belongs to o */
 	json_object_object_add(o, "language",
 	                       json_object_new_string(r->lang->id));
-	json_object_object_add(
-	        o, "version",
-	        json_object_new_string(r->lang->version ? r->lang->version
-	                                                : "0"));
+	json_object_object_add(o, "version",
+	                       json_object_new_string(r->lang->version
+	                                                      ? r->lang->version
+	                                                      : "0"));
 	if (x->job.compiled)
 		json_object_object_add(
 		        o, "compile",

@@ -43,7 +43,7 @@ struct exec_result {
 	char err[256]; /* why, when rc < 0 */
 	struct diag_list compile_diags, run_diags;
 	struct exec_output compile_output, run_output;
-	bool cancelled;  /* stopped by kill or by the client leaving */
+	bool cancelled;      /* stopped by kill or by the client leaving */
 	const char *verdict; /* overall, with tests: "wrong_answer" etc. */
 	unsigned passed;     /* tests that were accepted */
 };

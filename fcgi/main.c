@@ -230,15 +230,21 @@ int main(int argc, char **argv)
 			const char *blocker;
 			next = settings_load(config, err, sizeof(err));
 			if (!next) {
-				srv_log(3, "reload refused, keeping the "
-				           "running settings: %s",
+				srv_log(3,
+				        "reload refused, keeping the "
+				        "running settings: %s",
 				        err);
 			} else {
 				/* paths given on the command line stay */
-				free(next->listen);
-				next->listen = strdup(cur->listen);
-				free(next->state_dir);
-				next->state_dir = strdup(cur->state_dir);
+				if (listen_path) {
+					free(next->listen);
+					next->listen = strdup(cur->listen);
+				}
+				if (state_dir) {
+					free(next->state_dir);
+					next->state_dir =
+					        strdup(cur->state_dir);
+				}
 				settings_detect_versions(next);
 				blocker = settings_reload_blocker(cur, next);
 				if (blocker) {
@@ -255,8 +261,8 @@ int main(int argc, char **argv)
 			settings_unref(cur);
 			continue;
 		}
-		srv_log(6, "stopping (signal %d): runs in flight get %u s",
-		        sig, GRACE_MS / 1000);
+		srv_log(6, "stopping (signal %d): runs in flight get %u s", sig,
+		        GRACE_MS / 1000);
 		break;
 	}
 	srv_stop(srv, GRACE_MS);

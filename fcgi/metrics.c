@@ -13,7 +13,7 @@
 
 static const double buckets[] = {0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
                                  0.5,   1,    2.5,   5,    10,  30};
-#define NBUCKETS (sizeof(buckets) / sizeof(buckets[0]))
+#define NBUCKETS   (sizeof(buckets) / sizeof(buckets[0]))
 #define MAX_SERIES 2048
 
 struct series {
@@ -73,8 +73,8 @@ void metrics_run(struct metrics *m, const char *language, const char *verdict,
 		    strcmp(m->runs[i].verdict, verdict) == 0)
 			break;
 	if (i == m->nruns && m->nruns < MAX_SERIES) {
-		snprintf(m->runs[i].language, sizeof(m->runs[i].language),
-		         "%s", language);
+		snprintf(m->runs[i].language, sizeof(m->runs[i].language), "%s",
+		         language);
 		snprintf(m->runs[i].verdict, sizeof(m->runs[i].verdict), "%s",
 		         verdict);
 		m->nruns++;
@@ -120,8 +120,9 @@ char *metrics_render(struct metrics *m, const struct metrics_gauges *g)
 	      "verdict.\n# TYPE runpad_runs_total counter\n",
 	      f);
 	for (size_t i = 0; i < m->nruns; i++)
-		fprintf(f, "runpad_runs_total{language=\"%s\",verdict=\"%s\"} "
-		           "%llu\n",
+		fprintf(f,
+		        "runpad_runs_total{language=\"%s\",verdict=\"%s\"} "
+		        "%llu\n",
 		        m->runs[i].language, m->runs[i].verdict, m->runs[i].n);
 	fputs("# HELP runpad_run_duration_seconds Wall time of a run, "
 	      "compile and queue included.\n"
@@ -129,7 +130,8 @@ char *metrics_render(struct metrics *m, const struct metrics_gauges *g)
 	      f);
 	for (size_t b = 0; b < NBUCKETS; b++) {
 		cum += m->hist[b];
-		fprintf(f, "runpad_run_duration_seconds_bucket{le=\"%g\"} %llu\n",
+		fprintf(f,
+		        "runpad_run_duration_seconds_bucket{le=\"%g\"} %llu\n",
 		        buckets[b], cum);
 	}
 	cum += m->hist[NBUCKETS];

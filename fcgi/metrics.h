@@ -13,7 +13,7 @@
 
 struct metrics; /* opaque */
 
-struct metrics *metrics_new(void); /* NULL on ENOMEM */
+struct metrics *metrics_new(void);    /* NULL on ENOMEM */
 void metrics_free(struct metrics *m); /* accepts NULL */
 
 /* One finished run.  language and verdict are copied. */

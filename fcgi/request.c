@@ -201,8 +201,10 @@ void req_close_matches(const struct sbx_registry *reg, const char *name,
 			continue;
 		int w = snprintf(buf + used, buflen - used, "%s'%s'",
 		                 found ? ", " : "", l->id);
-		if (w < 0 || (size_t)w >= buflen - used)
+		if (w < 0 || (size_t)w >= buflen - used) {
+			buf[used] = '\0'; /* whole entries only */
 			break;
+		}
 		used += (size_t)w;
 		found++;
 	}
@@ -254,8 +256,7 @@ bool req_output_matches(const char *out, size_t out_len, const char *expected,
 /* ---------------------------------------------------------- fields */
 
 static int parse_language(json_object *root, const struct settings *s,
-                          bool piston, struct run_req *r,
-                          struct api_error *e)
+                          bool piston, struct run_req *r, struct api_error *e)
 {
 	json_object *lang = NULL, *ver = NULL;
 	const char *name, *v = NULL;
@@ -279,7 +280,8 @@ static int parse_language(json_object *root, const struct settings *s,
 			        e, 400, "unknown_language",
 			        "language: '%.64s' is not installed on this "
 			        "server%s%s",
-			        name, near[0] ? "; available close matches: " : "",
+			        name,
+			        near[0] ? "; available close matches: " : "",
 			        near);
 		return api_error_set(e, 400, "unknown_language",
 		                     "language: unknown '%.64s'%s%s", name,
@@ -460,9 +462,6 @@ static int parse_files(json_object *root, const struct settings *s,
 		r->files[0] = r->files[entry];
 		r->files[entry] = t;
 	} else if (entry < 0) {
-		for (size_t k = 1; k < r->nfiles; k++)
-			if (strcmp(r->files[k].name, r->lang->source) == 0)
-				entry = (int)k;
 		r->files[0].name = r->lang->source;
 	}
 	return 0;
@@ -501,7 +500,7 @@ static int parse_args(json_object *root, const struct settings *s,
 		if (!r->args[i])
 			return -EINVAL;
 		if (l > s->max_arg_len)
-			return api_error_set(e, 400, "too_large",
+			return api_error_set(e, 413, "too_large",
 			                     "args[%zu]: %zu bytes, at most %u",
 			                     i, l, s->max_arg_len);
 		if (strlen(r->args[i]) != l)
@@ -525,12 +524,13 @@ static int set_limit(struct sbx_limits *l, const struct sbx_limits *max,
 	bool time = false;
 
 	if (sbx_limits_get(l, name, &want, &time) < 0)
-		return api_error_set(e, 400, "bad_limit",
-		                     "%s.%.32s: unknown limit (known: cpu_time, "
-		                     "wall_time, memory, processes, stdout, "
-		                     "stderr, file_size, open_files, stack, "
-		                     "box_size, tmp_size, inodes)",
-		                     group, name);
+		return api_error_set(
+		        e, 400, "bad_limit",
+		        "%s.%.32s: unknown limit (known: cpu_time, "
+		        "wall_time, memory, processes, stdout, "
+		        "stderr, file_size, open_files, stack, "
+		        "box_size, tmp_size, inodes)",
+		        group, name);
 	if (json_object_get_type(v) == json_type_int) {
 		int64_t n = json_object_get_int64(v);
 		if (n < 0)
@@ -540,7 +540,8 @@ static int set_limit(struct sbx_limits *l, const struct sbx_limits *max,
 		snprintf(text, sizeof(text), "%lld%s", (long long)n,
 		         time ? "ms" : "");
 	} else if (json_object_get_type(v) == json_type_string) {
-		snprintf(text, sizeof(text), "%.40s", json_object_get_string(v));
+		snprintf(text, sizeof(text), "%.40s",
+		         json_object_get_string(v));
 	} else {
 		return api_error_set(e, 400, "bad_limit",
 		                     "%s.%s: expected a number (ms or bytes) "
@@ -573,10 +574,11 @@ static int parse_limits(json_object *root, const char *field,
 	if (is_null(lim))
 		return 0;
 	if (json_object_get_type(lim) != json_type_object)
-		return api_error_set(e, 400, "bad_field",
-		                     "%s: expected an object such as "
-		                     "{\"cpu_time\": 2000, \"memory\": \"256M\"}",
-		                     field);
+		return api_error_set(
+		        e, 400, "bad_field",
+		        "%s: expected an object such as "
+		        "{\"cpu_time\": 2000, \"memory\": \"256M\"}",
+		        field);
 	json_object_object_foreach(lim, key, val)
 	{
 		if (set_limit(l, max, field, key, val, e) < 0)
@@ -602,9 +604,14 @@ static int piston_limit(json_object *root, const char *field,
 		                     "%s: expected a number", field);
 	if (json_object_get_int64(v) == -1)
 		return 0;
-	if (json_object_get_type(v) == json_type_double)
-		v = json_object_new_int64((int64_t)json_object_get_double(v));
-	else
+	if (json_object_get_type(v) == json_type_double) {
+		double d = json_object_get_double(v);
+		if (!(d >= 0 && d < 1e15))
+			return api_error_set(e, 400, "bad_limit",
+			                     "%s: %g is out of range", field,
+			                     d);
+		v = json_object_new_int64((int64_t)d);
+	} else
 		json_object_get(v);
 	snprintf(group, sizeof(group), "%s", field);
 	{
@@ -646,9 +653,10 @@ static int parse_tests(json_object *root, const struct settings *s,
 	if (is_null(tests))
 		return 0;
 	if (json_object_get_type(tests) != json_type_array)
-		return api_error_set(e, 400, "bad_field",
-		                     "tests: expected an array of {name, stdin, "
-		                     "expected_stdout}");
+		return api_error_set(
+		        e, 400, "bad_field",
+		        "tests: expected an array of {name, stdin, "
+		        "expected_stdout}");
 	n = json_object_array_length(tests);
 	if (n > s->max_tests)
 		return api_error_set(e, 400, "too_many",
@@ -669,7 +677,8 @@ static int parse_tests(json_object *root, const struct settings *s,
 		r->ntests = i + 1;
 		if (json_object_get_type(t) != json_type_object)
 			return api_error_set(e, 400, "bad_field",
-			                     "tests[%zu]: expected an object", i);
+			                     "tests[%zu]: expected an object",
+			                     i);
 		json_object_object_foreach(t, key, val)
 		{
 			(void)val;
@@ -693,13 +702,12 @@ static int parse_tests(json_object *root, const struct settings *s,
 		}
 		if (!is_null(in)) {
 			snprintf(field, sizeof(field), "tests[%zu].stdin", i);
-			rt->stdin_data = get_string(in, field, &rt->stdin_len,
-			                            e);
+			rt->stdin_data =
+			        get_string(in, field, &rt->stdin_len, e);
 			if (!rt->stdin_data)
 				return -EINVAL;
 		}
-		snprintf(field, sizeof(field), "tests[%zu].expected_stdout",
-		         i);
+		snprintf(field, sizeof(field), "tests[%zu].expected_stdout", i);
 		if (is_null(exp))
 			return api_error_set(e, 400, "missing_field",
 			                     "%s: required", field);
@@ -717,20 +725,29 @@ static int parse_tests(json_object *root, const struct settings *s,
 }
 
 static const char *const native_fields[] = {
-        "language", "version", "files",          "code",        "stdin",
-        "args",     "limits",  "compile_limits", "tests",       "compare",
-        "interactive", NULL,
+        "language", "version",        "files", "code",    "stdin",       "args",
+        "limits",   "compile_limits", "tests", "compare", "interactive", NULL,
 };
 
+/* A language's own limits (the registry), never above the server's
+   maxima: the admin's fcgi.max.* wins. */
 static int apply_registry_limits(struct sbx_limits *l, char **pairs,
+                                 const struct sbx_limits *max,
                                  struct api_error *e)
 {
+	_Static_assert(sizeof(struct sbx_limits) % sizeof(uint64_t) == 0,
+	               "sbx_limits holds only uint64_t fields");
+	uint64_t *v = (uint64_t *)l;
+	const uint64_t *m = (const uint64_t *)max;
 	char err[200];
 
 	for (size_t i = 0; pairs && pairs[i]; i++)
 		if (sbx_limits_set_pair(l, pairs[i], err, sizeof(err)) < 0)
 			return api_error_set(e, 500, "bad_registry",
 			                     "the language registry: %s", err);
+	for (size_t i = 0; i < sizeof(*l) / sizeof(uint64_t); i++)
+		if (v[i] > m[i])
+			v[i] = m[i];
 	return 0;
 }
 
@@ -749,12 +766,13 @@ int run_req_parse(const char *body, size_t len, const struct settings *s,
 		                     "the body is %zu bytes, at most %llu", len,
 		                     (unsigned long long)s->max_body);
 	if (len > INT32_MAX)
-		return api_error_set(e, 413, "too_large", "the body is too big");
+		return api_error_set(e, 413, "too_large",
+		                     "the body is too big");
 	tok = json_tokener_new_ex(REQ_MAX_DEPTH);
 	if (!tok)
 		return api_error_set(e, 503, "out_of_memory", "out of memory");
-	json_tokener_set_flags(tok,
-	                       JSON_TOKENER_STRICT | JSON_TOKENER_VALIDATE_UTF8);
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	                                    JSON_TOKENER_VALIDATE_UTF8);
 	r->root = json_tokener_parse_ex(tok, body, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
@@ -795,18 +813,21 @@ int run_req_parse(const char *body, size_t len, const struct settings *s,
 				known |= strcmp(key, native_fields[i]) == 0;
 			if (!known)
 				return api_error_set(e, 400, "unknown_field",
-				                     "%.64s: unknown field", key);
+				                     "%.64s: unknown field",
+				                     key);
 		}
 	}
 	if (parse_language(r->root, s, piston, r, e) < 0)
 		return -EINVAL;
 	r->run_limits = s->run_default;
 	r->compile_limits = s->compile_default;
-	if (apply_registry_limits(&r->run_limits, r->lang->limits, e) < 0 ||
+	if (apply_registry_limits(&r->run_limits, r->lang->limits, &s->run_max,
+	                          e) < 0 ||
 	    apply_registry_limits(&r->compile_limits, r->lang->compile_limits,
-	                          e) < 0)
+	                          &s->compile_max, e) < 0)
 		return -EINVAL;
-	if (parse_files(r->root, s, r, e) < 0 || parse_args(r->root, s, r, e) < 0)
+	if (parse_files(r->root, s, r, e) < 0 ||
+	    parse_args(r->root, s, r, e) < 0)
 		return -EINVAL;
 
 	json_object_object_get_ex(r->root, "stdin", &v);

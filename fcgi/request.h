@@ -52,7 +52,7 @@ enum req_compare {
 };
 
 struct run_req {
-	json_object *root; /* owns every borrowed string below */
+	json_object *root;           /* owns every borrowed string below */
 	const struct sbx_lang *lang; /* borrowed from the settings' registry */
 	struct req_file *files;      /* files[0] is the entry point */
 	size_t nfiles;

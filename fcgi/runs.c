@@ -90,8 +90,8 @@ static void entry_unref(struct run_entry *e)
 	free(e);
 }
 
-int runs_add(struct runs *t, bool interactive, char *id,
-             struct run_entry **out, int *stdin_rd, int *cancel_rd)
+int runs_add(struct runs *t, bool interactive, char *id, struct run_entry **out,
+             int *stdin_rd, int *cancel_rd)
 {
 	struct run_entry *e = calloc(1, sizeof(*e));
 	int in[2], can[2], r;
@@ -186,10 +186,18 @@ int runs_stdin(struct runs *t, const char *id, const char *data, size_t len,
 	if (e->stdin_wr < 0) {
 		r = -EPIPE;
 	} else if (len) {
+		long page = sysconf(_SC_PAGESIZE);
 		int size = fcntl(e->stdin_wr, F_GETPIPE_SZ), queued = 0;
+		long used, free_bytes;
 		ioctl(e->stdin_rd, FIONREAD, &queued);
-		if (size > 0 && (size_t)(size - queued) < len) {
-			*room = (size_t)(size - queued);
+		/* a pipe holds whole pages: a partly read page at the head
+		   and a partly filled one at the tail each take a slot */
+		used = ((long)queued + page - 1) / page + 1;
+		free_bytes = size - used * page;
+		if (free_bytes < 0)
+			free_bytes = 0;
+		if (size > 0 && (size_t)free_bytes < len) {
+			*room = (size_t)free_bytes;
 			r = -EAGAIN;
 		} else {
 			size_t off = 0;

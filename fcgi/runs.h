@@ -21,7 +21,7 @@
 struct runs;      /* opaque table */
 struct run_entry; /* opaque; reference counted */
 
-struct runs *runs_new(void);   /* NULL on ENOMEM */
+struct runs *runs_new(void);    /* NULL on ENOMEM */
 void runs_free(struct runs *t); /* accepts NULL; the table must be empty */
 
 /* Fill buf (RUN_ID_LEN + 1 bytes) with a new random id; 0 or -errno. */
@@ -34,8 +34,8 @@ int runs_make_id(char *buf);
  * `interactive`: /stdin may write; else stdin is closed for writers.
  * Returns 0 or -errno.
  */
-int runs_add(struct runs *t, bool interactive, char *id,
-             struct run_entry **out, int *stdin_rd, int *cancel_rd);
+int runs_add(struct runs *t, bool interactive, char *id, struct run_entry **out,
+             int *stdin_rd, int *cancel_rd);
 
 /* Take the entry out of the table, close its pipes and drop the run's
    reference.  Later lookups of its id fail. */

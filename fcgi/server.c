@@ -235,10 +235,10 @@ static void send_error(struct req *rq, const struct api_error *e)
 	send_json(rq, e->status, o, extra[0] ? extra : NULL);
 }
 
-static void fail(struct req *rq, int status, const char *code,
-                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static void fail(struct req *rq, int status, const char *code,
-                 const char *fmt, ...)
+static void fail(struct req *rq, int status, const char *code, const char *fmt,
+                 ...) __attribute__((format(printf, 4, 5)));
+static void fail(struct req *rq, int status, const char *code, const char *fmt,
+                 ...)
 {
 	struct api_error e = {.status = status, .code = code};
 	va_list ap;
@@ -262,7 +262,8 @@ static bool send_event(struct req *rq, json_object *ev)
 {
 	size_t n;
 	const char *text = json_object_to_json_string_length(
-	        ev, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
+	        ev, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+	        &n);
 
 	if (put(rq, text, n) < 0 || put(rq, "\n", 1) < 0)
 		return false;
@@ -414,10 +415,11 @@ static void h_runtimes(struct req *rq, bool piston)
 			                       json_object_new_string(l->name));
 			json_object_object_add(
 			        o, "mode",
-			        l->mode ? json_object_new_string(l->mode) : NULL);
-			json_object_object_add(
-			        o, "compiled",
-			        json_object_new_boolean(l->compile_cmd != NULL));
+			        l->mode ? json_object_new_string(l->mode)
+			                : NULL);
+			json_object_object_add(o, "compiled",
+			                       json_object_new_boolean(
+			                               l->compile_cmd != NULL));
 			json_object_object_add(
 			        o, "source_file",
 			        json_object_new_string(l->source));
@@ -439,8 +441,7 @@ static void stream_start(struct req *rq, const struct run_req *r)
 	json_object *ev = json_object_new_object();
 	char prefix[300];
 
-	send_head(rq, 200, "application/x-ndjson",
-	          "X-Accel-Buffering: no\r\n");
+	send_head(rq, 200, "application/x-ndjson", "X-Accel-Buffering: no\r\n");
 	snprintf(prefix, sizeof(prefix), "%sruns/%s/", rq->set->prefix,
 	         rq->run_id);
 	/* every value added belongs to ev */
@@ -448,10 +449,10 @@ static void stream_start(struct req *rq, const struct run_req *r)
 	json_object_object_add(ev, "id", json_object_new_string(rq->run_id));
 	json_object_object_add(ev, "language",
 	                       json_object_new_string(r->lang->id));
-	json_object_object_add(ev, "version",
-	                       r->lang->version
-	                               ? json_object_new_string(r->lang->version)
-	                               : NULL);
+	json_object_object_add(
+	        ev, "version",
+	        r->lang->version ? json_object_new_string(r->lang->version)
+	                         : NULL);
 	json_object_object_add(ev, "interactive",
 	                       json_object_new_boolean(r->interactive));
 	json_object_object_add(ev, "control", json_object_new_string(prefix));
@@ -484,8 +485,7 @@ static void on_queued(void *arg, unsigned pos)
  * Run a parsed request for a client: sync (the whole result at the end),
  * streaming (events), or Piston's execute.
  */
-static void do_run(struct req *rq, struct run_req *r, bool stream,
-                   bool piston)
+static void do_run(struct req *rq, struct run_req *r, bool stream, bool piston)
 {
 	struct srv *s = rq->srv;
 	struct run_entry *entry = NULL;
@@ -506,8 +506,8 @@ static void do_run(struct req *rq, struct run_req *r, bool stream,
 	}
 	if (stream && r->interactive && r->stdin_len) {
 		size_t room = 0;
-		if (runs_stdin(s->runs, rq->run_id, r->stdin_data,
-		               r->stdin_len, false, &room) < 0) {
+		if (runs_stdin(s->runs, rq->run_id, r->stdin_data, r->stdin_len,
+		               false, &room) < 0) {
 			fail(rq, 413, "too_large",
 			     "stdin: more than the %zu bytes an interactive "
 			     "run buffers",
@@ -562,8 +562,8 @@ static void do_run(struct req *rq, struct run_req *r, bool stream,
 			        res, "id", json_object_new_string(rq->run_id));
 		if (stream) {
 			json_object *ev = json_object_new_object();
-			json_object_object_add(ev, "event",
-			                       json_object_new_string("result"));
+			json_object_object_add(
+			        ev, "event", json_object_new_string("result"));
 			json_object_object_add(ev, "result", res);
 			send_event(rq, ev);
 			json_object_put(ev);
@@ -645,8 +645,8 @@ static void h_stdin(struct req *rq, const char *id)
 		     "no run %s is in progress (it ended, or never was)", id);
 	} else if (r == -EPIPE) {
 		fail(rq, 409, "stdin_closed",
-		     "the run's stdin is closed (not interactive, closed "
-		     "with eof, or the program ended)");
+		     "the run's stdin is closed (the run is not "
+		     "interactive, or its stdin was closed with eof)");
 	} else if (r == -EAGAIN) {
 		fail(rq, 409, "stdin_full",
 		     "the program has not read its earlier input yet: %zu "
@@ -687,8 +687,7 @@ static void h_submit(struct req *rq)
 	json_object *o;
 	int rc;
 
-	if (run_req_parse(rq->body, rq->body_len, rq->set, false, &r, &e) <
-	    0) {
+	if (run_req_parse(rq->body, rq->body_len, rq->set, false, &r, &e) < 0) {
 		send_error(rq, &e);
 		run_req_fini(&r);
 		return;
@@ -707,6 +706,12 @@ static void h_submit(struct req *rq)
 		rc = store_submit(s->store, id, rq->body, rq->body_len,
 		                  now_ms(), rq->set->max_submissions, err,
 		                  sizeof(err));
+	if (rc == -ENOSPC && strstr(err, "store full")) {
+		srv_log(3, "the submissions store is full: %s", err);
+		fail(rq, 503, "store_full",
+		     "the submissions store is full; try again later");
+		return;
+	}
 	if (rc == -ENOSPC) {
 		fail(rq, 503, "busy",
 		     "%u submissions are waiting or running; try again "
@@ -762,13 +767,14 @@ static void h_submission(struct req *rq, const char *id)
 	o = json_object_new_object();
 	json_object_object_add(o, "id", json_object_new_string(sub.id));
 	json_object_object_add(
-	        o, "status", json_object_new_string(store_state_name(sub.state)));
+	        o, "status",
+	        json_object_new_string(store_state_name(sub.state)));
 	json_object_object_add(o, "created_at", ms_or_null(sub.created_ms));
 	json_object_object_add(o, "started_at", ms_or_null(sub.started_ms));
 	json_object_object_add(o, "finished_at", ms_or_null(sub.finished_ms));
-	json_object_object_add(
-	        o, "result",
-	        sub.result ? json_tokener_parse(sub.result) : NULL);
+	json_object_object_add(o, "result",
+	                       sub.result ? json_tokener_parse(sub.result)
+	                                  : NULL);
 	store_sub_fini(&sub);
 	send_json(rq, 200, o, NULL);
 }
@@ -784,7 +790,8 @@ static char *internal_result(const char *message)
 	json_object_object_add(o, "compile", NULL);
 	json_object_object_add(o, "run", NULL);
 	json_object_object_add(o, "message", json_object_new_string(message));
-	text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	text = strdup(
+	        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	json_object_put(o);
 	return text;
 }
@@ -838,8 +845,8 @@ static void run_submission(struct srv *s, struct store_sub *sub)
 			                   JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	}
-	srv_log(6, "submission %s %s %s %lldms", sub->id, r.lang->id,
-	        x.verdict, (long long)(since(&t0) * 1000));
+	srv_log(6, "submission %s %s %s %lldms", sub->id, r.lang->id, x.verdict,
+	        (long long)(since(&t0) * 1000));
 	exec_result_fini(&x);
 
 out_fini:
@@ -849,9 +856,8 @@ out_fini:
 out_store:
 	if (!text)
 		text = internal_result("out of memory");
-	if (text &&
-	    store_finish(s->store, sub->id, text, strlen(text), now_ms(), err,
-	                 sizeof(err)) < 0)
+	if (text && store_finish(s->store, sub->id, text, strlen(text),
+	                         now_ms(), err, sizeof(err)) < 0)
 		srv_log(3, "cannot store the result of %s: %s", sub->id, err);
 	free(text);
 	settings_unref(set);
@@ -924,13 +930,12 @@ static void h_healthz(struct req *rq)
 	json_object_object_add(o, "slots_busy", json_object_new_int((int)busy));
 	json_object_object_add(o, "queue_depth",
 	                       json_object_new_int((int)waiting));
-	json_object_object_add(o, "languages",
-	                       json_object_new_int((int)langs));
-	json_object_object_add(
-	        o, "cgroup",
-	        json_object_new_string(cg == SBX_CGROUP_V2   ? "v2"
-	                               : cg == SBX_CGROUP_V1 ? "v1"
-	                                                     : "none"));
+	json_object_object_add(o, "languages", json_object_new_int((int)langs));
+	json_object_object_add(o, "cgroup",
+	                       json_object_new_string(cg == SBX_CGROUP_V2 ? "v2"
+	                                              : cg == SBX_CGROUP_V1
+	                                                      ? "v1"
+	                                                      : "none"));
 	json_object_object_add(
 	        o, "rootless",
 	        json_object_new_boolean(sbx_ctx_rootless(rq->srv->ctx)));

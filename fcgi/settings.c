@@ -80,8 +80,7 @@ static const struct uint_key {
 	unsigned long long min, max;
 } uint_keys[] = {
         {"fcgi.threads", offsetof(struct settings, threads), 0, 1024},
-        {"fcgi.async_workers", offsetof(struct settings, async_workers), 0,
-         64},
+        {"fcgi.async_workers", offsetof(struct settings, async_workers), 1, 64},
         {"fcgi.queue", offsetof(struct settings, queue), 0, 4096},
         {"fcgi.retry_after", offsetof(struct settings, retry_after), 1, 3600},
         {"fcgi.max_files", offsetof(struct settings, max_files), 1, 1024},
@@ -91,8 +90,8 @@ static const struct uint_key {
         {"fcgi.max_arg_len", offsetof(struct settings, max_arg_len), 1,
          1 << 20},
         {"fcgi.max_tests", offsetof(struct settings, max_tests), 0, 1024},
-        {"fcgi.max_submissions", offsetof(struct settings, max_submissions),
-         1, 10000000},
+        {"fcgi.max_submissions", offsetof(struct settings, max_submissions), 1,
+         10000000},
 };
 
 static const struct size_key {
@@ -147,8 +146,8 @@ static int limit_key(struct settings *s, const char *key, const char *value,
 	return 0;
 }
 
-static int on_setting(void *arg, const char *key, const char *value,
-                      char *err, size_t errlen)
+static int on_setting(void *arg, const char *key, const char *value, char *err,
+                      size_t errlen)
 {
 	struct settings *s = arg;
 	unsigned long long u;
@@ -213,8 +212,9 @@ static int on_setting(void *arg, const char *key, const char *value,
 		while (s->binds[n])
 			n++;
 		if (value[0] != '/' || n == 64) {
-			snprintf(err, errlen,
-			         "bind: expected an absolute path (at most 64)");
+			snprintf(
+			        err, errlen,
+			        "bind: expected an absolute path (at most 64)");
 			return -EINVAL;
 		}
 		s->binds[n] = strdup(value);
@@ -319,8 +319,8 @@ struct settings *settings_load(const char *path, char *err, size_t errlen)
 		goto out_free;
 	bad = sbx_limits_exceeds(&s->run_default, &s->run_max);
 	if (bad) {
-		snprintf(err, errlen,
-		         "fcgi.limit.%s is above fcgi.max.%s", bad, bad);
+		snprintf(err, errlen, "fcgi.limit.%s is above fcgi.max.%s", bad,
+		         bad);
 		goto out_free;
 	}
 	bad = sbx_limits_exceeds(&s->compile_default, &s->compile_max);
@@ -330,8 +330,7 @@ struct settings *settings_load(const char *path, char *err, size_t errlen)
 		         bad, bad);
 		goto out_free;
 	}
-	reg = s->registry_path ? s->registry_path
-	                       : settings_default_registry();
+	reg = s->registry_path ? s->registry_path : settings_default_registry();
 	if (sbx_registry_load(reg, &s->registry, err, errlen) < 0)
 		goto out_free;
 	sbx_registry_resolve(&s->registry, s->jail.path_env);

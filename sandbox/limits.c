@@ -131,8 +131,8 @@ int sbx_parse_size(const char *s, uint64_t *out)
 int sbx_parse_duration_ms(const char *s, uint64_t *out)
 {
 	static const struct unit units[] = {
-	        {"", 1000}, {"s", 1000},  {"sec", 1000},
-	        {"ms", 1},  {"m", 60000}, {"min", 60000}, {"h", 3600000},
+	        {"", 1000},   {"s", 1000},    {"sec", 1000},  {"ms", 1},
+	        {"m", 60000}, {"min", 60000}, {"h", 3600000},
 	};
 
 	return parse_with_units(s, units, sizeof(units) / sizeof(units[0]),
@@ -264,8 +264,8 @@ int sbx_limits_set_pair(struct sbx_limits *l, const char *pair, char *err,
 	return sbx_limits_set(l, name, eq + 1, err, errlen);
 }
 
-int sbx_limits_get(const struct sbx_limits *l, const char *name,
-                   uint64_t *out, bool *is_time)
+int sbx_limits_get(const struct sbx_limits *l, const char *name, uint64_t *out,
+                   bool *is_time)
 {
 	for (size_t i = 0; i < NFIELDS; i++) {
 		if (strcmp(fields[i].name, name) == 0) {

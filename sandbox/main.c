@@ -639,11 +639,12 @@ int main(int argc, char **argv)
 		        top, "rlimits_only",
 		        json_object_new_boolean(sbx_ctx_cgroup_mode(ctx) ==
 		                                SBX_CGROUP_NONE));
-		json_object_object_add(top, "compile",
-		                       res.compiled ? result_stage_json(&res.compile)
-		                                    : NULL);
+		json_object_object_add(
+		        top, "compile",
+		        res.compiled ? result_stage_json(&res.compile) : NULL);
 		json_object_object_add(top, "run",
-		                       res.ran ? result_stage_json(&res.run) : NULL);
+		                       res.ran ? result_stage_json(&res.run)
+		                               : NULL);
 		if (r < 0)
 			json_object_object_add(top, "message",
 			                       json_object_new_string(err));

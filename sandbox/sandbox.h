@@ -81,8 +81,8 @@ const char *sbx_limits_exceeds(const struct sbx_limits *l,
 
 /* The value of a limit by name (ms for times, bytes for sizes); *is_time
    (may be NULL) says which.  0, or -EINVAL for an unknown name. */
-int sbx_limits_get(const struct sbx_limits *l, const char *name,
-                   uint64_t *out, bool *is_time);
+int sbx_limits_get(const struct sbx_limits *l, const char *name, uint64_t *out,
+                   bool *is_time);
 
 /* Parse a size ("64M") or a duration in ms ("2s", "150ms"); 0 or -errno. */
 int sbx_parse_size(const char *s, uint64_t *out);

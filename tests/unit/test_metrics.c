@@ -69,7 +69,8 @@ static void assert_prometheus_shape(const char *text)
 		if (regexec(&type, l, 2, m, 0) == 0) {
 			size_t n = strlen(types);
 			snprintf(types + n, sizeof(types) - n, "%.*s ",
-			         (int)(m[1].rm_eo - m[1].rm_so), l + m[1].rm_so);
+			         (int)(m[1].rm_eo - m[1].rm_so),
+			         l + m[1].rm_so);
 			continue;
 		}
 		if (l[0] == '#') {
@@ -90,7 +91,8 @@ static void assert_prometheus_shape(const char *text)
 				for (size_t i = 0; i < 3; i++) {
 					size_t sl = strlen(sfx[i]);
 					if ((size_t)n > sl &&
-					    strncmp(l + n - sl, sfx[i], sl) == 0)
+					    strncmp(l + n - sl, sfx[i], sl) ==
+					            0)
 						snprintf(fam, sizeof(fam),
 						         " %.*s ", n - (int)sl,
 						         l);

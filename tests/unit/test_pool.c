@@ -172,10 +172,16 @@ Test(pool, waiters_get_slots_in_arrival_order)
 Test(pool, a_full_line_refuses_counted_waiters_only)
 {
 	struct pool *p = pool_new(1);
-	struct waiter a = {.p = p, .queue_max = 1, .counted = true,
-	                   .hangup_fd = -1, .release = true};
-	struct waiter u = {.p = p, .queue_max = 1, .counted = false,
-	                   .hangup_fd = -1, .release = true};
+	struct waiter a = {.p = p,
+	                   .queue_max = 1,
+	                   .counted = true,
+	                   .hangup_fd = -1,
+	                   .release = true};
+	struct waiter u = {.p = p,
+	                   .queue_max = 1,
+	                   .counted = false,
+	                   .hangup_fd = -1,
+	                   .release = true};
 	pthread_t ta, tu;
 	sem_t queued;
 	int held, s;
@@ -221,15 +227,14 @@ Test(pool, a_client_that_hangs_up_leaves_the_line)
 {
 	struct pool *p = pool_new(1);
 	struct waiter a = {.p = p, .queue_max = 4, .counted = true};
-	struct waiter b = {.p = p, .queue_max = 4, .counted = true,
-	                   .hangup_fd = -1};
+	struct waiter b = {
+	        .p = p, .queue_max = 4, .counted = true, .hangup_fd = -1};
 	pthread_t ta, tb;
 	sem_t queued;
 	int sv[2], held;
 	double t0;
 
-	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
-	             0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	a.hangup_fd = sv[0];
 	cr_assert_eq(sem_init(&queued, 0, 0), 0);
 	cr_assert_eq(pool_acquire(p, 4, true, -1, NULL, NULL, &held), 0);
@@ -288,8 +293,7 @@ Test(pool, shutdown_wakes_every_waiter)
 	pool_release(p, held);
 	stats(p, 1, 0, 0);
 	cr_assert_eq(pool_acquire(p, N, true, -1, NULL, NULL, &s), -ESHUTDOWN);
-	cr_assert_eq(pool_acquire(p, N, false, -1, NULL, NULL, &s),
-	             -ESHUTDOWN);
+	cr_assert_eq(pool_acquire(p, N, false, -1, NULL, NULL, &s), -ESHUTDOWN);
 	sem_destroy(&queued);
 	pool_free(p);
 }

@@ -74,8 +74,8 @@ static void refused_n(const char *body, size_t len, bool piston, int status,
 	          aerr.message, start);
 }
 
-static void refused(const char *body, bool piston, int status,
-                    const char *code, const char *start)
+static void refused(const char *body, bool piston, int status, const char *code,
+                    const char *start)
 {
 	refused_n(body, strlen(body), piston, status, code, start);
 }
@@ -85,7 +85,8 @@ static char *body_with(const char *extra)
 {
 	char *b = NULL;
 
-	cr_assert_neq(asprintf(&b, "{\"language\": \"python\", %s}", extra), -1);
+	cr_assert_neq(asprintf(&b, "{\"language\": \"python\", %s}", extra),
+	              -1);
 	return b;
 }
 
@@ -275,10 +276,11 @@ Test(request, interactive_flag)
 
 Test(request, tests_and_compare)
 {
-	accepted("{\"language\": \"python\", \"code\": \"x\", \"compare\": "
-	         "\"exact\", \"tests\": [{\"name\": \"one\", \"stdin\": \"1\", "
-	         "\"expected_stdout\": \"2\\n\"}, {\"expected_stdout\": \"\"}]}",
-	         false);
+	accepted(
+	        "{\"language\": \"python\", \"code\": \"x\", \"compare\": "
+	        "\"exact\", \"tests\": [{\"name\": \"one\", \"stdin\": \"1\", "
+	        "\"expected_stdout\": \"2\\n\"}, {\"expected_stdout\": \"\"}]}",
+	        false);
 	cr_assert_eq(req.compare, REQ_COMPARE_EXACT);
 	cr_assert_eq(req.ntests, 2);
 	cr_assert_str_eq(req.tests[0].name, "one");
@@ -305,13 +307,15 @@ Test(request, tests_and_compare)
 	             "tests[0]: expected an object");
 	refused_with("\"code\": \"x\", \"tests\": [{\"expected_stdout\": "
 	             "\"\"}, {\"stdin\": \"1\"}]",
-	             400, "missing_field", "tests[1].expected_stdout: required");
+	             400, "missing_field",
+	             "tests[1].expected_stdout: required");
 	refused_with("\"code\": \"x\", \"tests\": [{\"input\": \"1\", "
 	             "\"expected_stdout\": \"\"}]",
 	             400, "unknown_field", "tests[0].input: unknown field");
 	refused_with("\"code\": \"x\", \"tests\": [{\"expected_stdout\": 2}]",
-	             400, "bad_field", "tests[0].expected_stdout: expected a "
-	                               "string");
+	             400, "bad_field",
+	             "tests[0].expected_stdout: expected a "
+	             "string");
 }
 
 /* ------------------------------------------------------------ refusals */
@@ -405,8 +409,8 @@ Test(request, wrong_types_name_the_field)
 Test(request, bad_file_names_refused)
 {
 	static const char *const names[] = {
-	        "../x", "a/b", ".", "..", "", "a\\u0001b", "a\\u0000b",
-	        "tab\\there", "del\\u007f", "/abs",
+	        "../x",      "a/b",       ".",          "..",         "",
+	        "a\\u0001b", "a\\u0000b", "tab\\there", "del\\u007f", "/abs",
 	};
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -455,12 +459,14 @@ Test(request, duplicate_file_names_refused)
 	refused_with("\"files\": [{\"name\": \"a.py\", \"content\": \"1\"}, "
 	             "{\"name\": \"b.py\", \"content\": \"2\"}, "
 	             "{\"name\": \"a.py\", \"content\": \"3\"}]",
-	             400, "bad_file_name", "files[2].name: 'a.py' is given "
-	                                   "twice");
+	             400, "bad_file_name",
+	             "files[2].name: 'a.py' is given "
+	             "twice");
 	refused_with("\"files\": [{\"name\": \"main.py\", \"content\": \"1\"}, "
 	             "{\"name\": \"main.py\", \"content\": \"2\"}]",
-	             400, "bad_file_name", "files[1].name: 'main.py' is given "
-	                                   "twice");
+	             400, "bad_file_name",
+	             "files[1].name: 'main.py' is given "
+	             "twice");
 }
 
 /* A JSON array of n copies of item. */
@@ -504,8 +510,7 @@ Test(request, too_many_files_args_tests)
 	arr = json_array("\"a\"", 65);
 	cr_assert_neq(asprintf(&extra, "\"code\": \"\", \"args\": %s", arr),
 	              -1);
-	refused_with(extra, 400, "too_many",
-	             "args: 65 arguments, at most 64");
+	refused_with(extra, 400, "too_many", "args: 65 arguments, at most 64");
 	free(extra);
 	free(arr);
 	arr = json_array("\"a\"", 64);
@@ -534,7 +539,7 @@ Test(request, arg_too_long)
 
 	cr_assert_neq(asprintf(&extra, "\"code\": \"\", \"args\": [\"%s\"]", a),
 	              -1);
-	refused_with(extra, 400, "too_large",
+	refused_with(extra, 413, "too_large",
 	             "args[0]: 4097 bytes, at most 4096");
 	free(extra);
 	free(a);
@@ -560,18 +565,19 @@ Test(request, code_and_stdin_too_large)
 	             "files: more than 1048576 bytes of code in all");
 	free(extra);
 
-	cr_assert_neq(asprintf(&extra, "\"code\": \"\", \"stdin\": \"%s\"", big),
-	              -1);
+	cr_assert_neq(
+	        asprintf(&extra, "\"code\": \"\", \"stdin\": \"%s\"", big), -1);
 	refused_with(extra, 413, "too_large",
 	             "stdin: 1048577 bytes, at most 1048576");
 	free(extra);
 
-	cr_assert_neq(asprintf(&extra,
-	                       "\"code\": \"\", \"tests\": [{\"stdin\": \"%s\", "
-	                       "\"expected_stdout\": \"\"}, {\"stdin\": \"%s\", "
-	                       "\"expected_stdout\": \"\"}]",
-	                       half, half),
-	              -1);
+	cr_assert_neq(
+	        asprintf(&extra,
+	                 "\"code\": \"\", \"tests\": [{\"stdin\": \"%s\", "
+	                 "\"expected_stdout\": \"\"}, {\"stdin\": \"%s\", "
+	                 "\"expected_stdout\": \"\"}]",
+	                 half, half),
+	        -1);
 	refused_with(extra, 413, "too_large",
 	             "tests: more than 1048576 bytes of stdin in all");
 	free(extra);
@@ -590,7 +596,8 @@ Test(request, body_too_large)
 Test(request, limits_as_numbers_and_strings)
 {
 	accepted("{\"language\": \"python\", \"code\": \"\", \"limits\": "
-	         "{\"cpu_time\": 1500, \"memory\": 134217728, \"processes\": 8}}",
+	         "{\"cpu_time\": 1500, \"memory\": 134217728, \"processes\": "
+	         "8}}",
 	         false);
 	cr_assert_eq(req.run_limits.cpu_ms, 1500);
 	cr_assert_eq(req.run_limits.memory, 128 * MiB);
@@ -716,7 +723,8 @@ Test(request, invalid_utf8_refused)
 		                       "\"%s\"}",
 		                       bad[i]),
 		              -1);
-		refused(b, false, 400, "bad_json", "the body is not valid JSON");
+		refused(b, false, 400, "bad_json",
+		        "the body is not valid JSON");
 		cr_assert(strstr(aerr.message, "utf-8"), "%s", aerr.message);
 		free(b);
 	}
@@ -730,12 +738,13 @@ Test(request, invalid_utf8_refused)
 
 Test(request, piston_defaults_and_timeouts)
 {
-	accepted("{\"language\": \"python\", \"version\": \"*\", \"files\": "
-	         "[{\"content\": \"print(1)\"}], \"stdin\": \"\", \"args\": [], "
-	         "\"run_timeout\": 3000, \"compile_timeout\": -1, "
-	         "\"run_cpu_time\": 1000, \"compile_memory_limit\": -1, "
-	         "\"run_memory_limit\": -1}",
-	         true);
+	accepted(
+	        "{\"language\": \"python\", \"version\": \"*\", \"files\": "
+	        "[{\"content\": \"print(1)\"}], \"stdin\": \"\", \"args\": [], "
+	        "\"run_timeout\": 3000, \"compile_timeout\": -1, "
+	        "\"run_cpu_time\": 1000, \"compile_memory_limit\": -1, "
+	        "\"run_memory_limit\": -1}",
+	        true);
 	cr_assert(req.piston);
 	cr_assert_str_eq(req.files[0].name, "main.py");
 	cr_assert_eq(req.run_limits.wall_ms, 3000);
@@ -794,10 +803,12 @@ Test(request, piston_fractional_timeout_truncated)
  */
 Test(request, piston_huge_timeout_is_not_negative)
 {
-	const char *big = "{\"language\": \"python\", \"files\": [{\"content\": "
-	                  "\"\"}], \"run_timeout\": 99999999999999}";
-	const char *huge = "{\"language\": \"python\", \"files\": [{\"content\": "
-	                   "\"\"}], \"run_timeout\": 1e300}";
+	const char *big =
+	        "{\"language\": \"python\", \"files\": [{\"content\": "
+	        "\"\"}], \"run_timeout\": 99999999999999}";
+	const char *huge =
+	        "{\"language\": \"python\", \"files\": [{\"content\": "
+	        "\"\"}], \"run_timeout\": 1e300}";
 
 	refused(big, true, 400, "bad_limit", "run_timeout: ");
 	refused(huge, true, 400, "bad_limit", "run_timeout: ");
@@ -816,8 +827,8 @@ Test(request, piston_versions)
 {
 	struct sbx_lang *py = lang("python");
 	static const char *const ok[] = {"*", "", "3.11.2", "3.11", "3"};
-	static const char *const bad[] = {"3.1", "3.11.20", "3.11.2.1", "2",
-	                                  "3.", "x"};
+	static const char *const bad[] = {"3.1", "3.11.20", "3.11.2.1",
+	                                  "2",   "3.",      "x"};
 	char b[200];
 
 	/* no detected version: anything goes */
@@ -837,7 +848,8 @@ Test(request, piston_versions)
 	refused(b, true, 400, "unknown_version",
 	        "version: python 2.7 is not installed; this server has 3.11.2");
 	/* the native shape checks it too */
-	refused("{\"language\": \"python\", \"version\": \"2.7\", \"code\": \"\"}",
+	refused("{\"language\": \"python\", \"version\": \"2.7\", \"code\": "
+	        "\"\"}",
 	        false, 400, "unknown_version", "version: python 2.7");
 }
 
@@ -913,7 +925,8 @@ Test(request, output_matches_lines)
 	cr_assert_not(lines_eq("a\n\nb", "a\nb"));
 	cr_assert_not(lines_eq("A", "a"));
 	/* NUL bytes are compared like any other */
-	cr_assert(req_output_matches("a\0b", 3, "a\0b\n", 4, REQ_COMPARE_LINES));
+	cr_assert(
+	        req_output_matches("a\0b", 3, "a\0b\n", 4, REQ_COMPARE_LINES));
 	cr_assert_not(
 	        req_output_matches("a\0b", 3, "a\0c", 3, REQ_COMPARE_LINES));
 }

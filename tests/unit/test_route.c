@@ -46,14 +46,12 @@ Test(route, every_endpoint)
 {
 	ok("GET", "/api/runtimes", ROUTE_RUNTIMES, "runtimes", "");
 	ok("POST", "/api/run", ROUTE_RUN, "run", "");
-	ok("POST", "/api/runs/" ID "/stdin", ROUTE_RUN_STDIN, "runs/stdin",
-	   ID);
+	ok("POST", "/api/runs/" ID "/stdin", ROUTE_RUN_STDIN, "runs/stdin", ID);
 	ok("POST", "/api/runs/" ID "/kill", ROUTE_RUN_KILL, "runs/kill", ID);
 	ok("POST", "/api/submissions", ROUTE_SUBMIT, "submissions", "");
 	ok("GET", "/api/submissions/" ID, ROUTE_SUBMISSION, "submissions/get",
 	   ID);
-	ok("GET", "/api/v2/runtimes", ROUTE_PISTON_RUNTIMES, "v2/runtimes",
-	   "");
+	ok("GET", "/api/v2/runtimes", ROUTE_PISTON_RUNTIMES, "v2/runtimes", "");
 	ok("POST", "/api/v2/execute", ROUTE_PISTON_EXECUTE, "v2/execute", "");
 	ok("GET", "/api/healthz", ROUTE_HEALTHZ, "healthz", "");
 	ok("GET", "/api/metrics", ROUTE_METRICS, "metrics", "");
@@ -89,12 +87,12 @@ Test(route, head_is_get)
 Test(route, ids_are_32_lowercase_hex)
 {
 	static const char *const bad[] = {
-	        "0123456789ABCDEF0123456789abcdef", /* uppercase */
-	        "0123456789abcdef0123456789abcde",  /* 31 */
+	        "0123456789ABCDEF0123456789abcdef",  /* uppercase */
+	        "0123456789abcdef0123456789abcde",   /* 31 */
 	        "0123456789abcdef0123456789abcdef0", /* 33 */
-	        "0123456789abcdef0123456789abcdeg", /* not hex */
-	        "0123456789abcdef/123456789abcdef", /* a slash */
-	        "0123456789abcdef 123456789abcdef", /* a blank */
+	        "0123456789abcdef0123456789abcdeg",  /* not hex */
+	        "0123456789abcdef/123456789abcdef",  /* a slash */
+	        "0123456789abcdef 123456789abcdef",  /* a blank */
 	        "",
 	};
 	char path[128];
@@ -145,9 +143,9 @@ Test(route, custom_prefix)
 {
 	cr_assert_eq(route_match("/x/api/", "POST", "/x/api/run", &rt), 200);
 	cr_assert_eq(rt.id, ROUTE_RUN);
-	cr_assert_eq(route_match("/x/api/", "POST",
-	                         "/x/api/runs/" ID "/kill", &rt),
-	             200);
+	cr_assert_eq(
+	        route_match("/x/api/", "POST", "/x/api/runs/" ID "/kill", &rt),
+	        200);
 	cr_assert_eq(rt.id, ROUTE_RUN_KILL);
 	cr_assert_str_eq(rt.arg, ID);
 	cr_assert_eq(route_match("/x/api/", "GET", "/x/api/run", &rt), 405);

@@ -124,43 +124,42 @@ Test(settings, defaults)
 
 Test(settings, a_full_config_file)
 {
-	struct settings *s = load_ok(
-	        "# the shared file\n"
-	        "slots = 8\n"
-	        "first_uid = 70000\n"
-	        "cgroup_parent = runpad/test\n"
-	        "rlimits_only = yes\n"
-	        "bind = /opt/a\n"
-	        "bind = /opt/b\n"
-	        "ws.listen = 127.0.0.1:9000\n"
-	        "ws.anything = goes\n"
-	        "fcgi.listen = /tmp/x.sock\n"
-	        "fcgi.socket_mode = 0600\n"
-	        "fcgi.state_dir = /tmp/state\n"
-	        "fcgi.threads = 8\n"
-	        "fcgi.async_workers = 0\n"
-	        "fcgi.prefix = /x/api/\n"
-	        "fcgi.queue = 3\n"
-	        "fcgi.retry_after = 10\n"
-	        "fcgi.max_body = 2M\n"
-	        "fcgi.max_code = 512K\n"
-	        "fcgi.max_stdin = 64K\n"
-	        "fcgi.max_files = 4\n"
-	        "fcgi.max_file_name = 64\n"
-	        "fcgi.max_args = 2\n"
-	        "fcgi.max_arg_len = 100\n"
-	        "fcgi.max_tests = 5\n"
-	        "fcgi.max_submissions = 50\n"
-	        "fcgi.limit.memory = 128M\n"
-	        "fcgi.max.cpu_time = 30s\n"
-	        "fcgi.limit.cpu_time = 3s\n"
-	        "fcgi.compile_limit.wall_time = 60s\n"
-	        "fcgi.compile_max.memory = 3G\n"
-	        "fcgi.compile_limit.memory = 2560M\n"
-	        "fcgi.token = 0123456789abcdef0123\n"
-	        "fcgi.token = another-token-of-16+\n"
-	        "fcgi.submission_ttl = 10m\n"
-	        "fcgi.log_requests = no\n");
+	struct settings *s = load_ok("# the shared file\n"
+	                             "slots = 8\n"
+	                             "first_uid = 70000\n"
+	                             "cgroup_parent = runpad/test\n"
+	                             "rlimits_only = yes\n"
+	                             "bind = /opt/a\n"
+	                             "bind = /opt/b\n"
+	                             "ws.listen = 127.0.0.1:9000\n"
+	                             "ws.anything = goes\n"
+	                             "fcgi.listen = /tmp/x.sock\n"
+	                             "fcgi.socket_mode = 0600\n"
+	                             "fcgi.state_dir = /tmp/state\n"
+	                             "fcgi.threads = 8\n"
+	                             "fcgi.async_workers = 1\n"
+	                             "fcgi.prefix = /x/api/\n"
+	                             "fcgi.queue = 3\n"
+	                             "fcgi.retry_after = 10\n"
+	                             "fcgi.max_body = 2M\n"
+	                             "fcgi.max_code = 512K\n"
+	                             "fcgi.max_stdin = 64K\n"
+	                             "fcgi.max_files = 4\n"
+	                             "fcgi.max_file_name = 64\n"
+	                             "fcgi.max_args = 2\n"
+	                             "fcgi.max_arg_len = 100\n"
+	                             "fcgi.max_tests = 5\n"
+	                             "fcgi.max_submissions = 50\n"
+	                             "fcgi.limit.memory = 128M\n"
+	                             "fcgi.max.cpu_time = 30s\n"
+	                             "fcgi.limit.cpu_time = 3s\n"
+	                             "fcgi.compile_limit.wall_time = 60s\n"
+	                             "fcgi.compile_max.memory = 3G\n"
+	                             "fcgi.compile_limit.memory = 2560M\n"
+	                             "fcgi.token = 0123456789abcdef0123\n"
+	                             "fcgi.token = another-token-of-16+\n"
+	                             "fcgi.submission_ttl = 10m\n"
+	                             "fcgi.log_requests = no\n");
 
 	cr_assert_eq(s->jail.slots, 8);
 	cr_assert_eq(s->jail.first_uid, 70000);
@@ -175,7 +174,7 @@ Test(settings, a_full_config_file)
 	cr_assert_eq(s->socket_mode, 0600);
 	cr_assert_str_eq(s->state_dir, "/tmp/state");
 	cr_assert_eq(s->threads, 8);
-	cr_assert_eq(s->async_workers, 0);
+	cr_assert_eq(s->async_workers, 1);
 	cr_assert_str_eq(s->prefix, "/x/api/");
 	cr_assert_eq(s->queue, 3);
 	cr_assert_eq(s->retry_after, 10);
@@ -221,7 +220,8 @@ Test(settings, bad_values_refused_with_the_line)
 	static const struct {
 		const char *text, *err;
 	} cases[] = {
-	        {"fcgi.queue = lots\n", "line 1: fcgi.queue: expected 0 to 4096"},
+	        {"fcgi.queue = lots\n",
+	         "line 1: fcgi.queue: expected 0 to 4096"},
 	        {"# c\nfcgi.queue = 4097\n",
 	         "line 2: fcgi.queue: expected 0 to 4096"},
 	        {"fcgi.retry_after = 0\n",
@@ -319,8 +319,8 @@ Test(settings, tokens)
 
 Test(settings, missing_files)
 {
-	cr_assert_null(settings_load("/nonexistent/runpad.conf", err,
-	                             sizeof(err)));
+	cr_assert_null(
+	        settings_load("/nonexistent/runpad.conf", err, sizeof(err)));
 	cr_assert(strstr(err, "/nonexistent/runpad.conf"), "%s", err);
 	cr_assert_null(load("registry = /nonexistent/languages.conf\n"));
 	cr_assert(strstr(err, "/nonexistent/languages.conf"), "%s", err);

@@ -61,7 +61,7 @@ void sbx_limits_default_compile(struct sbx_limits *l);
  * `processes=64`.  Names: cpu_time, wall_time, memory, processes,
  * stdout, stderr, file_size, open_files, stack, box_size, tmp_size, inodes.
  * Sizes take B, K, M, G (powers of 1024, optional "iB"); times take ms, s,
- * m (no unit: seconds, decimals allowed).  Returns 0, -EINVAL for an unknown
+ * m, h (no unit: seconds, decimals allowed).  Returns 0, -EINVAL for an unknown
  * name or bad value, -ERANGE for a value out of range; err says which.
  */
 int sbx_limits_set(struct sbx_limits *l, const char *name, const char *value,

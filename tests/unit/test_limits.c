@@ -48,7 +48,9 @@ Test(limits, durations_parse_in_ms)
 	cr_assert_eq(v, 1250);
 	cr_assert_eq(sbx_parse_duration_ms("2m", &v), 0);
 	cr_assert_eq(v, 120000);
-	cr_assert_eq(sbx_parse_duration_ms("2h", &v), -EINVAL);
+	cr_assert_eq(sbx_parse_duration_ms("2h", &v), 0);
+	cr_assert_eq(v, 7200000);
+	cr_assert_eq(sbx_parse_duration_ms("2d", &v), -EINVAL);
 }
 
 Test(limits, set_by_name_checks_range_and_names_the_field)

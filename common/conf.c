@@ -143,6 +143,17 @@ int conf_load(const char *path, conf_cb cb, void *arg, char *err, size_t errlen)
 	return r;
 }
 
+int conf_set_string(char **dst, const char *value)
+{
+	char *d = strdup(value);
+
+	if (!d)
+		return -ENOMEM;
+	free(*dst);
+	*dst = d;
+	return 0;
+}
+
 int conf_bool(const char *v)
 {
 	static const char *const yes[] = {"yes", "true", "on", "1"};

@@ -29,6 +29,10 @@ int conf_parse(const char *text, size_t len, conf_cb cb, void *arg, char *err,
 int conf_load(const char *path, conf_cb cb, void *arg, char *err,
               size_t errlen);
 
+/* Replace the owned string *dst with a copy of value (the old one is
+   freed).  0 or -ENOMEM (then *dst is unchanged). */
+int conf_set_string(char **dst, const char *value);
+
 /* "yes/no/true/false/on/off/1/0" to 1 or 0; -EINVAL otherwise. */
 int conf_bool(const char *value);
 

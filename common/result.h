@@ -18,12 +18,20 @@
    U+FFFD.  s may be NULL (then ""). */
 json_object *result_string(const char *s, size_t n);
 
+/* Whether the program exited by itself (so its exit code means something). */
+bool result_exited(const struct sbx_stage_result *r);
+
 /*
- * One stage: verdict, time_limit ("cpu"/"wall"/null), exit_code, signal,
- * signal_name, cpu_ms, wall_ms, memory_bytes, stdout, stderr,
- * stdout_truncated, stderr_truncated, message.  exit_code is null when the
- * program did not exit by itself.
+ * Add one stage's fields to the object o: verdict, time_limit ("cpu",
+ * "wall" or null), exit_code (null unless result_exited), signal,
+ * signal_name, cpu_ms, wall_ms, memory_bytes, message, and with
+ * `with_output` also stdout, stderr, stdout_truncated, stderr_truncated.
+ * Returns o (NULL stays NULL).
  */
+json_object *result_stage_add(json_object *o, const struct sbx_stage_result *r,
+                              bool with_output);
+
+/* A new object with every field of the stage, output included. */
 json_object *result_stage_json(const struct sbx_stage_result *r);
 
 #endif

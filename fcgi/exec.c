@@ -139,45 +139,18 @@ static void flush_carry(struct stage_ctx *sc)
 	}
 }
 
-static json_object *stage_summary(const char *event, const struct stage_ctx *sc,
-                                  const struct sbx_stage_result *res)
+/* A stage's fields into o; a compiler that exits non-zero failed to
+   compile, which is what the editor and the API say. */
+static json_object *stage_fields(json_object *o,
+                                 const struct sbx_stage_result *res,
+                                 bool compile, bool with_output)
 {
-	json_object *ev = event_new(event, sc);
-	const char *sig = res->signal ? sbx_signal_name(res->signal) : NULL;
-
-	if (!ev)
+	if (!result_stage_add(o, res, with_output))
 		return NULL;
-	json_object_object_add(
-	        ev, "verdict",
-	        json_object_new_string(
-	                sc->test < 0 && strcmp(sc->stage, "compile") == 0 &&
-	                                res->verdict == SBX_RUNTIME_ERROR
-	                        ? "compile_error"
-	                        : sbx_verdict_name(res->verdict)));
-	json_object_object_add(
-	        ev, "time_limit",
-	        res->verdict == SBX_TIME_LIMIT
-	                ? json_object_new_string(res->time_limit_wall ? "wall"
-	                                                              : "cpu")
-	                : NULL);
-	json_object_object_add(ev, "exit_code",
-	                       res->signal == 0 && res->verdict !=
-	                                                   SBX_INTERNAL_ERROR
-	                               ? json_object_new_int(res->exit_code)
-	                               : NULL);
-	json_object_object_add(ev, "signal",
-	                       res->signal ? json_object_new_int(res->signal)
-	                                   : NULL);
-	json_object_object_add(ev, "signal_name",
-	                       sig ? json_object_new_string(sig) : NULL);
-	json_object_object_add(ev, "cpu_ms",
-	                       json_object_new_int64((int64_t)res->cpu_ms));
-	json_object_object_add(ev, "wall_ms",
-	                       json_object_new_int64((int64_t)res->wall_ms));
-	json_object_object_add(
-	        ev, "memory_bytes",
-	        json_object_new_int64((int64_t)res->memory_peak));
-	return ev;
+	if (compile && res->verdict == SBX_RUNTIME_ERROR)
+		json_object_object_add(o, "verdict",
+		                       json_object_new_string("compile_error"));
+	return o;
 }
 
 static void on_stage_end(void *arg, const struct sbx_stage *st,
@@ -191,7 +164,8 @@ static void on_stage_end(void *arg, const struct sbx_stage *st,
 	if (!ec->io->emit)
 		return;
 	flush_carry(sc);
-	emit(ec, stage_summary("exit", sc, res));
+	emit(ec, stage_fields(event_new("exit", sc), res, sc == &ec->compile,
+	                      false));
 	/* the next stage starts now, if there is one */
 	if (sc == &ec->compile && res->verdict == SBX_ACCEPTED)
 		emit(ec, event_new("run_start", &ec->runs[0]));
@@ -360,9 +334,10 @@ void exec_result_fini(struct exec_result *x)
 }
 
 static json_object *stage_json(const struct sbx_stage_result *s,
-                               const struct diag_list *d)
+                               const struct diag_list *d, bool compile)
 {
-	json_object *o = result_stage_json(s);
+	json_object *o =
+	        stage_fields(json_object_new_object(), s, compile, true);
 
 	if (o && d)
 		json_object_object_add(o, "diagnostics", diag_list_json(d));
@@ -384,20 +359,15 @@ json_object *exec_result_json(const struct run_req *r,
 	                                  : NULL);
 	json_object_object_add(o, "verdict",
 	                       json_object_new_string(x->verdict));
-	if (x->job.compiled) {
-		json_object *c = stage_json(&x->job.compile, &x->compile_diags);
-		/* a compiler that exits non-zero failed to compile */
-		if (c && x->job.compile.verdict == SBX_RUNTIME_ERROR)
-			json_object_object_add(
-			        c, "verdict",
-			        json_object_new_string("compile_error"));
-		json_object_object_add(o, "compile", c);
-	} else {
-		json_object_object_add(o, "compile", NULL);
-	}
+	json_object_object_add(
+	        o, "compile",
+	        x->job.compiled
+	                ? stage_json(&x->job.compile, &x->compile_diags, true)
+	                : NULL);
 	json_object_object_add(
 	        o, "run",
-	        x->job.ran ? stage_json(&x->job.run, &x->run_diags) : NULL);
+	        x->job.ran ? stage_json(&x->job.run, &x->run_diags, false)
+	                   : NULL);
 	if (r->ntests) {
 		json_object *tests = json_object_new_array();
 		for (size_t i = 0; i < r->ntests && tests; i++) {
@@ -496,7 +466,6 @@ static json_object *piston_stage(const struct sbx_stage_result *s,
 	const char *status = exec_piston_status(s);
 	const char *msg = piston_message(s);
 	const char *sig = s->signal ? sbx_signal_name(s->signal) : NULL;
-	bool exited = !s->signal && s->verdict != SBX_INTERNAL_ERROR;
 
 	if (!o)
 		return NULL;
@@ -506,7 +475,8 @@ static json_object *piston_stage(const struct sbx_stage_result *s,
 	json_object_object_add(o, "output",
 	                       result_string(combined->buf, combined->len));
 	json_object_object_add(
-	        o, "code", exited ? json_object_new_int(s->exit_code) : NULL);
+	        o, "code",
+	        result_exited(s) ? json_object_new_int(s->exit_code) : NULL);
 	json_object_object_add(o, "signal",
 	                       sig ? json_object_new_string(sig) : NULL);
 	json_object_object_add(o, "message",

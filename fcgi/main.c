@@ -156,7 +156,6 @@ int main(int argc, char **argv)
 		free(set->state_dir);
 		set->state_dir = strdup(state_dir);
 	}
-	settings_detect_versions(set);
 	if (check) {
 		size_t n = 0;
 		for (size_t i = 0; i < set->registry.n; i++)
@@ -170,6 +169,8 @@ int main(int argc, char **argv)
 		settings_unref(set);
 		return 0;
 	}
+	/* not for --check-config: it reports no versions */
+	settings_detect_versions(set);
 
 	/* every thread inherits this mask; the main thread waits for them */
 	sigemptyset(&sigs);
@@ -187,7 +188,7 @@ int main(int argc, char **argv)
 		goto out_settings;
 
 	/* while still single-threaded */
-	if (sbx_ctx_new(&set->jail, &ctx, err, sizeof(err)) < 0) {
+	if (sbx_ctx_new(&set->jail.cfg, &ctx, err, sizeof(err)) < 0) {
 		fprintf(stderr, "runpad-fcgi: the jail cannot start: %s\n",
 		        err);
 		close(fd);

@@ -91,7 +91,7 @@ static void unlink_waiter(struct pool *p, struct waiter *w)
 		p->ncounted--;
 }
 
-static bool client_gone(int fd)
+bool pool_client_gone(int fd)
 {
 	struct pollfd pfd = {fd, POLLIN | POLLRDHUP, 0};
 
@@ -146,7 +146,7 @@ int pool_acquire(struct pool *p, unsigned queue_max, bool counted,
 			ts.tv_nsec -= 1000000000;
 		}
 		pthread_cond_timedwait(&p->cond, &p->lock, &ts);
-		if (w.slot < 0 && client_gone(hangup_fd)) {
+		if (w.slot < 0 && pool_client_gone(hangup_fd)) {
 			r = -ECANCELED;
 			break;
 		}

@@ -31,6 +31,11 @@ int pool_acquire(struct pool *p, unsigned queue_max, bool counted,
                  void *arg, int *slot);
 void pool_release(struct pool *p, int slot);
 
+/* Whether the peer of a client's connection fd went away (readable or
+   hung up: nginx sends nothing after the request, so either means the
+   client left).  False for fd < 0. */
+bool pool_client_gone(int fd);
+
 /* Refuse every waiter and every later acquire with -ESHUTDOWN. */
 void pool_shutdown(struct pool *p);
 

@@ -512,56 +512,71 @@ static int parse_args(json_object *root, const struct settings *s,
 	return 0;
 }
 
-/* Set one limit from a JSON number (ms for times, bytes for sizes) or a
-   string with a unit ("2s", "256M"). */
+/* Set one limit from its text ("2000ms", "256M") unless that is above the
+   server's maximum; `label` names the request's field in errors. */
+static int set_limit_text(struct sbx_limits *l, const struct sbx_limits *max,
+                          const char *label, const char *name, const char *text,
+                          struct api_error *e)
+{
+	struct sbx_limits probe = *l;
+	uint64_t want, cap;
+	bool time = false;
+	char err[200];
+
+	if (sbx_limits_set(&probe, name, text, err, sizeof(err)) < 0)
+		return api_error_set(e, 400, "bad_limit", "%s: %s", label, err);
+	sbx_limits_get(&probe, name, &want, &time);
+	sbx_limits_get(max, name, &cap, NULL);
+	if (want > cap)
+		return api_error_set(e, 400, "limit_too_high",
+		                     "%s: %llu%s is above this server's "
+		                     "maximum of %llu%s",
+		                     label, (unsigned long long)want,
+		                     time ? " ms" : "", (unsigned long long)cap,
+		                     time ? " ms" : "");
+	*l = probe;
+	return 0;
+}
+
+/* The text of a limit given as a number: ms for times, bytes for sizes. */
+static void number_text(char *text, size_t n, int64_t v, bool time)
+{
+	snprintf(text, n, "%lld%s", (long long)v, time ? "ms" : "");
+}
+
+/* One limit of a "limits" object: a number or a string with a unit. */
 static int set_limit(struct sbx_limits *l, const struct sbx_limits *max,
                      const char *group, const char *name, json_object *v,
                      struct api_error *e)
 {
-	char text[48], err[200];
-	struct sbx_limits probe = *l;
-	uint64_t want, cap;
+	char label[80], text[48];
+	uint64_t cur;
 	bool time = false;
 
-	if (sbx_limits_get(l, name, &want, &time) < 0)
-		return api_error_set(
-		        e, 400, "bad_limit",
-		        "%s.%.32s: unknown limit (known: cpu_time, "
-		        "wall_time, memory, processes, stdout, "
-		        "stderr, file_size, open_files, stack, "
-		        "box_size, tmp_size, inodes)",
-		        group, name);
+	snprintf(label, sizeof(label), "%s.%.32s", group, name);
+	if (sbx_limits_get(l, name, &cur, &time) < 0)
+		return api_error_set(e, 400, "bad_limit",
+		                     "%s: unknown limit (known: cpu_time, "
+		                     "wall_time, memory, processes, stdout, "
+		                     "stderr, file_size, open_files, stack, "
+		                     "box_size, tmp_size, inodes)",
+		                     label);
 	if (json_object_get_type(v) == json_type_int) {
 		int64_t n = json_object_get_int64(v);
 		if (n < 0)
 			return api_error_set(e, 400, "bad_limit",
-			                     "%s.%s: must not be negative",
-			                     group, name);
-		snprintf(text, sizeof(text), "%lld%s", (long long)n,
-		         time ? "ms" : "");
+			                     "%s: must not be negative", label);
+		number_text(text, sizeof(text), n, time);
 	} else if (json_object_get_type(v) == json_type_string) {
 		snprintf(text, sizeof(text), "%.40s",
 		         json_object_get_string(v));
 	} else {
 		return api_error_set(e, 400, "bad_limit",
-		                     "%s.%s: expected a number (ms or bytes) "
+		                     "%s: expected a number (ms or bytes) "
 		                     "or a string such as \"2s\" or \"256M\"",
-		                     group, name);
+		                     label);
 	}
-	if (sbx_limits_set(&probe, name, text, err, sizeof(err)) < 0)
-		return api_error_set(e, 400, "bad_limit", "%s.%s: %s", group,
-		                     name, err);
-	sbx_limits_get(&probe, name, &want, NULL);
-	sbx_limits_get(max, name, &cap, NULL);
-	if (want > cap)
-		return api_error_set(e, 400, "limit_too_high",
-		                     "%s.%s: %llu%s is above this server's "
-		                     "maximum of %llu%s",
-		                     group, name, (unsigned long long)want,
-		                     time ? " ms" : "", (unsigned long long)cap,
-		                     time ? " ms" : "");
-	*l = probe;
-	return 0;
+	return set_limit_text(l, max, label, name, text, e);
 }
 
 static int parse_limits(json_object *root, const char *field,
@@ -587,13 +602,16 @@ static int parse_limits(json_object *root, const char *field,
 	return 0;
 }
 
-/* Piston's numbers: -1 (or absent) keeps the default. */
+/* Piston's numbers (ms, bytes): -1 (or absent) keeps the default. */
 static int piston_limit(json_object *root, const char *field,
                         struct sbx_limits *l, const struct sbx_limits *max,
                         const char *name, struct api_error *e)
 {
 	json_object *v = NULL;
-	char group[48];
+	char text[48];
+	uint64_t cur;
+	bool time = false;
+	double d;
 
 	json_object_object_get_ex(root, field, &v);
 	if (is_null(v))
@@ -602,30 +620,18 @@ static int piston_limit(json_object *root, const char *field,
 	    json_object_get_type(v) != json_type_double)
 		return api_error_set(e, 400, "bad_field",
 		                     "%s: expected a number", field);
-	if (json_object_get_int64(v) == -1)
+	d = json_object_get_double(v);
+	if (d == -1)
 		return 0;
-	if (json_object_get_type(v) == json_type_double) {
-		double d = json_object_get_double(v);
-		if (!(d >= 0 && d < 1e15))
-			return api_error_set(e, 400, "bad_limit",
-			                     "%s: %g is out of range", field,
-			                     d);
-		v = json_object_new_int64((int64_t)d);
-	} else
-		json_object_get(v);
-	snprintf(group, sizeof(group), "%s", field);
-	{
-		/* report the Piston field name, not ours */
-		struct api_error inner;
-		int r = set_limit(l, max, "limits", name, v, &inner);
-		json_object_put(v);
-		if (r < 0) {
-			const char *msg = strchr(inner.message, ':');
-			return api_error_set(e, inner.status, inner.code,
-			                     "%s%s", group, msg ? msg : "");
-		}
-	}
-	return 0;
+	if (d < 0)
+		return api_error_set(e, 400, "bad_limit",
+		                     "%s: must not be negative", field);
+	if (!(d < 1e15))
+		return api_error_set(e, 400, "bad_limit",
+		                     "%s: %g is out of range", field, d);
+	sbx_limits_get(l, name, &cur, &time);
+	number_text(text, sizeof(text), (int64_t)d, time);
+	return set_limit_text(l, max, field, name, text, e);
 }
 
 static int parse_tests(json_object *root, const struct settings *s,
@@ -751,20 +757,15 @@ static int apply_registry_limits(struct sbx_limits *l, char **pairs,
 	return 0;
 }
 
-int run_req_parse(const char *body, size_t len, const struct settings *s,
-                  bool piston, struct run_req *r, struct api_error *e)
+int req_parse_object(const char *body, size_t len, json_object **out,
+                     struct api_error *e)
 {
 	struct json_tokener *tok;
 	enum json_tokener_error jerr;
-	json_object *v = NULL;
+	json_object *o;
 	size_t end, line, col;
 
-	memset(r, 0, sizeof(*r));
-	r->piston = piston;
-	if (len > s->max_body)
-		return api_error_set(e, 413, "too_large",
-		                     "the body is %zu bytes, at most %llu", len,
-		                     (unsigned long long)s->max_body);
+	*out = NULL;
 	if (len > INT32_MAX)
 		return api_error_set(e, 413, "too_large",
 		                     "the body is too big");
@@ -773,11 +774,11 @@ int run_req_parse(const char *body, size_t len, const struct settings *s,
 		return api_error_set(e, 503, "out_of_memory", "out of memory");
 	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
 	                                    JSON_TOKENER_VALIDATE_UTF8);
-	r->root = json_tokener_parse_ex(tok, body, (int)len);
+	o = json_tokener_parse_ex(tok, body, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
 	json_tokener_free(tok);
-	if (jerr == json_tokener_continue || (!r->root && jerr == 0)) {
+	if (jerr == json_tokener_continue || (!o && jerr == 0)) {
 		position(body, len, len, &line, &col);
 		return api_error_set(e, 400, "bad_json",
 		                     "the body is not complete JSON: it ends "
@@ -792,6 +793,9 @@ int run_req_parse(const char *body, size_t len, const struct settings *s,
 		                     json_tokener_error_desc(jerr), line, col,
 		                     end);
 	}
+	/* the object is handed out even when refused below: the caller
+	   frees it with the rest */
+	*out = o;
 	for (size_t i = end; i < len; i++) {
 		if (!isspace((unsigned char)body[i])) {
 			position(body, len, i, &line, &col);
@@ -801,9 +805,25 @@ int run_req_parse(const char *body, size_t len, const struct settings *s,
 			                     line, col);
 		}
 	}
-	if (json_object_get_type(r->root) != json_type_object)
+	if (json_object_get_type(o) != json_type_object)
 		return api_error_set(e, 400, "bad_json",
 		                     "the body must be a JSON object");
+	return 0;
+}
+
+int run_req_parse(const char *body, size_t len, const struct settings *s,
+                  bool piston, struct run_req *r, struct api_error *e)
+{
+	json_object *v = NULL;
+
+	memset(r, 0, sizeof(*r));
+	r->piston = piston;
+	if (len > s->max_body)
+		return api_error_set(e, 413, "too_large",
+		                     "the body is %zu bytes, at most %llu", len,
+		                     (unsigned long long)s->max_body);
+	if (req_parse_object(body, len, &r->root, e) < 0)
+		return -EINVAL;
 	if (!piston) {
 		json_object_object_foreach(r->root, key, val)
 		{

@@ -70,6 +70,15 @@ struct run_req {
 };
 
 /*
+ * Parse a body that must be one JSON object: strict JSON, valid UTF-8, at
+ * most 64 levels deep, nothing but blanks after it.  On success *out is a
+ * new reference the caller puts; on failure *e says where it broke, and
+ * *out (which may still be set) must be put too.  0 or -EINVAL.
+ */
+int req_parse_object(const char *body, size_t len, json_object **out,
+                     struct api_error *e);
+
+/*
  * Parse a request body.  `s` must stay referenced as long as *out (the
  * language points into its registry).  On success *out owns what it holds;
  * release with run_req_fini().  Returns 0, or -EINVAL with *e filled.

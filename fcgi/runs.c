@@ -94,33 +94,35 @@ int runs_add(struct runs *t, bool interactive, char *id, struct run_entry **out,
              int *stdin_rd, int *cancel_rd)
 {
 	struct run_entry *e = calloc(1, sizeof(*e));
-	int in[2], can[2], r;
+	int in[2] = {-1, -1}, can[2], r;
 
 	if (!e)
 		return -ENOMEM;
 	r = runs_make_id(e->id);
 	if (r < 0)
 		goto out_free;
-	if (pipe2(in, O_CLOEXEC) < 0) {
-		r = -errno;
-		goto out_free;
+	/* only an interactive run has a stdin pipe: the others get their
+	   stdin from the request and pay for no pipe of a megabyte */
+	if (interactive) {
+		/* writers never block: /stdin answers "full" instead */
+		if (pipe2(in, O_CLOEXEC | O_NONBLOCK) < 0) {
+			r = -errno;
+			goto out_free;
+		}
+		fcntl(in[1], F_SETPIPE_SZ, RUNS_PIPE_SIZE);
 	}
 	if (pipe2(can, O_CLOEXEC | O_NONBLOCK) < 0) {
 		r = -errno;
-		close(in[0]);
-		close(in[1]);
+		if (interactive) {
+			close(in[0]);
+			close(in[1]);
+		}
 		goto out_free;
 	}
-	/* writers never block: /stdin answers "full" instead */
-	fcntl(in[1], F_SETFL, O_NONBLOCK);
-	fcntl(in[1], F_SETPIPE_SZ, RUNS_PIPE_SIZE);
-	fcntl(in[0], F_SETFL, O_NONBLOCK);
 	e->stdin_rd = in[0];
 	e->stdin_wr = in[1];
 	e->cancel_rd = can[0];
 	e->cancel_wr = can[1];
-	if (!interactive)
-		close_fd(&e->stdin_wr); /* EOF at once */
 	pthread_mutex_init(&e->lock, NULL);
 	e->refs = 1;
 	memcpy(id, e->id, RUN_ID_LEN + 1);

@@ -29,7 +29,8 @@ int runs_make_id(char *buf);
 
 /*
  * Register a run.  On success *out is the entry (one reference, the
- * run's), id gets its id, and *stdin_rd / *cancel_rd the read ends the
+ * run's), id gets its id, and *stdin_rd (-1 unless interactive) /
+ * *cancel_rd the read ends the
  * jail polls (owned by the entry, valid until runs_remove).
  * `interactive`: /stdin may write; else stdin is closed for writers.
  * Returns 0 or -errno.

@@ -17,7 +17,6 @@
 #include <errno.h>
 #include <fcgiapp.h>
 #include <json-c/json.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -249,14 +248,6 @@ static void fail(struct req *rq, int status, const char *code, const char *fmt,
 	send_error(rq, &e);
 }
 
-/* Whether the other end of the connection went away. */
-static bool peer_gone(int fd)
-{
-	struct pollfd pfd = {fd, POLLIN | POLLRDHUP, 0};
-
-	return poll(&pfd, 1, 0) > 0 && pfd.revents;
-}
-
 /* One NDJSON line, flushed at once. */
 static bool send_event(struct req *rq, json_object *ev)
 {
@@ -482,6 +473,23 @@ static void on_queued(void *arg, unsigned pos)
 }
 
 /*
+ * Run in the slot just taken, then give the slot back and count the run;
+ * the same for a client's run and a submission.
+ */
+static void run_in_slot(struct srv *s, const struct run_req *r,
+                        struct exec_io *io, int slot, const struct timespec *t0,
+                        struct exec_result *x)
+{
+	io->slot = slot;
+	exec_run(s->ctx, r, io, x);
+	pool_release(s->pool, slot);
+	metrics_run(s->metrics, r->lang->id, x->verdict, since(t0));
+	if (x->rc < 0)
+		srv_log(3, "a %s run failed in the jail: %s", r->lang->id,
+		        x->err);
+}
+
+/*
  * Run a parsed request for a client: sync (the whole result at the end),
  * streaming (events), or Piston's execute.
  */
@@ -535,21 +543,15 @@ static void do_run(struct req *rq, struct run_req *r, bool stream, bool piston)
 	if (stream && !rq->headers_sent)
 		stream_start(rq, r);
 
-	io.slot = slot;
-	io.stdin_fd = stream && r->interactive ? stdin_rd : -1;
+	io.stdin_fd = stdin_rd;
 	io.cancel_fd = cancel_rd;
 	io.hangup_fd = rq->fr->ipcFd;
 	io.emit = stream ? emit_cb : NULL;
 	io.arg = rq;
-	exec_run(s->ctx, r, &io, &x);
-	pool_release(s->pool, slot);
+	run_in_slot(s, r, &io, slot, &t0, &x);
 	rq->verdict = x.verdict;
-	metrics_run(s->metrics, r->lang->id, x.verdict, since(&t0));
-	if (x.rc < 0)
-		srv_log(3, "run %s (%s) failed in the jail: %s", rq->run_id,
-		        r->lang->id, x.err);
 
-	if (x.cancelled && peer_gone(rq->fr->ipcFd)) {
+	if (x.cancelled && pool_client_gone(rq->fr->ipcFd)) {
 		/* nobody to answer: nginx's "client closed request" */
 		rq->status = 499;
 		rq->client_gone = true;
@@ -605,14 +607,12 @@ static void h_stdin(struct req *rq, const char *id)
 	const char *d = "";
 	size_t n = 0, room = 0;
 	bool close_after = false;
+	struct api_error e;
 	int r;
 
-	root = json_tokener_parse(rq->body);
-	if (!root || json_object_get_type(root) != json_type_object) {
+	if (req_parse_object(rq->body, rq->body_len, &root, &e) < 0) {
 		json_object_put(root);
-		fail(rq, 400, "bad_json",
-		     "expected a JSON object {\"data\": \"...\", \"eof\": "
-		     "false}");
+		send_error(rq, &e);
 		return;
 	}
 	json_object_object_get_ex(root, "data", &data);
@@ -826,11 +826,8 @@ static void run_submission(struct srv *s, struct store_sub *sub)
 		                                 "this submission");
 		goto out_fini;
 	}
-	io.slot = slot;
 	io.cancel_fd = cancel_rd;
-	exec_run(s->ctx, &r, &io, &x);
-	pool_release(s->pool, slot);
-	metrics_run(s->metrics, r.lang->id, x.verdict, since(&t0));
+	run_in_slot(s, &r, &io, slot, &t0, &x);
 	{
 		json_object *o = exec_result_json(&r, &x);
 		if (x.cancelled)

@@ -12,26 +12,14 @@
 
 #include "conf.h"
 
-#ifndef RUNPAD_DATADIR
-#define RUNPAD_DATADIR "/usr/share/runpad"
-#endif
-#define SYSTEM_REGISTRY "/etc/runpad/languages.conf"
-
 #define KiB 1024ULL
 #define MiB (1024 * KiB)
 #define GiB (1024 * MiB)
 
-const char *settings_default_registry(void)
-{
-	if (access(SYSTEM_REGISTRY, R_OK) == 0)
-		return SYSTEM_REGISTRY;
-	return RUNPAD_DATADIR "/languages.conf";
-}
-
 static void defaults(struct settings *s)
 {
-	sbx_config_default(&s->jail);
-	s->jail.netns_at_start = true;
+	jailconf_init(&s->jail);
+	s->jail.cfg.netns_at_start = true;
 	s->listen = strdup("/run/runpad/fcgi.sock");
 	s->socket_mode = 0660;
 	s->state_dir = strdup("/var/lib/runpad");
@@ -103,17 +91,6 @@ static const struct size_key {
         {"fcgi.max_stdin", offsetof(struct settings, max_stdin)},
 };
 
-static int set_string(char **dst, const char *value)
-{
-	char *d = strdup(value);
-
-	if (!d)
-		return -ENOMEM;
-	free(*dst);
-	*dst = d;
-	return 0;
-}
-
 /* "fcgi.limit.memory", "fcgi.max.cpu_time", "fcgi.compile_limit.x", ... */
 static int limit_key(struct settings *s, const char *key, const char *value,
                      char *err, size_t errlen)
@@ -183,54 +160,18 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 	if (r)
 		return r < 0 ? r : 0;
 
-	if (strcmp(key, "slots") == 0) {
-		if (conf_uint(value, 1, 1024, &u) < 0) {
-			snprintf(err, errlen, "slots: expected 1 to 1024");
-			return -EINVAL;
-		}
-		s->jail.slots = (unsigned)u;
-	} else if (strcmp(key, "first_uid") == 0) {
-		if (conf_uint(value, 1, 4294900000ULL, &u) < 0) {
-			snprintf(err, errlen, "first_uid: expected a uid");
-			return -EINVAL;
-		}
-		s->jail.first_uid = s->jail.first_gid = (uint32_t)u;
-	} else if (strcmp(key, "cgroup_parent") == 0) {
-		if (set_string(&s->cgroup_parent, value) < 0)
-			return -ENOMEM;
-		s->jail.cgroup_parent = s->cgroup_parent;
-	} else if (strcmp(key, "rlimits_only") == 0) {
-		b = conf_bool(value);
-		if (b < 0) {
-			snprintf(err, errlen,
-			         "rlimits_only: expected yes or no");
-			return -EINVAL;
-		}
-		s->jail.allow_rlimits_only = b;
-	} else if (strcmp(key, "bind") == 0) {
-		size_t n = 0;
-		while (s->binds[n])
-			n++;
-		if (value[0] != '/' || n == 64) {
-			snprintf(
-			        err, errlen,
-			        "bind: expected an absolute path (at most 64)");
-			return -EINVAL;
-		}
-		s->binds[n] = strdup(value);
-		if (!s->binds[n])
-			return -ENOMEM;
-		s->jail.binds = (const char *const *)s->binds;
-	} else if (strcmp(key, "registry") == 0) {
-		return set_string(&s->registry_path, value);
-	} else if (strcmp(key, "fcgi.listen") == 0) {
+	r = jailconf_set(&s->jail, key, value, err, errlen);
+	if (r)
+		return r < 0 ? r : 0;
+
+	if (strcmp(key, "fcgi.listen") == 0) {
 		if (value[0] != '/') {
 			snprintf(err, errlen,
 			         "fcgi.listen: expected an absolute socket "
 			         "path");
 			return -EINVAL;
 		}
-		return set_string(&s->listen, value);
+		return conf_set_string(&s->listen, value);
 	} else if (strcmp(key, "fcgi.socket_mode") == 0) {
 		char *end;
 		errno = 0;
@@ -248,7 +189,7 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 			         "fcgi.state_dir: expected an absolute path");
 			return -EINVAL;
 		}
-		return set_string(&s->state_dir, value);
+		return conf_set_string(&s->state_dir, value);
 	} else if (strcmp(key, "fcgi.prefix") == 0) {
 		size_t n = strlen(value);
 		if (n < 1 || value[0] != '/' || value[n - 1] != '/' ||
@@ -258,7 +199,7 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 			         "and ends with '/'");
 			return -EINVAL;
 		}
-		return set_string(&s->prefix, value);
+		return conf_set_string(&s->prefix, value);
 	} else if (strcmp(key, "fcgi.token") == 0) {
 		if (strlen(value) < 16 || strpbrk(value, " \t")) {
 			snprintf(err, errlen,
@@ -330,10 +271,10 @@ struct settings *settings_load(const char *path, char *err, size_t errlen)
 		         bad, bad);
 		goto out_free;
 	}
-	reg = s->registry_path ? s->registry_path : settings_default_registry();
+	reg = jailconf_registry(&s->jail);
 	if (sbx_registry_load(reg, &s->registry, err, errlen) < 0)
 		goto out_free;
-	sbx_registry_resolve(&s->registry, s->jail.path_env);
+	sbx_registry_resolve(&s->registry, s->jail.cfg.path_env);
 	return s;
 
 out_free:
@@ -352,15 +293,12 @@ void settings_unref(struct settings *s)
 {
 	if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
-	for (size_t i = 0; s->binds[i]; i++)
-		free(s->binds[i]);
 	for (size_t i = 0; i < s->ntokens; i++)
 		free(s->tokens[i]);
-	free(s->cgroup_parent);
+	jailconf_fini(&s->jail);
 	free(s->listen);
 	free(s->state_dir);
 	free(s->prefix);
-	free(s->registry_path);
 	sbx_registry_fini(&s->registry);
 	free(s);
 }
@@ -375,18 +313,20 @@ const char *settings_reload_blocker(const struct settings *cur,
 {
 	size_t i;
 
-	if (cur->jail.slots != next->jail.slots)
+	const struct jailconf *a = &cur->jail, *b = &next->jail;
+
+	if (a->cfg.slots != b->cfg.slots)
 		return "slots";
-	if (cur->jail.first_uid != next->jail.first_uid)
+	if (a->cfg.first_uid != b->cfg.first_uid)
 		return "first_uid";
-	if (str_differs(cur->cgroup_parent, next->cgroup_parent))
+	if (str_differs(a->cgroup_parent, b->cgroup_parent))
 		return "cgroup_parent";
-	if (cur->jail.allow_rlimits_only != next->jail.allow_rlimits_only)
+	if (a->cfg.allow_rlimits_only != b->cfg.allow_rlimits_only)
 		return "rlimits_only";
-	for (i = 0; cur->binds[i] && next->binds[i]; i++)
-		if (strcmp(cur->binds[i], next->binds[i]))
+	for (i = 0; a->binds[i] && b->binds[i]; i++)
+		if (strcmp(a->binds[i], b->binds[i]))
 			return "bind";
-	if (cur->binds[i] || next->binds[i])
+	if (a->binds[i] || b->binds[i])
 		return "bind";
 	if (strcmp(cur->listen, next->listen))
 		return "fcgi.listen";
@@ -442,7 +382,7 @@ void settings_detect_versions(struct settings *s)
 	}
 	if (f)
 		fclose(f);
-	sbx_registry_detect_versions(reg, s->jail.path_env);
+	sbx_registry_detect_versions(reg, s->jail.cfg.path_env);
 
 	mkdir(s->state_dir, 0750);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", path);

@@ -18,15 +18,15 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "jailconf.h"
 #include "sandbox.h"
 
 #define SET_MAX_TOKENS 32
 
 struct settings {
-	/* fixed at start (a reload that changes them is refused) */
-	struct sbx_config jail;
-	char *binds[65];      /* owned strings behind jail.binds */
-	char *cgroup_parent;  /* owned string behind jail.cgroup_parent */
+	/* fixed at start (a reload that changes them is refused), but for
+	   jail.registry, which a reload reads again */
+	struct jailconf jail;
 	char *listen;         /* unix socket path */
 	unsigned socket_mode; /* of the unix socket */
 	char *state_dir;      /* holds the submissions store */
@@ -34,8 +34,7 @@ struct settings {
 	unsigned async_workers;
 
 	/* reloadable */
-	char *prefix; /* "/api/" */
-	char *registry_path;
+	char *prefix;                 /* "/api/" */
 	struct sbx_registry registry; /* resolved, versions detected */
 	unsigned queue;               /* runs waiting for a slot, at most */
 	unsigned retry_after;         /* seconds, in 503 answers */
@@ -85,8 +84,5 @@ void settings_unref(struct settings *s); /* frees at zero; accepts NULL */
  */
 const char *settings_reload_blocker(const struct settings *cur,
                                     const struct settings *next);
-
-/* The registry the runner uses when the settings name none. */
-const char *settings_default_registry(void);
 
 #endif

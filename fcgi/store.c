@@ -138,6 +138,29 @@ static int check_id(const char *id, char *err, size_t errlen)
 	return -EINVAL;
 }
 
+/* What every write checks (a timestamp, the size of what it stores, named
+   `what`), then its write transaction. */
+static int begin_write(struct store *st, int64_t now_ms, size_t len,
+                       const char *what, MDB_txn **txn, char *err,
+                       size_t errlen)
+{
+	int rc;
+
+	if (now_ms < 0) {
+		seterr(err, errlen, "negative timestamp");
+		return -EINVAL;
+	}
+	if (len > STORE_MAX_BLOB) {
+		seterr(err, errlen, "%s of %zu bytes is too large", what, len);
+		return -EMSGSIZE;
+	}
+	rc = mdb_txn_begin(st->env, NULL, 0, txn);
+	if (rc)
+		return mdb_fail(st, rc, "cannot begin transaction", err,
+		                errlen);
+	return 0;
+}
+
 static void put_be64(unsigned char *p, uint64_t v)
 {
 	int i;
@@ -426,26 +449,14 @@ int store_submit(struct store *st, const char *id, const char *request,
 	size_t n;
 	int rc;
 
-	if ((rc = check_id(id, err, errlen)))
+	if ((rc = check_id(id, err, errlen)) ||
+	    (rc = begin_write(st, now_ms, len, "request", &txn, err, errlen)))
 		return rc;
-	if (now_ms < 0) {
-		seterr(err, errlen, "negative timestamp");
-		return -EINVAL;
-	}
-	if (len > STORE_MAX_BLOB) {
-		seterr(err, errlen, "request of %zu bytes is too large", len);
-		return -EMSGSIZE;
-	}
 	memcpy(s.id, id, sizeof(s.id));
 	s.state = STORE_QUEUED;
 	s.created_ms = now_ms;
 	s.request = (char *)request;
 	s.request_len = len;
-
-	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
-	if (rc)
-		return mdb_fail(st, rc, "cannot begin transaction", err,
-		                errlen);
 	if (max_pending) {
 		rc = pending(txn, st, &n);
 		if (rc) {
@@ -573,14 +584,9 @@ int store_claim_next(struct store *st, int64_t now_ms, struct store_sub *out,
 	int rc;
 
 	memset(out, 0, sizeof(*out));
-	if (now_ms < 0) {
-		seterr(err, errlen, "negative timestamp");
-		return -EINVAL;
-	}
-	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	rc = begin_write(st, now_ms, 0, "claim", &txn, err, errlen);
 	if (rc)
-		return mdb_fail(st, rc, "cannot begin transaction", err,
-		                errlen);
+		return rc;
 	rc = claim_head(txn, st, now_ms, out, &bad, err, errlen);
 	if (rc == MDB_NOTFOUND) {
 		mdb_txn_abort(txn);
@@ -614,20 +620,9 @@ int store_finish(struct store *st, const char *id, const char *result,
 	uint64_t seq;
 	int rc;
 
-	if ((rc = check_id(id, err, errlen)))
+	if ((rc = check_id(id, err, errlen)) ||
+	    (rc = begin_write(st, now_ms, len, "result", &txn, err, errlen)))
 		return rc;
-	if (now_ms < 0) {
-		seterr(err, errlen, "negative timestamp");
-		return -EINVAL;
-	}
-	if (len > STORE_MAX_BLOB) {
-		seterr(err, errlen, "result of %zu bytes is too large", len);
-		return -EMSGSIZE;
-	}
-	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
-	if (rc)
-		return mdb_fail(st, rc, "cannot begin transaction", err,
-		                errlen);
 	rc = mdb_get(txn, st->subs, &k, &v);
 	if (rc == MDB_NOTFOUND) {
 		seterr(err, errlen, "no submission %s", id);
@@ -731,18 +726,9 @@ int store_recover(struct store *st, int64_t now_ms, const char *result,
 	MDB_cursor_op op = MDB_FIRST;
 	int rc;
 
-	if (now_ms < 0) {
-		seterr(err, errlen, "negative timestamp");
-		return -EINVAL;
-	}
-	if (len > STORE_MAX_BLOB) {
-		seterr(err, errlen, "result of %zu bytes is too large", len);
-		return -EMSGSIZE;
-	}
-	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
+	rc = begin_write(st, now_ms, len, "result", &txn, err, errlen);
 	if (rc)
-		return mdb_fail(st, rc, "cannot begin transaction", err,
-		                errlen);
+		return rc;
 	rc = mdb_cursor_open(txn, st->subs, &cur);
 	if (rc) {
 		rc = mdb_fail(st, rc, "cannot open cursor", err, errlen);

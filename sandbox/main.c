@@ -16,22 +16,17 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "jailconf.h"
 #include "result.h"
 #include "sandbox.h"
 
-#ifndef RUNPAD_DATADIR
-#define RUNPAD_DATADIR "/usr/share/runpad"
-#endif
-#define SYSTEM_REGISTRY "/etc/runpad/languages.conf"
 #define MAX_INPUT_BYTES (256u << 20)
-#define MAX_BINDS       64
 #define MAX_FILES       64
 
 enum { EXIT_JAIL_OK = 0, EXIT_USAGE = 1, EXIT_JAIL_FAILED = 2 };
 
 struct opts {
-	struct sbx_config cfg;
-	const char *registry;
+	struct jailconf jc; /* the jail's settings: file, then options */
 	const char *lang;
 	const char *source;
 	const char *files[MAX_FILES];
@@ -43,8 +38,6 @@ struct opts {
 	bool json;
 	bool check;
 	int slot;
-	const char *binds[MAX_BINDS + 1];
-	size_t nbinds;
 	char *run_limits[64];
 	size_t nrun_limits;
 	char *compile_limits[64];
@@ -142,49 +135,15 @@ static int conf_cb_fn(void *arg, const char *key, const char *value, char *err,
                       size_t errlen)
 {
 	struct opts *o = arg;
-	unsigned long long u;
-	int b;
+	int r = jailconf_set(&o->jc, key, value, err, errlen);
 
-	if (strcmp(key, "slots") == 0) {
-		if (conf_uint(value, 1, 1024, &u) < 0) {
-			snprintf(err, errlen, "slots: expected 1 to 1024");
-			return -EINVAL;
-		}
-		o->cfg.slots = (unsigned)u;
-	} else if (strcmp(key, "first_uid") == 0) {
-		if (conf_uint(value, 1, 4294900000ULL, &u) < 0) {
-			snprintf(err, errlen, "first_uid: expected a uid");
-			return -EINVAL;
-		}
-		o->cfg.first_uid = o->cfg.first_gid = (uint32_t)u;
-	} else if (strcmp(key, "cgroup_parent") == 0) {
-		o->cfg.cgroup_parent = strdup(value);
-	} else if (strcmp(key, "rlimits_only") == 0) {
-		b = conf_bool(value);
-		if (b < 0) {
-			snprintf(err, errlen,
-			         "rlimits_only: expected yes or no");
-			return -EINVAL;
-		}
-		o->cfg.allow_rlimits_only = b;
-	} else if (strcmp(key, "bind") == 0) {
-		if (value[0] != '/' || o->nbinds == MAX_BINDS) {
-			snprintf(err, errlen,
-			         "bind: expected an absolute path (at most %d)",
-			         MAX_BINDS);
-			return -EINVAL;
-		}
-		o->binds[o->nbinds++] = strdup(value);
-	} else if (strcmp(key, "registry") == 0) {
-		o->registry = strdup(value);
-	} else {
-		/* the daemons share the file: ignore what is theirs */
-		if (strchr(key, '.'))
-			return 0;
-		snprintf(err, errlen, "unknown setting '%s'", key);
-		return -EINVAL;
-	}
-	return 0;
+	if (r != 0)
+		return r < 0 ? r : 0;
+	/* the daemons share the file: ignore what is theirs */
+	if (strchr(key, '.'))
+		return 0;
+	snprintf(err, errlen, "unknown setting '%s'", key);
+	return -EINVAL;
 }
 
 static char *read_all(const char *path, size_t *len)
@@ -243,13 +202,6 @@ static const char *cgroup_name(enum sbx_cgroup_mode m)
 	return m == SBX_CGROUP_V2 ? "v2" : m == SBX_CGROUP_V1 ? "v1" : "none";
 }
 
-static const char *default_registry(void)
-{
-	if (access(SYSTEM_REGISTRY, R_OK) == 0)
-		return SYSTEM_REGISTRY;
-	return RUNPAD_DATADIR "/languages.conf";
-}
-
 static int do_check(const struct opts *o)
 {
 	static const char *const nsnames[] = {"pid", "mnt", "net",
@@ -257,7 +209,7 @@ static int do_check(const struct opts *o)
 	struct sbx_host_report hr;
 	struct sbx_registry reg;
 	char err[512];
-	const char *path = o->registry ? o->registry : default_registry();
+	const char *path = jailconf_registry(&o->jc);
 	size_t avail = 0;
 
 	sbx_host_probe(&hr);
@@ -281,8 +233,8 @@ static int do_check(const struct opts *o)
 		printf("languages:        registry error: %s\n", err);
 		return EXIT_JAIL_FAILED;
 	}
-	sbx_registry_resolve(&reg, o->cfg.path_env);
-	sbx_registry_detect_versions(&reg, o->cfg.path_env);
+	sbx_registry_resolve(&reg, o->jc.cfg.path_env);
+	sbx_registry_detect_versions(&reg, o->jc.cfg.path_env);
 	for (size_t i = 0; i < reg.n; i++)
 		avail += reg.langs[i].available;
 	printf("languages:        %zu of %zu available (registry %s)\n", avail,
@@ -392,7 +344,7 @@ int main(int argc, char **argv)
 	int c, r, rc = EXIT_JAIL_OK;
 
 	memset(&o, 0, sizeof(o));
-	sbx_config_default(&o.cfg);
+	jailconf_init(&o.jc);
 	o.slot = -1;
 
 	/* "+": stop at the first non-option, so --exec keeps its args */
@@ -452,22 +404,26 @@ int main(int argc, char **argv)
 			if (conf_uint(optarg, 1, 1024, &u) < 0)
 				die_usage("--slots: '%s' is not 1 to 1024",
 				          optarg);
-			o.cfg.slots = (unsigned)u;
+			o.jc.cfg.slots = (unsigned)u;
 			break;
 		case O_CGP:
-			o.cfg.cgroup_parent = optarg;
+			if (jailconf_set(&o.jc, "cgroup_parent", optarg, err,
+			                 sizeof(err)) < 0)
+				die_usage("%s", err);
 			break;
 		case O_UID:
 			if (conf_uint(optarg, 1, 4294900000ULL, &u) < 0)
 				die_usage("--first-uid: '%s' is not a uid",
 				          optarg);
-			o.cfg.first_uid = o.cfg.first_gid = (uint32_t)u;
+			o.jc.cfg.first_uid = o.jc.cfg.first_gid = (uint32_t)u;
 			break;
 		case O_RLIM:
-			o.cfg.allow_rlimits_only = true;
+			o.jc.cfg.allow_rlimits_only = true;
 			break;
 		case O_REG:
-			o.registry = optarg;
+			if (jailconf_set(&o.jc, "registry", optarg, err,
+			                 sizeof(err)) < 0)
+				die_usage("%s", err);
 			break;
 		case O_CONF:
 			if (conf_load(optarg, conf_cb_fn, &o, err,
@@ -494,10 +450,6 @@ int main(int argc, char **argv)
 			break;
 		add_arg(&o, argv[i]);
 	}
-	if (o.nbinds) {
-		o.binds[o.nbinds] = NULL;
-		o.cfg.binds = o.binds;
-	}
 	if (o.check)
 		return do_check(&o);
 	if (!!o.exec_argv == !!o.lang)
@@ -505,8 +457,8 @@ int main(int argc, char **argv)
 		          "give exactly one of --lang or --exec (see --help)");
 	if (o.lang && !o.source)
 		die_usage("%s", "--lang needs --source FILE");
-	if (o.slot >= 0 && (unsigned)o.slot >= o.cfg.slots)
-		o.cfg.slots = (unsigned)o.slot + 1;
+	if (o.slot >= 0 && (unsigned)o.slot >= o.jc.cfg.slots)
+		o.jc.cfg.slots = (unsigned)o.slot + 1;
 
 	run = (struct sbx_stage){
 	        .stdin_fd = -1,
@@ -519,11 +471,11 @@ int main(int argc, char **argv)
 	sbx_limits_default_compile(&compile.limits);
 
 	if (o.lang) {
-		const char *path = o.registry ? o.registry : default_registry();
+		const char *path = jailconf_registry(&o.jc);
 		size_t len;
 		if (sbx_registry_load(path, &reg, err, sizeof(err)) < 0)
 			die_usage("%s", err);
-		sbx_registry_resolve(&reg, o.cfg.path_env);
+		sbx_registry_resolve(&reg, o.jc.cfg.path_env);
 		lang = sbx_registry_find(&reg, o.lang);
 		if (!lang)
 			die_usage("unknown language '%s' (runpad-jail --check "
@@ -553,7 +505,7 @@ int main(int argc, char **argv)
 		/* --exec: absolute, or looked up like the registry does */
 		const char *prog = o.exec_argv[0];
 		if (prog[0] != '/') {
-			prog = sbx_which(prog, o.cfg.path_env);
+			prog = sbx_which(prog, o.jc.cfg.path_env);
 			if (!prog)
 				die_usage("'%s' is not in the jail's PATH",
 				          o.exec_argv[0]);
@@ -603,7 +555,7 @@ int main(int argc, char **argv)
 		}
 	}
 
-	r = sbx_ctx_new(&o.cfg, &ctx, err, sizeof(err));
+	r = sbx_ctx_new(&o.jc.cfg, &ctx, err, sizeof(err));
 	if (r < 0) {
 		fprintf(stderr, "runpad-jail: %s\n", err);
 		return EXIT_JAIL_FAILED;
@@ -673,6 +625,7 @@ int main(int argc, char **argv)
 	sbx_job_result_fini(&res);
 	sbx_ctx_free(ctx);
 	sbx_registry_fini(&reg);
+	jailconf_fini(&o.jc);
 	free(stdin_data);
 	return rc;
 }

@@ -251,6 +251,15 @@ class ApiTest(unittest.TestCase):
         self.assertEqual(kinds[:2], ["start", "compile_start"])
         self.assertEqual(kinds.count("exit"), 2)
         self.assertIn("run_start", kinds)
+        # a compiler that fails: the exit event says so as the result does
+        conn, resp = self.c.stream({"language": "c", "code": "int main(void){ return x; }"})
+        evs = [e for _, e in events(resp)]
+        conn.close()
+        exits = [e for e in evs if e["event"] == "exit"]
+        self.assertEqual([(e["stage"], e["verdict"]) for e in exits], [("compile", "compile_error")])
+        self.assertNotIn("stdout", exits[0])
+        self.assertEqual(evs[-1]["result"]["compile"]["verdict"], "compile_error")
+        self.assertNotIn("run_start", [e["event"] for e in evs])
 
     def test_stream_keeps_utf8_whole(self):
         code = "import sys\nfor i in range(2000): sys.stdout.write('é€😀')\n"

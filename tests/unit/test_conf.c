@@ -1,5 +1,6 @@
 /* Unit tests: common/conf. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,4 +88,16 @@ Test(conf, bools_and_uints)
 	cr_assert_eq(conf_uint("-1", 0, 100, &u), -EINVAL);
 	cr_assert_eq(conf_uint("99999999999999999999999", 0, ~0ULL, &u),
 	             -ERANGE);
+}
+
+Test(conf, set_string_replaces_and_owns_its_copy)
+{
+	char *s = NULL, value[] = "first";
+
+	cr_assert_eq(conf_set_string(&s, value), 0);
+	value[0] = 'F';
+	cr_assert_str_eq(s, "first", "a copy, not the caller's buffer");
+	cr_assert_eq(conf_set_string(&s, "second"), 0);
+	cr_assert_str_eq(s, "second");
+	free(s);
 }

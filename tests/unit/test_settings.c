@@ -73,18 +73,18 @@ Test(settings, defaults)
 	const struct sbx_lang *py;
 
 	cr_assert_not_null(s, "%s", err);
-	cr_assert_eq(s->jail.slots, 4);
-	cr_assert_eq(s->jail.first_uid, 60000);
-	cr_assert_null(s->jail.cgroup_parent);
-	cr_assert_null(s->binds[0]);
-	cr_assert_not(s->jail.allow_rlimits_only);
+	cr_assert_eq(s->jail.cfg.slots, 4);
+	cr_assert_eq(s->jail.cfg.first_uid, 60000);
+	cr_assert_null(s->jail.cfg.cgroup_parent);
+	cr_assert_null(s->jail.binds[0]);
+	cr_assert_not(s->jail.cfg.allow_rlimits_only);
 	cr_assert_str_eq(s->listen, "/run/runpad/fcgi.sock");
 	cr_assert_eq(s->socket_mode, 0660);
 	cr_assert_str_eq(s->state_dir, "/var/lib/runpad");
 	cr_assert_eq(s->threads, 0);
 	cr_assert_eq(s->async_workers, 2);
 	cr_assert_str_eq(s->prefix, "/api/");
-	cr_assert_null(s->registry_path);
+	cr_assert_null(s->jail.registry);
 	cr_assert_eq(s->queue, 16);
 	cr_assert_eq(s->retry_after, 2);
 	cr_assert_eq(s->max_body, 4 * MiB);
@@ -161,15 +161,16 @@ Test(settings, a_full_config_file)
 	                             "fcgi.submission_ttl = 10m\n"
 	                             "fcgi.log_requests = no\n");
 
-	cr_assert_eq(s->jail.slots, 8);
-	cr_assert_eq(s->jail.first_uid, 70000);
-	cr_assert_eq(s->jail.first_gid, 70000);
-	cr_assert_str_eq(s->jail.cgroup_parent, "runpad/test");
-	cr_assert(s->jail.allow_rlimits_only);
-	cr_assert_str_eq(s->binds[0], "/opt/a");
-	cr_assert_str_eq(s->binds[1], "/opt/b");
-	cr_assert_null(s->binds[2]);
-	cr_assert_eq((const void *)s->jail.binds, (const void *)s->binds);
+	cr_assert_eq(s->jail.cfg.slots, 8);
+	cr_assert_eq(s->jail.cfg.first_uid, 70000);
+	cr_assert_eq(s->jail.cfg.first_gid, 70000);
+	cr_assert_str_eq(s->jail.cfg.cgroup_parent, "runpad/test");
+	cr_assert(s->jail.cfg.allow_rlimits_only);
+	cr_assert_str_eq(s->jail.binds[0], "/opt/a");
+	cr_assert_str_eq(s->jail.binds[1], "/opt/b");
+	cr_assert_null(s->jail.binds[2]);
+	cr_assert_eq((const void *)s->jail.cfg.binds,
+	             (const void *)s->jail.binds);
 	cr_assert_str_eq(s->listen, "/tmp/x.sock");
 	cr_assert_eq(s->socket_mode, 0600);
 	cr_assert_str_eq(s->state_dir, "/tmp/state");
@@ -408,13 +409,4 @@ Test(settings, ref_unref)
 	cr_assert_str_eq(s->prefix, "/api/", "still alive");
 	settings_unref(s); /* freed: ASan reports a leak or a double free */
 	settings_unref(NULL);
-}
-
-Test(settings, default_registry_is_the_built_in_one)
-{
-	/* no /etc/runpad/languages.conf on a build machine */
-	if (access("/etc/runpad/languages.conf", R_OK) == 0)
-		cr_skip_test("/etc/runpad/languages.conf exists");
-	cr_assert_str_eq(settings_default_registry(),
-	                 RUNPAD_DATADIR "/languages.conf");
 }

@@ -17,12 +17,13 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-unused-parameter
 HARDEN   := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIE
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS = -std=gnu17 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(WERROR) $(HARDEN) -Icommon -Isandbox -Ifcgi \
+ALL_CFLAGS = -std=gnu17 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(WERROR) $(HARDEN) -Icommon -Isandbox -Ifcgi -Iws \
             -DRUNPAD_DATADIR='"$(CURDIR)/sandbox"'
 LDHARDEN := -pie -Wl,-z,relro,-z,now
 LDLIBS_SBX := -lseccomp
 LDLIBS_JSON := -ljson-c
 LDLIBS_FCGI := -lfcgi -llmdb -ljson-c -lpthread
+LDLIBS_WS := -lwebsockets -llmdb -ljson-c -lpthread
 
 # ------------------------------------------------------------------ packages
 # Every Debian package the build, the tests and the default languages need.
@@ -54,10 +55,12 @@ SBX_SRC     := $(filter-out sandbox/main.c,$(wildcard sandbox/*.c))
 JAIL_SRC    := sandbox/main.c
 
 API_SRC     := $(filter-out fcgi/main.c,$(wildcard fcgi/*.c))
+WS_SRC      := $(filter-out ws/main.c,$(wildcard ws/*.c))
 
 COMMON_OBJ  := $(COMMON_SRC:%.c=$(B)/obj/%.o)
 SBX_OBJ     := $(SBX_SRC:%.c=$(B)/obj/%.o)
 API_OBJ     := $(API_SRC:%.c=$(B)/obj/%.o)
+WS_OBJ      := $(WS_SRC:%.c=$(B)/obj/%.o)
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
@@ -71,14 +74,20 @@ $(B)/libsandbox.a: $(SBX_OBJ)
 $(B)/libapi.a: $(API_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
+$(B)/libws.a: $(WS_OBJ)
+	@rm -f $@; ar rcs $@ $^
+
 $(B)/runpad-jail: $(B)/obj/sandbox/main.o $(B)/libcommon.a $(B)/libsandbox.a
 	$(CC) $(LDHARDEN) -o $@ $^ $(LDLIBS_SBX) $(LDLIBS_JSON)
 
 $(B)/runpad-fcgi: $(B)/obj/fcgi/main.o $(B)/libapi.a $(B)/libcommon.a $(B)/libsandbox.a
 	$(CC) $(LDHARDEN) -o $@ $^ $(LDLIBS_SBX) $(LDLIBS_FCGI)
 
+$(B)/runpad-ws: $(B)/obj/ws/main.o $(B)/libws.a $(B)/libcommon.a $(B)/libsandbox.a
+	$(CC) $(LDHARDEN) -o $@ $^ $(LDLIBS_WS)
+
 # ------------------------------------------------------------------ programs
-PROGRAMS := $(B)/runpad-jail $(B)/runpad-fcgi
+PROGRAMS := $(B)/runpad-jail $(B)/runpad-fcgi $(B)/runpad-ws
 
 .PHONY: all
 all: $(PROGRAMS)
@@ -87,11 +96,11 @@ all: $(PROGRAMS)
 # One Criterion binary per module, linked against the libraries directly.
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
-UNIT_LIBS := $(B)/libapi.a $(B)/libcommon.a $(B)/libsandbox.a
+UNIT_LIBS := $(B)/libws.a $(B)/libapi.a $(B)/libcommon.a $(B)/libsandbox.a
 
 $(B)/tests/test_%: tests/unit/test_%.c $(UNIT_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $< $(UNIT_LIBS) -lcriterion $(LDLIBS_SBX) $(LDLIBS_FCGI)
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $< $(UNIT_LIBS) -lcriterion $(LDLIBS_SBX) $(LDLIBS_FCGI) -lwebsockets
 
 .PHONY: tests test-unit
 tests: $(UNIT_BIN)
@@ -110,12 +119,12 @@ test-asan:
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -std=gnu17 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Icommon -Isandbox -Ifcgi \
+FUZZ_CFLAGS := -std=gnu17 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Icommon -Isandbox -Ifcgi -Iws \
                -DRUNPAD_DATADIR='"$(CURDIR)/sandbox"'
 
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(SBX_SRC) $(API_SRC)
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(SBX_SRC) $(API_SRC) $(WS_SRC)
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(SBX_SRC) $(API_SRC) $(LDLIBS_SBX) $(LDLIBS_FCGI)
+	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(SBX_SRC) $(API_SRC) $(WS_SRC) $(LDLIBS_SBX) $(LDLIBS_FCGI) -lwebsockets
 
 .PHONY: fuzz fuzz-smoke
 fuzz: $(FUZZ_BIN)
@@ -170,7 +179,7 @@ check: deps
 	@echo "make check: all passed"
 
 # Our C, not the language samples (which hold deliberate errors).
-C_DIRS  := sandbox common fcgi tests/unit tests/fuzz tests/hostile tests/hostile/progs bench
+C_DIRS  := sandbox common fcgi ws tests/unit tests/fuzz tests/hostile tests/hostile/progs bench
 C_FILES  = $(shell git ls-files $(addsuffix /*.[ch],$(C_DIRS)) 2>/dev/null || \
              find $(C_DIRS) -name '*.[ch]')
 lint:

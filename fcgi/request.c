@@ -7,6 +7,7 @@
  * because they may arrive base64-encoded.
  */
 #include "request.h"
+#include "jsonstrict.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -60,21 +61,6 @@ bool req_valid_file_name(const char *name, size_t len, size_t max)
 /* ---------------------------------------------------------- helpers */
 
 /* Line and column (1-based, in bytes) of offset off in text. */
-static void position(const char *text, size_t len, size_t off, size_t *line,
-                     size_t *col)
-{
-	*line = 1;
-	*col = 1;
-	for (size_t i = 0; i < off && i < len; i++) {
-		if (text[i] == '\n') {
-			(*line)++;
-			*col = 1;
-		} else {
-			(*col)++;
-		}
-	}
-}
-
 static bool is_null(json_object *o)
 {
 	return o == NULL || json_object_get_type(o) == json_type_null;
@@ -760,55 +746,19 @@ static int apply_registry_limits(struct sbx_limits *l, char **pairs,
 int req_parse_object(const char *body, size_t len, json_object **out,
                      struct api_error *e)
 {
-	struct json_tokener *tok;
-	enum json_tokener_error jerr;
-	json_object *o;
-	size_t end, line, col;
+	char msg[200];
 
-	*out = NULL;
-	if (len > INT32_MAX)
-		return api_error_set(e, 413, "too_large",
-		                     "the body is too big");
-	tok = json_tokener_new_ex(REQ_MAX_DEPTH);
-	if (!tok)
+	switch (json_parse_object(body, len, REQ_MAX_DEPTH, "the body", out,
+	                          msg, sizeof(msg))) {
+	case JSON_PARSE_OK:
+		return 0;
+	case JSON_PARSE_NOMEM:
 		return api_error_set(e, 503, "out_of_memory", "out of memory");
-	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
-	                                    JSON_TOKENER_VALIDATE_UTF8);
-	o = json_tokener_parse_ex(tok, body, (int)len);
-	jerr = json_tokener_get_error(tok);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (jerr == json_tokener_continue || (!o && jerr == 0)) {
-		position(body, len, len, &line, &col);
-		return api_error_set(e, 400, "bad_json",
-		                     "the body is not complete JSON: it ends "
-		                     "at line %zu, column %zu",
-		                     line, col);
+	default:
+		/* an object of another type is handed out too: the caller
+		   frees it with the rest */
+		return api_error_set(e, 400, "bad_json", "%s", msg);
 	}
-	if (jerr != json_tokener_success) {
-		position(body, len, end, &line, &col);
-		return api_error_set(e, 400, "bad_json",
-		                     "the body is not valid JSON: %s at line "
-		                     "%zu, column %zu (byte %zu)",
-		                     json_tokener_error_desc(jerr), line, col,
-		                     end);
-	}
-	/* the object is handed out even when refused below: the caller
-	   frees it with the rest */
-	*out = o;
-	for (size_t i = end; i < len; i++) {
-		if (!isspace((unsigned char)body[i])) {
-			position(body, len, i, &line, &col);
-			return api_error_set(e, 400, "bad_json",
-			                     "unexpected text after the JSON "
-			                     "value at line %zu, column %zu",
-			                     line, col);
-		}
-	}
-	if (json_object_get_type(o) != json_type_object)
-		return api_error_set(e, 400, "bad_json",
-		                     "the body must be a JSON object");
-	return 0;
 }
 
 int run_req_parse(const char *body, size_t len, const struct settings *s,

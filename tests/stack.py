@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """The whole runpad stack on loopback: Debian's nginx with its own prefix,
-runpad-fcgi on a unix socket, the shipped nginx snippet included unchanged.
+runpad-fcgi and runpad-ws on unix sockets, the shipped nginx snippets
+included unchanged, one settings file for both daemons.
 
 Used by `make run` (python3 tests/stack.py run) and imported by the
 integration tests, so both start the stack the same way.
@@ -33,7 +34,7 @@ class Stack:
     """Start with .start(), stop with .stop(); .url is the site's base."""
 
     def __init__(self, root, port=None, fcgi_settings=None, rate="1000r/s",
-                 fcgi_env=None, log=None):
+                 fcgi_env=None, log=None, ws=True):
         self.root = os.path.abspath(root)
         self.port = port or free_port()
         self.url = "http://127.0.0.1:%d" % self.port
@@ -44,6 +45,11 @@ class Stack:
         self.fcgi = None
         self.nginx = None
         self.fcgi_log = os.path.join(self.root, "logs", "runpad-fcgi.log")
+        self.with_ws = ws
+        self.ws = None
+        self.ws_url = "ws://127.0.0.1:%d/ws/" % self.port
+        self.ws_sock = os.path.join(self.root, "run", "ws.sock")
+        self.ws_log = os.path.join(self.root, "logs", "runpad-ws.log")
 
     # ------------------------------------------------------------ files
     def _dirs(self):
@@ -68,6 +74,7 @@ class Stack:
         with open(os.path.join(REPO, "nginx", "runpad-http.conf")) as f:
             http = f.read()
         http = http.replace("unix:/run/runpad/fcgi.sock", "unix:" + sock)
+        http = http.replace("unix:/run/runpad/ws.sock", "unix:" + self.ws_sock)
         http = http.replace("rate=10r/s", "rate=" + self.rate)
         with open(os.path.join(conf, "runpad-http.conf"), "w") as f:
             f.write(http)
@@ -83,6 +90,10 @@ class Stack:
             "fcgi.listen": sock,
             "fcgi.socket_mode": "0666",
             "fcgi.state_dir": os.path.join(self.root, "state"),
+            "ws.listen": "unix:" + self.ws_sock,
+            "ws.state_dir": os.path.join(self.root, "state"),
+            "ws.runner": "unix:%s:/api/" % os.path.join(self.root, "tmp",
+                                                         "nginx.sock"),
         }
         settings.update(self.settings)
         self.fcgi_conf = os.path.join(conf, "runpad.conf")
@@ -132,6 +143,39 @@ class Stack:
 
     def reload(self):
         self.fcgi.send_signal(signal.SIGHUP)
+        if self.ws:
+            self.ws.send_signal(signal.SIGHUP)
+
+    def start_ws(self):
+        if os.path.exists(self.ws_sock):
+            os.unlink(self.ws_sock)
+        if self.log is None:
+            self._ws_log_file = open(self.ws_log, "ab")
+        out = self._ws_log_file if self.log is None else self.log
+        self.ws = subprocess.Popen(
+            [os.path.join(BUILD, "runpad-ws"), "--config", self.fcgi_conf],
+            stdout=out, stderr=out)
+        deadline = time.time() + 30
+        while not os.path.exists(self.ws_sock):
+            if self.ws.poll() is not None:
+                raise RuntimeError("runpad-ws exited with %d; see %s" %
+                                   (self.ws.returncode, self.ws_log))
+            if time.time() > deadline:
+                raise RuntimeError("runpad-ws did not listen")
+            time.sleep(0.02)
+
+    def stop_ws(self, sig=signal.SIGTERM):
+        if self.ws and self.ws.poll() is None:
+            self.ws.send_signal(sig)
+            try:
+                self.ws.wait(30)
+            except subprocess.TimeoutExpired:
+                self.ws.kill()
+                self.ws.wait()
+        self.ws = None
+        if getattr(self, "_ws_log_file", None):
+            self._ws_log_file.close()
+            self._ws_log_file = None
 
     def start_nginx(self):
         cmd = ["/usr/sbin/nginx", "-p", self.root, "-c",
@@ -173,6 +217,8 @@ class Stack:
         self._dirs()
         self._render()
         self.start_fcgi()
+        if self.with_ws:
+            self.start_ws()
         self.start_nginx()
         return self.wait_ready()
 
@@ -185,6 +231,7 @@ class Stack:
                 self.nginx.kill()
                 self.nginx.wait()
         self.nginx = None
+        self.stop_ws()
         self.stop_fcgi()
 
 
@@ -203,13 +250,16 @@ def main():
         return 1
     print("runpad: %d languages, %d jail slots (cgroup %s)" % (
         health["languages"], health["slots"], health["cgroup"]))
+    print("runpad: pads at %s<pad-id> (runpad-ws, state in %s)" % (
+        stack.ws_url, os.path.join(args.root, "state", "pads")))
     print("runpad: open %s/  (Ctrl-C stops everything)" % stack.url,
           flush=True)
     stop = []
     signal.signal(signal.SIGINT, lambda *a: stop.append(1))
     signal.signal(signal.SIGTERM, lambda *a: stop.append(1))
     while not stop:
-        if stack.nginx.poll() is not None or stack.fcgi.poll() is not None:
+        if (stack.nginx.poll() is not None or stack.fcgi.poll() is not None
+                or stack.ws.poll() is not None):
             print("runpad: a component exited; stopping", file=sys.stderr)
             break
         time.sleep(0.2)

@@ -1,0 +1,89 @@
+/*
+ * jsonstrict.c - strict parsing of one JSON object from untrusted bytes.
+ */
+#include "jsonstrict.h"
+
+#include <ctype.h>
+#include <stdint.h>
+#include <stdio.h>
+
+static void position(const char *text, size_t len, size_t off, size_t *line,
+                     size_t *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off && i < len; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+enum json_parse_err json_parse_object(const char *text, size_t len,
+                                      int depth, const char *what,
+                                      json_object **out, char *msg,
+                                      size_t msglen)
+{
+	struct json_tokener *tok;
+	enum json_tokener_error jerr;
+	json_object *o;
+	size_t end, line, col;
+
+	*out = NULL;
+	if (len > INT32_MAX) {
+		snprintf(msg, msglen, "%s is too big", what);
+		return JSON_PARSE_SYNTAX;
+	}
+	tok = json_tokener_new_ex(depth);
+	if (!tok) {
+		snprintf(msg, msglen, "out of memory");
+		return JSON_PARSE_NOMEM;
+	}
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT |
+	                                    JSON_TOKENER_VALIDATE_UTF8);
+	o = json_tokener_parse_ex(tok, text, (int)len);
+	jerr = json_tokener_get_error(tok);
+	end = json_tokener_get_parse_end(tok);
+	json_tokener_free(tok);
+	if (jerr == json_tokener_continue || (!o && jerr == 0)) {
+		position(text, len, len, &line, &col);
+		snprintf(msg, msglen,
+		         "%s is not complete JSON: it ends at line %zu, column "
+		         "%zu",
+		         what, line, col);
+		return JSON_PARSE_SYNTAX;
+	}
+	if (jerr != json_tokener_success) {
+		position(text, len, end, &line, &col);
+		snprintf(msg, msglen,
+		         "%s is not valid %s: %s at line %zu, column %zu (byte "
+		         "%zu)",
+		         what,
+		         jerr == json_tokener_error_parse_utf8_string ? "UTF-8"
+		                                                      : "JSON",
+		         json_tokener_error_desc(jerr), line, col, end);
+		return jerr == json_tokener_error_parse_utf8_string
+		               ? JSON_PARSE_UTF8
+		               : JSON_PARSE_SYNTAX;
+	}
+	for (size_t i = end; i < len; i++) {
+		if (!isspace((unsigned char)text[i])) {
+			position(text, len, i, &line, &col);
+			snprintf(msg, msglen,
+			         "unexpected text after the JSON value at line "
+			         "%zu, column %zu",
+			         line, col);
+			json_object_put(o);
+			return JSON_PARSE_SYNTAX;
+		}
+	}
+	*out = o;
+	if (json_object_get_type(o) != json_type_object) {
+		snprintf(msg, msglen, "%s must be a JSON object", what);
+		return JSON_PARSE_NOT_OBJECT;
+	}
+	return JSON_PARSE_OK;
+}

@@ -1,0 +1,124 @@
+/*
+ * hub.h - the pad authority of runpad-ws: every open pad with its text,
+ * version, language, participants and run, and the rules of
+ * docs/protocol.md.  It knows nothing of sockets: the server hands it each
+ * complete text message of a connection and gives it a way to queue bytes
+ * back (struct hub_ops).
+ *
+ * One event-loop turn:
+ *   hub_message() / hub_join() / hub_leave()   as the loop delivers them
+ *   hub_turn_end()                             after each lws_service()
+ * Accepted updates go into one LMDB write transaction per turn; nothing a
+ * message causes reaches any client before hub_turn_end() has committed
+ * that transaction ("committed before broadcast").  When the commit fails,
+ * the pads it touched return to their state before the turn and the
+ * pushers get `store_error`.
+ *
+ * Threads: everything here runs on the loop's thread, except that runs
+ * (runner.h) report from their own threads into a locked queue and call
+ * ops->wake(); the loop then drains the queue in hub_turn_end().
+ */
+#ifndef RUNPAD_HUB_H
+#define RUNPAD_HUB_H
+
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "wsconf.h"
+
+/* ---------------------------------------------------------------- messages */
+
+/* Headroom before the payload, for the websocket frame header (LWS_PRE). */
+#define WSMSG_PRE 16
+
+/*
+ * An outgoing message, shared by every connection it is queued on:
+ * refcounted, immutable once made.  Payload at data + WSMSG_PRE.
+ */
+struct wsmsg {
+	unsigned refs;
+	size_t len;
+	unsigned char data[];
+};
+
+/* New message with one reference holding json_object_to_json_string(o). */
+struct wsmsg *wsmsg_from_json(json_object *o);
+struct wsmsg *wsmsg_ref(struct wsmsg *m);
+void wsmsg_unref(struct wsmsg *m); /* NULL ok */
+
+/* ---------------------------------------------------------------- hub */
+
+struct hub;
+struct pad;
+struct participant;
+
+/*
+ * A connection as the hub sees it.  The server embeds one in its
+ * per-connection data, calls hub_join() when the websocket opens and
+ * hub_leave() when it closes; the hub never frees it.
+ */
+struct hub_conn {
+	char pad_id[65];
+	struct pad *pad;           /* after hello */
+	struct participant *part;  /* after hello */
+	bool welcomed;             /* its welcome went out */
+	uint64_t skip_below;       /* updates before this are in its text */
+	double tokens;             /* update budget (token bucket) */
+	int64_t tokens_at_ms;
+	void *server;              /* the server's own data for this conn */
+};
+
+struct hub_ops {
+	/* Queue m (take a reference) for c.  Return 1 when c's queue now
+	   holds more than ws.max_queue bytes: the hub then calls drop() and
+	   queues a snapshot instead. */
+	int (*send)(void *srv, struct hub_conn *c, struct wsmsg *m);
+	/* Forget every message queued for c and not yet started. */
+	void (*drop)(void *srv, struct hub_conn *c);
+	/* Close c with a websocket close code once its queue is written. */
+	void (*close)(void *srv, struct hub_conn *c, int code,
+	              const char *reason);
+	/* From any thread: make the loop come round (lws_cancel_service). */
+	void (*wake)(void *srv);
+	/* One log line, already prefixed with a journal priority "<N>". */
+	void (*log)(void *srv, const char *line);
+};
+
+struct padstore;
+
+/* conf and store stay owned by the caller and must outlive the hub (see
+   hub_set_conf()). */
+struct hub *hub_new(const struct wsconf *conf, struct padstore *store,
+                    const struct hub_ops *ops, void *srv);
+/* Stops runs (waiting for their threads), commits, frees every pad. */
+void hub_free(struct hub *h);
+
+/* A reloaded configuration; the old one may be freed when this returns. */
+void hub_set_conf(struct hub *h, const struct wsconf *conf);
+
+/* A websocket opened on path (the request URI).  Returns 0, or -1 when the
+   path names no valid pad (an error and a close 4400 are queued). */
+int hub_join(struct hub *h, struct hub_conn *c, const char *path);
+/* A complete message: text frame (binary false) of len bytes, or too_big
+   when it was longer than ws.max_message (text is then NULL). */
+void hub_message(struct hub *h, struct hub_conn *c, const char *text,
+                 size_t len, bool binary, bool too_big);
+/* The connection closed; c may be freed after this returns. */
+void hub_leave(struct hub *h, struct hub_conn *c);
+
+/* Commit the turn, deliver its messages, drain run events, and do the
+   periodic work (unloading idle pads, the expiry sweep, syncing). */
+void hub_turn_end(struct hub *h);
+
+/* Send every connection a close 1001 (the daemon is stopping). */
+void hub_shutdown(struct hub *h);
+
+struct hub_stats {
+	size_t pads, connections, runs;
+	uint64_t updates_accepted, updates_rejected;
+};
+void hub_stats(const struct hub *h, struct hub_stats *st);
+
+#endif

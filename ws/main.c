@@ -1,0 +1,118 @@
+/*
+ * runpad-ws - the pad daemon: collaborative sync, presence, persistence
+ * and shared runs for runpad's pads (docs/protocol.md, docs/ops.md).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "server.h"
+#include "wsconf.h"
+
+#ifndef RUNPAD_VERSION
+#define RUNPAD_VERSION "0.1.0"
+#endif
+
+#define MAX_SETS 64
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: runpad-ws [--config FILE] [--listen unix:/PATH | "
+	        "ADDRESS:PORT]\n"
+	        "                 [--state-dir DIR] [--runner URL] [--set "
+	        "KEY=VALUE]...\n"
+	        "                 [--check-config] [--version]\n"
+	        "The pad daemon of runpad; see runpad-ws(8) and "
+	        "docs/ops.md.\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+	        {"config", required_argument, NULL, 'c'},
+	        {"listen", required_argument, NULL, 'l'},
+	        {"state-dir", required_argument, NULL, 'd'},
+	        {"runner", required_argument, NULL, 'r'},
+	        {"set", required_argument, NULL, 's'},
+	        {"check-config", no_argument, NULL, 'C'},
+	        {"version", no_argument, NULL, 'V'},
+	        {"help", no_argument, NULL, 'h'},
+	        {NULL, 0, NULL, 0},
+	};
+	char *sets[MAX_SETS];
+	size_t nsets = 0;
+	const char *config = NULL;
+	int check = 0, o;
+	char err[512];
+	struct wsconf *conf;
+	struct wss *s;
+
+	while ((o = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+		const char *key = NULL;
+		switch (o) {
+		case 'c':
+			config = optarg;
+			continue;
+		case 'l':
+			key = "ws.listen=";
+			break;
+		case 'd':
+			key = "ws.state_dir=";
+			break;
+		case 'r':
+			key = "ws.runner=";
+			break;
+		case 's':
+			key = "";
+			break;
+		case 'C':
+			check = 1;
+			continue;
+		case 'V':
+			printf("runpad-ws %s\n", RUNPAD_VERSION);
+			return 0;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+		if (nsets == MAX_SETS) {
+			fprintf(stderr, "runpad-ws: too many settings on the "
+			                "command line\n");
+			return 2;
+		}
+		if (asprintf(&sets[nsets], "%s%s", key, optarg) < 0)
+			return 1;
+		nsets++;
+	}
+	if (optind < argc) {
+		usage(stderr);
+		return 2;
+	}
+	conf = wsconf_load(config, sets, nsets, err, sizeof(err));
+	if (!conf) {
+		fprintf(stderr, "runpad-ws: %s%s%s\n", config ? config : "",
+		        config ? ": " : "", err);
+		return 1;
+	}
+	if (check) {
+		printf("runpad-ws: settings are valid\n");
+		wsconf_free(conf);
+		return 0;
+	}
+	s = wss_new(conf, config, sets, nsets, err, sizeof(err));
+	if (!s) {
+		fprintf(stderr, "<3>runpad-ws: %s\n", err);
+		return 1;
+	}
+	wss_run(s);
+	wss_free(s);
+	fprintf(stderr, "<6>runpad-ws stopped\n");
+	for (size_t i = 0; i < nsets; i++)
+		free(sets[i]);
+	return 0;
+}

@@ -1,0 +1,395 @@
+/*
+ * proto.c - parsing and shape checks of client messages (docs/protocol.md).
+ */
+#include "proto.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "jsonstrict.h"
+#include "utf8.h"
+
+#define PROTO_MAX_DEPTH 32
+
+int proto_error_set(struct proto_error *e, const char *code, const char *fmt,
+                    ...)
+{
+	va_list ap;
+
+	e->code = code;
+	va_start(ap, fmt);
+	vsnprintf(e->message, sizeof(e->message), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+bool proto_valid_pad_id(const char *s, size_t len)
+{
+	if (len < 1 || len > 64)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = s[i];
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
+			return false;
+	}
+	return true;
+}
+
+static const struct {
+	const char *name;
+	enum proto_type type;
+	const char *const *fields; /* allowed besides "type" */
+} types[] = {
+        {"hello", PROTO_HELLO, (const char *const[]){"version", "name", "color", NULL}},
+        {"push", PROTO_PUSH, (const char *const[]){"version", "updates", "ref", NULL}},
+        {"pull", PROTO_PULL, (const char *const[]){"version", NULL}},
+        {"presence", PROTO_PRESENCE, (const char *const[]){"version", "selection", NULL}},
+        {"profile", PROTO_PROFILE, (const char *const[]){"name", "color", NULL}},
+        {"language", PROTO_LANGUAGE, (const char *const[]){"language", NULL}},
+        {"run", PROTO_RUN, (const char *const[]){"stdin", NULL}},
+        {"stdin", PROTO_STDIN, (const char *const[]){"data", "eof", NULL}},
+        {"stop", PROTO_STOP, (const char *const[]){NULL}},
+        {"ping", PROTO_PING, (const char *const[]){NULL}},
+};
+
+/* A non-negative integer field below 2^53 (what JavaScript counts exactly). */
+static int get_version(json_object *root, const char *field, bool nullable,
+                       bool *has, int64_t *out, struct proto_error *e)
+{
+	json_object *v;
+
+	*has = false;
+	if (!json_object_object_get_ex(root, field, &v) ||
+	    json_object_get_type(v) == json_type_null) {
+		if (nullable)
+			return 0;
+		return proto_error_set(e, "bad_message", "%s: missing", field);
+	}
+	if (json_object_get_type(v) != json_type_int ||
+	    json_object_get_int64(v) < 0 ||
+	    json_object_get_int64(v) > (INT64_C(1) << 53)) {
+		return proto_error_set(e, "bad_message",
+		                       "%s: expected a version, a whole number "
+		                       "from 0",
+		                       field);
+	}
+	*has = true;
+	*out = json_object_get_int64(v);
+	return 0;
+}
+
+static int get_string(json_object *root, const char *field, bool optional,
+                      const char **out, size_t *len, struct proto_error *e)
+{
+	json_object *v;
+
+	*out = NULL;
+	if (!json_object_object_get_ex(root, field, &v)) {
+		if (optional)
+			return 0;
+		return proto_error_set(e, "bad_message", "%s: missing", field);
+	}
+	if (json_object_get_type(v) != json_type_string)
+		return proto_error_set(e, "bad_message",
+		                       "%s: expected a string", field);
+	*out = json_object_get_string(v);
+	*len = (size_t)json_object_get_string_len(v);
+	if (memchr(*out, 0, *len) || !utf8_valid(*out, *len))
+		return proto_error_set(e, "invalid_utf8",
+		                       "%s: not valid UTF-8 text", field);
+	return 0;
+}
+
+static int check_name(const char *s, size_t len, const struct proto_limits *lim,
+                      struct proto_error *e)
+{
+	if (len > lim->max_name)
+		return proto_error_set(e, "name_too_long",
+		                       "name: %zu bytes, at most %zu allowed", len,
+		                       lim->max_name);
+	if (len == 0)
+		return proto_error_set(e, "bad_name", "name: empty");
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return proto_error_set(e, "bad_name",
+			                       "name: control characters are "
+			                       "not allowed");
+	return 0;
+}
+
+static int check_color(const char *s, size_t len, struct proto_error *e)
+{
+	if ((len == 4 || len == 7) && s[0] == '#') {
+		size_t i;
+		for (i = 1; i < len; i++)
+			if (!strchr("0123456789abcdefABCDEF", s[i]))
+				break;
+		if (i == len)
+			return 0;
+	}
+	return proto_error_set(e, "bad_color",
+	                       "color: expected #rgb or #rrggbb");
+}
+
+static int check_updates(json_object *u, const struct proto_limits *lim,
+                         struct proto_error *e)
+{
+	size_t n;
+
+	if (!u || json_object_get_type(u) != json_type_array)
+		return proto_error_set(e, "bad_message",
+		                       "updates: expected an array");
+	n = json_object_array_length(u);
+	if (n == 0)
+		return proto_error_set(e, "bad_message", "updates: empty");
+	if (n > lim->max_updates_per_push)
+		return proto_error_set(e, "too_many_updates",
+		                       "a push may carry at most %zu updates, "
+		                       "this one has %zu",
+		                       lim->max_updates_per_push, n);
+	for (size_t i = 0; i < n; i++) {
+		json_object *up = json_object_array_get_idx(u, i), *id, *ch;
+		size_t idlen;
+		if (json_object_get_type(up) != json_type_object)
+			return proto_error_set(e, "bad_message",
+			                       "updates[%zu]: expected an object",
+			                       i);
+		json_object_object_foreach(up, key, val)
+		{
+			(void)val;
+			if (strcmp(key, "clientID") && strcmp(key, "changes"))
+				return proto_error_set(
+				        e, "bad_message",
+				        "updates[%zu].%.32s: unknown field", i,
+				        key);
+		}
+		if (!json_object_object_get_ex(up, "clientID", &id) ||
+		    json_object_get_type(id) != json_type_string ||
+		    (idlen = (size_t)json_object_get_string_len(id)) == 0 ||
+		    idlen > PROTO_MAX_CLIENT_ID ||
+		    !utf8_valid(json_object_get_string(id), idlen))
+			return proto_error_set(e, "bad_message",
+			                       "updates[%zu].clientID: expected a "
+			                       "string of 1 to %d bytes",
+			                       i, PROTO_MAX_CLIENT_ID);
+		if (!json_object_object_get_ex(up, "changes", &ch) ||
+		    json_object_get_type(ch) != json_type_array)
+			return proto_error_set(e, "invalid_changes",
+			                       "updates[%zu].changes: expected a "
+			                       "ChangeSet (an array)",
+			                       i);
+	}
+	return 0;
+}
+
+static int int_field(json_object *o, const char *f, int64_t *out)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, f, &v) ||
+	    json_object_get_type(v) != json_type_int ||
+	    json_object_get_int64(v) < 0 ||
+	    json_object_get_int64(v) > INT32_MAX)
+		return -1;
+	*out = json_object_get_int64(v);
+	return 0;
+}
+
+static int check_selection(json_object *s, struct proto_error *e)
+{
+	json_object *ranges;
+	int64_t main_idx, x;
+	size_t n;
+
+	if (json_object_get_type(s) != json_type_object ||
+	    json_object_object_length(s) != 2 ||
+	    !json_object_object_get_ex(s, "ranges", &ranges) ||
+	    json_object_get_type(ranges) != json_type_array ||
+	    int_field(s, "main", &main_idx) < 0)
+		return proto_error_set(e, "bad_message",
+		                       "selection: expected {main, ranges} or "
+		                       "null");
+	n = json_object_array_length(ranges);
+	if (n == 0 || n > PROTO_MAX_RANGES || (size_t)main_idx >= n)
+		return proto_error_set(e, "bad_message",
+		                       "selection: 1 to %d ranges, main one of "
+		                       "them",
+		                       PROTO_MAX_RANGES);
+	for (size_t i = 0; i < n; i++) {
+		json_object *r = json_object_array_get_idx(ranges, i);
+		if (json_object_get_type(r) != json_type_object ||
+		    json_object_object_length(r) != 2 ||
+		    int_field(r, "anchor", &x) < 0 ||
+		    int_field(r, "head", &x) < 0)
+			return proto_error_set(e, "bad_message",
+			                       "selection.ranges[%zu]: expected "
+			                       "{anchor, head} positions",
+			                       i);
+	}
+	return 0;
+}
+
+static int check_fields(json_object *root, const char *const *allowed,
+                        struct proto_error *e)
+{
+	json_object_object_foreach(root, key, val)
+	{
+		bool known = strcmp(key, "type") == 0;
+		(void)val;
+		for (size_t i = 0; !known && allowed[i]; i++)
+			known = strcmp(key, allowed[i]) == 0;
+		if (!known)
+			return proto_error_set(e, "bad_message",
+			                       "%.32s: unknown field", key);
+	}
+	return 0;
+}
+
+static int parse_fields(struct proto_msg *m, const struct proto_limits *lim,
+                        struct proto_error *e)
+{
+	json_object *root = m->root, *v;
+	size_t len;
+	bool has;
+
+	switch (m->type) {
+	case PROTO_HELLO:
+	case PROTO_PROFILE:
+		if (m->type == PROTO_HELLO &&
+		    get_version(root, "version", true, &m->has_version,
+		                &m->version, e) < 0)
+			return -1;
+		if (get_string(root, "name", true, &m->name, &len, e) < 0 ||
+		    (m->name && check_name(m->name, len, lim, e) < 0))
+			return -1;
+		if (get_string(root, "color", true, &m->color, &len, e) < 0 ||
+		    (m->color && check_color(m->color, len, e) < 0))
+			return -1;
+		return 0;
+	case PROTO_PUSH:
+		if (get_version(root, "version", false, &has, &m->version, e) <
+		    0)
+			return -1;
+		m->has_version = true;
+		json_object_object_get_ex(root, "updates", &m->updates);
+		if (check_updates(m->updates, lim, e) < 0)
+			return -1;
+		if (json_object_object_get_ex(root, "ref", &m->ref)) {
+			json_type t = json_object_get_type(m->ref);
+			if (t == json_type_object || t == json_type_array ||
+			    (t == json_type_string &&
+			     json_object_get_string_len(m->ref) > 64))
+				return proto_error_set(e, "bad_message",
+				                       "ref: expected a number "
+				                       "or a short string");
+		}
+		return 0;
+	case PROTO_PULL:
+		m->has_version = true;
+		return get_version(root, "version", false, &has, &m->version,
+		                   e);
+	case PROTO_PRESENCE:
+		if (get_version(root, "version", false, &has, &m->version, e) <
+		    0)
+			return -1;
+		m->has_version = true;
+		if (!json_object_object_get_ex(root, "selection", &v))
+			return proto_error_set(e, "bad_message",
+			                       "selection: missing");
+		if (json_object_get_type(v) == json_type_null)
+			return 0;
+		m->selection = v;
+		return check_selection(v, e);
+	case PROTO_LANGUAGE:
+		if (get_string(root, "language", false, &m->language, &len,
+		               e) < 0)
+			return -1;
+		if (len == 0 || len > PROTO_MAX_LANGUAGE ||
+		    strspn(m->language, "abcdefghijklmnopqrstuvwxyz0123456789+#"
+		                        "._-") != len)
+			return proto_error_set(e, "bad_language",
+			                       "language: 1 to %d characters of "
+			                       "a-z 0-9 + # . _ -",
+			                       PROTO_MAX_LANGUAGE);
+		return 0;
+	case PROTO_RUN:
+		return get_string(root, "stdin", true, &m->data, &m->data_len,
+		                  e);
+	case PROTO_STDIN:
+		if (get_string(root, "data", false, &m->data, &m->data_len,
+		               e) < 0)
+			return -1;
+		if (json_object_object_get_ex(root, "eof", &v)) {
+			if (json_object_get_type(v) != json_type_boolean)
+				return proto_error_set(e, "bad_message",
+				                       "eof: expected true or "
+				                       "false");
+			m->eof = json_object_get_boolean(v);
+		}
+		return 0;
+	case PROTO_STOP:
+	case PROTO_PING:
+		return 0;
+	}
+	return 0;
+}
+
+int proto_parse(const char *text, size_t len, const struct proto_limits *lim,
+                struct proto_msg *m, struct proto_error *e)
+{
+	json_object *t;
+	const char *type;
+	size_t i;
+
+	memset(m, 0, sizeof(*m));
+	switch (json_parse_object(text, len, PROTO_MAX_DEPTH, "the message",
+	                          &m->root, e->message, sizeof(e->message))) {
+	case JSON_PARSE_OK:
+		break;
+	case JSON_PARSE_UTF8:
+		e->code = "invalid_utf8";
+		return -1;
+	case JSON_PARSE_NOT_OBJECT:
+		json_object_put(m->root);
+		m->root = NULL;
+		e->code = "bad_message";
+		return -1;
+	case JSON_PARSE_NOMEM:
+		e->code = "server_busy";
+		return -1;
+	default:
+		e->code = "bad_json";
+		return -1;
+	}
+	if (!json_object_object_get_ex(m->root, "type", &t) ||
+	    json_object_get_type(t) != json_type_string) {
+		proto_error_set(e, "bad_message", "type: missing");
+		goto out_put;
+	}
+	type = json_object_get_string(t);
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(type, types[i].name) == 0)
+			break;
+	if (i == sizeof(types) / sizeof(types[0])) {
+		proto_error_set(e, "unknown_type", "unknown message type '%.32s'",
+		                type);
+		goto out_put;
+	}
+	m->type = types[i].type;
+	if (check_fields(m->root, types[i].fields, e) < 0 ||
+	    parse_fields(m, lim, e) < 0)
+		goto out_put;
+	return 0;
+out_put:
+	json_object_put(m->root);
+	memset(m, 0, sizeof(*m));
+	return -1;
+}
+
+void proto_msg_fini(struct proto_msg *m)
+{
+	json_object_put(m->root);
+	m->root = NULL;
+}

@@ -1,0 +1,480 @@
+/*
+ * server.c - the libwebsockets side of runpad-ws.
+ *
+ * One protocol, one callback switching on reason, as lws's minimal servers
+ * do.  Messages are gathered from their fragments up to ws.max_message and
+ * handed to the hub whole; writes happen only in SERVER_WRITEABLE, one
+ * queued message per callback, from buffers with LWS_PRE of headroom that
+ * several connections share.  After each lws_service() the hub ends its
+ * turn: commit, then deliver.
+ */
+#include "server.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <libwebsockets.h>
+
+#include "hub.h"
+#include "padstore.h"
+
+_Static_assert(LWS_PRE <= WSMSG_PRE, "WSMSG_PRE must cover LWS_PRE");
+
+struct qent {
+	struct qent *next;
+	struct wsmsg *msg;
+};
+
+struct conn {
+	struct hub_conn hc;
+	struct lws *wsi;
+	struct wss *srv;
+	struct qent *q_head, **q_tail;
+	size_t q_bytes;
+	char *rx;
+	size_t rx_len, rx_cap;
+	bool rx_too_big, rx_binary;
+	bool closing;
+	int close_code;
+	bool joined;
+};
+
+struct wss {
+	struct lws_context *ctx;
+	struct hub *hub;
+	struct wsconf *conf;
+	struct wsconf *old_conf; /* freed at the next reload */
+	struct padstore *store;
+	const char *config_path;
+	char *const *sets;
+	size_t nsets;
+	lws_sorted_usec_list_t sul;
+	char *unix_path;
+};
+
+static volatile sig_atomic_t got_stop, got_reload;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_reload = 1;
+	else
+		got_stop = 1;
+}
+
+static void log_line(void *srv, const char *line)
+{
+	(void)srv;
+	fprintf(stderr, "%s\n", line);
+}
+
+static void q_free(struct conn *c)
+{
+	while (c->q_head) {
+		struct qent *e = c->q_head;
+		c->q_head = e->next;
+		wsmsg_unref(e->msg);
+		free(e);
+	}
+	c->q_tail = &c->q_head;
+	c->q_bytes = 0;
+}
+
+static int op_send(void *srv, struct hub_conn *hc, struct wsmsg *m)
+{
+	struct wss *s = srv;
+	struct conn *c = hc->server;
+	struct qent *e;
+
+	if (c->closing)
+		return 0;
+	e = malloc(sizeof(*e));
+	if (!e)
+		return 1; /* treated as a slow reader: it gets a snapshot */
+	e->next = NULL;
+	e->msg = wsmsg_ref(m);
+	*c->q_tail = e;
+	c->q_tail = &e->next;
+	c->q_bytes += m->len;
+	lws_callback_on_writable(c->wsi);
+	return c->q_bytes > s->conf->max_queue && c->q_head != e;
+}
+
+static void op_drop(void *srv, struct hub_conn *hc)
+{
+	(void)srv;
+	q_free(hc->server);
+}
+
+static void op_close(void *srv, struct hub_conn *hc, int code,
+                     const char *reason)
+{
+	struct conn *c = hc->server;
+
+	(void)srv;
+	(void)reason;
+	c->closing = true;
+	c->close_code = code;
+	lws_callback_on_writable(c->wsi);
+}
+
+static void op_wake(void *srv)
+{
+	struct wss *s = srv;
+
+	lws_cancel_service(s->ctx);
+}
+
+static const struct hub_ops ops = {
+        .send = op_send,
+        .drop = op_drop,
+        .close = op_close,
+        .wake = op_wake,
+        .log = log_line,
+};
+
+static int http_reply(struct lws *wsi, int status, const char *body)
+{
+	unsigned char buf[LWS_PRE + 512], *p = buf + LWS_PRE,
+	                                  *end = buf + sizeof(buf);
+	size_t n = strlen(body);
+
+	if (lws_add_http_common_headers(wsi, (unsigned)status,
+	                                "application/json", n, &p, end) ||
+	    lws_finalize_write_http_header(wsi, buf + LWS_PRE, &p, end))
+		return -1;
+	memcpy(buf + LWS_PRE, body, n);
+	if (lws_write(wsi, buf + LWS_PRE, n, LWS_WRITE_HTTP_FINAL) < 0)
+		return -1;
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
+static int rx_add(struct conn *c, const void *in, size_t len, size_t max)
+{
+	if (c->rx_too_big)
+		return 0;
+	if (c->rx_len + len > max) {
+		c->rx_too_big = true;
+		free(c->rx);
+		c->rx = NULL;
+		c->rx_len = c->rx_cap = 0;
+		return 0;
+	}
+	if (c->rx_len + len + 1 > c->rx_cap) {
+		size_t cap = c->rx_cap ? c->rx_cap : 4096;
+		char *n;
+		while (cap < c->rx_len + len + 1)
+			cap *= 2;
+		n = realloc(c->rx, cap);
+		if (!n)
+			return -1;
+		c->rx = n;
+		c->rx_cap = cap;
+	}
+	memcpy(c->rx + c->rx_len, in, len);
+	c->rx_len += len;
+	c->rx[c->rx_len] = 0;
+	return 0;
+}
+
+static int callback(struct lws *wsi, enum lws_callback_reasons reason,
+                    void *user, void *in, size_t len)
+{
+	struct conn *c = user;
+	struct wss *s = lws_context_user(lws_get_context(wsi));
+	char uri[256];
+
+	switch (reason) {
+	case LWS_CALLBACK_HTTP:
+		if (len && strcmp(in, "/healthz") == 0)
+			return http_reply(wsi, 200, "{\"status\":\"ok\"}");
+		return http_reply(wsi, 404,
+		                  "{\"error\":{\"code\":\"not_found\",\"message\":"
+		                  "\"pads are websockets at /ws/<pad-id>\"}}");
+
+	case LWS_CALLBACK_ESTABLISHED:
+		memset(c, 0, sizeof(*c));
+		c->wsi = wsi;
+		c->srv = s;
+		c->q_tail = &c->q_head;
+		c->hc.server = c;
+		c->joined = true;
+		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) < 0)
+			uri[0] = 0;
+		hub_join(s->hub, &c->hc, uri);
+		break;
+
+	case LWS_CALLBACK_RECEIVE:
+		if (!c->joined)
+			break;
+		if (lws_is_first_fragment(wsi)) {
+			c->rx_len = 0;
+			c->rx_too_big = false;
+			c->rx_binary = lws_frame_is_binary(wsi);
+		}
+		if (rx_add(c, in, len, s->conf->max_message) < 0)
+			return -1;
+		if (lws_is_final_fragment(wsi) &&
+		    !lws_remaining_packet_payload(wsi)) {
+			hub_message(s->hub, &c->hc, c->rx ? c->rx : "",
+			            c->rx_len, c->rx_binary, c->rx_too_big);
+			c->rx_len = 0;
+			c->rx_too_big = false;
+			if (c->rx_cap > 65536) {
+				free(c->rx);
+				c->rx = NULL;
+				c->rx_cap = 0;
+			}
+		}
+		break;
+
+	case LWS_CALLBACK_SERVER_WRITEABLE:
+		if (!c->joined)
+			break;
+		if (c->q_head) {
+			struct qent *e = c->q_head;
+			c->q_head = e->next;
+			if (!c->q_head)
+				c->q_tail = &c->q_head;
+			c->q_bytes -= e->msg->len;
+			if (lws_write(wsi, e->msg->data + WSMSG_PRE, e->msg->len,
+			              LWS_WRITE_TEXT) < (int)e->msg->len) {
+				wsmsg_unref(e->msg);
+				free(e);
+				return -1;
+			}
+			wsmsg_unref(e->msg);
+			free(e);
+			if (c->q_head || c->closing)
+				lws_callback_on_writable(wsi);
+			break;
+		}
+		if (c->closing) {
+			lws_close_reason(wsi, (enum lws_close_status)c->close_code,
+			                 NULL, 0);
+			return -1;
+		}
+		break;
+
+	case LWS_CALLBACK_CLOSED:
+		if (!c->joined)
+			break;
+		hub_leave(s->hub, &c->hc);
+		q_free(c);
+		free(c->rx);
+		c->rx = NULL;
+		c->joined = false;
+		break;
+
+	default:
+		break;
+	}
+	return 0;
+}
+
+static const struct lws_protocols protocols[] = {
+        {"runpad-pad", callback, sizeof(struct conn), 65536, 0, NULL, 0},
+        {NULL, NULL, 0, 0, 0, NULL, 0},
+};
+
+static void on_tick(lws_sorted_usec_list_t *sul)
+{
+	struct wss *s = lws_container_of(sul, struct wss, sul);
+
+	lws_sul_schedule(s->ctx, 0, &s->sul, on_tick, 250 * LWS_US_PER_MS);
+}
+
+static void lws_log(int level, const char *line)
+{
+	size_t n = strlen(line);
+
+	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		n--;
+	fprintf(stderr, "<%d>lws: %.*s\n", level == LLL_ERR ? 3 : 4, (int)n,
+	        line);
+}
+
+struct wss *wss_new(struct wsconf *conf, const char *config_path,
+                    char *const *sets, size_t nsets, char *err,
+                    size_t errlen)
+{
+	struct lws_context_creation_info info;
+	struct padstore_options po = {0};
+	struct wss *s = calloc(1, sizeof(*s));
+	char dir[4200];
+	int r;
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		wsconf_free(conf);
+		return NULL;
+	}
+	s->conf = conf;
+	s->config_path = config_path;
+	s->sets = sets;
+	s->nsets = nsets;
+	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
+
+	snprintf(dir, sizeof(dir), "%s/pads", conf->state_dir);
+	po.dir = dir;
+	po.map_size = (size_t)conf->map_size;
+	po.sync_interval_ms = (unsigned)conf->sync_interval_ms;
+	r = padstore_open(&po, &s->store, err, errlen);
+	if (r < 0)
+		goto out_free;
+
+	s->hub = hub_new(s->conf, s->store, &ops, s);
+	if (!s->hub) {
+		snprintf(err, errlen, "out of memory");
+		goto out_free;
+	}
+
+	memset(&info, 0, sizeof(info));
+	info.protocols = protocols;
+	info.user = s;
+	info.gid = (gid_t)-1;
+	info.uid = (uid_t)-1;
+	info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
+	info.timeout_secs = 20;
+	if (strncmp(conf->listen, "unix:", 5) == 0) {
+		s->unix_path = strdup(conf->listen + 5);
+		if (!s->unix_path) {
+			snprintf(err, errlen, "out of memory");
+			goto out_free;
+		}
+		unlink(s->unix_path);
+		info.options = LWS_SERVER_OPTION_UNIX_SOCK;
+		info.iface = s->unix_path;
+		info.port = 0;
+	} else {
+		static char host[128];
+		const char *colon = strrchr(conf->listen, ':');
+		snprintf(host, sizeof(host), "%.*s",
+		         (int)(colon - conf->listen), conf->listen);
+		if (host[0] == '[') { /* [::1] */
+			memmove(host, host + 1, strlen(host));
+			host[strcspn(host, "]")] = 0;
+			info.options = 0;
+		}
+		info.iface = host;
+		info.port = atoi(colon + 1);
+	}
+	s->ctx = lws_create_context(&info);
+	if (!s->ctx) {
+		snprintf(err, errlen, "cannot listen on %s (see lws: lines "
+		                      "above)",
+		         conf->listen);
+		goto out_free;
+	}
+	if (s->unix_path && chmod(s->unix_path, 0666) < 0) {
+		snprintf(err, errlen, "chmod %s: %s", s->unix_path,
+		         strerror(errno));
+		goto out_free;
+	}
+	lws_sul_schedule(s->ctx, 0, &s->sul, on_tick, 250 * LWS_US_PER_MS);
+	return s;
+out_free:
+	wss_free(s);
+	return NULL;
+}
+
+static void reload(struct wss *s)
+{
+	char err[512];
+	struct wsconf *c = wsconf_load(s->config_path, s->sets, s->nsets, err,
+	                               sizeof(err));
+	const char *bad;
+
+	if (!c) {
+		fprintf(stderr, "<3>reload refused, keeping the settings: %s\n",
+		        err);
+		return;
+	}
+	bad = wsconf_restart_only_change(s->conf, c);
+	if (bad) {
+		fprintf(stderr,
+		        "<3>reload refused, keeping the settings: %s changes "
+		        "only at a restart\n",
+		        bad);
+		wsconf_free(c);
+		return;
+	}
+	hub_set_conf(s->hub, c);
+	wsconf_free(s->old_conf);
+	s->old_conf = s->conf;
+	s->conf = c;
+	fprintf(stderr, "<6>settings reloaded%s%s\n",
+	        s->config_path ? " from " : "",
+	        s->config_path ? s->config_path : "");
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int wss_run(struct wss *s)
+{
+	struct sigaction sa;
+	struct hub_stats st;
+	int64_t deadline;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	fprintf(stderr, "<6>runpad-ws listening on %s, pads in %s/pads\n",
+	        s->conf->listen, s->conf->state_dir);
+	while (!got_stop) {
+		if (lws_service(s->ctx, 0) < 0)
+			break;
+		hub_turn_end(s->hub);
+		if (got_reload) {
+			got_reload = 0;
+			reload(s);
+		}
+	}
+	hub_stats(s->hub, &st);
+	fprintf(stderr,
+	        "<6>stopping: closing %zu connections (1001 going away)\n",
+	        st.connections);
+	hub_shutdown(s->hub);
+	deadline = mono_ms() + 2000;
+	while (mono_ms() < deadline) {
+		hub_stats(s->hub, &st);
+		if (!st.connections)
+			break;
+		lws_service(s->ctx, 0);
+		hub_turn_end(s->hub);
+	}
+	return 0;
+}
+
+void wss_free(struct wss *s)
+{
+	if (!s)
+		return;
+	if (s->ctx)
+		lws_context_destroy(s->ctx);
+	hub_free(s->hub);
+	padstore_close(s->store);
+	if (s->unix_path)
+		unlink(s->unix_path);
+	free(s->unix_path);
+	wsconf_free(s->conf);
+	wsconf_free(s->old_conf);
+	free(s);
+}

@@ -59,12 +59,9 @@ enum json_parse_err json_parse_object(const char *text, size_t len,
 	if (jerr != json_tokener_success) {
 		position(text, len, end, &line, &col);
 		snprintf(msg, msglen,
-		         "%s is not valid %s: %s at line %zu, column %zu (byte "
+		         "%s is not valid JSON: %s at line %zu, column %zu (byte "
 		         "%zu)",
-		         what,
-		         jerr == json_tokener_error_parse_utf8_string ? "UTF-8"
-		                                                      : "JSON",
-		         json_tokener_error_desc(jerr), line, col, end);
+		         what, json_tokener_error_desc(jerr), line, col, end);
 		return jerr == json_tokener_error_parse_utf8_string
 		               ? JSON_PARSE_UTF8
 		               : JSON_PARSE_SYNTAX;

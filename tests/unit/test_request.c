@@ -161,11 +161,13 @@ Test(request, registry_limits_override_defaults)
 	cr_assert_eq(req.run_limits.cpu_ms, 4000);
 	cr_assert_eq(req.run_limits.wall_ms, 8000);
 	cr_assert_eq(req.run_limits.stdout_max, set->run_default.stdout_max);
-	/* [kotlin] compile_limits = memory=1536M cpu_time=60s wall_time=90s */
-	accepted("{\"language\": \"kotlin\", \"code\": \"\"}", false);
-	cr_assert_eq(req.compile_limits.memory, 1536 * MiB);
-	cr_assert_eq(req.compile_limits.cpu_ms, 60000);
-	cr_assert_eq(req.compile_limits.wall_ms, 90000);
+	/* [go] compile_limits = processes=256 (go is in make deps; kotlin,
+	   with bigger compile limits, is not) */
+	accepted("{\"language\": \"go\", \"code\": \"\"}", false);
+	cr_assert_eq(req.compile_limits.processes, 256);
+	cr_assert_eq(req.run_limits.processes, 128);
+	cr_assert_eq(req.compile_limits.memory,
+	             set->compile_default.memory);
 }
 
 Test(request, stdin_and_args)

@@ -154,6 +154,18 @@ check-api-asan:
 	$(MAKE) --no-print-directory B=$(B)/asan CFLAGS="$(SAN_FLAGS)" LDHARDEN="-fsanitize=address,undefined" WERROR=$(WERROR) $(B)/asan/runpad-fcgi $(B)/asan/runpad-jail
 	RUNPAD_BUILD=$(CURDIR)/$(B)/asan $(PYTHON) -m unittest tests/integration/test_api.py
 
+# The pad daemon: real runpad-ws processes driven by clients that use the
+# real @codemirror/collab and @codemirror/state in node (npm ci on first
+# use), and shared runs through the whole stack (nginx, both daemons).
+.PHONY: check-ws check-ws-asan
+check-ws: all
+	$(PYTHON) -m unittest -v tests/integration/test_ws.py
+
+# The same against runpad-ws built with AddressSanitizer and UBSan.
+check-ws-asan:
+	$(MAKE) --no-print-directory B=$(B)/asan CFLAGS="$(SAN_FLAGS)" LDHARDEN="-fsanitize=address,undefined" WERROR=$(WERROR) $(B)/asan/runpad-ws $(B)/asan/runpad-fcgi $(B)/asan/runpad-jail
+	RUNPAD_BUILD=$(CURDIR)/$(B)/asan $(PYTHON) -m unittest tests/integration/test_ws.py
+
 # ------------------------------------------------------------------ fragments
 include tests/hostile/hostile.mk
 include tests/languages/languages.mk
@@ -176,6 +188,8 @@ check: deps
 	$(MAKE) --no-print-directory WERROR=-Werror check-api
 	$(MAKE) --no-print-directory WERROR=-Werror check-piston
 	$(MAKE) --no-print-directory WERROR=-Werror check-api-asan
+	$(MAKE) --no-print-directory WERROR=-Werror check-ws
+	$(MAKE) --no-print-directory WERROR=-Werror check-ws-asan
 	@echo "make check: all passed"
 
 # Our C, not the language samples (which hold deliberate errors).
@@ -204,6 +218,7 @@ clean:
 help:
 	@echo "targets: all check run deps fuzz bench format lint clean"
 	@echo "         test-unit test-asan check-hostile check-hostile-user check-languages"
-	@echo "         check-api check-piston check-api-asan bench-api"
+	@echo "         check-api check-piston check-api-asan check-ws check-ws-asan"
+	@echo "         bench-api bench-collab"
 
 -include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d)

@@ -36,3 +36,12 @@ BENCH_API_ARGS ?=
 .PHONY: bench-api
 bench-api: $(B)/runpad-fcgi $(B)/runpad-jail
 	$(PYTHON) bench/api.py $(BENCH_API_ARGS)
+
+# Collaborative editing: N clients typing into one pad and into many pads,
+# runpad-ws against ShareDB (npm sharedb + ot-text-unicode over ws) on the
+# same workload in the same run.  npm ci on first use.  bench/collab/README.md.
+BENCH_COLLAB_ARGS ?=
+.PHONY: bench-collab
+bench-collab: $(B)/runpad-ws
+	cd bench/collab && (test -d node_modules || npm ci --no-audit --no-fund) && \
+	  RUNPAD_BUILD=$(CURDIR)/$(B) node bench.mjs $(BENCH_COLLAB_ARGS)

@@ -28,8 +28,8 @@
 #include "proto.h"
 #include "runner.h"
 
-#define HUB_BUCKETS 4096
-#define PART_ID_MAX 16
+#define HUB_BUCKETS       4096
+#define PART_ID_MAX       16
 #define STORE_SWEEP_BATCH 100
 
 /* ---------------------------------------------------------------- messages */
@@ -38,7 +38,8 @@ struct wsmsg *wsmsg_from_json(json_object *o)
 {
 	size_t len;
 	const char *s = json_object_to_json_string_length(
-	        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
+	        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+	        &len);
 	struct wsmsg *m = s ? malloc(sizeof(*m) + WSMSG_PRE + len + 1) : NULL;
 
 	if (!m)
@@ -125,7 +126,7 @@ struct out {
 	struct hub_conn *to;     /* NULL: every participant of pad */
 	struct hub_conn *except; /* with to NULL */
 	struct wsmsg *msg;
-	uint64_t upd_to;          /* an updates broadcast: version after it */
+	uint64_t upd_to; /* an updates broadcast: version after it */
 	bool needs_commit;
 	struct hub_conn *pusher; /* told store_error if the commit fails */
 	json_object *ref;        /* the push's ref, owned */
@@ -328,9 +329,8 @@ static int apply_stored(void *arg, uint64_t version, const void *data,
 		goto out;
 	}
 	cs = ot_changes_from_json(ch, NULL, NULL, t->msg, sizeof(t->msg));
-	if (!cs ||
-	    ot_apply(cs, p->text, p->bytes, p->len16, NULL, &nt, &nb, &nl,
-	             t->msg, sizeof(t->msg)) != OT_OK) {
+	if (!cs || ot_apply(cs, p->text, p->bytes, p->len16, NULL, &nt, &nb,
+	                    &nl, t->msg, sizeof(t->msg)) != OT_OK) {
 		goto out;
 	}
 	free(p->text);
@@ -439,7 +439,6 @@ out_free:
 	return NULL;
 }
 
-
 /* ---------------------------------------------------------------- turn */
 
 static int txn_get(struct hub *h)
@@ -448,8 +447,8 @@ static int txn_get(struct hub *h)
 		return -EIO;
 	if (h->txn)
 		return 0;
-	if (padstore_begin(h->store, &h->txn, h->txn_err,
-	                   sizeof(h->txn_err)) < 0) {
+	if (padstore_begin(h->store, &h->txn, h->txn_err, sizeof(h->txn_err)) <
+	    0) {
 		h->txn = NULL;
 		return -EIO;
 	}
@@ -488,9 +487,9 @@ static json_object *run_json(const struct run *r)
 
 	json_object_object_add(o, "run", json_object_new_int64(r->no));
 	json_object_object_add(o, "by", json_object_new_string(r->by));
-	json_object_object_add(o, "name",
-	                       json_object_new_string(r->by_name ? r->by_name
-	                                                         : ""));
+	json_object_object_add(
+	        o, "name",
+	        json_object_new_string(r->by_name ? r->by_name : ""));
 	json_object_object_add(o, "version",
 	                       json_object_new_int64((int64_t)r->version));
 	json_object_object_add(o, "language",
@@ -583,9 +582,8 @@ static json_object *snapshot_json(struct pad *p, const char *reason)
 	json_object_object_add(o, "type", json_object_new_string("snapshot"));
 	json_object_object_add(o, "version",
 	                       json_object_new_int64((int64_t)p->version));
-	json_object_object_add(o, "doc",
-	                       json_object_new_string_len(p->text,
-	                                                  (int)p->bytes));
+	json_object_object_add(
+	        o, "doc", json_object_new_string_len(p->text, (int)p->bytes));
 	json_object_object_add(o, "reason", json_object_new_string(reason));
 	return o;
 }
@@ -603,8 +601,9 @@ static void deliver(struct hub *h, struct hub_conn *c, struct wsmsg *m)
 			h->ops->send(h->srv, c, s);
 			wsmsg_unref(s);
 		}
-		logf_(h, 5, "pad %s: participant %s reads too slowly; sent a "
-		            "snapshot at version %llu instead of the backlog",
+		logf_(h, 5,
+		      "pad %s: participant %s reads too slowly; sent a "
+		      "snapshot at version %llu instead of the backlog",
 		      c->pad->id, c->part ? c->part->id : "?",
 		      (unsigned long long)c->pad->version);
 	}
@@ -642,8 +641,9 @@ static json_object *catchup(struct hub *h, struct pad *p, uint64_t from)
 	if (from < p->version &&
 	    padstore_updates(h->store, p->id, from, p->version, collect_update,
 	                     &c, err, sizeof(err)) < 0) {
-		logf_(h, 4, "pad %s: catch-up from %llu failed (%s); sending "
-		            "a snapshot",
+		logf_(h, 4,
+		      "pad %s: catch-up from %llu failed (%s); sending "
+		      "a snapshot",
 		      p->id, (unsigned long long)from, err);
 		json_object_put(c.arr);
 		return NULL;
@@ -687,22 +687,24 @@ static void build_welcome(struct hub *h, struct out *e)
 		                       json_object_new_int64((int64_t)e->from));
 		json_object_object_add(o, "updates", ups);
 	} else {
-		json_object_object_add(o, "doc",
-		                       json_object_new_string_len(
-		                               p->text, (int)p->bytes));
+		json_object_object_add(
+		        o, "doc",
+		        json_object_new_string_len(p->text, (int)p->bytes));
 	}
 	json_object_object_add(o, "language",
 	                       json_object_new_string(p->language));
 	parts = json_object_new_array();
 	for (struct participant *pt = p->parts; pt; pt = pt->next)
 		if (pt != c->part)
-			json_object_array_add(parts, participant_json(pt, true));
+			json_object_array_add(parts,
+			                      participant_json(pt, true));
 	json_object_object_add(o, "participants", parts);
-	json_object_object_add(o, "run", p->run.events ? run_json(&p->run)
-	                                               : NULL);
+	json_object_object_add(o, "run",
+	                       p->run.events ? run_json(&p->run) : NULL);
 	lim = json_object_new_object();
-	json_object_object_add(lim, "doc_bytes",
-	                       json_object_new_int64((int64_t)h->conf->max_doc));
+	json_object_object_add(
+	        lim, "doc_bytes",
+	        json_object_new_int64((int64_t)h->conf->max_doc));
 	json_object_object_add(
 	        lim, "message_bytes",
 	        json_object_new_int64((int64_t)h->conf->max_message));
@@ -714,8 +716,9 @@ static void build_welcome(struct hub *h, struct out *e)
 	json_object_object_add(
 	        lim, "updates_per_push",
 	        json_object_new_int64(h->conf->max_updates_per_push));
-	json_object_object_add(lim, "participants",
-	                       json_object_new_int64(h->conf->max_participants));
+	json_object_object_add(
+	        lim, "participants",
+	        json_object_new_int64(h->conf->max_participants));
 	json_object_object_add(lim, "name_bytes",
 	                       json_object_new_int64(h->conf->max_name));
 	json_object_object_add(o, "limits", lim);
@@ -870,8 +873,8 @@ static void run_event(struct hub *h, struct pad *p, json_object *ev)
 
 	if (json_object_object_get_ex(ev, "event", &t))
 		kind = json_object_get_string(t);
-	size = strlen(json_object_to_json_string_ext(ev,
-	                                             JSON_C_TO_STRING_PLAIN));
+	size = strlen(
+	        json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
 	if ((strcmp(kind, "stdout") == 0 || strcmp(kind, "stderr") == 0 ||
 	     strcmp(kind, "stdin") == 0) &&
 	    p->run.bytes + size > h->conf->max_run_output) {
@@ -909,10 +912,9 @@ static void run_finish(struct hub *h, struct pad *p)
 	json_object *ev = daemon_event("end"), *o;
 	const char *s;
 
-	json_object_object_add(ev, "verdict",
-	                       p->run.verdict
-	                               ? json_object_new_string(p->run.verdict)
-	                               : NULL);
+	json_object_object_add(
+	        ev, "verdict",
+	        p->run.verdict ? json_object_new_string(p->run.verdict) : NULL);
 	run_event(h, p, ev);
 	p->run.active = false;
 	h->active_runs--;
@@ -948,7 +950,8 @@ static void note_handle(struct hub *h, struct note *n)
 			if (json_object_object_get_ex(n->ev, "result", &res) &&
 			    json_object_object_get_ex(res, "verdict", &v)) {
 				free(p->run.verdict);
-				p->run.verdict = strdup(json_object_get_string(v));
+				p->run.verdict =
+				        strdup(json_object_get_string(v));
 			}
 		}
 		run_event(h, p, n->ev);
@@ -1072,17 +1075,18 @@ static void do_run(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	req = json_object_new_object();
 	json_object_object_add(req, "language",
 	                       json_object_new_string(p->language));
-	json_object_object_add(req, "code", json_object_new_string_len(
-	                                            p->text, (int)p->bytes));
+	json_object_object_add(
+	        req, "code",
+	        json_object_new_string_len(p->text, (int)p->bytes));
 	json_object_object_add(req, "interactive", json_object_new_boolean(1));
 	if (m->data)
-		json_object_object_add(req, "stdin",
-		                       json_object_new_string_len(
-		                               m->data, (int)m->data_len));
+		json_object_object_add(
+		        req, "stdin",
+		        json_object_new_string_len(m->data, (int)m->data_len));
 	lim = json_object_new_object();
-	json_object_object_add(lim, "wall_time",
-	                       json_object_new_int64(
-	                               (int64_t)h->conf->run_wall_ms));
+	json_object_object_add(
+	        lim, "wall_time",
+	        json_object_new_int64((int64_t)h->conf->run_wall_ms));
 	json_object_object_add(req, "limits", lim);
 	body = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
 	ro.url = h->runner_url;
@@ -1133,8 +1137,9 @@ static void do_stdin(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	}
 	ev = daemon_event("stdin");
 	json_object_object_add(ev, "by", json_object_new_string(c->part->id));
-	json_object_object_add(ev, "data", json_object_new_string_len(
-	                                           m->data, (int)m->data_len));
+	json_object_object_add(
+	        ev, "data",
+	        json_object_new_string_len(m->data, (int)m->data_len));
 	json_object_object_add(ev, "eof", json_object_new_boolean(m->eof));
 	run_event(h, p, ev);
 }
@@ -1211,9 +1216,10 @@ static void do_push(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		return;
 	}
 	if ((uint64_t)m->version < p->version) {
-		snprintf(msg, sizeof(msg),
-		         "the pad is at version %llu, the push was made at %lld",
-		         (unsigned long long)p->version, (long long)m->version);
+		snprintf(
+		        msg, sizeof(msg),
+		        "the pad is at version %llu, the push was made at %lld",
+		        (unsigned long long)p->version, (long long)m->version);
 		send_error(h, c, "stale_version", msg, m->ref,
 		           (int64_t)p->version);
 		h->rejected += n;
@@ -1225,7 +1231,8 @@ static void do_push(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		              h->conf->updates_per_second;
 		json_object *err = json_object_new_object();
 		snprintf(msg, sizeof(msg),
-		         "too many changes: at most %u per second (bursts of %u)",
+		         "too many changes: at most %u per second (bursts of "
+		         "%u)",
 		         h->conf->updates_per_second, h->conf->update_burst);
 		json_object_object_add(err, "type",
 		                       json_object_new_string("error"));
@@ -1236,11 +1243,12 @@ static void do_push(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		if (m->ref)
 			json_object_object_add(err, "ref",
 			                       json_object_get(m->ref));
-		json_object_object_add(err, "head",
-		                       json_object_new_int64(
-		                               (int64_t)p->version));
-		json_object_object_add(err, "retry_after_ms",
-		                       json_object_new_int64((int64_t)wait + 1));
+		json_object_object_add(
+		        err, "head",
+		        json_object_new_int64((int64_t)p->version));
+		json_object_object_add(
+		        err, "retry_after_ms",
+		        json_object_new_int64((int64_t)wait + 1));
 		send_json(h, p, c, NULL, err);
 		h->rejected += n;
 		return;
@@ -1285,8 +1293,8 @@ static void do_push(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		goto out_store;
 	for (i = 0; i < n; i++) {
 		json_object *u = json_object_array_get_idx(m->updates, i);
-		const char *s =
-		        json_object_to_json_string_ext(u, JSON_C_TO_STRING_PLAIN);
+		const char *s = json_object_to_json_string_ext(
+		        u, JSON_C_TO_STRING_PLAIN);
 		if (padstore_put_update(h->txn, p->id, base + 1 + i, s,
 		                        strlen(s)) < 0) {
 			h->txn_failed = true;
@@ -1323,8 +1331,7 @@ out_store:
 	h->rejected += n;
 }
 
-static void do_presence(struct hub *h, struct hub_conn *c,
-                        struct proto_msg *m)
+static void do_presence(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 {
 	struct pad *p = c->pad;
 	struct participant *pt = c->part;
@@ -1402,8 +1409,7 @@ static void do_profile(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	send_json(h, c->pad, NULL, NULL, o);
 }
 
-static void do_language(struct hub *h, struct hub_conn *c,
-                        struct proto_msg *m)
+static void do_language(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 {
 	struct pad *p = c->pad;
 	json_object *o;
@@ -1465,11 +1471,13 @@ static void do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		return;
 	}
 	pt = calloc(1, sizeof(*pt));
-	if (!pt || set_profile(pt, m->name ? m->name : "Guest",
-	                       m->color ? m->color
-	                                : palette[h->next_part %
-	                                          (sizeof(palette) /
-	                                           sizeof(palette[0]))]) < 0) {
+	if (!pt ||
+	    set_profile(
+	            pt, m->name ? m->name : "Guest",
+	            m->color ? m->color
+	                     : palette[h->next_part % (sizeof(palette) /
+	                                               sizeof(palette[0]))]) <
+	            0) {
 		free(pt);
 		send_error(h, c, "server_busy", "out of memory", NULL, -1);
 		return;
@@ -1542,9 +1550,10 @@ void hub_message(struct hub *h, struct hub_conn *c, const char *text,
 	if (!c->pad_id[0])
 		return; /* bad path: closing */
 	if (too_big) {
-		snprintf(msg, sizeof(msg),
-		         "the message is larger than %llu KiB, the most allowed",
-		         (unsigned long long)h->conf->max_message / 1024);
+		snprintf(
+		        msg, sizeof(msg),
+		        "the message is larger than %llu KiB, the most allowed",
+		        (unsigned long long)h->conf->max_message / 1024);
 		send_error(h, c, "message_too_large", msg, NULL, -1);
 		return;
 	}
@@ -1565,7 +1574,8 @@ void hub_message(struct hub *h, struct hub_conn *c, const char *text,
 	}
 	if (m.type == PROTO_PING) {
 		json_object *o = json_object_new_object();
-		json_object_object_add(o, "type", json_object_new_string("pong"));
+		json_object_object_add(o, "type",
+		                       json_object_new_string("pong"));
 		send_json(h, c->pad, c, NULL, o);
 	} else if (m.type == PROTO_HELLO) {
 		if (c->pad)
@@ -1654,7 +1664,8 @@ void hub_leave(struct hub *h, struct hub_conn *c)
 			*pp = pt->next;
 		p->nparts--;
 		o = json_object_new_object();
-		json_object_object_add(o, "type", json_object_new_string("leave"));
+		json_object_object_add(o, "type",
+		                       json_object_new_string("leave"));
 		json_object_object_add(o, "id", json_object_new_string(pt->id));
 		send_json(h, p, NULL, NULL, o);
 		logf_(h, 6, "pad %s: %s left (%u here)", p->id, pt->id,
@@ -1729,8 +1740,9 @@ void hub_turn_end(struct hub *h)
 	if (h->txn || h->txn_failed || h->dirty) {
 		ok = turn_commit(h) == 0;
 		if (!ok)
-			logf_(h, 3, "commit failed, the turn's changes are "
-			            "refused: %s",
+			logf_(h, 3,
+			      "commit failed, the turn's changes are "
+			      "refused: %s",
 			      h->txn_err);
 		turn_settle(h, ok);
 		flush(h, ok);

@@ -61,13 +61,13 @@ struct participant;
  */
 struct hub_conn {
 	char pad_id[65];
-	struct pad *pad;           /* after hello */
-	struct participant *part;  /* after hello */
-	bool welcomed;             /* its welcome went out */
-	uint64_t skip_below;       /* updates before this are in its text */
-	double tokens;             /* update budget (token bucket) */
+	struct pad *pad;          /* after hello */
+	struct participant *part; /* after hello */
+	bool welcomed;            /* its welcome went out */
+	uint64_t skip_below;      /* updates before this are in its text */
+	double tokens;            /* update budget (token bucket) */
 	int64_t tokens_at_ms;
-	void *server;              /* the server's own data for this conn */
+	void *server; /* the server's own data for this conn */
 };
 
 struct hub_ops {

@@ -18,14 +18,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f,
-	        "usage: runpad-ws [--config FILE] [--listen unix:/PATH | "
-	        "ADDRESS:PORT]\n"
-	        "                 [--state-dir DIR] [--runner URL] [--set "
-	        "KEY=VALUE]...\n"
-	        "                 [--check-config] [--version]\n"
-	        "The pad daemon of runpad; see runpad-ws(8) and "
-	        "docs/ops.md.\n");
+	fprintf(f, "usage: runpad-ws [--config FILE] [--listen unix:/PATH | "
+	           "ADDRESS:PORT]\n"
+	           "                 [--state-dir DIR] [--runner URL] [--set "
+	           "KEY=VALUE]...\n"
+	           "                 [--check-config] [--version]\n"
+	           "The pad daemon of runpad; see runpad-ws(8) and "
+	           "docs/ops.md.\n");
 }
 
 int main(int argc, char **argv)

@@ -42,11 +42,15 @@ static const struct {
 	enum proto_type type;
 	const char *const *fields; /* allowed besides "type" */
 } types[] = {
-        {"hello", PROTO_HELLO, (const char *const[]){"version", "name", "color", NULL}},
-        {"push", PROTO_PUSH, (const char *const[]){"version", "updates", "ref", NULL}},
+        {"hello", PROTO_HELLO,
+         (const char *const[]){"version", "name", "color", NULL}},
+        {"push", PROTO_PUSH,
+         (const char *const[]){"version", "updates", "ref", NULL}},
         {"pull", PROTO_PULL, (const char *const[]){"version", NULL}},
-        {"presence", PROTO_PRESENCE, (const char *const[]){"version", "selection", NULL}},
-        {"profile", PROTO_PROFILE, (const char *const[]){"name", "color", NULL}},
+        {"presence", PROTO_PRESENCE,
+         (const char *const[]){"version", "selection", NULL}},
+        {"profile", PROTO_PROFILE,
+         (const char *const[]){"name", "color", NULL}},
         {"language", PROTO_LANGUAGE, (const char *const[]){"language", NULL}},
         {"run", PROTO_RUN, (const char *const[]){"stdin", NULL}},
         {"stdin", PROTO_STDIN, (const char *const[]){"data", "eof", NULL}},
@@ -107,8 +111,8 @@ static int check_name(const char *s, size_t len, const struct proto_limits *lim,
 {
 	if (len > lim->max_name)
 		return proto_error_set(e, "name_too_long",
-		                       "name: %zu bytes, at most %zu allowed", len,
-		                       lim->max_name);
+		                       "name: %zu bytes, at most %zu allowed",
+		                       len, lim->max_name);
 	if (len == 0)
 		return proto_error_set(e, "bad_name", "name: empty");
 	for (size_t i = 0; i < len; i++)
@@ -153,9 +157,9 @@ static int check_updates(json_object *u, const struct proto_limits *lim,
 		json_object *up = json_object_array_get_idx(u, i), *id, *ch;
 		size_t idlen;
 		if (json_object_get_type(up) != json_type_object)
-			return proto_error_set(e, "bad_message",
-			                       "updates[%zu]: expected an object",
-			                       i);
+			return proto_error_set(
+			        e, "bad_message",
+			        "updates[%zu]: expected an object", i);
 		json_object_object_foreach(up, key, val)
 		{
 			(void)val;
@@ -170,16 +174,18 @@ static int check_updates(json_object *u, const struct proto_limits *lim,
 		    (idlen = (size_t)json_object_get_string_len(id)) == 0 ||
 		    idlen > PROTO_MAX_CLIENT_ID ||
 		    !utf8_valid(json_object_get_string(id), idlen))
-			return proto_error_set(e, "bad_message",
-			                       "updates[%zu].clientID: expected a "
-			                       "string of 1 to %d bytes",
-			                       i, PROTO_MAX_CLIENT_ID);
+			return proto_error_set(
+			        e, "bad_message",
+			        "updates[%zu].clientID: expected a "
+			        "string of 1 to %d bytes",
+			        i, PROTO_MAX_CLIENT_ID);
 		if (!json_object_object_get_ex(up, "changes", &ch) ||
 		    json_object_get_type(ch) != json_type_array)
-			return proto_error_set(e, "invalid_changes",
-			                       "updates[%zu].changes: expected a "
-			                       "ChangeSet (an array)",
-			                       i);
+			return proto_error_set(
+			        e, "invalid_changes",
+			        "updates[%zu].changes: expected a "
+			        "ChangeSet (an array)",
+			        i);
 	}
 	return 0;
 }
@@ -223,10 +229,11 @@ static int check_selection(json_object *s, struct proto_error *e)
 		    json_object_object_length(r) != 2 ||
 		    int_field(r, "anchor", &x) < 0 ||
 		    int_field(r, "head", &x) < 0)
-			return proto_error_set(e, "bad_message",
-			                       "selection.ranges[%zu]: expected "
-			                       "{anchor, head} positions",
-			                       i);
+			return proto_error_set(
+			        e, "bad_message",
+			        "selection.ranges[%zu]: expected "
+			        "{anchor, head} positions",
+			        i);
 	}
 	return 0;
 }
@@ -303,23 +310,24 @@ static int parse_fields(struct proto_msg *m, const struct proto_limits *lim,
 		m->selection = v;
 		return check_selection(v, e);
 	case PROTO_LANGUAGE:
-		if (get_string(root, "language", false, &m->language, &len,
-		               e) < 0)
+		if (get_string(root, "language", false, &m->language, &len, e) <
+		    0)
 			return -1;
 		if (len == 0 || len > PROTO_MAX_LANGUAGE ||
 		    strspn(m->language, "abcdefghijklmnopqrstuvwxyz0123456789+#"
 		                        "._-") != len)
-			return proto_error_set(e, "bad_language",
-			                       "language: 1 to %d characters of "
-			                       "a-z 0-9 + # . _ -",
-			                       PROTO_MAX_LANGUAGE);
+			return proto_error_set(
+			        e, "bad_language",
+			        "language: 1 to %d characters of "
+			        "a-z 0-9 + # . _ -",
+			        PROTO_MAX_LANGUAGE);
 		return 0;
 	case PROTO_RUN:
 		return get_string(root, "stdin", true, &m->data, &m->data_len,
 		                  e);
 	case PROTO_STDIN:
-		if (get_string(root, "data", false, &m->data, &m->data_len,
-		               e) < 0)
+		if (get_string(root, "data", false, &m->data, &m->data_len, e) <
+		    0)
 			return -1;
 		if (json_object_object_get_ex(root, "eof", &v)) {
 			if (json_object_get_type(v) != json_type_boolean)
@@ -373,8 +381,8 @@ int proto_parse(const char *text, size_t len, const struct proto_limits *lim,
 		if (strcmp(type, types[i].name) == 0)
 			break;
 	if (i == sizeof(types) / sizeof(types[0])) {
-		proto_error_set(e, "unknown_type", "unknown message type '%.32s'",
-		                type);
+		proto_error_set(e, "unknown_type",
+		                "unknown message type '%.32s'", type);
 		goto out_put;
 	}
 	m->type = types[i].type;

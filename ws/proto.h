@@ -27,12 +27,12 @@ enum proto_type {
 	PROTO_PING,
 };
 
-#define PROTO_MAX_RANGES 100
+#define PROTO_MAX_RANGES    100
 #define PROTO_MAX_CLIENT_ID 64
-#define PROTO_MAX_LANGUAGE 32
+#define PROTO_MAX_LANGUAGE  32
 
 struct proto_limits {
-	size_t max_name;             /* bytes of a display name */
+	size_t max_name; /* bytes of a display name */
 	size_t max_updates_per_push;
 };
 
@@ -53,11 +53,11 @@ struct proto_msg {
 	const char *language;   /* language */
 	const char *data;       /* stdin, run (initial stdin): or NULL */
 	size_t data_len;
-	bool eof;               /* stdin */
+	bool eof; /* stdin */
 };
 
 struct proto_error {
-	const char *code;   /* static string, e.g. "bad_message" */
+	const char *code; /* static string, e.g. "bad_message" */
 	char message[256];
 };
 

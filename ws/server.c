@@ -194,9 +194,10 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_HTTP:
 		if (len && strcmp(in, "/healthz") == 0)
 			return http_reply(wsi, 200, "{\"status\":\"ok\"}");
-		return http_reply(wsi, 404,
-		                  "{\"error\":{\"code\":\"not_found\",\"message\":"
-		                  "\"pads are websockets at /ws/<pad-id>\"}}");
+		return http_reply(
+		        wsi, 404,
+		        "{\"error\":{\"code\":\"not_found\",\"message\":"
+		        "\"pads are websockets at /ws/<pad-id>\"}}");
 
 	case LWS_CALLBACK_ESTABLISHED:
 		memset(c, 0, sizeof(*c));
@@ -243,7 +244,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 			if (!c->q_head)
 				c->q_tail = &c->q_head;
 			c->q_bytes -= e->msg->len;
-			if (lws_write(wsi, e->msg->data + WSMSG_PRE, e->msg->len,
+			if (lws_write(wsi, e->msg->data + WSMSG_PRE,
+			              e->msg->len,
 			              LWS_WRITE_TEXT) < (int)e->msg->len) {
 				wsmsg_unref(e->msg);
 				free(e);
@@ -256,7 +258,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 			break;
 		}
 		if (c->closing) {
-			lws_close_reason(wsi, (enum lws_close_status)c->close_code,
+			lws_close_reason(wsi,
+			                 (enum lws_close_status)c->close_code,
 			                 NULL, 0);
 			return -1;
 		}
@@ -301,8 +304,7 @@ static void lws_log(int level, const char *line)
 }
 
 struct wss *wss_new(struct wsconf *conf, const char *config_path,
-                    char *const *sets, size_t nsets, char *err,
-                    size_t errlen)
+                    char *const *sets, size_t nsets, char *err, size_t errlen)
 {
 	struct lws_context_creation_info info;
 	struct padstore_options po = {0};
@@ -367,8 +369,9 @@ struct wss *wss_new(struct wsconf *conf, const char *config_path,
 	}
 	s->ctx = lws_create_context(&info);
 	if (!s->ctx) {
-		snprintf(err, errlen, "cannot listen on %s (see lws: lines "
-		                      "above)",
+		snprintf(err, errlen,
+		         "cannot listen on %s (see lws: lines "
+		         "above)",
 		         conf->listen);
 		goto out_free;
 	}

@@ -19,8 +19,7 @@ struct wss;
  * the listening socket.  NULL with a message in err on failure.
  */
 struct wss *wss_new(struct wsconf *conf, const char *config_path,
-                    char *const *sets, size_t nsets, char *err,
-                    size_t errlen);
+                    char *const *sets, size_t nsets, char *err, size_t errlen);
 
 /*
  * Run the loop until SIGTERM or SIGINT, reloading on SIGHUP.  On the way

@@ -41,8 +41,8 @@ static const struct key keys[] = {
         {"ws.updates_per_second", K_UINT, F(updates_per_second), 1, 1000000,
          false},
         {"ws.update_burst", K_UINT, F(update_burst), 1, 10000000, false},
-        {"ws.max_updates_per_push", K_UINT, F(max_updates_per_push), 1,
-         1000000, false},
+        {"ws.max_updates_per_push", K_UINT, F(max_updates_per_push), 1, 1000000,
+         false},
         {"ws.max_participants", K_UINT, F(max_participants), 1, 10000, false},
         {"ws.max_pads", K_UINT, F(max_pads), 1, 10000000, false},
         {"ws.max_name", K_UINT, F(max_name), 1, 1024, false},
@@ -102,8 +102,7 @@ static int check_listen(const char *v, char *err, size_t errlen)
 		return 0;
 	}
 	colon = strrchr(v, ':');
-	if (!colon || colon == v ||
-	    conf_uint(colon + 1, 1, 65535, &port) < 0) {
+	if (!colon || colon == v || conf_uint(colon + 1, 1, 65535, &port) < 0) {
 		snprintf(err, errlen,
 		         "ws.listen: expected unix:/path or ADDRESS:PORT, "
 		         "got '%s'",
@@ -128,8 +127,9 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 		switch (k->kind) {
 		case K_UINT:
 			if (conf_uint(value, k->min, k->max, &u) < 0) {
-				snprintf(err, errlen, "%s: expected %llu to %llu",
-				         key, k->min, k->max);
+				snprintf(err, errlen,
+				         "%s: expected %llu to %llu", key,
+				         k->min, k->max);
 				return -EINVAL;
 			}
 			*(unsigned *)dst = (unsigned)u;
@@ -229,7 +229,8 @@ const char *wsconf_restart_only_change(const struct wsconf *a,
 		if (!k->restart)
 			continue;
 		if (k->kind == K_STR)
-			same = strcmp(*(char *const *)x, *(char *const *)y) == 0;
+			same = strcmp(*(char *const *)x, *(char *const *)y) ==
+			       0;
 		else if (k->kind == K_UINT)
 			same = *(const unsigned *)x == *(const unsigned *)y;
 		else

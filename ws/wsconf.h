@@ -19,28 +19,29 @@
 #include <stdint.h>
 
 struct wsconf {
-	char *listen;           /* "unix:/path" or "HOST:PORT"; restart only */
-	char *state_dir;        /* LMDB environment lives in <state_dir>/pads */
-	char *runner;           /* run API base URL (runner.h) */
-	char *runner_token;     /* Bearer token for the run API, or NULL */
-	uint64_t map_size;      /* LMDB map size, bytes; restart only */
-	uint64_t max_doc;       /* bytes of UTF-8 text per pad */
-	uint64_t max_message;   /* bytes per incoming websocket message */
-	uint64_t max_queue;     /* bytes queued to one client before resync */
-	uint64_t max_run_output; /* bytes of run events kept per pad */
+	char *listen;         /* "unix:/path" or "HOST:PORT"; restart only */
+	char *state_dir;      /* LMDB environment lives in <state_dir>/pads */
+	char *runner;         /* run API base URL (runner.h) */
+	char *runner_token;   /* Bearer token for the run API, or NULL */
+	uint64_t map_size;    /* LMDB map size, bytes; restart only */
+	uint64_t max_doc;     /* bytes of UTF-8 text per pad */
+	uint64_t max_message; /* bytes per incoming websocket message */
+	uint64_t max_queue;   /* bytes queued to one client before resync */
+	uint64_t max_run_output;     /* bytes of run events kept per pad */
 	unsigned updates_per_second; /* per client, refill of the bucket */
-	unsigned update_burst;  /* per client, size of the bucket */
+	unsigned update_burst;       /* per client, size of the bucket */
 	unsigned max_updates_per_push;
 	unsigned max_participants; /* per pad */
-	unsigned max_pads;      /* pads in memory */
-	unsigned max_name;      /* bytes of a display name */
-	unsigned max_catchup;   /* updates sent on reconnect before a snapshot */
+	unsigned max_pads;         /* pads in memory */
+	unsigned max_name;         /* bytes of a display name */
+	unsigned max_catchup; /* updates sent on reconnect before a snapshot */
 	unsigned snapshot_every; /* versions between stored snapshots */
 	uint64_t idle_unload_ms; /* a pad with nobody in it leaves memory */
-	unsigned expire_days;   /* delete pads not edited for this long; 0 never */
+	unsigned
+	        expire_days; /* delete pads not edited for this long; 0 never */
 	uint64_t sweep_interval_ms;
 	uint64_t sync_interval_ms; /* 0: fsync every commit */
-	uint64_t run_wall_ms;   /* wall_time asked of the runner for pad runs */
+	uint64_t run_wall_ms; /* wall_time asked of the runner for pad runs */
 	uint64_t runner_timeout_ms; /* connect timeout to the runner */
 };
 

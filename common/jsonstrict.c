@@ -22,10 +22,9 @@ static void position(const char *text, size_t len, size_t off, size_t *line,
 	}
 }
 
-enum json_parse_err json_parse_object(const char *text, size_t len,
-                                      int depth, const char *what,
-                                      json_object **out, char *msg,
-                                      size_t msglen)
+enum json_parse_err json_parse_object(const char *text, size_t len, int depth,
+                                      const char *what, json_object **out,
+                                      char *msg, size_t msglen)
 {
 	struct json_tokener *tok;
 	enum json_tokener_error jerr;
@@ -59,7 +58,8 @@ enum json_parse_err json_parse_object(const char *text, size_t len,
 	if (jerr != json_tokener_success) {
 		position(text, len, end, &line, &col);
 		snprintf(msg, msglen,
-		         "%s is not valid JSON: %s at line %zu, column %zu (byte "
+		         "%s is not valid JSON: %s at line %zu, column %zu "
+		         "(byte "
 		         "%zu)",
 		         what, json_tokener_error_desc(jerr), line, col, end);
 		return jerr == json_tokener_error_parse_utf8_string

@@ -13,8 +13,8 @@
 
 enum json_parse_err {
 	JSON_PARSE_OK = 0,
-	JSON_PARSE_SYNTAX,    /* not JSON, incomplete, or trailing text */
-	JSON_PARSE_UTF8,      /* a string holds bytes that are not UTF-8 */
+	JSON_PARSE_SYNTAX,     /* not JSON, incomplete, or trailing text */
+	JSON_PARSE_UTF8,       /* a string holds bytes that are not UTF-8 */
 	JSON_PARSE_NOT_OBJECT, /* valid JSON, but not an object */
 	JSON_PARSE_NOMEM,
 };
@@ -27,9 +27,8 @@ enum json_parse_err {
  * "the message"); msg gets a lowercase sentence such as "the message is not
  * valid JSON: unexpected character at line 1, column 9 (byte 8)".
  */
-enum json_parse_err json_parse_object(const char *text, size_t len,
-                                      int depth, const char *what,
-                                      json_object **out, char *msg,
-                                      size_t msglen);
+enum json_parse_err json_parse_object(const char *text, size_t len, int depth,
+                                      const char *what, json_object **out,
+                                      char *msg, size_t msglen);
 
 #endif

@@ -4,6 +4,7 @@
 #include "jsonstrict.h"
 
 #include <ctype.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -30,6 +31,7 @@ enum json_parse_err json_parse_object(const char *text, size_t len, int depth,
 	enum json_tokener_error jerr;
 	json_object *o;
 	size_t end, line, col;
+	bool bare = false;
 
 	*out = NULL;
 	if (len > INT32_MAX) {
@@ -46,8 +48,21 @@ enum json_parse_err json_parse_object(const char *text, size_t len, int depth,
 	o = json_tokener_parse_ex(tok, text, (int)len);
 	jerr = json_tokener_get_error(tok);
 	end = json_tokener_get_parse_end(tok);
+	if (jerr == json_tokener_continue) {
+		/* a bare number or literal ends only at a delimiter: the
+		   terminating NUL finishes it, and leaves anything else
+		   incomplete */
+		o = json_tokener_parse_ex(tok, "", 1);
+		if (json_tokener_get_error(tok) == json_tokener_success) {
+			jerr = json_tokener_success;
+			bare = true; /* o is NULL for JSON's null */
+		} else {
+			json_object_put(o);
+			o = NULL;
+		}
+	}
 	json_tokener_free(tok);
-	if (jerr == json_tokener_continue || (!o && jerr == 0)) {
+	if (jerr == json_tokener_continue || (!o && jerr == 0 && !bare)) {
 		position(text, len, len, &line, &col);
 		snprintf(msg, msglen,
 		         "%s is not complete JSON: it ends at line %zu, column "
@@ -78,7 +93,7 @@ enum json_parse_err json_parse_object(const char *text, size_t len, int depth,
 		}
 	}
 	*out = o;
-	if (json_object_get_type(o) != json_type_object) {
+	if (!o || json_object_get_type(o) != json_type_object) {
 		snprintf(msg, msglen, "%s must be a JSON object", what);
 		return JSON_PARSE_NOT_OBJECT;
 	}

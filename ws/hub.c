@@ -67,6 +67,7 @@ void wsmsg_unref(struct wsmsg *m)
 struct participant {
 	struct participant *next;
 	struct hub_conn *conn;
+	uint64_t seq; /* order of joining, daemon-wide */
 	char id[PART_ID_MAX];
 	char *name;
 	char color[8];
@@ -694,8 +695,9 @@ static void build_welcome(struct hub *h, struct out *e)
 	json_object_object_add(o, "language",
 	                       json_object_new_string(p->language));
 	parts = json_object_new_array();
+	/* those who joined after c are announced to it by their join */
 	for (struct participant *pt = p->parts; pt; pt = pt->next)
-		if (pt != c->part)
+		if (pt->seq < c->part->seq)
 			json_object_array_add(parts,
 			                      participant_json(pt, true));
 	json_object_object_add(o, "participants", parts);
@@ -1482,8 +1484,8 @@ static void do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		send_error(h, c, "server_busy", "out of memory", NULL, -1);
 		return;
 	}
-	snprintf(pt->id, sizeof(pt->id), "p%llu",
-	         (unsigned long long)++h->next_part);
+	pt->seq = ++h->next_part;
+	snprintf(pt->id, sizeof(pt->id), "p%llu", (unsigned long long)pt->seq);
 	pt->conn = c;
 	pt->next = p->parts;
 	p->parts = pt;

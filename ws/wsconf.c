@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "jailconf.h"
 #include "sandbox.h"
 
 #define KiB 1024ull
@@ -174,6 +175,19 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 			}
 			return conf_set_string((char **)dst, value);
 		}
+	}
+	if (!strchr(key, '.')) {
+		/* the jail's keys have no prefix: check them as runpad-fcgi
+		   and runpad-jail would, so a typo is caught here too */
+		struct jailconf jc;
+		int r;
+		jailconf_init(&jc);
+		r = jailconf_set(&jc, key, value, err, errlen);
+		jailconf_fini(&jc);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			return 0;
 	}
 	if (strncmp(key, "ws.", 3) == 0 || !strchr(key, '.')) {
 		snprintf(err, errlen, "unknown setting '%s'", key);

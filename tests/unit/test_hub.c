@@ -1,0 +1,1757 @@
+/*
+ * Unit tests: ws/hub, the pad authority, driven directly.
+ *
+ * The hub runs on a real padstore in a fresh directory.  The test plays the
+ * server: each connection is a struct tconn holding the struct hub_conn
+ * the hub sees and a record of every message the hub queued for it (parsed
+ * with json-c), of drops and of the close.  A turn of the event loop is
+ * "call hub_message() a few times, then hub_turn_end()".  The rules checked
+ * are those of docs/protocol.md.
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <ftw.h>
+#include <json-c/json.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "hub.h"
+#include "padstore.h"
+#include "wsconf.h"
+
+/* ---------------------------------------------------------------- the server */
+
+struct rec {
+	json_object **msgs; /* every message queued for the connection */
+	size_t n, cap;
+	size_t read;    /* the test's cursor into msgs */
+	size_t queued;  /* not yet "written"; the test resets it */
+	size_t limit;   /* send returns 1 when queued > limit; 0: never */
+	unsigned drops; /* drop() calls */
+	size_t drop_at; /* n at the last drop */
+	bool closed;
+	int close_code;
+	size_t close_at; /* n at the close */
+	unsigned early;  /* updates delivered before their commit */
+};
+
+struct tconn {
+	struct hub_conn hc;
+	struct rec r;
+	char cid[16]; /* the clientID of its pushes */
+	bool live;    /* joined and not yet left */
+};
+
+#define MAX_CONNS 64
+
+static char tmp[64];
+static char dir[128];
+static char err[512];
+static struct wsconf *conf;
+static struct padstore *ps;
+static size_t map_size;
+static struct hub *h;
+static struct tconn *conns[MAX_CONNS];
+static size_t nconns;
+static atomic_uint wakes;
+
+static const char *str_of(json_object *o, const char *key)
+{
+	json_object *v;
+
+	cr_assert(json_object_object_get_ex(o, key, &v), "no %s in %s", key,
+	          json_object_to_json_string(o));
+	cr_assert_eq(json_object_get_type(v), json_type_string,
+	             "%s is not a string in %s", key,
+	             json_object_to_json_string(o));
+	return json_object_get_string(v);
+}
+
+static int64_t int_of(json_object *o, const char *key)
+{
+	json_object *v;
+
+	cr_assert(json_object_object_get_ex(o, key, &v), "no %s in %s", key,
+	          json_object_to_json_string(o));
+	cr_assert_eq(json_object_get_type(v), json_type_int,
+	             "%s is not an integer in %s", key,
+	             json_object_to_json_string(o));
+	return json_object_get_int64(v);
+}
+
+static json_object *get(json_object *o, const char *key)
+{
+	json_object *v;
+
+	cr_assert(json_object_object_get_ex(o, key, &v), "no %s in %s", key,
+	          json_object_to_json_string(o));
+	return v;
+}
+
+static bool has(json_object *o, const char *key)
+{
+	return json_object_object_get_ex(o, key, NULL);
+}
+
+static const char *plain(json_object *o)
+{
+	return json_object_to_json_string_ext(
+	        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+static int t_send(void *srv, struct hub_conn *c, struct wsmsg *m)
+{
+	struct rec *r = c->server;
+	struct json_tokener *tok = json_tokener_new();
+	json_object *o, *t;
+
+	cr_assert_not_null(r, "a message for a connection the test never made");
+	cr_assert_geq(m->refs, 1);
+	o = json_tokener_parse_ex(tok, (const char *)m->data + WSMSG_PRE,
+	                          (int)m->len);
+	cr_assert_not_null(o, "the hub sent something that is not JSON: %.*s",
+	                   (int)m->len, (const char *)m->data + WSMSG_PRE);
+	cr_assert_eq(json_tokener_get_parse_end(tok), m->len);
+	json_tokener_free(tok);
+	cr_assert_eq(json_object_get_type(o), json_type_object);
+	/* committed before broadcast: the store holds every update sent */
+	if (json_object_object_get_ex(o, "type", &t) &&
+	    strcmp(json_object_get_string(t), "updates") == 0) {
+		struct padstore_pad sp;
+		char e[256];
+		uint64_t upto = (uint64_t)int_of(o, "version") +
+		                json_object_array_length(get(o, "updates"));
+		cr_assert_eq(padstore_load(ps, c->pad_id, &sp, e, sizeof(e)), 0,
+		             "%s", e);
+		if (sp.head < upto)
+			r->early++;
+		padstore_pad_fini(&sp);
+	}
+	if (r->n == r->cap) {
+		r->cap = r->cap ? 2 * r->cap : 16;
+		r->msgs = realloc(r->msgs, r->cap * sizeof(*r->msgs));
+		cr_assert_not_null(r->msgs);
+	}
+	r->msgs[r->n++] = o;
+	r->queued++;
+	return r->limit && r->queued > r->limit ? 1 : 0;
+}
+
+static void t_drop(void *srv, struct hub_conn *c)
+{
+	struct rec *r = c->server;
+
+	r->queued = 0;
+	r->drops++;
+	r->drop_at = r->n;
+}
+
+static void t_close(void *srv, struct hub_conn *c, int code, const char *reason)
+{
+	struct rec *r = c->server;
+
+	cr_assert_not(r->closed, "closed twice");
+	r->closed = true;
+	r->close_code = code;
+	r->close_at = r->n;
+}
+
+static void t_wake(void *srv)
+{
+	atomic_fetch_add(&wakes, 1);
+}
+
+static void t_log(void *srv, const char *line)
+{
+	if (getenv("TEST_HUB_LOG"))
+		fprintf(stderr, "%s\n", line);
+}
+
+static const struct hub_ops ops = {
+        .send = t_send,
+        .drop = t_drop,
+        .close = t_close,
+        .wake = t_wake,
+        .log = t_log,
+};
+
+/* ---------------------------------------------------------------- setup */
+
+static int rm_one(const char *p, const struct stat *sb, int type,
+                  struct FTW *ftw)
+{
+	return remove(p);
+}
+
+static void setup(void)
+{
+	snprintf(tmp, sizeof(tmp), "/tmp/test_hub.XXXXXX");
+	cr_assert_not_null(mkdtemp(tmp));
+	snprintf(dir, sizeof(dir), "%s/pads", tmp);
+}
+
+static void conn_free(struct tconn *t)
+{
+	for (size_t i = 0; i < t->r.n; i++)
+		json_object_put(t->r.msgs[i]);
+	free(t->r.msgs);
+	free(t);
+}
+
+static void teardown(void)
+{
+	hub_free(h);
+	h = NULL;
+	padstore_close(ps);
+	ps = NULL;
+	wsconf_free(conf);
+	conf = NULL;
+	for (size_t i = 0; i < nconns; i++)
+		conn_free(conns[i]);
+	nconns = 0;
+	if (tmp[0])
+		nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+TestSuite(hub, .init = setup, .fini = teardown, .timeout = 60);
+
+static void store_open(void)
+{
+	struct padstore_options o = {
+	        .dir = dir, .map_size = map_size, .sync_interval_ms = 1000};
+	int r = padstore_open(&o, &ps, err, sizeof(err));
+
+	cr_assert_eq(r, 0, "padstore_open: %d %s", r, err);
+}
+
+/* Make the hub with the defaults plus the --set pairs in sets (NULL
+   terminated), on a store of map size ms (0: the default). */
+static void start_ex(size_t ms, const char *const *sets)
+{
+	size_t n = 0;
+
+	while (sets && sets[n])
+		n++;
+	conf = wsconf_load(NULL, (char *const *)sets, n, err, sizeof(err));
+	cr_assert_not_null(conf, "wsconf_load: %s", err);
+	map_size = ms;
+	store_open();
+	h = hub_new(conf, ps, &ops, NULL);
+	cr_assert_not_null(h);
+}
+
+#define start(...) start_ex(0, (const char *const[]){__VA_ARGS__ NULL})
+
+/* A daemon restart on the same directory: every connection is gone. */
+static void restart(void)
+{
+	hub_free(h);
+	padstore_close(ps);
+	ps = NULL;
+	for (size_t i = 0; i < nconns; i++)
+		conns[i]->live = false;
+	store_open();
+	h = hub_new(conf, ps, &ops, NULL);
+	cr_assert_not_null(h);
+}
+
+static void turn(void)
+{
+	hub_turn_end(h);
+}
+
+static struct tconn *conn_new(void)
+{
+	struct tconn *t = calloc(1, sizeof(*t));
+
+	cr_assert_not_null(t);
+	cr_assert_lt(nconns, MAX_CONNS);
+	conns[nconns++] = t;
+	t->hc.server = &t->r;
+	snprintf(t->cid, sizeof(t->cid), "k%zu", nconns);
+	return t;
+}
+
+static int join_path(struct tconn *t, const char *path)
+{
+	int r = hub_join(h, &t->hc, path);
+
+	t->live = true;
+	return r;
+}
+
+static void join(struct tconn *t, const char *pad)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "/ws/%s", pad);
+	cr_assert_eq(join_path(t, path), 0, "hub_join %s", path);
+	cr_assert_str_eq(t->hc.pad_id, pad);
+}
+
+static void leave(struct tconn *t)
+{
+	hub_leave(h, &t->hc);
+	t->live = false;
+}
+
+static void say(struct tconn *t, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+static void say(struct tconn *t, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	cr_assert_geq(n, 0);
+	hub_message(h, &t->hc, s, (size_t)n, false, false);
+	free(s);
+}
+
+/* The next message queued for t, which must exist. */
+static json_object *next_msg(struct tconn *t)
+{
+	cr_assert_lt(t->r.read, t->r.n, "%s: no more messages", t->cid);
+	return t->r.msgs[t->r.read++];
+}
+
+/* The next message for t, which must be of type. */
+static json_object *expect(struct tconn *t, const char *type)
+{
+	json_object *o = next_msg(t);
+
+	cr_assert_str_eq(str_of(o, "type"), type, "%s: expected %s, got %s",
+	                 t->cid, type, plain(o));
+	return o;
+}
+
+static json_object *expect_error(struct tconn *t, const char *code)
+{
+	json_object *o = expect(t, "error");
+
+	cr_assert_str_eq(str_of(o, "code"), code, "%s: expected %s, got %s",
+	                 t->cid, code, plain(o));
+	return o;
+}
+
+static void expect_none(struct tconn *t)
+{
+	cr_assert_eq(t->r.read, t->r.n, "%s: unexpected %s", t->cid,
+	             t->r.read < t->r.n ? plain(t->r.msgs[t->r.read]) : "");
+}
+
+static void expect_none_all(void)
+{
+	for (size_t i = 0; i < nconns; i++)
+		expect_none(conns[i]);
+}
+
+static void drain_all(void)
+{
+	for (size_t i = 0; i < nconns; i++)
+		conns[i]->r.read = conns[i]->r.n;
+}
+
+/* Messages nobody has looked at yet. */
+static size_t count_all(void)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < nconns; i++)
+		n += conns[i]->r.n - conns[i]->r.read;
+	return n;
+}
+
+/* A new connection in pad with hello, after the turn: its welcome. */
+static json_object *enter_t(struct tconn *t, const char *pad,
+                            const char *hello_extra)
+{
+	join(t, pad);
+	say(t, "{\"type\":\"hello\"%s}", hello_extra ? hello_extra : "");
+	turn();
+	return expect(t, "welcome");
+}
+
+static struct tconn *enter(const char *pad, const char *name)
+{
+	struct tconn *t = conn_new();
+	char extra[100];
+
+	snprintf(extra, sizeof(extra), ",\"name\":\"%s\"", name);
+	enter_t(t, pad, extra);
+	return t;
+}
+
+/* Push one update of changes (JSON text) made at version. */
+static void push(struct tconn *t, int64_t version, const char *changes)
+{
+	say(t,
+	    "{\"type\":\"push\",\"version\":%lld,\"updates\":[{\"clientID\":"
+	    "\"%s\",\"changes\":%s}]}",
+	    (long long)version, t->cid, changes);
+}
+
+/* Drain every record, push, end the turn, and check the pusher got its
+   updates back. */
+static void push_ok(struct tconn *t, int64_t version, const char *changes)
+{
+	json_object *o;
+
+	drain_all();
+	push(t, version, changes);
+	turn();
+	o = expect(t, "updates");
+	cr_assert_eq(int_of(o, "version"), version);
+}
+
+/* Append text (no quotes or escapes in it) to a pad of len16 units. */
+static void append(struct tconn *t, int64_t version, size_t len16,
+                   const char *text)
+{
+	char ch[4200];
+
+	if (len16)
+		snprintf(ch, sizeof(ch), "[%zu,[0,\"%s\"]]", len16, text);
+	else
+		snprintf(ch, sizeof(ch), "[[0,\"%s\"]]", text);
+	push_ok(t, version, ch);
+}
+
+/* The pad's text and version as a new participant's welcome says; the
+   participant leaves again and every record is drained. */
+static char *pad_doc(const char *pad, int64_t *version)
+{
+	struct tconn *t = conn_new();
+	json_object *w = enter_t(t, pad, NULL);
+	char *doc;
+
+	cr_assert(has(w, "doc"), "a first hello gets a snapshot: %s", plain(w));
+	cr_assert_not(has(w, "updates"));
+	doc = strdup(str_of(w, "doc"));
+	*version = int_of(w, "version");
+	leave(t);
+	turn();
+	drain_all();
+	return doc;
+}
+
+static void expect_doc(const char *pad, const char *text, int64_t version)
+{
+	int64_t v;
+	char *doc = pad_doc(pad, &v);
+
+	cr_assert_str_eq(doc, text, "pad %s", pad);
+	cr_assert_eq(v, version, "pad %s at %lld, expected %lld", pad,
+	             (long long)v, (long long)version);
+	free(doc);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+
+	nanosleep(&ts, NULL);
+}
+
+/* ---------------------------------------------------------------- join */
+
+Test(hub, join_good_paths)
+{
+	static const char *const good[][2] = {
+	        {"/ws/a", "a"},
+	        {"/ws/interview-7", "interview-7"},
+	        {"/ws/A_b-9", "A_b-9"},
+	        {"ws/x", "x"},
+	        {"/pads/ws/abc", "abc"},
+	        {"/ws/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	         "xxxxxxxx",
+	         "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	         "xxxx"},
+	};
+
+	start();
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct tconn *t = conn_new();
+		cr_assert_eq(join_path(t, good[i][0]), 0, "%s", good[i][0]);
+		cr_assert_str_eq(t->hc.pad_id, good[i][1]);
+		turn();
+		expect_none(t);
+		cr_assert_not(t->r.closed);
+	}
+}
+
+Test(hub, join_bad_paths_error_and_close_4400)
+{
+	static const char *const bad[] = {
+	        "/ws/",
+	        "/ws",
+	        "/",
+	        "",
+	        "/x/abc",
+	        "/xws/abc",
+	        "/ws/a/b",
+	        "/ws/a.b",
+	        "/ws/a b",
+	        "/wsabc",
+	        "abc",
+	        "/ws/caf\xc3\xa9",
+	        "/ws/..",
+	        "/ws/a%20b",
+	        "/ws/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	        "xxxxxxxxx",
+	};
+	struct hub_stats st;
+
+	start();
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct tconn *t = conn_new();
+		json_object *e;
+
+		cr_assert_eq(join_path(t, bad[i]), -1, "'%s' was taken",
+		             bad[i]);
+		cr_assert_eq(t->r.n, 0, "nothing before the turn ends");
+		cr_assert_not(t->r.closed);
+		/* whatever it says later is ignored */
+		say(t, "{\"type\":\"hello\"}");
+		turn();
+		e = expect_error(t, "bad_pad_id");
+		cr_assert_str_eq(str_of(e, "message"),
+		                 "the address must be /ws/ followed by 1 to 64 "
+		                 "of A-Z a-z 0-9 _ -");
+		expect_none(t);
+		cr_assert(t->r.closed, "'%s' not closed", bad[i]);
+		cr_assert_eq(t->r.close_code, 4400);
+		cr_assert_eq(t->r.close_at, 1,
+		             "the error goes before the close");
+		leave(t);
+	}
+	hub_stats(h, &st);
+	cr_assert_eq(st.pads, 0);
+	cr_assert_eq(st.connections, 0);
+}
+
+/* ---------------------------------------------------------------- hello */
+
+Test(hub, hello_new_pad_gets_empty_snapshot)
+{
+	struct tconn *a = conn_new(), *b = conn_new();
+	json_object *w, *l, *parts, *j, *p;
+	struct hub_stats st;
+
+	start();
+	join(a, "fresh");
+	say(a, "{\"type\":\"hello\",\"name\":\"Ada\",\"color\":\"#e06c75\"}");
+	cr_assert_eq(a->r.n, 0, "the welcome waits for the turn's end");
+	turn();
+	w = expect(a, "welcome");
+	expect_none(a);
+	cr_assert_gt(strlen(str_of(w, "you")), 0);
+	cr_assert_str_eq(str_of(w, "pad"), "fresh");
+	cr_assert_eq(int_of(w, "version"), 0);
+	cr_assert_str_eq(str_of(w, "doc"), "");
+	cr_assert_not(has(w, "updates"));
+	cr_assert_not(has(w, "from"));
+	cr_assert_str_eq(str_of(w, "language"), "");
+	cr_assert_eq(json_object_array_length(get(w, "participants")), 0);
+	cr_assert(has(w, "run"));
+	cr_assert_null(get(w, "run"));
+	l = get(w, "limits");
+	cr_assert_eq(int_of(l, "doc_bytes"), 524288);
+	cr_assert_eq(int_of(l, "message_bytes"), 1048576);
+	cr_assert_eq(int_of(l, "updates_per_second"), 100);
+	cr_assert_eq(int_of(l, "update_burst"), 5000);
+	cr_assert_eq(int_of(l, "participants"), 32);
+	cr_assert_eq(int_of(l, "name_bytes"), 64);
+
+	/* a second one, without a name: "Guest" and a colour of the daemon */
+	join(b, "fresh");
+	say(b, "{\"type\":\"hello\"}");
+	turn();
+	w = expect(b, "welcome");
+	cr_assert_str_neq(str_of(w, "you"), str_of(a->r.msgs[0], "you"));
+	parts = get(w, "participants");
+	cr_assert_eq(json_object_array_length(parts), 1);
+	p = json_object_array_get_idx(parts, 0);
+	cr_assert_str_eq(str_of(p, "id"), str_of(a->r.msgs[0], "you"));
+	cr_assert_str_eq(str_of(p, "name"), "Ada");
+	cr_assert_str_eq(str_of(p, "color"), "#e06c75");
+	cr_assert_not(has(p, "selection"), "Ada has no selection yet");
+	j = expect(a, "join");
+	p = get(j, "participant");
+	cr_assert_str_eq(str_of(p, "id"), str_of(w, "you"));
+	cr_assert_str_eq(str_of(p, "name"), "Guest");
+	cr_assert_eq(strlen(str_of(p, "color")), 7);
+	cr_assert_eq(str_of(p, "color")[0], '#');
+	expect_none_all();
+
+	hub_stats(h, &st);
+	cr_assert_eq(st.pads, 1);
+	cr_assert_eq(st.connections, 2);
+}
+
+Test(hub, before_hello_and_bad_frames)
+{
+	struct tconn *a = conn_new();
+	json_object *e;
+
+	start();
+	join(a, "frames");
+	push(a, 0, "[[0,\"x\"]]");
+	say(a, "{\"type\":\"ping\"}");
+	say(a, "{\"type\":\"stop\"}");
+	turn();
+	e = expect_error(a, "not_joined");
+	cr_assert_str_eq(str_of(e, "message"), "say hello first");
+	expect(a, "pong");
+	expect_error(a, "not_joined");
+	expect_none(a);
+
+	say(a, "{\"type\":\"hello\"}");
+	say(a, "{\"type\":\"hello\"}");
+	hub_message(h, &a->hc, "\x01\x02", 2, true, false);
+	hub_message(h, &a->hc, NULL, 0, false, true);
+	say(a, "{\"type\":");
+	say(a, "{\"type\":\"language\",\"language\":\"\\ud800\"}");
+	say(a, "{\"type\":\"frobnicate\"}");
+	turn();
+	expect(a, "welcome");
+	expect_error(a, "already_joined");
+	e = expect_error(a, "binary_frame");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "messages are JSON in text frames");
+	e = expect_error(a, "message_too_large");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "the message is larger than 1024 KiB, the most "
+	                 "allowed");
+	e = expect_error(a, "bad_json");
+	cr_assert(strstr(str_of(e, "message"), "line 1, column 9"), "%s",
+	          str_of(e, "message"));
+	expect_error(a, "invalid_utf8");
+	expect_error(a, "unknown_type");
+	expect_none(a);
+	cr_assert_not(a->r.closed, "a client message never closes the socket");
+	expect_doc("frames", "", 0);
+}
+
+/* ---------------------------------------------------------------- push */
+
+Test(hub, push_is_committed_then_broadcast_to_everyone)
+{
+	struct tconn *a, *b;
+	json_object *o, *u;
+	struct padstore_pad sp;
+	struct hub_stats st;
+
+	start();
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	drain_all();
+	say(a, "{\"type\":\"push\",\"version\":0,\"ref\":7,\"updates\":"
+	       "[{\"clientID\":\"ka\",\"changes\":[[0,\"hello\"]]}]}");
+	cr_assert_eq(count_all(), 0, "nothing before the turn ends");
+	cr_assert_eq(padstore_load(ps, "p", &sp, err, sizeof(err)), 0);
+	cr_assert_not(sp.exists, "not committed before the turn ends");
+	padstore_pad_fini(&sp);
+	turn();
+	for (int i = 0; i < 2; i++) {
+		struct tconn *t = i ? b : a;
+		o = expect(t, "updates");
+		cr_assert_eq(int_of(o, "version"), 0);
+		cr_assert_eq(json_object_array_length(get(o, "updates")), 1);
+		u = json_object_array_get_idx(get(o, "updates"), 0);
+		cr_assert_str_eq(str_of(u, "clientID"), "ka");
+		cr_assert_str_eq(plain(get(u, "changes")), "[[0,\"hello\"]]");
+		cr_assert_not(has(o, "ref"));
+		cr_assert_eq(t->r.early, 0, "delivered before the commit");
+		expect_none(t);
+	}
+	cr_assert_eq(padstore_load(ps, "p", &sp, err, sizeof(err)), 0);
+	cr_assert(sp.exists);
+	cr_assert_eq(sp.head, 1);
+	padstore_pad_fini(&sp);
+	hub_stats(h, &st);
+	cr_assert_eq(st.updates_accepted, 1);
+	cr_assert_eq(st.updates_rejected, 0);
+	expect_doc("p", "hello", 1);
+
+	/* several updates in one push, and several pushes in one turn */
+	say(a, "{\"type\":\"push\",\"version\":1,\"updates\":["
+	       "{\"clientID\":\"ka\",\"changes\":[5,[0,\",\"]]},"
+	       "{\"clientID\":\"ka\",\"changes\":[6,[0,\" \"]]}]}");
+	push(b, 3, "[7,[0,\"world\"]]");
+	turn();
+	o = expect(b, "updates");
+	cr_assert_eq(int_of(o, "version"), 1);
+	cr_assert_eq(json_object_array_length(get(o, "updates")), 2);
+	o = expect(b, "updates");
+	cr_assert_eq(int_of(o, "version"), 3);
+	cr_assert_eq(b->r.early, 0);
+	expect_doc("p", "hello, world", 4);
+}
+
+Test(hub, hello_and_push_in_one_turn)
+{
+	struct tconn *a, *b = conn_new(), *c = conn_new();
+	json_object *w;
+
+	start();
+	a = enter("p", "Ada");
+	/* a push, then a hello: the welcome has the push */
+	push(a, 0, "[[0,\"abc\"]]");
+	join(b, "p");
+	say(b, "{\"type\":\"hello\"}");
+	/* a hello, then a push: the welcome has it too, and no broadcast
+	   repeats it */
+	join(c, "p");
+	say(c, "{\"type\":\"hello\"}");
+	push(a, 1, "[3,[0,\"d\"]]");
+	turn();
+	w = expect(b, "welcome");
+	cr_assert_eq(int_of(w, "version"), 2);
+	cr_assert_str_eq(str_of(w, "doc"), "abcd");
+	expect(b, "join"); /* c */
+	expect_none(b);
+	w = expect(c, "welcome");
+	cr_assert_eq(int_of(w, "version"), 2);
+	cr_assert_str_eq(str_of(w, "doc"), "abcd");
+	expect_none(c);
+	expect(a, "updates");
+	expect(a, "join");
+	expect(a, "join");
+	expect(a, "updates");
+	expect_none(a);
+}
+
+/*
+ * A welcome lists the participants present when it is built (at the end
+ * of the turn), so a participant who said hello in the same turn after
+ * this one is in the list already; it must not be announced a second time
+ * with a join (a client would draw it twice).
+ */
+Test(hub, each_participant_is_announced_once)
+{
+	struct tconn *a, *b = conn_new(), *c = conn_new();
+	json_object *w;
+	const char *cid;
+
+	start();
+	a = enter("p", "Ada");
+	join(b, "p");
+	say(b, "{\"type\":\"hello\",\"name\":\"Bob\"}");
+	join(c, "p");
+	say(c, "{\"type\":\"hello\",\"name\":\"Cy\"}");
+	turn();
+	w = expect(c, "welcome");
+	cid = str_of(w, "you");
+	cr_assert_eq(json_object_array_length(get(w, "participants")), 2);
+	expect_none(c);
+	/* Bob hears of each other participant exactly once: Ada in his
+	   welcome, Cy (who came after him) in the welcome or by a join */
+	w = expect(b, "welcome");
+	{
+		size_t ada = 0, cy = 0;
+		json_object *parts = get(w, "participants");
+		for (size_t i = 0; i < json_object_array_length(parts); i++) {
+			const char *id = str_of(
+			        json_object_array_get_idx(parts, i), "id");
+			ada += strcmp(id, cid) != 0;
+			cy += strcmp(id, cid) == 0;
+		}
+		while (b->r.read < b->r.n) {
+			json_object *o = next_msg(b);
+			if (strcmp(str_of(o, "type"), "join") == 0) {
+				const char *id =
+				        str_of(get(o, "participant"), "id");
+				ada += strcmp(id, cid) != 0;
+				cy += strcmp(id, cid) == 0;
+			}
+		}
+		cr_assert_eq(ada, 1, "Bob hears of Ada %zu times", ada);
+		cr_assert_eq(cy, 1, "Bob hears of Cy %zu times", cy);
+	}
+	expect(a, "join");
+	expect(a, "join");
+	expect_none(a);
+}
+
+Test(hub, stale_and_future_versions)
+{
+	struct tconn *a, *b;
+	json_object *e;
+	struct hub_stats st;
+
+	start();
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	append(a, 0, 0, "hello");
+	drain_all();
+
+	say(a, "{\"type\":\"push\",\"version\":0,\"ref\":\"r1\",\"updates\":"
+	       "[{\"clientID\":\"ka\",\"changes\":[[0,\"x\"]]}]}");
+	say(a, "{\"type\":\"push\",\"version\":2,\"ref\":8,\"updates\":"
+	       "[{\"clientID\":\"ka\",\"changes\":[5,[0,\"x\"]]}]}");
+	say(a, "{\"type\":\"pull\",\"version\":2}");
+	turn();
+	e = expect_error(a, "stale_version");
+	cr_assert_eq(int_of(e, "head"), 1);
+	cr_assert_str_eq(str_of(e, "ref"), "r1");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "the pad is at version 1, the push was made at 0");
+	e = expect_error(a, "future_version");
+	cr_assert_eq(int_of(e, "head"), 1);
+	cr_assert_eq(int_of(e, "ref"), 8);
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "the pad is at version 1, the push says 2");
+	e = expect_error(a, "future_version");
+	cr_assert_eq(int_of(e, "head"), 1);
+	expect_none(a);
+	expect_none(b);
+	hub_stats(h, &st);
+	cr_assert_eq(st.updates_accepted, 1);
+	cr_assert_eq(st.updates_rejected, 2);
+	expect_doc("p", "hello", 1);
+}
+
+Test(hub, invalid_changes_leave_the_text)
+{
+	struct tconn *a, *b;
+	json_object *e;
+
+	start();
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	append(a, 0, 0, "hello");
+	drain_all();
+
+	push(a, 1, "[3,[0,\"x\"]]");
+	push(a, 1, "[\"x\"]");
+	push(a, 1, "[5,[0,\"\\ud800\"]]");
+	push(a, 1, "[5,[0,\"a\\nb\"]]");
+	say(a, "{\"type\":\"push\",\"version\":1,\"ref\":3,\"updates\":["
+	       "{\"clientID\":\"ka\",\"changes\":[5,[0,\"!\"]]},"
+	       "{\"clientID\":\"ka\",\"changes\":[5,[0,\"?\"]]}]}");
+	turn();
+	e = expect_error(a, "length_mismatch");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "changes cover 3 units, the document has 5");
+	cr_assert_eq(int_of(e, "head"), 1);
+	e = expect_error(a, "invalid_changes");
+	cr_assert_eq(int_of(e, "head"), 1);
+	expect_error(a, "invalid_utf8");
+	expect_error(a, "invalid_changes");
+	/* all or nothing: the first update applied, the second did not */
+	e = expect_error(a, "length_mismatch");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "updates[1]: changes cover 5 units, the document has "
+	                 "6");
+	cr_assert_eq(int_of(e, "ref"), 3);
+	expect_none(a);
+	expect_none(b);
+	expect_doc("p", "hello", 1);
+}
+
+Test(hub, split_surrogate_in_an_emoji_doc)
+{
+	struct tconn *a, *b;
+	json_object *e;
+
+	start();
+	a = enter("e", "Ada");
+	b = enter("e", "Bob");
+	/* a, U+1F600 (two UTF-16 units, four bytes of UTF-8), b */
+	append(a, 0, 0,
+	       "a\xf0\x9f\x98\x80"
+	       "b");
+	drain_all();
+	push(a, 1, "[2,[0,\"x\"],2]");
+	push(a, 1, "[1,[1],2]");
+	push(a, 1, "[2,[2]]");
+	push(a, 1, "[5]");
+	turn();
+	e = expect_error(a, "split_surrogate");
+	cr_assert_eq(int_of(e, "head"), 1);
+	expect_error(a, "split_surrogate");
+	expect_error(a, "split_surrogate");
+	expect_error(a, "length_mismatch");
+	expect_none(a);
+	expect_none(b);
+	expect_doc("e",
+	           "a\xf0\x9f\x98\x80"
+	           "b",
+	           1);
+	/* around the pair is fine */
+	push_ok(a, 1, "[3,[0,\"x\"],1]");
+	push_ok(a, 2, "[1,[2],2]");
+	expect_doc("e", "axb", 3);
+}
+
+Test(hub, doc_too_large)
+{
+	struct tconn *a, *b;
+	char *big = malloc(2000), *msg = malloc(2200);
+	json_object *e;
+
+	start("ws.max_doc=1K", );
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	drain_all();
+	memset(big, 'a', 1025);
+	big[1025] = 0;
+	snprintf(msg, 2200, "[[0,\"%s\"]]", big);
+	push(a, 0, msg);
+	turn();
+	e = expect_error(a, "doc_too_large");
+	cr_assert_str_eq(str_of(e, "message"), "document would exceed 1 KiB");
+	cr_assert_eq(int_of(e, "head"), 0);
+	expect_none_all();
+
+	big[1024] = 0;
+	append(a, 0, 0, big);
+	expect(b, "updates");
+	push(a, 1, "[1024,[0,\"b\"]]");
+	turn();
+	e = expect_error(a, "doc_too_large");
+	cr_assert_str_eq(str_of(e, "message"), "document would exceed 1 KiB");
+	cr_assert_eq(int_of(e, "head"), 1);
+	expect_none_all();
+	/* replacing keeps it at the limit */
+	push_ok(a, 1, "[1023,[1,\"b\"]]");
+	big[1023] = 'b';
+	expect_doc("p", big, 2);
+	free(big);
+	free(msg);
+}
+
+Test(hub, rate_limited)
+{
+	struct tconn *a, *b;
+	json_object *e;
+	int64_t wait;
+
+	start("ws.updates_per_second=10", "ws.update_burst=2", );
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	drain_all();
+	say(a, "{\"type\":\"push\",\"version\":0,\"updates\":["
+	       "{\"clientID\":\"ka\",\"changes\":[[0,\"a\"]]},"
+	       "{\"clientID\":\"ka\",\"changes\":[1,[0,\"b\"]]}]}");
+	say(a, "{\"type\":\"push\",\"version\":2,\"ref\":9,\"updates\":["
+	       "{\"clientID\":\"ka\",\"changes\":[2,[0,\"c\"]]}]}");
+	turn();
+	expect(a, "updates");
+	e = expect_error(a, "rate_limited");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "too many changes: at most 10 per second (bursts of "
+	                 "2)");
+	cr_assert_eq(int_of(e, "ref"), 9);
+	cr_assert_eq(int_of(e, "head"), 2);
+	wait = int_of(e, "retry_after_ms");
+	cr_assert(wait >= 50 && wait <= 101, "retry_after_ms %lld",
+	          (long long)wait);
+	expect(b, "updates");
+	expect_none_all();
+	expect_doc("p", "ab", 2);
+
+	/* a stale push costs nothing; after the wait the push goes in */
+	sleep_ms((long)wait + 20);
+	push(a, 1, "[1,[0,\"x\"]]");
+	push(a, 2, "[2,[0,\"c\"]]");
+	turn();
+	expect_error(a, "stale_version");
+	expect(a, "updates");
+	expect_doc("p", "abc", 3);
+}
+
+/* ---------------------------------------------------------------- catch-up */
+
+static void three_updates(struct tconn *a)
+{
+	append(a, 0, 0, "a");
+	append(a, 1, 1, "b");
+	append(a, 2, 2, "c");
+}
+
+static void check_updates(json_object *ups, int64_t from, int64_t to,
+                          const char *cid)
+{
+	cr_assert_eq(json_object_array_length(ups), (size_t)(to - from));
+	for (int64_t v = from; v < to; v++) {
+		json_object *u =
+		        json_object_array_get_idx(ups, (size_t)(v - from));
+		char want[64];
+		if (v == 0)
+			snprintf(want, sizeof(want), "[[0,\"%c\"]]", 'a');
+		else
+			snprintf(want, sizeof(want), "[%lld,[0,\"%c\"]]",
+			         (long long)v, (char)('a' + v));
+		cr_assert_str_eq(str_of(u, "clientID"), cid);
+		cr_assert_str_eq(plain(get(u, "changes")), want);
+	}
+}
+
+Test(hub, reconnect_gets_the_missing_updates)
+{
+	struct tconn *a, *c;
+	json_object *w, *o;
+
+	start();
+	a = enter("p", "Ada");
+	three_updates(a);
+
+	for (int64_t from = 0; from <= 3; from++) {
+		char extra[64];
+		c = conn_new();
+		snprintf(extra, sizeof(extra), ",\"version\":%lld",
+		         (long long)from);
+		w = enter_t(c, "p", extra);
+		cr_assert_eq(int_of(w, "version"), 3);
+		cr_assert_eq(int_of(w, "from"), from);
+		cr_assert_not(has(w, "doc"), "%s", plain(w));
+		check_updates(get(w, "updates"), from, 3, a->cid);
+		leave(c);
+	}
+	/* from the future: a snapshot */
+	c = conn_new();
+	w = enter_t(c, "p", ",\"version\":4");
+	cr_assert_eq(int_of(w, "version"), 3);
+	cr_assert_str_eq(str_of(w, "doc"), "abc");
+	cr_assert_not(has(w, "updates"));
+	cr_assert_not(has(w, "from"));
+
+	/* pull */
+	say(c, "{\"type\":\"pull\",\"version\":1}");
+	say(c, "{\"type\":\"pull\",\"version\":3}");
+	turn();
+	o = expect(c, "updates");
+	cr_assert_eq(int_of(o, "version"), 1);
+	check_updates(get(o, "updates"), 1, 3, a->cid);
+	o = expect(c, "updates");
+	cr_assert_eq(int_of(o, "version"), 3);
+	cr_assert_eq(json_object_array_length(get(o, "updates")), 0);
+	expect_none(c);
+}
+
+Test(hub, too_far_behind_gets_a_snapshot)
+{
+	struct tconn *a, *c;
+	json_object *w, *o;
+
+	start("ws.max_catchup=2", );
+	a = enter("p", "Ada");
+	three_updates(a);
+	append(a, 3, 3, "d");
+	append(a, 4, 4, "e");
+
+	c = conn_new();
+	w = enter_t(c, "p", ",\"version\":3");
+	cr_assert_eq(int_of(w, "from"), 3);
+	cr_assert_eq(json_object_array_length(get(w, "updates")), 2);
+	leave(c);
+
+	c = conn_new();
+	w = enter_t(c, "p", ",\"version\":2");
+	cr_assert_eq(int_of(w, "version"), 5);
+	cr_assert_str_eq(str_of(w, "doc"), "abcde");
+	cr_assert_not(has(w, "updates"));
+	cr_assert_not(has(w, "from"));
+
+	say(c, "{\"type\":\"pull\",\"version\":1}");
+	turn();
+	o = expect(c, "snapshot");
+	cr_assert_eq(int_of(o, "version"), 5);
+	cr_assert_str_eq(str_of(o, "doc"), "abcde");
+	cr_assert_str_eq(str_of(o, "reason"), "catchup");
+	expect_none(c);
+}
+
+/* ---------------------------------------------------------------- restart */
+
+Test(hub, restart_keeps_version_and_text_across_snapshots)
+{
+	char text[64] = "";
+	int64_t v = 0;
+	struct padstore_pad sp;
+	struct tconn *a;
+	json_object *w;
+
+	start("ws.snapshot_every=3", );
+	a = enter("p", "Ada");
+	for (v = 0; v < 8; v++) {
+		char ch[2] = {(char)('0' + v), 0};
+		append(a, v, strlen(text), ch);
+		strcat(text, ch);
+		if (v + 1 == 2 || v + 1 == 3 || v + 1 == 4 || v + 1 == 6 ||
+		    v + 1 == 7) {
+			restart();
+			cr_assert_eq(
+			        padstore_load(ps, "p", &sp, err, sizeof(err)),
+			        0);
+			cr_assert_eq(sp.head, (uint64_t)v + 1);
+			cr_assert_eq(sp.snap_version, (uint64_t)(v + 1) / 3 * 3,
+			             "snapshot at %llu for head %lld",
+			             (unsigned long long)sp.snap_version,
+			             (long long)v + 1);
+			padstore_pad_fini(&sp);
+			expect_doc("p", text, v + 1);
+			a = enter("p", "Ada");
+		}
+	}
+	/* v = 8: four updates in one push cross the next boundary */
+	say(a, "{\"type\":\"push\",\"version\":8,\"updates\":["
+	       "{\"clientID\":\"ka\",\"changes\":[8,[0,\"8\"]]},"
+	       "{\"clientID\":\"ka\",\"changes\":[9,[0,\"9\"]]},"
+	       "{\"clientID\":\"ka\",\"changes\":[10,[0,\"A\"]]},"
+	       "{\"clientID\":\"ka\",\"changes\":[11,[0,\"B\"]]}]}");
+	turn();
+	expect(a, "updates");
+	strcat(text, "89AB");
+	restart();
+	cr_assert_eq(padstore_load(ps, "p", &sp, err, sizeof(err)), 0);
+	cr_assert_eq(sp.head, 12);
+	cr_assert_eq(sp.snap_version, 12);
+	cr_assert_str_eq(sp.snap_text, text);
+	padstore_pad_fini(&sp);
+	expect_doc("p", text, 12);
+
+	/* catch-up after a restart reads the history from the store */
+	a = conn_new();
+	w = enter_t(a, "p", ",\"version\":2");
+	cr_assert_eq(int_of(w, "from"), 2);
+	cr_assert_eq(json_object_array_length(get(w, "updates")), 10);
+	/* and the pad goes on from where it was */
+	append(a, 12, 12, "C");
+	strcat(text, "C");
+	restart();
+	expect_doc("p", text, 13);
+}
+
+/* ---------------------------------------------------------------- presence */
+
+Test(hub, presence_to_the_others_only)
+{
+	struct tconn *a, *b, *c;
+	json_object *o, *w, *p, *e;
+	const char *sel = "{\"main\":0,\"ranges\":[{\"anchor\":1,\"head\":7}]}";
+	const char *aid;
+
+	start();
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	aid = str_of(a->r.msgs[0], "you");
+	/* hello, U+1F600: 5 + 2 UTF-16 units, 9 bytes */
+	append(a, 0, 0, "hello\xf0\x9f\x98\x80");
+	drain_all();
+
+	say(a, "{\"type\":\"presence\",\"version\":1,\"selection\":null}");
+	say(a, "{\"type\":\"presence\",\"version\":1,\"selection\":%s}", sel);
+	cr_assert_eq(count_all(), 0);
+	turn();
+	o = expect(b, "presence");
+	cr_assert_str_eq(str_of(o, "id"), aid);
+	cr_assert_eq(int_of(o, "version"), 1);
+	cr_assert_null(get(o, "selection"));
+	o = expect(b, "presence");
+	cr_assert_str_eq(str_of(o, "id"), aid);
+	cr_assert_eq(int_of(o, "version"), 1);
+	cr_assert_str_eq(plain(get(o, "selection")), sel);
+	expect_none_all();
+
+	/* outside the document (in UTF-16 units), or in the future */
+	say(a, "{\"type\":\"presence\",\"version\":1,\"selection\":{\"main\":0,"
+	       "\"ranges\":[{\"anchor\":0,\"head\":8}]}}");
+	say(a, "{\"type\":\"presence\",\"version\":1,\"selection\":{\"main\":0,"
+	       "\"ranges\":[{\"anchor\":0,\"head\":0},{\"anchor\":9,\"head\":"
+	       "0}]}}");
+	say(a, "{\"type\":\"presence\",\"version\":2,\"selection\":null}");
+	say(a, "{\"type\":\"presence\",\"version\":1,\"selection\":{\"main\":0,"
+	       "\"ranges\":[]}}");
+	turn();
+	e = expect_error(a, "bad_selection");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "selection.ranges[0] is outside the document (7 "
+	                 "units)");
+	cr_assert_eq(int_of(e, "head"), 1);
+	e = expect_error(a, "bad_selection");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "selection.ranges[1] is outside the document (7 "
+	                 "units)");
+	e = expect_error(a, "future_version");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "the pad is at version 1, the selection says 2");
+	cr_assert_eq(int_of(e, "head"), 1);
+	expect_error(a, "bad_message");
+	expect_none_all();
+
+	/* a late joiner sees the last good selection */
+	c = conn_new();
+	w = enter_t(c, "p", NULL);
+	p = NULL;
+	for (size_t i = 0; i < json_object_array_length(get(w, "participants"));
+	     i++) {
+		json_object *x =
+		        json_object_array_get_idx(get(w, "participants"), i);
+		if (strcmp(str_of(x, "id"), aid) == 0)
+			p = x;
+	}
+	cr_assert_not_null(p);
+	cr_assert_eq(int_of(p, "version"), 1);
+	cr_assert_str_eq(plain(get(p, "selection")), sel);
+
+	/* at an older version a selection is relayed unchecked */
+	drain_all();
+	say(b, "{\"type\":\"presence\",\"version\":0,\"selection\":{\"main\":0,"
+	       "\"ranges\":[{\"anchor\":99,\"head\":99}]}}");
+	turn();
+	expect(a, "presence");
+	expect(c, "presence");
+	expect_none_all();
+}
+
+/* ---------------------------------------------------------------- profile */
+
+Test(hub, profile_and_language)
+{
+	struct tconn *a, *b;
+	json_object *o, *p, *w;
+	const char *aid;
+
+	start();
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	aid = str_of(a->r.msgs[0], "you");
+	drain_all();
+
+	say(a, "{\"type\":\"profile\",\"name\":\"Ada L.\",\"color\":"
+	       "\"#61afef\"}");
+	say(a, "{\"type\":\"profile\",\"color\":\"#fff\"}");
+	say(a, "{\"type\":\"profile\",\"color\":\"blue\"}");
+	say(a, "{\"type\":\"language\",\"language\":\"python\"}");
+	say(a, "{\"type\":\"language\",\"language\":\"Python 3\"}");
+	cr_assert_eq(count_all(), 0);
+	turn();
+	for (int i = 0; i < 2; i++) {
+		struct tconn *t = i ? b : a;
+		o = expect(t, "profile");
+		p = get(o, "participant");
+		cr_assert_str_eq(str_of(p, "id"), aid);
+		cr_assert_str_eq(str_of(p, "name"), "Ada L.");
+		cr_assert_str_eq(str_of(p, "color"), "#61afef");
+		o = expect(t, "profile");
+		p = get(o, "participant");
+		cr_assert_str_eq(str_of(p, "name"), "Ada L.");
+		cr_assert_str_eq(str_of(p, "color"), "#fff");
+		if (t == a)
+			expect_error(a, "bad_color");
+		o = expect(t, "language");
+		cr_assert_str_eq(str_of(o, "language"), "python");
+		cr_assert_str_eq(str_of(o, "by"), aid);
+		if (t == a)
+			expect_error(a, "bad_language");
+		expect_none(t);
+	}
+
+	/* the language is kept with the pad */
+	restart();
+	a = conn_new();
+	w = enter_t(a, "p", NULL);
+	cr_assert_str_eq(str_of(w, "language"), "python");
+	cr_assert_eq(int_of(w, "version"), 0);
+}
+
+/* ---------------------------------------------------------------- limits */
+
+Test(hub, pad_full_closes_4429)
+{
+	struct tconn *a, *b, *c = conn_new(), *d;
+	json_object *e, *o;
+
+	start("ws.max_participants=2", );
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	drain_all();
+	join(c, "p");
+	say(c, "{\"type\":\"hello\",\"name\":\"Cy\"}");
+	turn();
+	e = expect_error(c, "pad_full");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "this pad already has 2 participants, the most "
+	                 "allowed");
+	expect_none(c);
+	cr_assert(c->r.closed);
+	cr_assert_eq(c->r.close_code, 4429);
+	cr_assert_eq(c->r.close_at, 1);
+	expect_none_all(); /* no join */
+	leave(c);
+
+	/* room again after a leave */
+	leave(b);
+	turn();
+	o = expect(a, "leave");
+	cr_assert_str_eq(str_of(o, "id"), str_of(b->r.msgs[0], "you"));
+	expect_none_all();
+	d = enter("p", "Dee");
+	cr_assert_not(d->r.closed);
+	expect(a, "join");
+}
+
+Test(hub, server_busy_closes_4503)
+{
+	struct tconn *a, *b = conn_new();
+	json_object *e;
+	struct hub_stats st;
+
+	start("ws.max_pads=1", );
+	a = enter("one", "Ada");
+	drain_all();
+	join(b, "two");
+	say(b, "{\"type\":\"hello\"}");
+	turn();
+	e = expect_error(b, "server_busy");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "this server has too many pads open; try again in a "
+	                 "minute");
+	expect_none(b);
+	cr_assert(b->r.closed);
+	cr_assert_eq(b->r.close_code, 4503);
+	cr_assert_eq(b->r.close_at, 1);
+	expect_none(a);
+	hub_stats(h, &st);
+	cr_assert_eq(st.pads, 1);
+	/* the open pad still takes more people */
+	enter("one", "Bob");
+}
+
+Test(hub, idle_pad_unloads_and_comes_back)
+{
+	struct tconn *a, *b;
+	json_object *w;
+	struct hub_stats st;
+	int i;
+
+	start("ws.idle_unload=0", "ws.max_pads=1", );
+	a = enter("p", "Ada");
+	append(a, 0, 0, "hi");
+	say(a, "{\"type\":\"language\",\"language\":\"c\"}");
+	turn();
+	leave(a);
+	for (i = 0; i < 200; i++) {
+		turn();
+		hub_stats(h, &st);
+		if (st.pads == 0)
+			break;
+		sleep_ms(10);
+	}
+	cr_assert_eq(st.pads, 0, "the empty pad stayed in memory");
+	/* max_pads is 1: another pad fits now */
+	b = enter("other", "Bob");
+	leave(b);
+	for (i = 0; i < 200; i++) {
+		turn();
+		hub_stats(h, &st);
+		if (st.pads == 0)
+			break;
+		sleep_ms(10);
+	}
+	cr_assert_eq(st.pads, 0);
+	b = conn_new();
+	w = enter_t(b, "p", NULL);
+	cr_assert_eq(int_of(w, "version"), 1);
+	cr_assert_str_eq(str_of(w, "doc"), "hi");
+	cr_assert_str_eq(str_of(w, "language"), "c");
+	append(b, 1, 2, "!");
+	expect_doc("p", "hi!", 2);
+}
+
+Test(hub, slow_reader_gets_a_snapshot)
+{
+	struct tconn *a, *b;
+	json_object *o;
+	size_t i, base;
+
+	start();
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	drain_all();
+	b->r.queued = 0;
+	b->r.limit = 3;
+	base = b->r.n;
+	for (int v = 0; v < 6; v++) {
+		char ch[32];
+		snprintf(ch, sizeof(ch), v ? "[%d,[0,\"x\"]]" : "[[0,\"x\"]]",
+		         v);
+		push(a, v, ch);
+	}
+	turn();
+	for (int v = 0; v < 6; v++) {
+		o = expect(a, "updates");
+		cr_assert_eq(int_of(o, "version"), v);
+	}
+	expect_none(a);
+	cr_assert_eq(a->r.drops, 0);
+
+	cr_assert_eq(b->r.drops, 1, "the hub did not drop the backlog");
+	cr_assert_eq(b->r.drop_at, base + 4,
+	             "the 4th message went over the limit");
+	for (i = 0; i < 4; i++) {
+		o = expect(b, "updates");
+		cr_assert_eq(int_of(o, "version"), (int64_t)i);
+	}
+	o = expect(b, "snapshot");
+	cr_assert_eq(int_of(o, "version"), 6);
+	cr_assert_str_eq(str_of(o, "doc"), "xxxxxx");
+	cr_assert_str_eq(str_of(o, "reason"), "slow_reader");
+	/* updates 4 and 5 are in the snapshot: not sent */
+	expect_none(b);
+
+	/* later updates go out as usual */
+	b->r.queued = 0;
+	push(a, 6, "[6,[0,\"y\"]]");
+	turn();
+	o = expect(b, "updates");
+	cr_assert_eq(int_of(o, "version"), 6);
+	expect_none(b);
+}
+
+/* ---------------------------------------------------------------- store */
+
+/*
+ * A 1 MiB map filled by pushes that each replace the whole text with 3000
+ * bytes: the push that does not fit is refused with store_error, nobody
+ * else hears of it, and the pad stays at its last committed version, in
+ * memory and on disk.
+ */
+Test(hub, store_full_refuses_the_push)
+{
+	struct tconn *a, *b, *c;
+	char *text = malloc(3001), *ch = malloc(3100), *last = malloc(3001);
+	int64_t v = 0, vv;
+	json_object *o, *e, *w;
+	size_t len = 0;
+	char *doc;
+
+	start_ex(1 << 20, NULL);
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	drain_all();
+	last[0] = 0;
+	for (;;) {
+		cr_assert_lt(v, 2000, "the store never filled up");
+		memset(text, 'a' + (int)(v % 26), 3000);
+		text[3000] = 0;
+		if (len)
+			snprintf(ch, 3100, "[[%zu,\"%s\"]]", len, text);
+		else
+			snprintf(ch, 3100, "[[0,\"%s\"]]", text);
+		say(a,
+		    "{\"type\":\"push\",\"version\":%lld,\"ref\":%lld,"
+		    "\"updates\":[{\"clientID\":\"ka\",\"changes\":%s}]}",
+		    (long long)v, (long long)v, ch);
+		turn();
+		o = next_msg(a);
+		if (strcmp(str_of(o, "type"), "error") == 0)
+			break;
+		cr_assert_str_eq(str_of(o, "type"), "updates");
+		expect(b, "updates");
+		v++;
+		len = 3000;
+		strcpy(last, text);
+	}
+	e = o;
+	cr_assert_str_eq(str_of(e, "code"), "store_error", "%s", plain(e));
+	cr_assert_eq(int_of(e, "head"), v);
+	cr_assert_eq(int_of(e, "ref"), v);
+	cr_assert_gt(v, 10);
+	expect_none_all();
+
+	/* a newcomer sees the last committed state */
+	c = conn_new();
+	w = enter_t(c, "p", NULL);
+	cr_assert_eq(int_of(w, "version"), v);
+	cr_assert_str_eq(str_of(w, "doc"), last);
+	expect(a, "join");
+	expect(b, "join");
+	expect_none_all();
+
+	/* and so does the store */
+	restart();
+	doc = pad_doc("p", &vv);
+	cr_assert_eq(vv, v);
+	cr_assert_str_eq(doc, last);
+	free(doc);
+	free(text);
+	free(ch);
+	free(last);
+}
+
+/*
+ * After the map is full, a small push goes in again: LMDB reuses the pages
+ * freed by the earlier transactions (the refused one was rolled back).
+ */
+Test(hub, store_full_then_small_push)
+{
+	struct tconn *a;
+	char *text = malloc(3001), *ch = malloc(3100);
+	int64_t v = 0;
+	json_object *o;
+	size_t len = 0;
+
+	start_ex(1 << 20, NULL);
+	a = enter("p", "Ada");
+	for (;;) {
+		cr_assert_lt(v, 2000, "the store never filled up");
+		memset(text, 'a' + (int)(v % 26), 3000);
+		text[3000] = 0;
+		if (len)
+			snprintf(ch, 3100, "[[%zu,\"%s\"]]", len, text);
+		else
+			snprintf(ch, 3100, "[[0,\"%s\"]]", text);
+		push(a, v, ch);
+		turn();
+		o = next_msg(a);
+		if (strcmp(str_of(o, "type"), "error") == 0)
+			break;
+		v++;
+		len = 3000;
+	}
+	cr_assert_str_eq(str_of(o, "code"), "store_error");
+	push(a, v, "[1,[0,\"z\"],2999]");
+	turn();
+	o = next_msg(a);
+	cr_assert_str_eq(str_of(o, "type"), "updates", "%s", plain(o));
+	cr_assert_eq(int_of(o, "version"), v);
+	free(text);
+	free(ch);
+}
+
+/*
+ * The turn is one transaction: when it fails, every push of the turn is
+ * refused, also those to other pads, and those pads go back to where they
+ * were (the same version is accepted again in the next turn).
+ */
+Test(hub, store_full_refuses_the_whole_turn)
+{
+	struct tconn *a, *d, *e;
+	char *text = malloc(3001), *ch = malloc(3100), *qtext = malloc(3000);
+	char qch[64];
+	int64_t v = 0, qv = 0;
+	json_object *o;
+	size_t len = 0;
+
+	start_ex(1 << 20, NULL);
+	a = enter("p", "Ada");
+	d = enter("q", "Dee");
+	e = enter("q", "Eve");
+	qtext[0] = 0;
+	for (;;) {
+		cr_assert_lt(v, 2000, "the store never filled up");
+		drain_all();
+		memset(text, 'a' + (int)(v % 26), 3000);
+		text[3000] = 0;
+		if (len)
+			snprintf(ch, 3100, "[[%zu,\"%s\"]]", len, text);
+		else
+			snprintf(ch, 3100, "[[0,\"%s\"]]", text);
+		/* first a small push to q, then the big one to p */
+		snprintf(qch, sizeof(qch),
+		         qv ? "[%lld,[0,\"q\"]]" : "[[0,\"q\"]]",
+		         (long long)qv);
+		push(d, qv, qch);
+		push(a, v, ch);
+		turn();
+		o = next_msg(a);
+		if (strcmp(str_of(o, "type"), "error") == 0)
+			break;
+		expect(d, "updates");
+		expect(e, "updates");
+		v++;
+		qv++;
+		strcat(qtext, "q");
+		len = 3000;
+	}
+	cr_assert_str_eq(str_of(o, "code"), "store_error");
+	cr_assert_eq(int_of(o, "head"), v);
+	o = expect_error(d, "store_error");
+	cr_assert_eq(int_of(o, "head"), qv, "%s", plain(o));
+	expect_none(d);
+	expect_none(e);
+	expect_doc("q", qtext, qv);
+	/* q takes the same version again */
+	snprintf(qch, sizeof(qch), "[%lld,[0,\"r\"]]", (long long)qv);
+	push_ok(d, qv, qch);
+	expect(e, "updates");
+	strcat(qtext, "r");
+	expect_doc("q", qtext, qv + 1);
+	free(text);
+	free(ch);
+	free(qtext);
+}
+
+/* ---------------------------------------------------------------- runs */
+
+Test(hub, run_needs_a_language)
+{
+	struct tconn *a, *b;
+	json_object *e;
+
+	start();
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	drain_all();
+	say(a, "{\"type\":\"run\"}");
+	turn();
+	e = expect_error(a, "no_language");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "pick the pad's language before running it");
+	expect_none(a);
+	expect_none(b);
+}
+
+Test(hub, stdin_and_stop_without_a_run)
+{
+	struct tconn *a, *b;
+	json_object *e;
+
+	start();
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	say(a, "{\"type\":\"language\",\"language\":\"python\"}");
+	turn();
+	drain_all();
+	say(a, "{\"type\":\"stdin\",\"data\":\"x\\n\"}");
+	say(b, "{\"type\":\"stop\"}");
+	turn();
+	e = expect_error(a, "no_run");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "nothing is running in this pad");
+	expect_error(b, "no_run");
+	expect_none_all();
+}
+
+/* Turn until t has received a run event `end` (10 s at most). */
+static void wait_run_end(struct tconn *t)
+{
+	for (int i = 0; i < 1000; i++) {
+		turn();
+		for (size_t k = t->r.read; k < t->r.n; k++) {
+			json_object *o = t->r.msgs[k], *ev;
+			if (strcmp(str_of(o, "type"), "run") == 0 &&
+			    json_object_object_get_ex(o, "event", &ev) &&
+			    strcmp(str_of(ev, "event"), "end") == 0)
+				return;
+		}
+		sleep_ms(10);
+	}
+	cr_assert_fail("the run never ended");
+}
+
+static json_object *expect_event(struct tconn *t, const char *kind)
+{
+	json_object *o = expect(t, "run"), *ev = get(o, "event");
+
+	cr_assert_str_eq(str_of(ev, "event"), kind, "%s", plain(o));
+	return ev;
+}
+
+Test(hub, run_with_the_runner_unreachable)
+{
+	struct tconn *a, *b, *c;
+	json_object *ev, *w, *r, *evs;
+	const char *aid;
+
+	start("ws.runner=http://127.0.0.1:1/api/", "ws.runner_timeout=1s", );
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	aid = str_of(a->r.msgs[0], "you");
+	append(a, 0, 0, "print(1)");
+	say(a, "{\"type\":\"language\",\"language\":\"python\"}");
+	turn();
+	drain_all();
+
+	for (unsigned no = 1; no <= 2; no++) {
+		say(a, "{\"type\":\"run\"}");
+		say(b, "{\"type\":\"run\"}");
+		cr_assert_eq(count_all(), 0, "nothing before the turn ends");
+		wait_run_end(a);
+		for (int i = 0; i < 2; i++) {
+			struct tconn *t = i ? b : a;
+			ev = expect_event(t, "started");
+			cr_assert_eq(int_of(ev, "run"), no);
+			cr_assert_str_eq(str_of(ev, "by"), aid);
+			cr_assert_str_eq(str_of(ev, "name"), "Ada");
+			cr_assert_eq(int_of(ev, "version"), 1);
+			cr_assert_str_eq(str_of(ev, "language"), "python");
+			if (t == b)
+				expect_error(b, "run_in_progress");
+			ev = expect_event(t, "error");
+			cr_assert_str_eq(str_of(ev, "code"),
+			                 "runner_unavailable");
+			ev = expect_event(t, "end");
+			cr_assert(has(ev, "verdict"));
+			cr_assert_null(get(ev, "verdict"));
+			expect_none(t);
+		}
+	}
+	/* nothing runs any more */
+	say(a, "{\"type\":\"stdin\",\"data\":\"1\\n\",\"eof\":true}");
+	say(b, "{\"type\":\"stop\"}");
+	turn();
+	expect_error(a, "no_run");
+	expect_error(b, "no_run");
+	expect_none_all();
+
+	/* a late joiner gets the last run with its events */
+	c = conn_new();
+	w = enter_t(c, "p", NULL);
+	r = get(w, "run");
+	cr_assert_eq(int_of(r, "run"), 2);
+	cr_assert_str_eq(str_of(r, "by"), aid);
+	cr_assert_eq(int_of(r, "version"), 1);
+	cr_assert_str_eq(str_of(r, "language"), "python");
+	cr_assert_eq(json_object_get_boolean(get(r, "active")), 0);
+	evs = get(r, "events");
+	cr_assert_eq(json_object_array_length(evs), 3);
+	cr_assert_str_eq(str_of(json_object_array_get_idx(evs, 2), "event"),
+	                 "end");
+
+	/* and it is kept with the pad */
+	restart();
+	c = conn_new();
+	w = enter_t(c, "p", NULL);
+	r = get(w, "run");
+	cr_assert_eq(int_of(r, "run"), 2);
+	cr_assert_eq(json_object_get_boolean(get(r, "active")), 0);
+	cr_assert_eq(json_object_array_length(get(r, "events")), 3);
+	cr_assert_gt(atomic_load(&wakes), 0);
+}
+
+/* ---------------------------------------------------------------- leave */
+
+Test(hub, leave_before_the_welcome)
+{
+	struct tconn *a, *b = conn_new();
+	json_object *o;
+	struct hub_stats st;
+
+	start();
+	a = enter("p", "Ada");
+	join(b, "p");
+	say(b, "{\"type\":\"hello\"}");
+	say(b, "{\"type\":\"ping\"}");
+	leave(b);
+	turn();
+	expect_none(b);
+	expect(a, "join");
+	o = expect(a, "leave");
+	cr_assert(has(o, "id"));
+	expect_none(a);
+	hub_stats(h, &st);
+	cr_assert_eq(st.connections, 1);
+}

@@ -84,7 +84,7 @@ $(B)/runpad-fcgi: $(B)/obj/fcgi/main.o $(B)/libapi.a $(B)/libcommon.a $(B)/libsa
 	$(CC) $(LDHARDEN) -o $@ $^ $(LDLIBS_SBX) $(LDLIBS_FCGI)
 
 $(B)/runpad-ws: $(B)/obj/ws/main.o $(B)/libws.a $(B)/libcommon.a $(B)/libsandbox.a
-	$(CC) $(LDHARDEN) -o $@ $^ $(LDLIBS_WS)
+	$(CC) $(LDHARDEN) -o $@ $^ $(LDLIBS_WS) $(LDLIBS_SBX)
 
 # ------------------------------------------------------------------ programs
 PROGRAMS := $(B)/runpad-jail $(B)/runpad-fcgi $(B)/runpad-ws

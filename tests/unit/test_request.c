@@ -166,8 +166,7 @@ Test(request, registry_limits_override_defaults)
 	accepted("{\"language\": \"go\", \"code\": \"\"}", false);
 	cr_assert_eq(req.compile_limits.processes, 256);
 	cr_assert_eq(req.run_limits.processes, 128);
-	cr_assert_eq(req.compile_limits.memory,
-	             set->compile_default.memory);
+	cr_assert_eq(req.compile_limits.memory, set->compile_default.memory);
 }
 
 Test(request, stdin_and_args)

@@ -179,8 +179,11 @@ static int check_updates(json_object *u, const struct proto_limits *lim,
 			        "updates[%zu].clientID: expected a "
 			        "string of 1 to %d bytes",
 			        i, PROTO_MAX_CLIENT_ID);
-		if (!json_object_object_get_ex(up, "changes", &ch) ||
-		    json_object_get_type(ch) != json_type_array)
+		if (!json_object_object_get_ex(up, "changes", &ch))
+			return proto_error_set(e, "bad_message",
+			                       "updates[%zu].changes: missing",
+			                       i);
+		if (json_object_get_type(ch) != json_type_array)
 			return proto_error_set(
 			        e, "invalid_changes",
 			        "updates[%zu].changes: expected a "

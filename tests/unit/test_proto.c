@@ -546,11 +546,12 @@ Test(proto, push_client_id_lengths)
 
 Test(proto, push_changes_not_an_array_is_invalid_changes)
 {
+	/* missing is a missing field; present but not an array is not a
+	   ChangeSet */
 	expect_err(
 	        "{\"type\":\"push\",\"version\":0,\"updates\":[{\"clientID\":"
 	        "\"a\"}]}",
-	        "invalid_changes",
-	        "updates[0].changes: expected a ChangeSet (an array)");
+	        "bad_message", "updates[0].changes: missing");
 	expect_err(
 	        "{\"type\":\"push\",\"version\":0,\"updates\":[{\"clientID\":"
 	        "\"a\",\"changes\":{}}]}",

@@ -164,7 +164,7 @@ check-ws: all
 # The same against runpad-ws built with AddressSanitizer and UBSan.
 check-ws-asan:
 	$(MAKE) --no-print-directory B=$(B)/asan CFLAGS="$(SAN_FLAGS)" LDHARDEN="-fsanitize=address,undefined" WERROR=$(WERROR) $(B)/asan/runpad-ws $(B)/asan/runpad-fcgi $(B)/asan/runpad-jail
-	RUNPAD_BUILD=$(CURDIR)/$(B)/asan $(PYTHON) -m unittest tests/integration/test_ws.py
+	RUNPAD_BUILD=$(CURDIR)/$(B)/asan RUNPAD_SANITIZED=1 $(PYTHON) -m unittest tests/integration/test_ws.py
 
 # ------------------------------------------------------------------ fragments
 include tests/hostile/hostile.mk

@@ -208,8 +208,14 @@ test("limits: a slow reader: memory stays bounded, then a snapshot and convergen
     const during = rssAnon(d);
     if (during.anon > peak.anon) peak = during;
     console.log(`# slow reader: ${pushes} pushes of ${chunk / 1024} KiB in ${Date.now() - t0} ms; RssAnon ${before.anon} → peak ${peak.anon} KiB (VmRSS ${before.vm} → ${peak.vm} KiB, which includes LMDB's mapped file)`);
-    assert.ok(peak.anon - before.anon < 12 * 1024,
-      `runpad-ws grew by ${peak.anon - before.anon} KiB of anonymous memory for one slow reader with ws.max_queue=256K`);
+    // Under AddressSanitizer freed memory waits in a quarantine of
+    // 256 MiB, so only the sanitizer-free build can be held to a bound.
+    if (process.env.RUNPAD_SANITIZED) {
+      console.log("# slow reader: memory bound not checked: runpad-ws is built with AddressSanitizer");
+    } else {
+      assert.ok(peak.anon - before.anon < 12 * 1024,
+        `runpad-ws grew by ${peak.anon - before.anon} KiB of anonymous memory for one slow reader with ws.max_queue=256K`);
+    }
     slow.ws.resume();
     const deadline = Date.now() + 20000;
     while (!(slow.idle && slow.version === fast.version)) {

@@ -160,11 +160,22 @@ export class Daemon {
     return out;
   }
 
+  // Stop it; then the reports of a sanitized build (ASan, UBSan, LSan at
+  // exit) and a SIGTERM that did not end in exit code 0 are failures.
   async cleanup() {
+    let exit = null;
     if (this.running) {
-      try { await this.stop(5000); } catch { /* killed */ }
+      try { exit = await this.stop(10000); } catch { /* killed */ }
     }
+    const log = this.log();
+    const bad = /ERROR: (Address|Leak)Sanitizer|runtime error: /.exec(log);
+    const problem = bad
+      ? `runpad-ws reported "${bad[0]}":\n${log.slice(Math.max(0, bad.index - 200), bad.index + 3000)}`
+      : exit && (exit.code !== 0 || exit.signal)
+        ? `runpad-ws did not exit cleanly on SIGTERM (code ${exit.code}, signal ${exit.signal}):\n${this.tail()}`
+        : null;
     if (this.dir && !process.env.RUNPAD_KEEP) fs.rmSync(this.dir, { recursive: true, force: true });
+    if (problem) throw new Error(problem);
   }
 }
 
@@ -184,6 +195,12 @@ export async function withDaemon(t, opts, body) {
     console.error(`--- ${t.name}: runpad-ws ${crash ? `died (code ${crash.code}, signal ${crash.signal}); ` : ""}log ${d.logPath} (tail):\n${d.tail()}\n---`);
     throw e;
   } finally {
-    if (!failed || !process.env.RUNPAD_KEEP) await d.cleanup();
+    if (!failed || !process.env.RUNPAD_KEEP) {
+      try {
+        await d.cleanup();
+      } catch (e) {
+        if (!failed) throw e;
+      }
+    }
   }
 }

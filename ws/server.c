@@ -282,7 +282,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 }
 
 static const struct lws_protocols protocols[] = {
-        {"runpad-pad", callback, sizeof(struct conn), 65536, 0, NULL, 0},
+        /* rx: a message arrives in pieces of at most 16 KiB (gathered in
+         * struct conn); tx: one send() may take 64 KiB */
+        {"runpad-pad", callback, sizeof(struct conn), 16384, 0, NULL, 65536},
         {NULL, NULL, 0, 0, 0, NULL, 0},
 };
 

@@ -153,6 +153,7 @@ struct hub {
 	const struct hub_ops *ops;
 	void *srv;
 	struct pad *buckets[HUB_BUCKETS];
+	struct hub_conn *conns;
 	size_t npads, nconns;
 	uint64_t next_part;
 	struct out *out_head, **out_tail;
@@ -1515,6 +1516,11 @@ int hub_join(struct hub *h, struct hub_conn *c, const char *path)
 	size_t dir;
 
 	h->nconns++;
+	c->prev = NULL;
+	c->next = h->conns;
+	if (h->conns)
+		h->conns->prev = c;
+	h->conns = c;
 	c->pad = NULL;
 	c->part = NULL;
 	c->welcomed = false;
@@ -1638,6 +1644,13 @@ void hub_leave(struct hub *h, struct hub_conn *c)
 	struct out **pe, *e;
 
 	h->nconns--;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		h->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
 	/* nothing queued may point at c any more */
 	for (pe = &h->out_head; (e = *pe);) {
 		if (e->to == c) {
@@ -1785,11 +1798,8 @@ void hub_set_conf(struct hub *h, const struct wsconf *conf)
 
 void hub_shutdown(struct hub *h)
 {
-	for (unsigned b = 0; b < HUB_BUCKETS; b++)
-		for (struct pad *p = h->buckets[b]; p; p = p->next)
-			for (struct participant *pt = p->parts; pt;
-			     pt = pt->next)
-				send_close(h, pt->conn, 1001);
+	for (struct hub_conn *c = h->conns; c; c = c->next)
+		send_close(h, c, 1001);
 	hub_turn_end(h);
 }
 

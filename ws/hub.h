@@ -67,7 +67,8 @@ struct hub_conn {
 	uint64_t skip_below;      /* updates before this are in its text */
 	double tokens;            /* update budget (token bucket) */
 	int64_t tokens_at_ms;
-	void *server; /* the server's own data for this conn */
+	void *server;                 /* the server's own data for this conn */
+	struct hub_conn *prev, *next; /* every connection, for shutdown */
 };
 
 struct hub_ops {

@@ -9,6 +9,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <glob.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -134,6 +135,7 @@ static void lang_fini(struct sbx_lang *l)
 	sbx_argv_free(l->env);
 	sbx_argv_free(l->limits);
 	sbx_argv_free(l->compile_limits);
+	sbx_argv_free(l->requires);
 	free(l->version);
 	memset(l, 0, sizeof(*l));
 }
@@ -470,6 +472,20 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 		} else if (strcmp(key, "compile_limits") == 0) {
 			r = set_words(&l->compile_limits, val, lineno, key, err,
 			              errlen);
+		} else if (strcmp(key, "requires") == 0) {
+			r = set_words(&l->requires, val, lineno, key, err,
+			              errlen);
+			for (char **q = l->requires; r == 0 && q && *q; q++) {
+				if (**q != '/') {
+					if (err)
+						snprintf(err, errlen,
+						         "line %u: requires: "
+						         "'%s' is not an "
+						         "absolute path",
+						         lineno, *q);
+					r = -EINVAL;
+				}
+			}
 		} else {
 			if (err)
 				snprintf(err, errlen,
@@ -603,6 +619,21 @@ static bool resolve_cmd(char **cmd, const char *path)
 	return true;
 }
 
+/* Every pattern matches at least one existing file. */
+static bool requires_met(char **pats)
+{
+	for (; pats && *pats; pats++) {
+		glob_t g;
+		int r = glob(*pats, GLOB_NOSORT, NULL, &g);
+		bool found = r == 0 && g.gl_pathc > 0;
+		if (r == 0)
+			globfree(&g);
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 void sbx_registry_resolve(struct sbx_registry *reg, const char *path)
 {
 	if (!path)
@@ -610,7 +641,8 @@ void sbx_registry_resolve(struct sbx_registry *reg, const char *path)
 	for (size_t i = 0; i < reg->n; i++) {
 		struct sbx_lang *l = &reg->langs[i];
 		l->available = resolve_cmd(l->run_cmd, path) &&
-		               resolve_cmd(l->compile_cmd, path);
+		               resolve_cmd(l->compile_cmd, path) &&
+		               requires_met(l->requires);
 		if (l->version_cmd)
 			resolve_cmd(l->version_cmd, path);
 	}

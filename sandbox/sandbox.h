@@ -328,8 +328,11 @@ struct sbx_lang {
 	char **env;         /* "K=V", NULL-terminated */
 	char **limits;      /* "name=value" run overrides, NULL-terminated */
 	char **compile_limits;
-	bool available; /* every command's program is installed */
-	char *version;  /* detected, or NULL until sbx_registry_detect */
+	char **requires; /* absolute path patterns (glob) that must each match
+	                    an existing file, or NULL */
+	bool available;  /* every command's program is installed, and every
+	                    `requires` pattern matches */
+	char *version;   /* detected, or NULL until sbx_registry_detect */
 };
 
 struct sbx_registry {
@@ -350,7 +353,9 @@ void sbx_registry_fini(struct sbx_registry *reg); /* accepts zeroed */
 
 /*
  * Mark each language available when every program its commands name is an
- * executable file under the jail's PATH (`path` as in sbx_config).
+ * executable file under the jail's PATH (`path` as in sbx_config) and each
+ * of its `requires` patterns matches a file (for a toolchain part that no
+ * command names, such as gcc's cc1obj for Objective-C).
  */
 void sbx_registry_resolve(struct sbx_registry *reg, const char *path);
 

@@ -202,3 +202,27 @@ Test(registry, which_finds_programs_like_the_jail_will)
 	cr_assert_null(sbx_which("sh", "/nowhere:/also/nowhere"));
 	cr_assert_null(sbx_which("no-such-program-here", NULL));
 }
+
+Test(registry, requires_patterns_must_each_match_a_file)
+{
+	struct sbx_registry reg;
+	char err[256];
+	const char *text =
+	        "[ok]\nsource=a\nrun=sh a\nrequires=/bin/s? /etc/host*\n"
+	        "[missing]\nsource=a\nrun=sh a\n"
+	        "requires=/bin/sh /usr/lib/gcc/*/*/no-such-front-end\n";
+
+	cr_assert_eq(parse(text, &reg, err), 0, "%s", err);
+	sbx_registry_resolve(&reg, NULL);
+	cr_assert(reg.langs[0].available);
+	cr_assert_not(reg.langs[1].available,
+	              "a command that exists is not enough");
+	sbx_registry_fini(&reg);
+
+	cr_assert_eq(
+	        parse("[rel]\nsource=a\nrun=sh a\nrequires=lib/x\n", &reg, err),
+	        -EINVAL);
+	cr_assert(strstr(err, "line 4: requires: 'lib/x' is not an absolute "
+	                      "path"),
+	          "%s", err);
+}

@@ -547,3 +547,57 @@ class ApiTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
+
+
+class RateLimitTest(unittest.TestCase):
+    """nginx's limit_req on the endpoints that start runs: per client
+    address over TCP, with requests that come in on the site's unix
+    listener (the pad daemon's runs) left out."""
+
+    @classmethod
+    def setUpClass(cls):
+        ok, why = jail_usable()
+        if not ok:
+            raise unittest.SkipTest("the jail cannot start here:\n" + why)
+        cls.tmp = tempfile.mkdtemp(prefix="runpad-itest-rate-")
+        cls.stack = stack.Stack(cls.tmp, rate="1r/s", ws=False, fcgi_settings={
+            "slots": "1",
+            "first_uid": "62100",
+            "cgroup_parent": "runpad-itest",
+        })
+        cls.stack.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.stack.stop()
+
+    def burst(self, connect):
+        """Statuses of 30 bad run requests (each answered 400 by the
+        runner at once unless nginx refuses it first)."""
+        statuses = []
+        for _ in range(30):
+            conn = connect()
+            conn.request("POST", "/api/run", body=b"{",
+                         headers={"Content-Type": "application/json"})
+            statuses.append(conn.getresponse().status)
+            conn.close()
+        return statuses
+
+    def test_tcp_clients_are_limited(self):
+        host, port = "127.0.0.1", self.stack.port
+        st = self.burst(lambda: http.client.HTTPConnection(host, port, timeout=10))
+        # burst=20 in the snippet: the first 21 pass, the rest are refused
+        self.assertIn(429, st, st)
+        self.assertEqual(set(st), {400, 429}, st)
+
+    def test_unix_listener_is_not_limited(self):
+        path = os.path.join(self.stack.root, "tmp", "nginx.sock")
+
+        class UnixConnection(http.client.HTTPConnection):
+            def connect(self):
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.settimeout(10)
+                self.sock.connect(path)
+
+        st = self.burst(lambda: UnixConnection("localhost", timeout=10))
+        self.assertEqual(set(st), {400}, st)

@@ -785,6 +785,12 @@ static void copy_line(char *dst, const char *src, size_t n)
 			while (i < n && (unsigned char)src[i] >= 0x20 &&
 			       (unsigned char)src[i] <= 0x3f)
 				i++;
+			/* the loop's i++ skips the final byte; a byte that
+			   cannot end the sequence (a UTF-8 lead byte, a
+			   control) ends it unfinished and is kept */
+			if (i < n && ((unsigned char)src[i] < 0x40 ||
+			              (unsigned char)src[i] > 0x7e))
+				i--;
 		}
 	}
 	if (i < n)

@@ -1175,3 +1175,20 @@ Test(diag, fini_and_names)
 	cr_assert_str_eq(diag_severity_name(DIAG_NOTE), "note");
 	cr_assert_str_eq(diag_severity_name((enum diag_severity)42), "error");
 }
+
+Test(diag, unfinished_colour_sequence_keeps_the_next_character)
+{
+	/* ESC [ 0 then "ϙ" (CF 99): the lead byte cannot end the sequence;
+	   dropping it left a lone continuation byte in the message (found by
+	   fuzz_diag) */
+	struct diag_list l = parse("Exception in thread \"main\" "
+	                           "java.lang.NumberFormatException: x\033[0"
+	                           "\xcf\x99y\n"
+	                           "\tat Main.main(Main.java:3)\n");
+
+	cr_assert_eq(l.n, 1);
+	cr_assert(utf8_valid(l.v[0].message, strlen(l.v[0].message)), "%s",
+	          l.v[0].message);
+	cr_assert(strstr(l.v[0].message, "x\xcf\x99y"), "%s", l.v[0].message);
+	diag_list_fini(&l);
+}

@@ -87,7 +87,7 @@ class ApiTest(unittest.TestCase):
         if not ok:
             raise unittest.SkipTest("the jail cannot start here:\n" + why)
         cls.tmp = tempfile.mkdtemp(prefix="runpad-itest-")
-        cls.stack = stack.Stack(cls.tmp, fcgi_settings={
+        cls.stack = stack.Stack(cls.tmp, ws=False, fcgi_settings={
             "slots": str(SLOTS),
             "fcgi.queue": str(QUEUE),
             "first_uid": "62000",

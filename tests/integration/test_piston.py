@@ -53,7 +53,7 @@ class PistonClient(unittest.TestCase):
             raise unittest.SkipTest("the jail cannot start here:\n" + why)
         cls.tmp = tempfile.mkdtemp(prefix="runpad-itest-piston-")
         cls.addClassCleanup(shutil.rmtree, cls.tmp, ignore_errors=True)
-        cls.stack = stack.Stack(cls.tmp, fcgi_settings={
+        cls.stack = stack.Stack(cls.tmp, ws=False, fcgi_settings={
             "slots": "2",
             "first_uid": "62500",
             "cgroup_parent": "runpad-itest-piston",

@@ -216,11 +216,16 @@ class Stack:
     def start(self):
         self._dirs()
         self._render()
-        self.start_fcgi()
-        if self.with_ws:
-            self.start_ws()
-        self.start_nginx()
-        return self.wait_ready()
+        try:
+            self.start_fcgi()
+            if self.with_ws:
+                self.start_ws()
+            self.start_nginx()
+            return self.wait_ready()
+        except BaseException:
+            # callers that fail in setUpClass never reach their teardown
+            self.stop()
+            raise
 
     def stop(self):
         if self.nginx and self.nginx.poll() is None:

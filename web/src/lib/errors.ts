@@ -1,0 +1,50 @@
+// Words for the codes of docs/protocol.md and docs/api.md, for a candidate
+// who has never read them.
+
+const PAD_ERRORS: Record<string, string> = {
+  stale_version: "Your change crossed someone else's; it is being merged.",
+  future_version: "This pad was restored from an older copy; reloading its text.",
+  invalid_changes: "The pad refused your change as malformed; the editor was reset to the pad's text.",
+  length_mismatch: "Your copy of the pad was out of step; the editor was reset to the pad's text.",
+  split_surrogate: "The pad refused a change that split a character; the editor was reset to the pad's text.",
+  invalid_utf8: "The pad refused text that is not valid Unicode; the editor was reset to the pad's text.",
+  doc_too_large: "The pad is limited to 512 KiB of text, so that change was undone.",
+  too_many_updates: "Too many edits were sent at once; the editor was reset to the pad's text.",
+  rate_limited: "You are editing faster than the pad accepts; your changes will be sent in a moment.",
+  bad_selection: "Your cursor position could not be shared.",
+  name_too_long: "That name is too long (at most 64 bytes).",
+  bad_name: "That name has characters the pad does not accept.",
+  bad_color: "That colour is not a #rgb or #rrggbb colour.",
+  bad_language: "That language name is not valid.",
+  pad_full: "This pad is full: too many people are in it. Retrying in a while.",
+  server_busy: "The server has too many pads open right now. Retrying in a while.",
+  run_in_progress: "A run is already in progress on this pad.",
+  no_run: "Nothing is running right now.",
+  no_language: "Choose a language before running.",
+  store_error: "The server could not save your change (its disk may be full); the editor was reset to the pad's text.",
+  bad_pad_id: "This pad link is not valid.",
+  message_too_large: "That change is too large to send in one piece.",
+  // run errors relayed as run events
+  runner_unavailable: "The code runner is not running. Try again in a moment.",
+  runner_timeout: "The code runner did not answer in time.",
+  runner_error: "The code runner failed.",
+  unknown_language: "The server cannot run this language.",
+  busy: "Every runner is busy. Try again in a few seconds.",
+  stdin_full: "The program has not read its earlier input yet.",
+  stdin_closed: "The program no longer reads input.",
+};
+
+export function padErrorText(code: string, message?: string): string {
+  const words = PAD_ERRORS[code];
+  if (words) return words;
+  return message ? `The pad server said: ${message}` : `The pad server refused the request (${code}).`;
+}
+
+export function closeText(code: number): string | null {
+  switch (code) {
+    case 4400: return "This pad link is not valid: a pad id is 1 to 64 letters, digits, '-' or '_'.";
+    case 4429: return PAD_ERRORS.pad_full;
+    case 4503: return PAD_ERRORS.server_busy;
+    default: return null;
+  }
+}

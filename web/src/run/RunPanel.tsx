@@ -1,0 +1,44 @@
+import { useState } from "react";
+import type { Session } from "../app/session";
+import { useStore } from "../app/useStore";
+import { verdictText } from "./runModel";
+import { Terminal } from "./Terminal";
+
+export function RunPanel({ session }: { session: Session }) {
+  const v = useStore(session.view);
+  const [line, setLine] = useState("");
+  const verdict = verdictText(v.run);
+  const ok = v.run.verdict === "accepted";
+  return (
+    <section className="run-panel" aria-label="Run">
+      <div className="run-status">
+        {v.run.active ? (
+          <span className="running" role="status">Run in progress{v.run.name ? ` (started by ${v.run.name})` : ""}…</span>
+        ) : verdict ? (
+          <span className={`verdict ${ok ? "ok" : "bad"}`} data-testid="verdict" role="status">{verdict}</span>
+        ) : (
+          <span className="hint">Press Run (Ctrl/⌘-Enter) to run the pad; everyone sees the output.</span>
+        )}
+        {v.run.truncated && <span className="hint"> (output cut: too long)</span>}
+      </div>
+      <Terminal session={session} />
+      <pre className="sr-hidden" data-testid="output-text" aria-hidden="true">{v.run.output}</pre>
+      <form
+        className="stdin-form"
+        onSubmit={(e) => { e.preventDefault(); session.sendLine(line); setLine(""); }}
+      >
+        <label htmlFor="stdin-input" className="visually-hidden">Input for the program</label>
+        <input
+          id="stdin-input"
+          data-testid="stdin"
+          value={line}
+          onChange={(e) => setLine(e.target.value)}
+          placeholder={v.run.active ? "Type a line for the program, then Enter" : "Input goes here while a program runs"}
+          aria-label="Input for the running program"
+          autoComplete="off"
+          spellCheck={false}
+        />
+      </form>
+    </section>
+  );
+}

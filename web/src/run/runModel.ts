@@ -1,0 +1,137 @@
+// The pad's shared run as the UI shows it, folded from run events
+// (docs/protocol.md "Runs").  Pure: the same events give the same state,
+// whether they streamed in or came in welcome.run.events.
+import type { RunEvent, RunInfo } from "../lib/protocol";
+
+export interface StageResult {
+  verdict: string;
+  exit_code: number | null;
+  signal: number | null;
+  signal_name: string | null;
+  cpu_ms: number;
+  wall_ms: number;
+  memory_bytes: number;
+  time_limit?: string | null;
+  message?: string;
+  diagnostics?: unknown[];
+}
+
+export interface RunResult {
+  verdict: string;
+  compile: StageResult | null;
+  run: StageResult | null;
+  message?: string;
+  [k: string]: unknown;
+}
+
+export interface RunState {
+  run: number | null;
+  active: boolean;
+  by: string | null;
+  name: string | null;
+  version: number | null;
+  language: string | null;
+  output: string; // stdout + stderr + stdin, as typed
+  verdict: string | null; // from result or end
+  ended: boolean;
+  result: RunResult | null;
+  error: string | null;
+  truncated: boolean;
+}
+
+export const emptyRun: RunState = {
+  run: null, active: false, by: null, name: null, version: null, language: null,
+  output: "", verdict: null, ended: false, result: null, error: null, truncated: false,
+};
+
+export function foldRun(s: RunState, ev: RunEvent): RunState {
+  switch (ev.event) {
+    case "started":
+      return {
+        ...emptyRun, run: num(ev.run), active: true, by: str(ev.by), name: str(ev.name),
+        version: num(ev.version), language: str(ev.language),
+      };
+    case "stdout":
+    case "stderr":
+    case "stdin":
+      return { ...s, output: s.output + (str(ev.data) ?? "") };
+    case "result": {
+      const result = ev.result as RunResult;
+      return { ...s, result, verdict: result?.verdict ?? s.verdict };
+    }
+    case "error":
+      return { ...s, error: str(ev.message) ?? str(ev.code) };
+    case "end":
+      return { ...s, active: false, ended: true, verdict: (ev.verdict as string | null) ?? s.verdict ?? null };
+    default:
+      return s;
+  }
+}
+
+export function runFromWelcome(info: RunInfo | null): RunState {
+  if (!info) return emptyRun;
+  let s: RunState = { ...emptyRun, run: info.run, by: info.by, name: info.name, version: info.version, language: info.language, active: true };
+  for (const ev of info.events) s = foldRun(s, ev);
+  return {
+    ...s, run: info.run, by: info.by, name: info.name, active: info.active,
+    ended: !info.active, verdict: s.verdict ?? info.verdict, truncated: info.truncated,
+  };
+}
+
+function num(x: unknown): number | null { return typeof x === "number" ? x : null; }
+function str(x: unknown): string | null { return typeof x === "string" ? x : null; }
+
+export function formatBytes(n: number): string {
+  if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
+  if (n >= 1 << 10) return `${Math.round(n / 1024)} KiB`;
+  return `${n} B`;
+}
+
+// The verdict badge: "accepted · exit 0 · 12 ms CPU · 30 ms wall · 8.1 MiB"
+export function verdictText(s: RunState): string | null {
+  if (!s.verdict && !s.ended) return null;
+  const verdict = s.verdict ?? "error";
+  const stage = s.result?.run ?? s.result?.compile ?? null;
+  const parts = [verdict.replace(/_/g, " ")];
+  if (stage) {
+    if (stage.signal_name || stage.signal) parts.push(String(stage.signal_name ?? `signal ${stage.signal}`));
+    else if (stage.exit_code !== null && stage.exit_code !== undefined) parts.push(`exit ${stage.exit_code}`);
+    if (stage.time_limit) parts.push(`${stage.time_limit} limit`);
+    if (stage.message === "stopped on request") parts.push("stopped");
+    parts.push(`${stage.cpu_ms} ms CPU`, `${stage.wall_ms} ms wall`, formatBytes(stage.memory_bytes));
+  }
+  return parts.join(" · ");
+}
+
+// ANSI text the terminal draws for one event.  `you` is this participant's
+// id: stdin this page typed was echoed as it was typed.
+const RED = "\x1b[31m", DIM = "\x1b[2m", CYAN = "\x1b[36m", RESET = "\x1b[0m";
+
+export function terminalText(ev: RunEvent, you: string | null, names: (id: string) => string | null): string {
+  const d = typeof ev.data === "string" ? ev.data : "";
+  switch (ev.event) {
+    case "started":
+      return `${CYAN}▶ run ${ev.run ?? ""} started by ${ev.name ?? names(String(ev.by)) ?? "someone"} (${ev.language ?? "?"}, pad version ${ev.version ?? "?"})${RESET}\r\n`;
+    case "queued":
+      return `${DIM}waiting for a free runner (position ${ev.position ?? "?"})…${RESET}\r\n`;
+    case "compile_start":
+      return `${DIM}compiling…${RESET}\r\n`;
+    case "stdout":
+      return d;
+    case "stderr":
+      return RED + d + RESET;
+    case "stdin":
+      return ev.by === you ? "" : CYAN + d + RESET;
+    case "exit":
+      if (ev.stage === "compile" && ev.verdict !== "accepted") return `${RED}compilation failed (${ev.verdict})${RESET}\r\n`;
+      return "";
+    case "stop":
+      return `\r\n${DIM}■ stopped by ${names(String(ev.by)) ?? "someone"}${RESET}\r\n`;
+    case "error":
+      return `\r\n${RED}✖ ${ev.message ?? ev.code}${RESET}\r\n`;
+    case "end":
+      return `\r\n${DIM}● finished: ${ev.verdict ?? "no verdict"}${RESET}\r\n`;
+    default:
+      return "";
+  }
+}

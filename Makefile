@@ -32,7 +32,7 @@ LDLIBS_WS := -lwebsockets -llmdb -ljson-c -lpthread
 DEPS_BUILD := build-essential pkg-config clang clang-format libclang-rt-14-dev \
               libfcgi-dev libjson-c-dev libseccomp-dev libwebsockets-dev \
               liblmdb-dev lmdb-utils libcriterion-dev
-DEPS_TEST  := bubblewrap nginx-light util-linux procps
+DEPS_TEST  := bubblewrap nginx-light util-linux procps chromium
 DEPS_LANG  := gcc g++ python3 nodejs bash golang-go rustc default-jdk-headless
 DEPS       := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_LANG)
 
@@ -166,6 +166,24 @@ check-ws-asan:
 	$(MAKE) --no-print-directory B=$(B)/asan CFLAGS="$(SAN_FLAGS)" LDHARDEN="-fsanitize=address,undefined" WERROR=$(WERROR) $(B)/asan/runpad-ws $(B)/asan/runpad-fcgi $(B)/asan/runpad-jail
 	RUNPAD_BUILD=$(CURDIR)/$(B)/asan RUNPAD_SANITIZED=1 $(PYTHON) -m unittest tests/integration/test_ws.py
 
+# ------------------------------------------------------------------ web app
+# React + CodeMirror 6, built by Vite into web/dist (served by nginx).
+# npm ci on first use, from the committed package-lock.json.
+WEB_SRC := $(shell find web/src web/index.html web/package.json web/vite.config.ts web/tsconfig.json 2>/dev/null)
+web/dist/index.html: $(WEB_SRC)
+	cd web && (test -d node_modules || npm ci --no-audit --no-fund) && npm run build
+
+.PHONY: web test-web check-web
+web: web/dist/index.html
+
+# Vitest units of the client's protocol and state code.
+test-web: web/dist/index.html
+	cd web && npx vitest run
+
+# The app in Debian's Chromium (playwright-core) against the whole stack.
+check-web: all web/dist/index.html
+	$(PYTHON) -m unittest -v tests/integration/test_web.py
+
 # ------------------------------------------------------------------ fragments
 include tests/hostile/hostile.mk
 include tests/languages/languages.mk
@@ -190,6 +208,8 @@ check: deps
 	$(MAKE) --no-print-directory WERROR=-Werror check-api-asan
 	$(MAKE) --no-print-directory WERROR=-Werror check-ws
 	$(MAKE) --no-print-directory WERROR=-Werror check-ws-asan
+	$(MAKE) --no-print-directory test-web
+	$(MAKE) --no-print-directory check-web
 	@echo "make check: all passed"
 
 # Our C, not the language samples (which hold deliberate errors).
@@ -207,18 +227,18 @@ format:
 # snippet, runpad-fcgi and the page at /.  Ctrl-C stops everything.
 RUN_PORT ?= 8080
 .PHONY: run
-run: deps all
+run: deps all web/dist/index.html
 	$(PYTHON) tests/stack.py run --root $(CURDIR)/var --port $(RUN_PORT)
 
 .PHONY: clean
 clean:
-	rm -rf $(B)
+	rm -rf $(B) web/dist
 
 .PHONY: help
 help:
 	@echo "targets: all check run deps fuzz bench format lint clean"
 	@echo "         test-unit test-asan check-hostile check-hostile-user check-languages"
 	@echo "         check-api check-piston check-api-asan check-ws check-ws-asan"
-	@echo "         bench-api bench-collab"
+	@echo "         web test-web check-web bench-api bench-collab"
 
 -include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d)

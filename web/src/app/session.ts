@@ -84,6 +84,9 @@ export class Session {
     const online = () => this.client?.retryNow();
     window.addEventListener("online", online);
     this.cleanup.push(() => window.removeEventListener("online", online));
+    const offline = () => this.client?.networkLost();
+    window.addEventListener("offline", offline);
+    this.cleanup.push(() => window.removeEventListener("offline", offline));
     this.media = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
     const mq = () => this.applySettings(this.settings.get(), null);
     this.media?.addEventListener?.("change", mq);
@@ -115,6 +118,9 @@ export class Session {
         return;
       case "welcome": {
         const w = e.welcome;
+        // a (re)connection: the carets drawn so far may belong to
+        // sessions that are gone; the welcome lists who is here
+        for (const id of this.people.keys()) this.editor?.removeRemote(id);
         this.people.clear();
         const s = this.settings.get();
         this.people.set(w.you, { id: w.you, name: s.name, color: s.color, you: true });

@@ -246,6 +246,12 @@ export class PadClient {
     }, ms);
   }
 
+  // The browser says the network is gone: a socket may look open for a long
+  // while after that, so drop it now and show the state.
+  networkLost(): void {
+    if (this.ws) this.dropConnection();
+  }
+
   // Close and reconnect at once, e.g. when the socket stopped answering.
   private dropConnection(): void {
     if (this.ws) {

@@ -15,7 +15,7 @@ export function RunPanel({ session }: { session: Session }) {
         {v.run.active ? (
           <span className="running" role="status">Run in progress{v.run.name ? ` (started by ${v.run.name})` : ""}…</span>
         ) : verdict ? (
-          <span className={`verdict ${ok ? "ok" : "bad"}`} data-testid="verdict" role="status">{verdict}</span>
+          <span className={`verdict ${ok ? "ok" : "bad"}`} data-testid="verdict" data-verdict={v.run.verdict ?? ""} role="status">{verdict}</span>
         ) : (
           <span className="hint">Press Run (Ctrl/⌘-Enter) to run the pad; everyone sees the output.</span>
         )}

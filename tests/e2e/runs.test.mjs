@@ -1,0 +1,122 @@
+// Runs from the browser: a shared interactive Python run answered from the
+// other browser, and a C compile error shown in the editor.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import {
+  closeAll, converge, joinPad, launch, newPad, noPageErrors, openPage,
+  outputText, pasteCode, report, sel, shot, skip, sleep, verdictText,
+  waitOutput, waitVerdict, assertVerdict,
+} from "./lib.mjs";
+
+let browser;
+before(async () => { if (!skip) browser = await launch(); });
+after(async () => { if (browser) await browser.close(); });
+
+async function waitLanguage(p, value, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = await p.page.locator(sel.language).inputValue();
+    if (v === value) return;
+    if (Date.now() > deadline) throw new Error(`${p.label}: ${sel.language} is "${v}", wanted "${value}"`);
+    await sleep(50);
+  }
+}
+
+const ASK = 'name = input("Your name? ")\nprint("Hello, " + name + "!")';
+
+test("4. an interactive Python run: A runs, B answers input(), both see it", { skip, timeout: 120000 }, async (t) => {
+  const a = await openPage(browser, "A");
+  const b = await openPage(browser, "B");
+  try {
+    const pad = await newPad(a);
+    await joinPad(b, pad);
+    await a.page.selectOption(sel.language, "python");
+    await waitLanguage(b, "python");
+    await pasteCode(a, ASK);
+    const synced = await converge([a, b], pad);
+    assert.equal(synced.text, ASK);
+    assert.equal(synced.welcome.language, "python");
+
+    const t0 = Date.now();
+    await a.page.click(sel.run);
+    const prompt = "Your name? ";
+    for (const p of [a, b]) {
+      const out = await waitOutput(p, (o) => o.includes(prompt), `showed the prompt "${prompt}"`, 60000);
+      assert.equal(out, prompt, `${p.label}: the output before any input`);
+    }
+    t.diagnostic(`the prompt showed ${Date.now() - t0} ms after Run`);
+    await shot(a, "04-python-input-prompt-A");
+
+    const stdin = b.page.locator(sel.stdin);
+    await stdin.fill("Ada");
+    await stdin.press("Enter");
+    const want = "Your name? Ada\nHello, Ada!\n";
+    for (const p of [a, b]) {
+      await waitOutput(p, (o) => o.includes("Hello, Ada!"), 'showed "Hello, Ada!"', 30000);
+      await waitVerdict(p, "accepted", 30000);
+    }
+    // the run's output settles: both terminals hold exactly the same
+    await sleep(300);
+    for (const p of [a, b]) {
+      assert.equal(await outputText(p), want, `${p.label}: ${sel.output}`);
+      assertVerdict(p, await verdictText(p), "accepted");
+    }
+    t.diagnostic(`verdict A: ${JSON.stringify(await verdictText(a))}, B: ${JSON.stringify(await verdictText(b))}`);
+    await shot(a, "04-python-input-accepted-A");
+    await shot(b, "04-python-input-accepted-B");
+    noPageErrors([a, b]);
+  } finally {
+    report(t, [a, b]);
+    await closeAll([a, b]);
+  }
+});
+
+const BAD_C = "int main(void) {\n  return x;\n}";
+
+test("5. a C compile error underlines line 2 in the editor", { skip, timeout: 120000 }, async (t) => {
+  const a = await openPage(browser, "A");
+  try {
+    const pad = await newPad(a);
+    await a.page.selectOption(sel.language, "c");
+    await pasteCode(a, BAD_C);
+    const synced = await converge([a], pad);
+    assert.equal(synced.text, BAD_C);
+    assert.equal(synced.welcome.language, "c");
+    await a.page.click(sel.run);
+    const v = await waitVerdict(a, "compile_error", 60000);
+    t.diagnostic(`verdict: ${JSON.stringify(v)}; output: ${JSON.stringify(await outputText(a))}`);
+
+    // a lint mark on line 2: a range in the 2nd .cm-line, or a gutter marker
+    // level with it; none on lines 1 and 3
+    const find = () => a.page.evaluate(() => {
+      const lines = [...document.querySelectorAll('[data-testid="editor"] .cm-content .cm-line')];
+      const mid = (el) => { const r = el.getBoundingClientRect(); return (r.top + r.bottom) / 2; };
+      const lineOf = (y) => lines.findIndex((l) => {
+        const r = l.getBoundingClientRect();
+        return y >= r.top && y < r.bottom;
+      }) + 1;
+      return {
+        ranges: lines.map((l, i) => [i + 1, l.querySelectorAll(".cm-lintRange-error").length]).filter(([, n]) => n > 0).map(([i]) => i),
+        markers: [...document.querySelectorAll('[data-testid="editor"] .cm-lint-marker-error')].map((m) => lineOf(mid(m))),
+        lines: lines.length,
+      };
+    });
+    const deadline = Date.now() + 10000;
+    let marks = await find();
+    while (!marks.ranges.includes(2) && !marks.markers.includes(2) && Date.now() < deadline) {
+      await sleep(100);
+      marks = await find();
+    }
+    t.diagnostic(`lint ranges on lines ${JSON.stringify(marks.ranges)}, gutter markers on lines ${JSON.stringify(marks.markers)}`);
+    assert.equal(marks.lines, 3);
+    assert.ok(marks.ranges.includes(2) || marks.markers.includes(2),
+      `no .cm-lintRange-error in the 2nd .cm-line and no .cm-lint-marker-error level with it: ${JSON.stringify(marks)}`);
+    for (const l of marks.ranges.concat(marks.markers)) assert.equal(l, 2, `an error mark on line ${l}`);
+    await shot(a, "05-c-compile-error-A");
+    assertVerdict(a, v, "compile_error");
+    noPageErrors([a]);
+  } finally {
+    report(t, [a]);
+    await closeAll([a]);
+  }
+});

@@ -92,6 +92,7 @@ struct run {
 	size_t bytes;
 	bool truncated;
 	char *verdict;
+	bool interactive; /* false for a run of the tests */
 	struct runner_run *rr;
 	struct run_ctx *ctx;
 };
@@ -109,6 +110,7 @@ struct pad {
 	unsigned nparts;
 	int64_t empty_since_ms;
 	struct run run;
+	json_object *tests; /* the pad's tests (array), owned, or NULL */
 	/* the turn's state */
 	bool dirty, run_dirty;
 	char *prev_text;
@@ -116,6 +118,7 @@ struct pad {
 	uint64_t prev_version, prev_snap;
 	char prev_language[PADSTORE_LANG_MAX + 1];
 	int64_t prev_last_edit;
+	json_object *prev_tests; /* a reference, during a dirty turn */
 };
 
 enum out_kind { OUT_MSG, OUT_WELCOME, OUT_PULL, OUT_CLOSE };
@@ -298,6 +301,8 @@ static void run_clear(struct run *r)
 
 static void pad_free(struct pad *p)
 {
+	json_object_put(p->tests);
+	json_object_put(p->prev_tests);
 	run_clear(&p->run);
 	free(p->text);
 	free(p);
@@ -413,6 +418,13 @@ static struct pad *pad_load(struct hub *h, const char *id, char *err,
 	snprintf(p->language, sizeof(p->language), "%s", sp.language);
 	p->last_edit_ms = sp.last_edit_ms;
 	run_load(&p->run, sp.last_run);
+	if (sp.tests) {
+		json_object *tl = json_tokener_parse(sp.tests);
+		if (tl && json_object_get_type(tl) == json_type_array)
+			p->tests = tl;
+		else
+			json_object_put(tl);
+	}
 	t.p = p;
 	if (sp.head > sp.snap_version) {
 		r = padstore_updates(h->store, id, sp.snap_version, sp.head,
@@ -469,6 +481,7 @@ static void mark_dirty(struct hub *h, struct pad *p)
 	p->prev_snap = p->snap_version;
 	memcpy(p->prev_language, p->language, sizeof(p->language));
 	p->prev_last_edit = p->last_edit_ms;
+	p->prev_tests = p->tests ? json_object_get(p->tests) : NULL;
 	p->dirty_next = h->dirty;
 	h->dirty = p;
 }
@@ -563,7 +576,13 @@ static void turn_settle(struct hub *h, bool ok)
 			memcpy(p->language, p->prev_language,
 			       sizeof(p->language));
 			p->last_edit_ms = p->prev_last_edit;
+			json_object_put(p->tests);
+			p->tests = p->prev_tests
+			                   ? json_object_get(p->prev_tests)
+			                   : NULL;
 		}
+		json_object_put(p->prev_tests);
+		p->prev_tests = NULL;
 		p->prev_text = NULL;
 		p->dirty = false;
 		p->dirty_next = NULL;
@@ -704,6 +723,10 @@ static void build_welcome(struct hub *h, struct out *e)
 	json_object_object_add(o, "participants", parts);
 	json_object_object_add(o, "run",
 	                       p->run.events ? run_json(&p->run) : NULL);
+	/* shared with the pad: the parent takes a new reference */
+	json_object_object_add(o, "tests",
+	                       p->tests ? json_object_get(p->tests)
+	                                : json_object_new_array());
 	lim = json_object_new_object();
 	json_object_object_add(
 	        lim, "doc_bytes",
@@ -1041,6 +1064,13 @@ static void do_run(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		           -1);
 		return;
 	}
+	if (m->run_tests &&
+	    (!p->tests || json_object_array_length(p->tests) == 0)) {
+		send_error(h, c, "no_tests",
+		           "this pad has no tests to run; add some first", NULL,
+		           -1);
+		return;
+	}
 	run_clear(&p->run);
 	p->run.no++;
 	p->run.active = true;
@@ -1050,6 +1080,7 @@ static void do_run(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	p->run.version = p->version;
 	memcpy(p->run.language, p->language, sizeof(p->language));
 	p->run.events = json_object_new_array();
+	p->run.interactive = !m->run_tests;
 
 	ev = daemon_event("started");
 	json_object_object_add(ev, "run", json_object_new_int64(p->run.no));
@@ -1060,6 +1091,11 @@ static void do_run(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	                       json_object_new_int64((int64_t)p->version));
 	json_object_object_add(ev, "language",
 	                       json_object_new_string(p->language));
+	if (m->run_tests)
+		json_object_object_add(
+		        ev, "tests",
+		        json_object_new_int64(
+		                (int64_t)json_object_array_length(p->tests)));
 	run_event(h, p, ev);
 
 	if (runner_url(h, err, sizeof(err)) < 0) {
@@ -1081,7 +1117,12 @@ static void do_run(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	json_object_object_add(
 	        req, "code",
 	        json_object_new_string_len(p->text, (int)p->bytes));
-	json_object_object_add(req, "interactive", json_object_new_boolean(1));
+	if (m->run_tests)
+		/* shared with the pad: the parent takes a new reference */
+		json_object_object_add(req, "tests", json_object_get(p->tests));
+	else
+		json_object_object_add(req, "interactive",
+		                       json_object_new_boolean(1));
 	if (m->data)
 		json_object_object_add(
 		        req, "stdin",
@@ -1119,6 +1160,13 @@ static void do_stdin(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 
 	if (!p->run.active || !p->run.rr) {
 		send_error(h, c, "no_run", "nothing is running in this pad",
+		           NULL, -1);
+		return;
+	}
+	if (!p->run.interactive) {
+		send_error(h, c, "no_run",
+		           "a run of the tests takes no input: each test has "
+		           "its own",
 		           NULL, -1);
 		return;
 	}
@@ -1438,6 +1486,38 @@ static void do_language(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	}
 }
 
+static void do_tests(struct hub *h, struct hub_conn *c, struct proto_msg *m)
+{
+	struct pad *p = c->pad;
+	const char *s;
+	json_object *o;
+	struct out *e;
+
+	s = json_object_to_json_string_ext(m->tests, JSON_C_TO_STRING_PLAIN);
+	if (txn_get(h) < 0 ||
+	    padstore_put_tests(h->txn, p->id, s, strlen(s)) < 0) {
+		if (h->txn)
+			h->txn_failed = true;
+		send_error(h, c, "store_error",
+		           h->txn_err[0] ? h->txn_err : "the pad store failed",
+		           NULL, -1);
+		return;
+	}
+	mark_dirty(h, p);
+	json_object_put(p->tests);
+	p->tests = json_object_get(m->tests);
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("tests"));
+	/* shared with the pad: the parent takes a new reference */
+	json_object_object_add(o, "tests", json_object_get(m->tests));
+	json_object_object_add(o, "by", json_object_new_string(c->part->id));
+	e = send_json(h, p, NULL, NULL, o);
+	if (e) {
+		e->needs_commit = true;
+		e->pusher = c;
+	}
+}
+
 static void do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 {
 	struct pad *p = pad_find(h, c->pad_id);
@@ -1630,6 +1710,9 @@ void hub_message(struct hub *h, struct hub_conn *c, const char *text,
 			break;
 		case PROTO_STOP:
 			do_stop(h, c);
+			break;
+		case PROTO_TESTS:
+			do_tests(h, c, &m);
 			break;
 		default:
 			break;

@@ -31,7 +31,7 @@
 
 struct padstore {
 	MDB_env *env;
-	MDB_dbi meta, updates, snapshots, runs;
+	MDB_dbi meta, updates, snapshots, runs, tests;
 	size_t map_size;
 	bool nosync;
 	pthread_rwlock_t lock; /* see the top of this file */
@@ -331,7 +331,7 @@ int padstore_open(const struct padstore_options *o, struct padstore **out,
 		              errlen);
 		goto out_destroy_lock;
 	}
-	rc = mdb_env_set_maxdbs(ps->env, 4);
+	rc = mdb_env_set_maxdbs(ps->env, 5);
 	if (!rc)
 		rc = mdb_env_set_mapsize(ps->env, ps->map_size);
 	if (rc) {
@@ -374,7 +374,8 @@ int padstore_open(const struct padstore_options *o, struct padstore **out,
 	if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &ps->meta)) ||
 	    (rc = mdb_dbi_open(txn, "updates", MDB_CREATE, &ps->updates)) ||
 	    (rc = mdb_dbi_open(txn, "snapshots", MDB_CREATE, &ps->snapshots)) ||
-	    (rc = mdb_dbi_open(txn, "runs", MDB_CREATE, &ps->runs))) {
+	    (rc = mdb_dbi_open(txn, "runs", MDB_CREATE, &ps->runs)) ||
+	    (rc = mdb_dbi_open(txn, "tests", MDB_CREATE, &ps->tests))) {
 		rc = mdb_fail(ps, rc, "cannot open the pad store's databases",
 		              err, errlen);
 		goto out_abort_txn;
@@ -422,6 +423,7 @@ void padstore_pad_fini(struct padstore_pad *p)
 		return;
 	free(p->snap_text);
 	free(p->last_run);
+	free(p->tests);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -516,6 +518,16 @@ int padstore_load(struct padstore *ps, const char *pad,
 		out->last_run_len = v.mv_size;
 	} else if (rc != MDB_NOTFOUND) {
 		rc = mdb_fail(ps, rc, "cannot read last run", err, errlen);
+		goto out_abort_txn;
+	}
+	rc = mdb_get(txn, ps->tests, &k, &v);
+	if (rc == 0) {
+		out->tests = dup_bytes(v.mv_data, v.mv_size);
+		if (!out->tests)
+			goto out_nomem;
+		out->tests_len = v.mv_size;
+	} else if (rc != MDB_NOTFOUND) {
+		rc = mdb_fail(ps, rc, "cannot read tests", err, errlen);
 		goto out_abort_txn;
 	}
 	rc = 0;
@@ -651,6 +663,10 @@ static int del_pad(MDB_txn *txn, const struct padstore *ps, const char *pad,
 		return rc;
 	*count += !rc;
 	rc = mdb_del(txn, ps->runs, &k, NULL);
+	if (rc && rc != MDB_NOTFOUND)
+		return rc;
+	*count += !rc;
+	rc = mdb_del(txn, ps->tests, &k, NULL);
 	if (rc && rc != MDB_NOTFOUND)
 		return rc;
 	*count += !rc;
@@ -874,6 +890,25 @@ int padstore_put_run(struct padstore_txn *t, const char *pad, const char *json,
 		rc = mdb_put(t->txn, t->ps->runs, &k, &v, 0);
 	if (rc && !(rc == MDB_NOTFOUND && !json))
 		return batch_mdb(t, rc, "cannot store last run of pad %s", pad);
+	return 0;
+}
+
+int padstore_put_tests(struct padstore_txn *t, const char *pad,
+                       const char *json, size_t len)
+{
+	MDB_val k = {0, (void *)pad}, v = {len, (void *)json};
+	int rc;
+
+	if ((rc = batch_start(t, pad)))
+		return rc;
+	k.mv_size = strlen(pad);
+	if (!json)
+		rc = mdb_del(t->txn, t->ps->tests, &k, NULL);
+	else
+		rc = mdb_put(t->txn, t->ps->tests, &k, &v, 0);
+	if (rc && !(rc == MDB_NOTFOUND && !json))
+		return batch_mdb(t, rc, "cannot store the tests of pad %s",
+		                 pad);
 	return 0;
 }
 

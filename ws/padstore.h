@@ -23,13 +23,14 @@
  * text is UTF-8 or that a run is JSON.
  *
  * Files.  `dir` holds LMDB's data.mdb and lock.mdb (mode 0600; the directory
- * is made 0700 if missing).  Four named databases:
+ * is made 0700 if missing).  Five named databases:
  *
  *	meta       pad id -> meta record (below)
  *	updates    pad id, 0x00, 8-byte big-endian version -> the update's bytes
  *	snapshots  pad id, 0x00, 8-byte big-endian version -> the text's bytes;
  *	           one per pad: a new one deletes the older ones
  *	runs       pad id -> the last run's JSON bytes
+ *	tests      pad id -> the pad's tests, JSON bytes
  *
  * The 0x00 after the id (a byte no id contains) makes a cursor scan for
  * "a\0..." return exactly pad "a"'s keys, in version order, and never those
@@ -165,6 +166,9 @@ struct padstore_pad {
 	int64_t created_ms; /* last_edit_ms of the pad's first put_meta */
 	char *last_run;     /* owned, NUL-terminated; NULL when there is none */
 	size_t last_run_len;
+	char *tests; /* owned, NUL-terminated: the pad's tests as the
+	                       daemon stored them; NULL when there are none */
+	size_t tests_len;
 	bool exists; /* false: no meta record; everything else zero/empty */
 };
 
@@ -275,6 +279,11 @@ int padstore_put_meta(struct padstore_txn *t, const char *pad, uint64_t head,
  */
 int padstore_put_run(struct padstore_txn *t, const char *pad, const char *json,
                      size_t len);
+
+/* The pad's tests (the daemon's JSON), replacing any; json NULL deletes
+   them.  Same batch rules as padstore_put_run(). */
+int padstore_put_tests(struct padstore_txn *t, const char *pad,
+                       const char *json, size_t len);
 
 /*
  * Commit the batch: 0 when everything put in it is stored (and, with

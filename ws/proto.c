@@ -52,7 +52,8 @@ static const struct {
         {"profile", PROTO_PROFILE,
          (const char *const[]){"name", "color", NULL}},
         {"language", PROTO_LANGUAGE, (const char *const[]){"language", NULL}},
-        {"run", PROTO_RUN, (const char *const[]){"stdin", NULL}},
+        {"run", PROTO_RUN, (const char *const[]){"stdin", "tests", NULL}},
+        {"tests", PROTO_TESTS, (const char *const[]){"tests", NULL}},
         {"stdin", PROTO_STDIN, (const char *const[]){"data", "eof", NULL}},
         {"stop", PROTO_STOP, (const char *const[]){NULL}},
         {"ping", PROTO_PING, (const char *const[]){NULL}},
@@ -193,6 +194,77 @@ static int check_updates(json_object *u, const struct proto_limits *lim,
 	return 0;
 }
 
+/* The pad's tests: {name?, stdin, expected_stdout} each, within caps. */
+static int check_tests(json_object *t, struct proto_error *e)
+{
+	size_t n, total = 0;
+
+	if (!t || json_object_get_type(t) != json_type_array)
+		return proto_error_set(e, "bad_message",
+		                       "tests: expected an array");
+	n = json_object_array_length(t);
+	if (n > PROTO_MAX_TESTS)
+		return proto_error_set(e, "tests_too_large",
+		                       "a pad may hold at most %d tests, this "
+		                       "list has %zu",
+		                       PROTO_MAX_TESTS, n);
+	for (size_t i = 0; i < n; i++) {
+		json_object *x = json_object_array_get_idx(t, i);
+		static const char *const fields[] = {"name", "stdin",
+		                                     "expected_stdout"};
+		if (json_object_get_type(x) != json_type_object)
+			return proto_error_set(e, "bad_message",
+			                       "tests[%zu]: expected an object",
+			                       i);
+		json_object_object_foreach(x, key, val)
+		{
+			size_t f, len;
+			for (f = 0; f < 3; f++)
+				if (strcmp(key, fields[f]) == 0)
+					break;
+			if (f == 3)
+				return proto_error_set(
+				        e, "bad_message",
+				        "tests[%zu].%.32s: unknown field", i,
+				        key);
+			if (json_object_get_type(val) != json_type_string)
+				return proto_error_set(
+				        e, "bad_message",
+				        "tests[%zu].%s: expected "
+				        "a string",
+				        i, key);
+			len = (size_t)json_object_get_string_len(val);
+			if (memchr(json_object_get_string(val), 0, len) ||
+			    !utf8_valid(json_object_get_string(val), len))
+				return proto_error_set(
+				        e, "invalid_utf8",
+				        "tests[%zu].%s: not valid "
+				        "UTF-8 text",
+				        i, key);
+			if (len > (f == 0 ? PROTO_MAX_TEST_NAME
+			                  : PROTO_MAX_TEST_FIELD))
+				return proto_error_set(
+				        e, "tests_too_large",
+				        "tests[%zu].%s: %zu bytes, at most %d",
+				        i, key, len,
+				        f == 0 ? PROTO_MAX_TEST_NAME
+				               : PROTO_MAX_TEST_FIELD);
+			total += len;
+		}
+		if (!json_object_object_get_ex(x, "stdin", NULL) ||
+		    !json_object_object_get_ex(x, "expected_stdout", NULL))
+			return proto_error_set(e, "bad_message",
+			                       "tests[%zu]: needs stdin and "
+			                       "expected_stdout",
+			                       i);
+	}
+	if (total > PROTO_MAX_TESTS_BYTES)
+		return proto_error_set(e, "tests_too_large",
+		                       "the tests hold %zu bytes, at most %d",
+		                       total, PROTO_MAX_TESTS_BYTES);
+	return 0;
+}
+
 static int int_field(json_object *o, const char *f, int64_t *out)
 {
 	json_object *v;
@@ -326,8 +398,26 @@ static int parse_fields(struct proto_msg *m, const struct proto_limits *lim,
 			        PROTO_MAX_LANGUAGE);
 		return 0;
 	case PROTO_RUN:
-		return get_string(root, "stdin", true, &m->data, &m->data_len,
-		                  e);
+		if (json_object_object_get_ex(root, "tests", &v)) {
+			if (json_object_get_type(v) != json_type_boolean)
+				return proto_error_set(
+				        e, "bad_message",
+				        "tests: expected true or "
+				        "false");
+			m->run_tests = json_object_get_boolean(v);
+		}
+		if (get_string(root, "stdin", true, &m->data, &m->data_len, e) <
+		    0)
+			return -1;
+		if (m->run_tests && m->data)
+			return proto_error_set(
+			        e, "bad_message",
+			        "stdin: a run of the tests takes "
+			        "each test's own stdin");
+		return 0;
+	case PROTO_TESTS:
+		json_object_object_get_ex(root, "tests", &m->tests);
+		return check_tests(m->tests, e);
 	case PROTO_STDIN:
 		if (get_string(root, "data", false, &m->data, &m->data_len, e) <
 		    0)

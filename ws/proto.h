@@ -25,11 +25,16 @@ enum proto_type {
 	PROTO_STDIN,
 	PROTO_STOP,
 	PROTO_PING,
+	PROTO_TESTS,
 };
 
-#define PROTO_MAX_RANGES    100
-#define PROTO_MAX_CLIENT_ID 64
-#define PROTO_MAX_LANGUAGE  32
+#define PROTO_MAX_RANGES      100
+#define PROTO_MAX_CLIENT_ID   64
+#define PROTO_MAX_LANGUAGE    32
+#define PROTO_MAX_TESTS       64
+#define PROTO_MAX_TEST_NAME   64
+#define PROTO_MAX_TEST_FIELD  (64 * 1024)  /* stdin, expected_stdout */
+#define PROTO_MAX_TESTS_BYTES (256 * 1024) /* all of them */
 
 struct proto_limits {
 	size_t max_name; /* bytes of a display name */
@@ -53,7 +58,9 @@ struct proto_msg {
 	const char *language;   /* language */
 	const char *data;       /* stdin, run (initial stdin): or NULL */
 	size_t data_len;
-	bool eof; /* stdin */
+	bool eof;           /* stdin */
+	bool run_tests;     /* run: the pad's tests instead of a plain run */
+	json_object *tests; /* tests: array of {name, stdin, expected_stdout} */
 };
 
 struct proto_error {

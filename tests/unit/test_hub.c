@@ -1755,3 +1755,46 @@ Test(hub, leave_before_the_welcome)
 	hub_stats(h, &st);
 	cr_assert_eq(st.connections, 1);
 }
+
+Test(hub, tests_are_shared_stored_and_run_only_when_present)
+{
+	struct tconn *a, *b, *c;
+	json_object *o, *w;
+
+	start();
+	a = enter("t", "Ada");
+	b = enter("t", "Bob");
+	drain_all();
+	say(a, "{\"type\":\"language\",\"language\":\"python\"}");
+	say(a, "{\"type\":\"run\",\"tests\":true}");
+	turn();
+	expect(a, "language");
+	expect_error(a, "no_tests");
+	drain_all();
+
+	say(a, "{\"type\":\"tests\",\"tests\":[{\"name\":\"one\",\"stdin\":"
+	       "\"1 2\",\"expected_stdout\":\"3\"},{\"stdin\":\"\","
+	       "\"expected_stdout\":\"x\"}]}");
+	expect_none_all(); /* committed before anyone hears of it */
+	turn();
+	/* to everyone, the sender included, saying who */
+	for (int i = 0; i < 2; i++) {
+		o = expect(i ? b : a, "tests");
+		cr_assert_str_eq(str_of(o, "by"), "p1");
+		cr_assert_eq(json_object_array_length(get(o, "tests")), 2);
+	}
+	/* a run of the tests takes no stdin of its own */
+	say(a, "{\"type\":\"run\",\"tests\":true,\"stdin\":\"x\"}");
+	turn();
+	expect_error(a, "bad_message");
+
+	/* kept with the pad across a restart, and in every welcome */
+	restart();
+	c = conn_new();
+	w = enter_t(c, "t", NULL);
+	cr_assert_eq(json_object_array_length(get(w, "tests")), 2, "%s",
+	             plain(w));
+	cr_assert_str_eq(
+	        str_of(json_object_array_get_idx(get(w, "tests"), 0), "name"),
+	        "one");
+}

@@ -805,3 +805,47 @@ Test(proto, error_set)
 	cr_assert_str_eq(e.code, "no_run");
 	cr_assert_str_eq(e.message, "x=5");
 }
+
+Test(proto, tests_messages)
+{
+	struct proto_msg m;
+	struct proto_error e;
+	struct proto_limits tl = {.max_name = 64, .max_updates_per_push = 10};
+	const char *ok = "{\"type\":\"tests\",\"tests\":[{\"name\":\"a\","
+	                 "\"stdin\":\"1\",\"expected_stdout\":\"2\"}]}";
+
+	cr_assert_eq(proto_parse(ok, strlen(ok), &tl, &m, &e), 0, "%s",
+	             e.message);
+	cr_assert_eq(m.type, PROTO_TESTS);
+	cr_assert_eq(json_object_array_length(m.tests), 1);
+	proto_msg_fini(&m);
+	ok = "{\"type\":\"run\",\"tests\":true}";
+	cr_assert_eq(proto_parse(ok, strlen(ok), &tl, &m, &e), 0, "%s",
+	             e.message);
+	cr_assert(m.run_tests);
+	proto_msg_fini(&m);
+
+	expect_err("{\"type\":\"tests\"}", "bad_message",
+	           "tests: expected an array");
+	expect_err("{\"type\":\"tests\",\"tests\":[{\"stdin\":\"1\"}]}",
+	           "bad_message", "tests[0]: needs stdin and expected_stdout");
+	expect_err("{\"type\":\"tests\",\"tests\":[{\"stdin\":\"1\","
+	           "\"expected_stdout\":\"2\",\"x\":\"\"}]}",
+	           "bad_message", "tests[0].x: unknown field");
+	expect_err("{\"type\":\"run\",\"tests\":1}", "bad_message",
+	           "tests: expected true or false");
+}
+
+Test(proto, tests_caps)
+{
+	size_t n = 70 * 1024 + 200;
+	char *big = malloc(n), *p = big;
+
+	p += sprintf(p, "{\"type\":\"tests\",\"tests\":[{\"stdin\":\"");
+	memset(p, 'x', 65 * 1024);
+	p += 65 * 1024;
+	sprintf(p, "\",\"expected_stdout\":\"\"}]}");
+	expect_err(big, "tests_too_large",
+	           "tests[0].stdin: 66560 bytes, at most 65536");
+	free(big);
+}

@@ -51,6 +51,17 @@ export const sel = {
   copyLink: '[data-testid="copy-link"]',
   stdin: 'input[data-testid="stdin"]',
   toast: '[data-testid="toast"]',
+  tabTests: '[data-testid="tab-tests"]',
+  tabOutput: '[data-testid="tab-output"]',
+  runTests: '[data-testid="run-tests"]',
+  addTest: '[data-testid="add-test"]',
+  testItem: '[data-testid="test-item"]',
+  testName: '[data-testid="test-name"]',
+  testStdin: 'textarea[data-testid="test-stdin"]',
+  testExpected: 'textarea[data-testid="test-expected"]',
+  testVerdict: '[data-testid="test-verdict"]',
+  testDiff: '[data-testid="test-diff"]',
+  testsSummary: '[data-testid="tests-summary"]',
 };
 
 export function sleep(ms) {
@@ -422,4 +433,30 @@ export async function runScript(p, script, r) {
 
 export function sortedChars(s) {
   return [...s].sort().join("");
+}
+
+// Poll `probe` until `ok` says yes; the last value goes into the error.
+export async function waitFor(probe, ok, what, timeout = 20000) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await probe().catch((e) => `(${e.message})`);
+    if (ok(last)) return last;
+    if (Date.now() > deadline) throw new Error(`${what} not within ${timeout} ms; last: ${JSON.stringify(last)}`);
+    await sleep(100);
+  }
+}
+
+// The tests panel as drawn: per test its fields, verdict and diff text.
+export async function testsPanel(p) {
+  return p.page.evaluate((s) => ({
+    items: [...document.querySelectorAll(s.testItem)].map((li) => ({
+      name: li.querySelector(s.testName)?.value ?? null,
+      stdin: li.querySelector(s.testStdin)?.value ?? null,
+      expected: li.querySelector(s.testExpected)?.value ?? null,
+      verdict: li.querySelector(s.testVerdict)?.getAttribute("data-verdict") ?? null,
+      diff: li.querySelector(s.testDiff)?.textContent ?? null,
+    })),
+    summary: document.querySelector(s.testsSummary)?.textContent?.trim() ?? null,
+  }), sel);
 }

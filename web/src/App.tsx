@@ -2,7 +2,7 @@ import type { Session } from "./app/session";
 import { useStore } from "./app/useStore";
 import { EditorPane } from "./editor/EditorPane";
 import { Participants } from "./presence/Participants";
-import { RunPanel } from "./run/RunPanel";
+import { SideTabs } from "./tests/SideTabs";
 import { Connection } from "./ui/Connection";
 import { SettingsMenu } from "./ui/SettingsMenu";
 import { Toasts } from "./ui/Toasts";
@@ -52,7 +52,7 @@ export function App({ session }: { session: Session }) {
         <div className="editor-wrap"><EditorPane session={session} /></div>
         <aside className="side">
           <Participants session={session} />
-          <RunPanel session={session} />
+          <SideTabs session={session} />
         </aside>
       </main>
       <Toasts session={session} />

@@ -13,6 +13,7 @@ import { loadMode, modeOfLanguage } from "../editor/languages";
 import { resultDiagnostics, toEditorDiagnostics } from "../editor/diagnostics";
 import { emptyRun, foldRun, runFromWelcome, RunState, terminalText, RunResult } from "../run/runModel";
 import { LineEditor } from "../run/lineEditor";
+import { LocalTest, normalizeTests, TestField, TestsState } from "../tests/testsModel";
 
 export interface Person { id: string; name: string; color: string; you: boolean }
 
@@ -29,6 +30,10 @@ export interface PadView {
   runtimesError: string | null;
   fatal: string | null;
   ready: boolean;
+  tests: LocalTest[]; // the pad's tests as this page edits them
+  testsError: string | null; // why the tests cannot be sent as they are
+  testsSupported: boolean; // the daemon keeps tests (welcome.tests)
+  testsRun: RunState | null; // the last run with tests (a later plain run keeps it)
 }
 
 export interface Toast { id: number; text: string; level: "info" | "error" }
@@ -61,8 +66,15 @@ export class Session {
     this.view = createStore<PadView>({
       padId, link: padLink(padId, location.href), connection: "reconnecting", you: null, people: [], language: "",
       version: null, run: emptyRun, runtimes: [], runtimesError: null, fatal: null, ready: false,
+      tests: [], testsError: null, testsSupported: false, testsRun: null,
+    });
+    this.tests = new TestsState({
+      send: (msg) => this.client?.sendTests(msg.tests) ?? false,
+      onChange: (t) => this.patch({ tests: t.items, testsError: t.error }),
     });
   }
+
+  readonly tests: TestsState;
 
   private patch(p: Partial<PadView>): void {
     this.view.set((v) => ({ ...v, ...p }));
@@ -100,6 +112,7 @@ export class Session {
 
   unmount(): void {
     for (const c of this.cleanup.splice(0)) c();
+    this.tests.dispose();
     this.client?.stop();
     this.editor?.destroy();
     this.client = null;
@@ -127,7 +140,9 @@ export class Session {
         this.seen.set(w.you, s.name);
         for (const p of w.participants) this.addPerson(p);
         const run = runFromWelcome(w.run);
-        this.patch({ you: w.you, language: w.language, ready: true, run });
+        const tests = normalizeTests(w.tests);
+        this.patch({ you: w.you, language: w.language, ready: true, run, testsSupported: tests !== null, ...(run.tests !== null ? { testsRun: run } : {}) });
+        if (tests) this.tests.welcome(tests);
         this.syncPeople();
         this.redrawTerminal(w.run?.events ?? []);
         this.showDiagnostics(run.result);
@@ -165,7 +180,13 @@ export class Session {
       case "run":
         this.onRunEvent(e.event);
         return;
+      case "tests": {
+        const tests = normalizeTests(e.tests);
+        if (tests) this.tests.remote(tests, !!e.by && e.by === this.view.get().you);
+        return;
+      }
       case "toast":
+        if (e.code === "tests_too_large") this.tests.refused();
         this.toast(e.text, e.level);
         return;
       case "fatal":
@@ -216,7 +237,7 @@ export class Session {
 
   private onRunEvent(ev: RunEvent): void {
     const run = foldRun(this.view.get().run, ev);
-    this.patch({ run });
+    this.patch({ run, ...(run.tests !== null ? { testsRun: run } : {}) });
     if (ev.event === "started") {
       this.termBuffer = "";
       this.line.buf = "";
@@ -258,7 +279,8 @@ export class Session {
 
   // keys typed in the terminal
   terminalInput(data: string): void {
-    if (!this.view.get().run.active) return;
+    const run = this.view.get().run;
+    if (!run.active || run.tests !== null) return;
     const r = this.line.feed(data);
     if (r.echo) this.term(r.echo);
     for (const l of r.lines) this.client?.stdin(l);
@@ -269,6 +291,10 @@ export class Session {
   sendLine(text: string): void {
     if (!this.view.get().run.active) {
       this.toast("Nothing is running: press Run first.", "info");
+      return;
+    }
+    if (this.view.get().run.tests !== null) {
+      this.toast("A tests run reads each test's input, not typed lines.", "info");
       return;
     }
     if (this.client?.stdin(text + "\n")) this.term(text + "\r\n");
@@ -282,6 +308,29 @@ export class Session {
   }
 
   stop(): void { this.client?.stopRun(); }
+
+  // Runs the pad against its tests, with the edits typed so far.
+  runTests(): void {
+    const v = this.view.get();
+    if (v.run.active) { this.toast("A run is already in progress on this pad.", "info"); return; }
+    if (!v.language) { this.toast("Choose a language before running.", "error"); return; }
+    if (!v.tests.length) { this.toast("Add a test first.", "info"); return; }
+    if (!this.tests.flush()) {
+      this.toast(v.testsError ?? this.tests.error ?? "The tests could not be sent; try again when connected.", "error");
+      return;
+    }
+    this.client?.runTests();
+  }
+
+  addTest(): string | null {
+    const key = this.tests.add();
+    if (!key) this.toast("A pad holds at most 64 tests.", "info");
+    return key;
+  }
+  removeTest(key: string): void { this.tests.remove(key); }
+  editTest(key: string, field: TestField, value: string): void { this.tests.edit(key, field, value); }
+  focusTest(key: string, field: TestField): void { this.tests.setFocus(key, field); }
+  blurTest(key: string, field: TestField): void { this.tests.blur(key, field); }
 
   setLanguage(language: string): void {
     if (this.client?.setLanguage(language)) this.wantDefaultLanguage = false;

@@ -22,7 +22,7 @@
 // factory (a WebSocket in the browser, a fake in the tests).
 import { ChangeSet, EditorState, Text, TransactionSpec } from "@codemirror/state";
 import { getSyncedVersion, receiveUpdates, sendableUpdates, Update } from "@codemirror/collab";
-import type { ClientMessage, Participant, RunEvent, SelectionJSON, ServerMessage, UpdateJSON, Welcome } from "./protocol";
+import type { ClientMessage, Participant, RunEvent, SelectionJSON, ServerMessage, TestCase, UpdateJSON, Welcome } from "./protocol";
 import { closeText, padErrorText } from "./errors";
 import { diffText } from "./textDiff";
 
@@ -62,6 +62,7 @@ export type ClientEvent =
   | { kind: "presence"; selection: RemoteSelection }
   | { kind: "language"; language: string; by?: string }
   | { kind: "run"; event: RunEvent }
+  | { kind: "tests"; tests: unknown; by?: string }
   | { kind: "toast"; code: string; text: string; level: "info" | "error" }
   | { kind: "fatal"; text: string };
 
@@ -315,6 +316,7 @@ export class PadClient {
       case "presence": return this.onPresence(msg.id, msg.version, msg.selection);
       case "language": this.emit({ kind: "language", language: msg.language, by: msg.by }); return;
       case "run": this.emit({ kind: "run", event: msg.event }); return;
+      case "tests": this.emit({ kind: "tests", tests: msg.tests, by: msg.by }); return;
       case "pong": return;
     }
   }
@@ -580,6 +582,11 @@ export class PadClient {
 
   setLanguage(language: string): boolean { return this.request({ type: "language", language }); }
   run(): boolean { return this.request({ type: "run" }); }
+  // runs the pad's text against its tests (not interactive)
+  runTests(): boolean { return this.request({ type: "run", tests: true }); }
+  // replaces the pad's tests; false (and nothing said) when not connected:
+  // the caller keeps them and sends them after the next welcome
+  sendTests(tests: Partial<TestCase>[]): boolean { return this.connected && this.send({ type: "tests", tests }); }
   stdin(data: string, eof = false): boolean { return this.request({ type: "stdin", data, eof }); }
   stopRun(): boolean { return this.request({ type: "stop" }); }
 }

@@ -36,6 +36,14 @@ export interface RunEvent {
   [k: string]: unknown;
 }
 
+// One of the pad's tests (docs/protocol.md "tests"): `name` at most 64
+// bytes, `stdin` and `expected_stdout` at most 64 KiB each.
+export interface TestCase {
+  name: string;
+  stdin: string;
+  expected_stdout: string;
+}
+
 export interface RunInfo {
   run: number;
   by: string;
@@ -59,6 +67,7 @@ export interface Welcome {
   language: string;
   participants: Participant[];
   run: RunInfo | null;
+  tests?: TestCase[]; // always there with a daemon that has tests
   limits?: Limits;
 }
 
@@ -73,6 +82,7 @@ export type ServerMessage =
   | { type: "presence"; id: string; version: number; selection: SelectionJSON | null }
   | { type: "language"; language: string; by?: string }
   | { type: "run"; event: RunEvent }
+  | { type: "tests"; tests: TestCase[]; by?: string }
   | { type: "pong" };
 
 export type ClientMessage =
@@ -82,7 +92,8 @@ export type ClientMessage =
   | { type: "presence"; version: number; selection: SelectionJSON | null }
   | { type: "profile"; name?: string; color?: string }
   | { type: "language"; language: string }
-  | { type: "run"; stdin?: string }
+  | { type: "run"; stdin?: string; tests?: boolean }
+  | { type: "tests"; tests: Partial<TestCase>[] }
   | { type: "stdin"; data: string; eof?: boolean }
   | { type: "stop" }
   | { type: "ping" };

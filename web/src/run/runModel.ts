@@ -16,10 +16,25 @@ export interface StageResult {
   diagnostics?: unknown[];
 }
 
+// One entry of result.tests (docs/api.md "The result"): a stage plus name,
+// expected_stdout and a verdict (accepted, wrong_answer, ..., skipped; a
+// skipped test has only those three fields).
+export interface TestResult extends Partial<StageResult> {
+  name: string;
+  verdict: string;
+  expected_stdout: string;
+  stdout?: string;
+  stderr?: string;
+  stdout_truncated?: boolean;
+}
+
 export interface RunResult {
   verdict: string;
   compile: StageResult | null;
   run: StageResult | null;
+  tests?: TestResult[];
+  passed?: number;
+  total?: number;
   message?: string;
   [k: string]: unknown;
 }
@@ -37,11 +52,15 @@ export interface RunState {
   result: RunResult | null;
   error: string | null;
   truncated: boolean;
+  tests: number | null; // a tests run: how many tests (started.tests)
+  testStage: (string | null)[]; // per test: the verdict of its run stage (exit), before the comparison
+  currentTest: number | null; // the test running now
 }
 
 export const emptyRun: RunState = {
   run: null, active: false, by: null, name: null, version: null, language: null,
   output: "", verdict: null, ended: false, result: null, error: null, truncated: false,
+  tests: null, testStage: [], currentTest: null,
 };
 
 export function foldRun(s: RunState, ev: RunEvent): RunState {
@@ -49,20 +68,30 @@ export function foldRun(s: RunState, ev: RunEvent): RunState {
     case "started":
       return {
         ...emptyRun, run: num(ev.run), active: true, by: str(ev.by), name: str(ev.name),
-        version: num(ev.version), language: str(ev.language),
+        version: num(ev.version), language: str(ev.language), tests: num(ev.tests),
       };
+    case "run_start":
+      return typeof ev.test === "number" ? { ...s, currentTest: ev.test, tests: s.tests ?? 0 } : s;
+    case "exit": {
+      if (typeof ev.test !== "number" || ev.test < 0 || ev.test > 1024) return s;
+      const testStage = s.testStage.slice();
+      while (testStage.length <= ev.test) testStage.push(null);
+      testStage[ev.test] = str(ev.verdict);
+      return { ...s, testStage, tests: s.tests ?? 0 };
+    }
     case "stdout":
     case "stderr":
     case "stdin":
       return { ...s, output: s.output + (str(ev.data) ?? "") };
     case "result": {
       const result = ev.result as RunResult;
-      return { ...s, result, verdict: result?.verdict ?? s.verdict };
+      const tests = Array.isArray(result?.tests) ? (s.tests ?? result.tests.length) : s.tests;
+      return { ...s, result, verdict: result?.verdict ?? s.verdict, currentTest: null, tests };
     }
     case "error":
       return { ...s, error: str(ev.message) ?? str(ev.code) };
     case "end":
-      return { ...s, active: false, ended: true, verdict: (ev.verdict as string | null) ?? s.verdict ?? null };
+      return { ...s, active: false, ended: true, currentTest: null, verdict: (ev.verdict as string | null) ?? s.verdict ?? null };
     default:
       return s;
   }
@@ -75,6 +104,7 @@ export function runFromWelcome(info: RunInfo | null): RunState {
   return {
     ...s, run: info.run, by: info.by, name: info.name, active: info.active,
     ended: !info.active, verdict: s.verdict ?? info.verdict, truncated: info.truncated,
+    tests: s.tests ?? num((info as unknown as Record<string, unknown>).tests),
   };
 }
 
@@ -91,8 +121,14 @@ export function formatBytes(n: number): string {
 export function verdictText(s: RunState): string | null {
   if (!s.verdict && !s.ended) return null;
   const verdict = s.verdict ?? "error";
-  const stage = s.result?.run ?? s.result?.compile ?? null;
   const parts = [verdict.replace(/_/g, " ")];
+  const r = s.result;
+  if (r && Array.isArray(r.tests) && verdict !== "compile_error") {
+    // a tests run: the tests panel has each test's numbers
+    parts.push(`${r.passed ?? r.tests.filter((t) => t.verdict === "accepted").length}/${r.total ?? r.tests.length} tests passed`);
+    return parts.join(" · ");
+  }
+  const stage = r?.run ?? r?.compile ?? null;
   if (stage) {
     if (stage.signal_name || stage.signal) parts.push(String(stage.signal_name ?? `signal ${stage.signal}`));
     else if (stage.exit_code !== null && stage.exit_code !== undefined) parts.push(`exit ${stage.exit_code}`);
@@ -116,6 +152,8 @@ export function terminalText(ev: RunEvent, you: string | null, names: (id: strin
       return `${DIM}waiting for a free runner (position ${ev.position ?? "?"})…${RESET}\r\n`;
     case "compile_start":
       return `${DIM}compiling…${RESET}\r\n`;
+    case "run_start":
+      return typeof ev.test === "number" ? `${ev.test > 0 ? "\r\n" : ""}${CYAN}── test ${ev.test + 1} ──${RESET}\r\n` : "";
     case "stdout":
       return d;
     case "stderr":
@@ -124,11 +162,18 @@ export function terminalText(ev: RunEvent, you: string | null, names: (id: strin
       return ev.by === you ? "" : CYAN + d + RESET;
     case "exit":
       if (ev.stage === "compile" && ev.verdict !== "accepted") return `${RED}compilation failed (${ev.verdict})${RESET}\r\n`;
+      if (typeof ev.test === "number" && ev.verdict !== "accepted") return `\r\n${RED}test ${ev.test + 1}: ${String(ev.verdict).replace(/_/g, " ")}${RESET}\r\n`;
       return "";
     case "stop":
       return `\r\n${DIM}■ stopped by ${names(String(ev.by)) ?? "someone"}${RESET}\r\n`;
     case "error":
       return `\r\n${RED}✖ ${ev.message ?? ev.code}${RESET}\r\n`;
+    case "result": {
+      const r = ev.result as RunResult | undefined;
+      if (!r || !Array.isArray(r.tests)) return "";
+      const lines = r.tests.map((t, i) => `${t.verdict === "accepted" ? CYAN : RED}test ${i + 1}${t.name ? ` (${t.name})` : ""}: ${t.verdict.replace(/_/g, " ")}${RESET}`);
+      return `\r\n${lines.join("\r\n")}\r\n${DIM}${r.passed ?? 0}/${r.total ?? r.tests.length} tests passed${RESET}\r\n`;
+    }
     case "end":
       return `\r\n${DIM}● finished: ${ev.verdict ?? "no verdict"}${RESET}\r\n`;
     default:

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 static void position(const char *text, size_t len, size_t off, size_t *line,
                      size_t *col)
@@ -23,6 +24,63 @@ static void position(const char *text, size_t len, size_t off, size_t *line,
 	}
 }
 
+static int hex4(const char *s, size_t n, size_t i, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (n - i < 4)
+		return -1;
+	for (size_t k = 0; k < 4; k++) {
+		char c = s[i + k];
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= (unsigned)(c - '0');
+		else if (c >= 'a' && c <= 'f')
+			v |= (unsigned)(c - 'a' + 10);
+		else if (c >= 'A' && c <= 'F')
+			v |= (unsigned)(c - 'A' + 10);
+		else
+			return -1;
+	}
+	*out = v;
+	return 0;
+}
+
+bool json_has_lone_surrogate(const char *json, size_t len)
+{
+	bool in_str = false;
+
+	for (size_t i = 0; i < len; i++) {
+		char c = json[i];
+		unsigned u, lo;
+
+		if (!in_str) {
+			if (c == '"')
+				in_str = true;
+			continue;
+		}
+		if (c == '"') {
+			in_str = false;
+			continue;
+		}
+		if (c != '\\' || i + 1 >= len)
+			continue;
+		i++;
+		if (json[i] != 'u' || hex4(json, len, i + 1, &u))
+			continue;
+		i += 4;
+		if (u >= 0xdc00 && u <= 0xdfff)
+			return true;
+		if (u < 0xd800 || u > 0xdbff)
+			continue;
+		if (len - i < 7 || json[i + 1] != '\\' || json[i + 2] != 'u' ||
+		    hex4(json, len, i + 3, &lo) || lo < 0xdc00 || lo > 0xdfff)
+			return true;
+		i += 6;
+	}
+	return false;
+}
+
 enum json_parse_err json_parse_object(const char *text, size_t len, int depth,
                                       const char *what, json_object **out,
                                       char *msg, size_t msglen)
@@ -34,6 +92,15 @@ enum json_parse_err json_parse_object(const char *text, size_t len, int depth,
 	bool bare = false;
 
 	*out = NULL;
+	if (json_has_lone_surrogate(text, len)) {
+		/* json-c would quietly make it U+FFFD */
+		snprintf(msg, msglen,
+		         "%s is not valid JSON: a string holds a \\u escape of "
+		         "a "
+		         "lone UTF-16 surrogate",
+		         what);
+		return JSON_PARSE_UTF8;
+	}
 	if (len > INT32_MAX) {
 		snprintf(msg, msglen, "%s is too big", what);
 		return JSON_PARSE_SYNTAX;

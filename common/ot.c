@@ -19,6 +19,8 @@
 #include <string.h>
 
 #include "ot.h"
+
+#include "jsonstrict.h"
 #include "utf8.h"
 
 #define INS_KEEP (-1)
@@ -481,63 +483,6 @@ out_fail:
 	return NULL;
 }
 
-static int hex4(const char *s, size_t n, size_t i, unsigned *out)
-{
-	unsigned v = 0;
-
-	if (n - i < 4)
-		return -1;
-	for (size_t k = 0; k < 4; k++) {
-		char c = s[i + k];
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= (unsigned)(c - '0');
-		else if (c >= 'a' && c <= 'f')
-			v |= (unsigned)(c - 'a' + 10);
-		else if (c >= 'A' && c <= 'F')
-			v |= (unsigned)(c - 'A' + 10);
-		else
-			return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-bool ot_json_has_lone_surrogate(const char *json, size_t len)
-{
-	bool in_str = false;
-
-	for (size_t i = 0; i < len; i++) {
-		char c = json[i];
-		unsigned u, lo;
-
-		if (!in_str) {
-			if (c == '"')
-				in_str = true;
-			continue;
-		}
-		if (c == '"') {
-			in_str = false;
-			continue;
-		}
-		if (c != '\\' || i + 1 >= len)
-			continue;
-		i++;
-		if (json[i] != 'u' || hex4(json, len, i + 1, &u))
-			continue;
-		i += 4;
-		if (u >= 0xdc00 && u <= 0xdfff)
-			return true;
-		if (u < 0xd800 || u > 0xdbff)
-			continue;
-		if (len - i < 7 || json[i + 1] != '\\' || json[i + 2] != 'u' ||
-		    hex4(json, len, i + 3, &lo) || lo < 0xdc00 || lo > 0xdfff)
-			return true;
-		i += 6;
-	}
-	return false;
-}
-
 struct ot_changes *ot_changes_parse(const char *json, size_t len,
                                     const struct ot_limits *lim,
                                     enum ot_err *err, char *msg, size_t msglen)
@@ -586,7 +531,7 @@ struct ot_changes *ot_changes_parse(const char *json, size_t len,
 			return NULL;
 		}
 	}
-	if (ot_json_has_lone_surrogate(json, len)) {
+	if (json_has_lone_surrogate(json, len)) {
 		*err = OT_EUTF8;
 		set_msg(msg, msglen,
 		        "inserted text holds an escaped lone surrogate");

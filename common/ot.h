@@ -31,8 +31,8 @@
  * Lone surrogates.  json-c 0.16 turns an escaped lone surrogate ("\ud800")
  * into U+FFFD without complaint, so a json_object can no longer tell.
  * ot_changes_parse checks the raw text itself; a caller that parses a
- * message with json-c first must call ot_json_has_lone_surrogate on the raw
- * message before ot_changes_from_json.
+ * message with json-c first must do so with json_parse_object
+ * (jsonstrict.h), which refuses them, before ot_changes_from_json.
  *
  * Objects are immutable after they are made and own all their memory; none
  * of them points into the json_object or text it was made from.  Library
@@ -92,11 +92,6 @@ struct ot_changes *ot_changes_from_json(struct json_object *j,
 struct ot_changes *ot_changes_parse(const char *json, size_t len,
                                     const struct ot_limits *lim,
                                     enum ot_err *err, char *msg, size_t msglen);
-
-/* True when a string in the JSON text holds a \uXXXX escape of a surrogate
-   that is not half of a high-low pair (which json-c would quietly turn into
-   U+FFFD).  Only looks at escapes inside strings; does not check syntax. */
-bool ot_json_has_lone_surrogate(const char *json, size_t len);
 
 void ot_changes_free(struct ot_changes *cs); /* NULL is fine */
 

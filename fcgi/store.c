@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lmdbutil.h"
 #include "store.h"
 
 #define STORE_REC_VERSION 1
@@ -59,39 +60,18 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /*
- * Turn an LMDB return code into -errno and explain it in err.  LMDB returns
- * either its own negative MDB_* codes or a positive errno.
+ * Turn an LMDB return code into -errno and explain it in err: a full map in
+ * this store's words, the rest as lmdb_errno() says.
  */
 static int mdb_fail(const struct store *st, int rc, const char *what, char *err,
                     size_t errlen)
 {
-	switch (rc) {
-	case MDB_MAP_FULL:
+	if (rc == MDB_MAP_FULL) {
 		seterr(err, errlen, "store full (map size %zu bytes): %s",
 		       st ? st->map_size : 0, what);
 		return -ENOSPC;
-	case MDB_TXN_FULL:
-		seterr(err, errlen, "transaction too large: %s", what);
-		return -ENOSPC;
-	case MDB_READERS_FULL:
-		seterr(err, errlen, "too many concurrent readers: %s", what);
-		return -EAGAIN;
-	case MDB_KEYEXIST:
-		seterr(err, errlen, "%s: key exists", what);
-		return -EEXIST;
-	case MDB_NOTFOUND:
-		seterr(err, errlen, "%s: not found", what);
-		return -ENOENT;
-	case MDB_CORRUPTED:
-	case MDB_PAGE_NOTFOUND:
-	case MDB_INVALID:
-	case MDB_VERSION_MISMATCH:
-		seterr(err, errlen, "%s: %s", what, mdb_strerror(rc));
-		return -EBADMSG;
-	default:
-		seterr(err, errlen, "%s: %s", what, mdb_strerror(rc));
-		return rc > 0 ? -rc : -EIO;
 	}
+	return lmdb_errno(rc, what, err, errlen);
 }
 
 const char *store_state_name(enum store_state s)
@@ -161,38 +141,6 @@ static int begin_write(struct store *st, int64_t now_ms, size_t len,
 	return 0;
 }
 
-static void put_be64(unsigned char *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		p[i] = (unsigned char)v;
-		v >>= 8;
-	}
-}
-
-static uint64_t get_be64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
-static char *dup_bytes(const void *p, size_t n)
-{
-	char *s = malloc(n + 1);
-
-	if (!s)
-		return NULL;
-	if (n)
-		memcpy(s, p, n);
-	s[n] = '\0';
-	return s;
-}
-
 /*
  * Parse the record in v into *out (copies) and its queue sequence into *seq.
  * Returns 0, -EBADMSG or -ENOMEM.  On failure *out is zeroed.
@@ -213,12 +161,12 @@ static int rec_decode(const MDB_val *v, const char *id, struct store_sub *out,
 	    (h.state != STORE_DONE && h.result_len) || h.created_ms < 0 ||
 	    h.started_ms < 0 || h.finished_ms < 0)
 		return -EBADMSG;
-	out->request = dup_bytes(p + sizeof(h), h.request_len);
+	out->request = lmdb_dup(p + sizeof(h), h.request_len);
 	if (!out->request)
 		return -ENOMEM;
 	if (h.state == STORE_DONE) {
 		out->result =
-		        dup_bytes(p + sizeof(h) + h.request_len, h.result_len);
+		        lmdb_dup(p + sizeof(h) + h.request_len, h.result_len);
 		if (!out->result) {
 			store_sub_fini(out);
 			return -ENOMEM;
@@ -282,7 +230,7 @@ static int rec_put(MDB_txn *txn, MDB_dbi dbi, const struct store_sub *s,
 
 static void expiry_key(unsigned char *key, int64_t finished_ms, const char *id)
 {
-	put_be64(key, (uint64_t)finished_ms);
+	lmdb_put_be64(key, (uint64_t)finished_ms);
 	memcpy(key + 8, id, STORE_ID_LEN);
 }
 
@@ -489,7 +437,7 @@ int store_submit(struct store *st, const char *id, const char *request,
 		goto out_abort_txn;
 	}
 	/* Sequences only grow, so the new key sorts last. */
-	put_be64(qkey, seq);
+	lmdb_put_be64(qkey, seq);
 	rc = mdb_put(txn, st->queue, &k, &v, MDB_APPEND);
 	if (rc) {
 		rc = mdb_fail(st, rc, "cannot queue submission", err, errlen);
@@ -532,7 +480,7 @@ static int claim_head(MDB_txn *txn, struct store *st, int64_t now_ms,
 			seterr(err, errlen, "dropped a malformed queue entry");
 			goto out_close_cursor;
 		}
-		seq = get_be64(qk.mv_data);
+		seq = lmdb_get_be64(qk.mv_data);
 		memcpy(id, qv.mv_data, STORE_ID_LEN);
 		id[STORE_ID_LEN] = '\0';
 		/* The queue entry goes in every case below. */
@@ -820,7 +768,7 @@ int store_expire(struct store *st, int64_t now_ms, int64_t ttl_ms, size_t max,
 		MDB_val idv = {sizeof(id), id};
 
 		if (k.mv_size == STORE_EXPIRY_KEY &&
-		    get_be64(k.mv_data) > (uint64_t)cutoff)
+		    lmdb_get_be64(k.mv_data) > (uint64_t)cutoff)
 			break;
 		/* A malformed index key is dropped as if it had expired. */
 		if (k.mv_size == STORE_EXPIRY_KEY) {

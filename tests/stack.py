@@ -108,73 +108,60 @@ class Stack:
         self._render()
 
     # ------------------------------------------------------------ processes
-    def start_fcgi(self):
-        sock = os.path.join(self.root, "run", "fcgi.sock")
+    def _spawn(self, name, sock, log_path, env=None):
+        """Start build/<name> on the shared settings file and wait until it
+        has made its socket; returns (process, its log file or None)."""
         if os.path.exists(sock):
             os.unlink(sock)
-        if self.log is None:
-            self._log_file = open(self.fcgi_log, "ab")
-        out = self._log_file if self.log is None else self.log
-        self.fcgi = subprocess.Popen(
-            [os.path.join(BUILD, "runpad-fcgi"), "--config", self.fcgi_conf],
-            stdout=out, stderr=out, env=self.fcgi_env)
+        log_file = open(log_path, "ab") if self.log is None else None
+        out = log_file or self.log
+        proc = subprocess.Popen(
+            [os.path.join(BUILD, name), "--config", self.fcgi_conf],
+            stdout=out, stderr=out, env=env)
         deadline = time.time() + 30
         while not os.path.exists(sock):
-            if self.fcgi.poll() is not None:
-                raise RuntimeError("runpad-fcgi exited with %d; see %s" %
-                                   (self.fcgi.returncode, self.fcgi_log))
+            if proc.poll() is not None:
+                raise RuntimeError("%s exited with %d; see %s" %
+                                   (name, proc.returncode, log_path))
             if time.time() > deadline:
-                raise RuntimeError("runpad-fcgi did not listen")
+                raise RuntimeError("%s did not listen" % name)
             time.sleep(0.02)
+        return proc, log_file
+
+    @staticmethod
+    def _end(proc, log_file, sig):
+        """Signal proc (if it runs), wait for it, close its log."""
+        if proc and proc.poll() is None:
+            proc.send_signal(sig)
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if log_file:
+            log_file.close()
+
+    def start_fcgi(self):
+        self.fcgi, self._fcgi_log_file = self._spawn(
+            "runpad-fcgi", os.path.join(self.root, "run", "fcgi.sock"),
+            self.fcgi_log, env=self.fcgi_env)
 
     def stop_fcgi(self, sig=signal.SIGTERM):
-        if self.fcgi and self.fcgi.poll() is None:
-            self.fcgi.send_signal(sig)
-            try:
-                self.fcgi.wait(30)
-            except subprocess.TimeoutExpired:
-                self.fcgi.kill()
-                self.fcgi.wait()
-        self.fcgi = None
-        if getattr(self, "_log_file", None):
-            self._log_file.close()
-            self._log_file = None
+        self._end(self.fcgi, getattr(self, "_fcgi_log_file", None), sig)
+        self.fcgi = self._fcgi_log_file = None
+
+    def start_ws(self):
+        self.ws, self._ws_log_file = self._spawn("runpad-ws", self.ws_sock,
+                                                 self.ws_log)
+
+    def stop_ws(self, sig=signal.SIGTERM):
+        self._end(self.ws, getattr(self, "_ws_log_file", None), sig)
+        self.ws = self._ws_log_file = None
 
     def reload(self):
         self.fcgi.send_signal(signal.SIGHUP)
         if self.ws:
             self.ws.send_signal(signal.SIGHUP)
-
-    def start_ws(self):
-        if os.path.exists(self.ws_sock):
-            os.unlink(self.ws_sock)
-        if self.log is None:
-            self._ws_log_file = open(self.ws_log, "ab")
-        out = self._ws_log_file if self.log is None else self.log
-        self.ws = subprocess.Popen(
-            [os.path.join(BUILD, "runpad-ws"), "--config", self.fcgi_conf],
-            stdout=out, stderr=out)
-        deadline = time.time() + 30
-        while not os.path.exists(self.ws_sock):
-            if self.ws.poll() is not None:
-                raise RuntimeError("runpad-ws exited with %d; see %s" %
-                                   (self.ws.returncode, self.ws_log))
-            if time.time() > deadline:
-                raise RuntimeError("runpad-ws did not listen")
-            time.sleep(0.02)
-
-    def stop_ws(self, sig=signal.SIGTERM):
-        if self.ws and self.ws.poll() is None:
-            self.ws.send_signal(sig)
-            try:
-                self.ws.wait(30)
-            except subprocess.TimeoutExpired:
-                self.ws.kill()
-                self.ws.wait()
-        self.ws = None
-        if getattr(self, "_ws_log_file", None):
-            self._ws_log_file.close()
-            self._ws_log_file = None
 
     def start_nginx(self):
         cmd = ["/usr/sbin/nginx", "-p", self.root, "-c",

@@ -34,19 +34,29 @@
 
 /* ---------------------------------------------------------------- messages */
 
+/* A message of len bytes (plus a NUL) for the caller to fill. */
+static struct wsmsg *wsmsg_alloc(size_t len)
+{
+	struct wsmsg *m = malloc(sizeof(*m) + WSMSG_PRE + len + 1);
+
+	if (!m)
+		return NULL;
+	m->refs = 1;
+	m->len = len;
+	m->data[WSMSG_PRE + len] = '\0';
+	return m;
+}
+
 struct wsmsg *wsmsg_from_json(json_object *o)
 {
 	size_t len;
 	const char *s = json_object_to_json_string_length(
 	        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
 	        &len);
-	struct wsmsg *m = s ? malloc(sizeof(*m) + WSMSG_PRE + len + 1) : NULL;
+	struct wsmsg *m = s ? wsmsg_alloc(len) : NULL;
 
-	if (!m)
-		return NULL;
-	m->refs = 1;
-	m->len = len;
-	memcpy(m->data + WSMSG_PRE, s, len + 1);
+	if (m)
+		memcpy(m->data + WSMSG_PRE, s, len);
 	return m;
 }
 
@@ -308,6 +318,24 @@ static void pad_free(struct pad *p)
 	free(p);
 }
 
+/* Parse len bytes of stored JSON straight from LMDB's map (no copy, no
+   NUL needed).  A new reference, or NULL when they do not parse. */
+static json_object *json_from_bytes(const void *data, size_t len)
+{
+	struct json_tokener *tok = len <= INT32_MAX ? json_tokener_new() : NULL;
+	json_object *o =
+	        tok ? json_tokener_parse_ex(tok, data, (int)len) : NULL;
+
+	if (o && (json_tokener_get_error(tok) != json_tokener_success ||
+	          json_tokener_get_parse_end(tok) != len)) {
+		json_object_put(o);
+		o = NULL;
+	}
+	if (tok)
+		json_tokener_free(tok);
+	return o;
+}
+
 struct tail_ctx {
 	struct pad *p;
 	char msg[256];
@@ -324,11 +352,7 @@ static int apply_stored(void *arg, uint64_t version, const void *data,
 	size_t nb, nl;
 	int r = -EBADMSG;
 
-	{
-		char *str = strndup(data, len);
-		u = str ? json_tokener_parse(str) : NULL;
-		free(str);
-	}
+	u = json_from_bytes(data, len);
 	if (!u || !json_object_object_get_ex(u, "changes", &ch)) {
 		snprintf(t->msg, sizeof(t->msg),
 		         "update %llu of pad %s does not parse",
@@ -639,11 +663,9 @@ static int collect_update(void *arg, uint64_t version, const void *data,
                           size_t len)
 {
 	struct collect *c = arg;
-	char *s = strndup(data, len);
-	json_object *u = s ? json_tokener_parse(s) : NULL;
+	json_object *u = json_from_bytes(data, len);
 
 	(void)version;
-	free(s);
 	if (!u)
 		return -EBADMSG;
 	json_object_array_add(c->arr, u); /* the array owns u */
@@ -890,17 +912,23 @@ static const struct runner_cb run_cb = {
         .done = on_run_done,
 };
 
-/* Record ev (takes it) in the pad's run and send it to everyone. */
+/* Record ev (takes it) in the pad's run and send it to everyone.  The
+   message is made once; its size is what the kept output counts. */
 static void run_event(struct hub *h, struct pad *p, json_object *ev)
 {
 	json_object *o = json_object_new_object(), *t;
 	const char *kind = "";
+	struct wsmsg *m;
 	size_t size;
 
+	json_object_object_add(o, "type", json_object_new_string("run"));
+	/* o takes a reference; ev keeps ours for the kept events */
+	json_object_object_add(o, "event", json_object_get(ev));
+	m = wsmsg_from_json(o);
+	json_object_put(o);
+	size = m ? m->len : 0;
 	if (json_object_object_get_ex(ev, "event", &t))
 		kind = json_object_get_string(t);
-	size = strlen(
-	        json_object_to_json_string_ext(ev, JSON_C_TO_STRING_PLAIN));
 	if ((strcmp(kind, "stdout") == 0 || strcmp(kind, "stderr") == 0 ||
 	     strcmp(kind, "stdin") == 0) &&
 	    p->run.bytes + size > h->conf->max_run_output) {
@@ -909,9 +937,9 @@ static void run_event(struct hub *h, struct pad *p, json_object *ev)
 		p->run.bytes += size;
 		json_object_array_add(p->run.events, json_object_get(ev));
 	}
-	json_object_object_add(o, "type", json_object_new_string("run"));
-	json_object_object_add(o, "event", ev); /* o owns ev now */
-	send_json(h, p, NULL, NULL, o);
+	json_object_put(ev);
+	if (m)
+		out_add(h, OUT_MSG, p, NULL, m);
 }
 
 static json_object *daemon_event(const char *kind)
@@ -1252,9 +1280,15 @@ static void do_push(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	size_t n = json_object_array_length(m->updates), i;
 	char *text = p->text, *nt = NULL;
 	size_t bytes = p->bytes, len16 = p->len16, nb, nl;
-	char msg[300], full[400];
+	char msg[300], full[400], head[96];
 	uint64_t base = p->version;
-	json_object *o;
+	struct {
+		const char *s;
+		size_t len;
+	} *texts = NULL;
+	size_t total = 0;
+	int head_len;
+	struct wsmsg *msg_out;
 	struct out *e;
 
 	if ((uint64_t)m->version > p->version) {
@@ -1342,15 +1376,24 @@ static void do_push(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	}
 	if (txn_get(h) < 0)
 		goto out_store;
+	/* each update is serialized once: for the store, and the broadcast
+	   is put together from the same texts */
+	texts = calloc(n, sizeof(*texts));
+	if (!texts)
+		goto out_store;
 	for (i = 0; i < n; i++) {
 		json_object *u = json_object_array_get_idx(m->updates, i);
-		const char *s = json_object_to_json_string_ext(
-		        u, JSON_C_TO_STRING_PLAIN);
-		if (padstore_put_update(h->txn, p->id, base + 1 + i, s,
-		                        strlen(s)) < 0) {
+		texts[i].s = json_object_to_json_string_length(
+		        u,
+		        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+		        &texts[i].len);
+		if (!texts[i].s ||
+		    padstore_put_update(h->txn, p->id, base + 1 + i, texts[i].s,
+		                        texts[i].len) < 0) {
 			h->txn_failed = true;
 			goto out_store;
 		}
+		total += texts[i].len + 1;
 	}
 	c->tokens -= (double)n;
 	mark_dirty(h, p);
@@ -1359,21 +1402,37 @@ static void do_push(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	p->last_edit_ms = now_ms();
 	h->accepted += n;
 
-	o = json_object_new_object();
-	json_object_object_add(o, "type", json_object_new_string("updates"));
-	json_object_object_add(o, "version",
-	                       json_object_new_int64((int64_t)base));
-	/* the broadcast shares the client's array */
-	json_object_object_add(o, "updates", json_object_get(m->updates));
-	e = send_json(h, p, NULL, NULL, o);
-	if (e) {
-		e->upd_to = p->version;
-		e->needs_commit = true;
-		e->pusher = c;
-		e->ref = m->ref ? json_object_get(m->ref) : NULL;
+	head_len = snprintf(head, sizeof(head),
+	                    "{\"type\":\"updates\",\"version\":%llu,"
+	                    "\"updates\":[",
+	                    (unsigned long long)base);
+	msg_out = wsmsg_alloc((size_t)head_len + total + 1);
+	if (msg_out) {
+		char *w = (char *)msg_out->data + WSMSG_PRE;
+		memcpy(w, head, (size_t)head_len);
+		w += head_len;
+		for (i = 0; i < n; i++) {
+			if (i)
+				*w++ = ',';
+			memcpy(w, texts[i].s, texts[i].len);
+			w += texts[i].len;
+		}
+		memcpy(w, "]}", 2);
+		msg_out->len =
+		        (size_t)(w + 2 - ((char *)msg_out->data + WSMSG_PRE));
+		msg_out->data[WSMSG_PRE + msg_out->len] = '\0';
+		e = out_add(h, OUT_MSG, p, NULL, msg_out);
+		if (e) {
+			e->upd_to = p->version;
+			e->needs_commit = true;
+			e->pusher = c;
+			e->ref = m->ref ? json_object_get(m->ref) : NULL;
+		}
 	}
+	free(texts);
 	return;
 out_store:
+	free(texts);
 	if (text != p->text)
 		free(text);
 	send_error(h, c, "store_error",
@@ -1610,8 +1669,7 @@ int hub_join(struct hub *h, struct hub_conn *c, const char *path)
 		dir = (size_t)(id - path);
 		id++;
 		if (dir >= 2 && strncmp(id - 3, "ws/", 3) == 0 &&
-		    (dir == 2 || id[-4] == '/') &&
-		    proto_valid_pad_id(id, strlen(id))) {
+		    (dir == 2 || id[-4] == '/') && padstore_valid_id(id)) {
 			snprintf(c->pad_id, sizeof(c->pad_id), "%s", id);
 			return 0;
 		}
@@ -1648,12 +1706,6 @@ void hub_message(struct hub *h, struct hub_conn *c, const char *text,
 	if (binary) {
 		send_error(h, c, "binary_frame",
 		           "messages are JSON in text frames", NULL, -1);
-		return;
-	}
-	if (ot_json_has_lone_surrogate(text, len)) {
-		send_error(h, c, "invalid_utf8",
-		           "the message holds a lone UTF-16 surrogate escape",
-		           NULL, -1);
 		return;
 	}
 	if (proto_parse(text, len, &lim, &m, &e) < 0) {

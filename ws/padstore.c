@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lmdbutil.h"
 #include "padstore.h"
 
 #define PADSTORE_META_FORMAT 1
@@ -71,56 +72,27 @@ seterr(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /*
- * Turn an LMDB return code into -errno and explain it in err.  LMDB returns
- * either its own negative MDB_* codes or a positive errno.
+ * Turn an LMDB return code into -errno and explain it in err: a full map
+ * with the setting to raise, the rest as lmdb_errno() says.
  */
 static int mdb_fail(const struct padstore *ps, int rc, const char *what,
                     char *err, size_t errlen)
 {
 	size_t map = ps ? ps->map_size : 0;
 
-	switch (rc) {
-	case MDB_MAP_FULL:
-		if (map >= (size_t)1 << 20)
-			seterr(err, errlen,
-			       "pad store is full (map size %zu MiB); "
-			       "raise ws.map_size",
-			       map >> 20);
-		else
-			seterr(err, errlen,
-			       "pad store is full (map size %zu KiB); "
-			       "raise ws.map_size",
-			       map >> 10);
-		return -ENOSPC;
-	case MDB_TXN_FULL:
-		seterr(err, errlen, "%s: batch too large for one transaction",
-		       what);
-		return -ENOSPC;
-	case MDB_READERS_FULL:
-		seterr(err, errlen, "%s: too many concurrent readers", what);
-		return -EAGAIN;
-	case MDB_MAP_RESIZED:
+	if (rc != MDB_MAP_FULL)
+		return lmdb_errno(rc, what, err, errlen);
+	if (map >= (size_t)1 << 20)
 		seterr(err, errlen,
-		       "%s: map resized by another process while a "
-		       "transaction is open here; retry",
-		       what);
-		return -EAGAIN;
-	case MDB_KEYEXIST:
-		seterr(err, errlen, "%s: already stored", what);
-		return -EEXIST;
-	case MDB_NOTFOUND:
-		seterr(err, errlen, "%s: not found", what);
-		return -ENOENT;
-	case MDB_CORRUPTED:
-	case MDB_PAGE_NOTFOUND:
-	case MDB_INVALID:
-	case MDB_VERSION_MISMATCH:
-		seterr(err, errlen, "%s: %s", what, mdb_strerror(rc));
-		return -EBADMSG;
-	default:
-		seterr(err, errlen, "%s: %s", what, mdb_strerror(rc));
-		return rc > 0 ? -rc : -EIO;
-	}
+		       "pad store is full (map size %zu MiB); raise "
+		       "ws.map_size",
+		       map >> 20);
+	else
+		seterr(err, errlen,
+		       "pad store is full (map size %zu KiB); raise "
+		       "ws.map_size",
+		       map >> 10);
+	return -ENOSPC;
 }
 
 bool padstore_valid_id(const char *pad)
@@ -151,26 +123,6 @@ static int check_id(const char *pad, char *err, size_t errlen)
 	return -EINVAL;
 }
 
-static void put_be64(unsigned char *p, uint64_t v)
-{
-	int i;
-
-	for (i = 7; i >= 0; i--) {
-		p[i] = (unsigned char)v;
-		v >>= 8;
-	}
-}
-
-static uint64_t get_be64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* Build pad's update/snapshot key for version in buf; returns its size. */
 static size_t ver_key(unsigned char *buf, const char *pad, uint64_t version)
 {
@@ -178,7 +130,7 @@ static size_t ver_key(unsigned char *buf, const char *pad, uint64_t version)
 
 	memcpy(buf, pad, n);
 	buf[n] = 0;
-	put_be64(buf + n + 1, version);
+	lmdb_put_be64(buf + n + 1, version);
 	return n + 9;
 }
 
@@ -187,18 +139,6 @@ static bool key_of(const MDB_val *k, const char *pad, size_t n)
 {
 	return k->mv_size >= n + 1 && memcmp(k->mv_data, pad, n) == 0 &&
 	       ((const unsigned char *)k->mv_data)[n] == 0;
-}
-
-static char *dup_bytes(const void *p, size_t n)
-{
-	char *s = malloc(n + 1);
-
-	if (!s)
-		return NULL;
-	if (n)
-		memcpy(s, p, n);
-	s[n] = '\0';
-	return s;
 }
 
 /* Parse v into *m; a short reason into *why on failure.  0 or -EBADMSG. */
@@ -454,6 +394,28 @@ static int meta_put(MDB_txn *txn, const struct padstore *ps, const char *pad,
 	return mdb_put(txn, ps->meta, &k, &v, 0);
 }
 
+/* A copy of pad's record in dbi (a last run, the tests) into *out, or NULL
+   when there is none.  0 or -errno with err. */
+static int get_blob(MDB_txn *txn, const struct padstore *ps, MDB_dbi dbi,
+                    const char *pad, char **out, size_t *len, const char *what,
+                    char *err, size_t errlen)
+{
+	MDB_val k = {strlen(pad), (void *)pad}, v;
+	int rc = mdb_get(txn, dbi, &k, &v);
+
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc)
+		return mdb_fail(ps, rc, what, err, errlen);
+	*out = lmdb_dup(v.mv_data, v.mv_size);
+	if (!*out) {
+		seterr(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	*len = v.mv_size;
+	return 0;
+}
+
 int padstore_load(struct padstore *ps, const char *pad,
                   struct padstore_pad *out, char *err, size_t errlen)
 {
@@ -469,7 +431,7 @@ int padstore_load(struct padstore *ps, const char *pad,
 		return rc;
 	rc = meta_get(txn, ps, pad, &m, err, errlen);
 	if (rc == MDB_NOTFOUND) {
-		out->snap_text = dup_bytes("", 0);
+		out->snap_text = lmdb_dup("", 0);
 		rc = out->snap_text ? 0 : -ENOMEM;
 		goto out_abort_txn;
 	}
@@ -503,33 +465,21 @@ int padstore_load(struct padstore *ps, const char *pad,
 		rc = mdb_fail(ps, rc, "cannot read snapshot", err, errlen);
 		goto out_abort_txn;
 	}
-	out->snap_text = dup_bytes(v.mv_data, v.mv_size);
+	out->snap_text = lmdb_dup(v.mv_data, v.mv_size);
 	if (!out->snap_text)
 		goto out_nomem;
 	out->snap_len = v.mv_size;
 
 	k.mv_size = strlen(pad);
 	k.mv_data = (void *)pad;
-	rc = mdb_get(txn, ps->runs, &k, &v);
-	if (rc == 0) {
-		out->last_run = dup_bytes(v.mv_data, v.mv_size);
-		if (!out->last_run)
-			goto out_nomem;
-		out->last_run_len = v.mv_size;
-	} else if (rc != MDB_NOTFOUND) {
-		rc = mdb_fail(ps, rc, "cannot read last run", err, errlen);
+	rc = get_blob(txn, ps, ps->runs, pad, &out->last_run,
+	              &out->last_run_len, "cannot read last run", err, errlen);
+	if (!rc)
+		rc = get_blob(txn, ps, ps->tests, pad, &out->tests,
+		              &out->tests_len, "cannot read tests", err,
+		              errlen);
+	if (rc)
 		goto out_abort_txn;
-	}
-	rc = mdb_get(txn, ps->tests, &k, &v);
-	if (rc == 0) {
-		out->tests = dup_bytes(v.mv_data, v.mv_size);
-		if (!out->tests)
-			goto out_nomem;
-		out->tests_len = v.mv_size;
-	} else if (rc != MDB_NOTFOUND) {
-		rc = mdb_fail(ps, rc, "cannot read tests", err, errlen);
-		goto out_abort_txn;
-	}
 	rc = 0;
 	goto out_abort_txn;
 
@@ -582,7 +532,7 @@ int padstore_updates(struct padstore *ps, const char *pad, uint64_t from,
 			rc = -EBADMSG;
 			goto out_close_cursor;
 		}
-		ver = get_be64((const unsigned char *)k.mv_data + n + 1);
+		ver = lmdb_get_be64((const unsigned char *)k.mv_data + n + 1);
 		if (ver != next) {
 			gap = true; /* next is missing, a later one is not */
 			break;
@@ -807,8 +757,8 @@ static int snap_version(MDB_txn *txn, const struct padstore *ps,
 	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
 	if (rc == 0 && key_of(&k, pad, n)) {
 		if (k.mv_size == n + 9)
-			*version = get_be64((const unsigned char *)k.mv_data +
-			                    n + 1);
+			*version = lmdb_get_be64(
+			        (const unsigned char *)k.mv_data + n + 1);
 		else
 			rc = MDB_CORRUPTED;
 	} else if (rc == MDB_NOTFOUND) {
@@ -875,8 +825,9 @@ int padstore_put_meta(struct padstore_txn *t, const char *pad, uint64_t head,
 	return 0;
 }
 
-int padstore_put_run(struct padstore_txn *t, const char *pad, const char *json,
-                     size_t len)
+/* Store or (json NULL) delete pad's record in dbi, in the batch. */
+static int put_blob(struct padstore_txn *t, MDB_dbi dbi, const char *pad,
+                    const char *json, size_t len, const char *what)
 {
 	MDB_val k = {0, (void *)pad}, v = {len, (void *)json};
 	int rc;
@@ -885,31 +836,24 @@ int padstore_put_run(struct padstore_txn *t, const char *pad, const char *json,
 		return rc;
 	k.mv_size = strlen(pad);
 	if (!json)
-		rc = mdb_del(t->txn, t->ps->runs, &k, NULL);
+		rc = mdb_del(t->txn, dbi, &k, NULL);
 	else
-		rc = mdb_put(t->txn, t->ps->runs, &k, &v, 0);
+		rc = mdb_put(t->txn, dbi, &k, &v, 0);
 	if (rc && !(rc == MDB_NOTFOUND && !json))
-		return batch_mdb(t, rc, "cannot store last run of pad %s", pad);
+		return batch_mdb(t, rc, "cannot store %s of pad %s", what, pad);
 	return 0;
+}
+
+int padstore_put_run(struct padstore_txn *t, const char *pad, const char *json,
+                     size_t len)
+{
+	return put_blob(t, t->ps->runs, pad, json, len, "the last run");
 }
 
 int padstore_put_tests(struct padstore_txn *t, const char *pad,
                        const char *json, size_t len)
 {
-	MDB_val k = {0, (void *)pad}, v = {len, (void *)json};
-	int rc;
-
-	if ((rc = batch_start(t, pad)))
-		return rc;
-	k.mv_size = strlen(pad);
-	if (!json)
-		rc = mdb_del(t->txn, t->ps->tests, &k, NULL);
-	else
-		rc = mdb_put(t->txn, t->ps->tests, &k, &v, 0);
-	if (rc && !(rc == MDB_NOTFOUND && !json))
-		return batch_mdb(t, rc, "cannot store the tests of pad %s",
-		                 pad);
-	return 0;
+	return put_blob(t, t->ps->tests, pad, json, len, "the tests");
 }
 
 int padstore_commit(struct padstore_txn *t, char *err, size_t errlen)

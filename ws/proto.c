@@ -24,19 +24,6 @@ int proto_error_set(struct proto_error *e, const char *code, const char *fmt,
 	return -1;
 }
 
-bool proto_valid_pad_id(const char *s, size_t len)
-{
-	if (len < 1 || len > 64)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      (c >= '0' && c <= '9') || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
 static const struct {
 	const char *name;
 	enum proto_type type;

@@ -81,7 +81,4 @@ void proto_msg_fini(struct proto_msg *m);
 int proto_error_set(struct proto_error *e, const char *code, const char *fmt,
                     ...) __attribute__((format(printf, 3, 4)));
 
-/* True when s is a valid pad id: 1 to 64 of [A-Za-z0-9_-]. */
-bool proto_valid_pad_id(const char *s, size_t len);
-
 #endif

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "jsonstrict.h"
 #include "ot.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -53,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	norm = ot_doc_normalize(p, dbytes, NULL);
 	free(norm);
-	ot_json_has_lone_surrogate(json, jlen);
+	json_has_lone_surrogate(json, jlen);
 	cs = ot_changes_parse(json, jlen, &lim, &err, msg, sizeof(msg));
 	if (!cs)
 		return 0;

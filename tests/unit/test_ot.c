@@ -541,17 +541,6 @@ Test(ot, escaped_surrogate_pair_accepted)
 	ot_changes_free(cs);
 }
 
-Test(ot, lone_surrogate_scan)
-{
-	cr_assert(ot_json_has_lone_surrogate("[[0,\"\\ud800\"]]", 13));
-	cr_assert(ot_json_has_lone_surrogate("\"\\udfff", 7));
-	cr_assert(ot_json_has_lone_surrogate("\"\\uD800\\n\"", 10));
-	cr_assert_not(ot_json_has_lone_surrogate("\"\\ud83d\\ude00\"", 14));
-	cr_assert_not(ot_json_has_lone_surrogate("\"\\\\ud800\"", 9));
-	cr_assert_not(ot_json_has_lone_surrogate("\\ud800", 6)); /* no string */
-	cr_assert_not(ot_json_has_lone_surrogate("\"\\u00e9\"", 8));
-}
-
 Test(ot, utf16_len)
 {
 	cr_assert_eq(ot_utf16_len("", 0), 0);

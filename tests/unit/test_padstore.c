@@ -1126,3 +1126,69 @@ Test(padstore, open_errors)
 	cr_assert_null(ps);
 	cr_assert(strstr(err, "/proc/nonexistent/db"), "%s", err);
 }
+
+/* The one check of pad ids (the hub refuses a websocket path with it). */
+Test(padstore, valid_id_edges)
+{
+	char id[81];
+
+	cr_assert_not(padstore_valid_id(""));
+	cr_assert(padstore_valid_id("a"));
+	cr_assert(padstore_valid_id("Z"));
+	cr_assert(padstore_valid_id("-"));
+	cr_assert(padstore_valid_id("_"));
+	cr_assert(padstore_valid_id("interview-7_B"));
+	memset(id, 'x', sizeof(id) - 1);
+	id[64] = '\0';
+	cr_assert(padstore_valid_id(id));
+	id[64] = 'x';
+	id[65] = '\0';
+	cr_assert_not(padstore_valid_id(id));
+	id[65] = 'x';
+	id[80] = '\0';
+	cr_assert_not(padstore_valid_id(id));
+	cr_assert_not(padstore_valid_id("a.b"));
+	cr_assert_not(padstore_valid_id("a/b"));
+	cr_assert_not(padstore_valid_id("a b"));
+	cr_assert_not(padstore_valid_id(".."));
+	cr_assert_not(padstore_valid_id("caf\xc3\xa9"));
+	cr_assert_not(padstore_valid_id("a?x"));
+	cr_assert_not(padstore_valid_id("a%20"));
+}
+
+Test(padstore, tests_round_trip_apart_from_the_run_and_go_with_the_pad)
+{
+	struct padstore *ps = open_store();
+	struct padstore_txn *t = begin(ps);
+	struct padstore_pad p;
+	const char *tests = "[{\"stdin\":\"1 2\",\"expected_stdout\":\"3\"}]";
+
+	cr_assert_eq(padstore_put_meta(t, "tp", 0, "python", 1000), 0);
+	cr_assert_eq(padstore_put_tests(t, "tp", tests, strlen(tests)), 0);
+	commit(t);
+	load(ps, "tp", &p);
+	cr_assert_str_eq(p.tests, tests);
+	cr_assert_eq(p.tests_len, strlen(tests));
+	cr_assert_null(p.last_run, "the tests are not the run");
+	padstore_pad_fini(&p);
+
+	t = begin(ps);
+	cr_assert_eq(padstore_put_run(t, "tp", "{}", 2), 0);
+	cr_assert_eq(padstore_put_tests(t, "tp", NULL, 0), 0);
+	cr_assert_eq(padstore_put_tests(t, "tp", NULL, 0), 0); /* absent ok */
+	commit(t);
+	load(ps, "tp", &p);
+	cr_assert_null(p.tests);
+	cr_assert_str_eq(p.last_run, "{}");
+	padstore_pad_fini(&p);
+
+	t = begin(ps);
+	cr_assert_eq(padstore_put_tests(t, "tp", tests, strlen(tests)), 0);
+	commit(t);
+	cr_assert_eq(padstore_delete(ps, "tp", err, sizeof(err)), 0, "%s", err);
+	load(ps, "tp", &p);
+	cr_assert_not(p.exists);
+	cr_assert_null(p.tests, "deleting a pad deletes its tests");
+	padstore_pad_fini(&p);
+	padstore_close(ps);
+}

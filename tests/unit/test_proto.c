@@ -768,35 +768,6 @@ Test(proto, selection_range_count)
 	free(buf);
 }
 
-/* ---------------------------------------------------------------- ids */
-
-Test(proto, valid_pad_id)
-{
-	char id[80];
-
-	cr_assert_not(proto_valid_pad_id("", 0));
-	cr_assert_not(proto_valid_pad_id("abc", 0), "the length counts");
-	cr_assert(proto_valid_pad_id("a", 1));
-	cr_assert(proto_valid_pad_id("Z", 1));
-	cr_assert(proto_valid_pad_id("-", 1));
-	cr_assert(proto_valid_pad_id("_", 1));
-	cr_assert(proto_valid_pad_id("interview-7_B", 13));
-	memset(id, 'x', sizeof(id));
-	cr_assert(proto_valid_pad_id(id, 64));
-	cr_assert_not(proto_valid_pad_id(id, 65));
-	cr_assert_not(proto_valid_pad_id(id, 80));
-	cr_assert_not(proto_valid_pad_id("a.b", 3));
-	cr_assert_not(proto_valid_pad_id("a/b", 3));
-	cr_assert_not(proto_valid_pad_id("a b", 3));
-	cr_assert_not(proto_valid_pad_id("a\0b", 3));
-	cr_assert_not(proto_valid_pad_id("..", 2));
-	cr_assert_not(proto_valid_pad_id("caf\xc3\xa9", 5));
-	cr_assert_not(proto_valid_pad_id("a?x", 3));
-	cr_assert_not(proto_valid_pad_id("a%20", 4));
-	/* only len bytes are looked at */
-	cr_assert(proto_valid_pad_id("ab/c", 2));
-}
-
 Test(proto, error_set)
 {
 	struct proto_error e;

@@ -29,6 +29,34 @@ int conf_parse(const char *text, size_t len, conf_cb cb, void *arg, char *err,
 int conf_load(const char *path, conf_cb cb, void *arg, char *err,
               size_t errlen);
 
+/* The most drop-ins conf_load_with_dropins() reads from one conf.d. */
+#define CONF_MAX_DROPINS 256
+
+/*
+ * Load path with conf_load(), then its drop-ins: every regular file whose
+ * name ends in ".conf" in the directory "conf.d" next to path
+ * (/etc/runpad/runpad.conf: /etc/runpad/conf.d/), in byte-wise (strcmp)
+ * order of the names, as systemd and sysctl read theirs.  Names that
+ * start with '.' and names without the ".conf" suffix ("x.conf.dpkg-old",
+ * "x.conf.dpkg-dist", "x.conf~", "README") are skipped, and so is anything
+ * that is not a regular file once symlinks are followed (a directory, a
+ * dangling link).  A missing conf.d is not an error.
+ *
+ * Every file goes through the same cb in turn, so a key in a later file
+ * reaches the callback after the same key in an earlier one: it overrides
+ * it exactly as a repeated key in one file would (or adds to it, for keys
+ * the callback treats as lists).
+ *
+ * Returns 0, or -errno with a message in err that names the file:
+ * "/etc/runpad/conf.d/10-x.conf: line 3: ...".  More than
+ * CONF_MAX_DROPINS names ending in ".conf" is -E2BIG, and nothing of the
+ * directory is read then.  On an error the callback may already have seen
+ * the settings of the files before, and of the lines before: the caller
+ * throws away what it built, as with conf_load().
+ */
+int conf_load_with_dropins(const char *path, conf_cb cb, void *arg, char *err,
+                           size_t errlen);
+
 /* Replace the owned string *dst with a copy of value (the old one is
    freed).  0 or -ENOMEM (then *dst is unchanged). */
 int conf_set_string(char **dst, const char *value);

@@ -426,8 +426,8 @@ int main(int argc, char **argv)
 				die_usage("%s", err);
 			break;
 		case O_CONF:
-			if (conf_load(optarg, conf_cb_fn, &o, err,
-			              sizeof(err)) < 0)
+			if (conf_load_with_dropins(optarg, conf_cb_fn, &o, err,
+			                           sizeof(err)) < 0)
 				die_usage("%s", err);
 			break;
 		case O_CHECK:

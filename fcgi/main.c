@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "sandbox.h"
@@ -26,14 +28,15 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: runpad-fcgi [--config FILE] [--listen PATH] "
+	fputs("usage: runpad-fcgi [--config FILE] [--listen PATH|ADDR:PORT] "
 	      "[--state-dir DIR]\n"
 	      "       runpad-fcgi --check-config [--config FILE]\n"
 	      "\n"
 	      "  --config FILE     settings (default " SYSTEM_CONFIG
 	      " when it exists)\n"
-	      "  --listen PATH     unix socket to listen on (default: fd 0 "
-	      "or systemd's\n"
+	      "  --listen PATH     unix socket, or ADDRESS:PORT / [IPv6]:PORT "
+	      "(TCP),\n"
+	      "                    to listen on (default: fd 0 or systemd's\n"
 	      "                    socket when given one, else fcgi.listen)\n"
 	      "  --state-dir DIR   where submissions are kept "
 	      "(fcgi.state_dir)\n"
@@ -82,6 +85,52 @@ static int listen_unix(const char *path, unsigned mode)
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    chmod(path, mode) < 0 || listen(fd, 256) < 0) {
 		fprintf(stderr, "runpad-fcgi: cannot listen on %s: %s\n", path,
+		        strerror(errno));
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * A TCP socket on "A.B.C.D:PORT" or "[IPv6]:PORT" (checked by
+ * settings_check_listen()), for nginx on another host.  FastCGI has no
+ * authentication: whoever reaches the port runs code in the jail, so
+ * docs/ops.md says to bind to a private interface only.
+ */
+static int listen_tcp(const char *addr)
+{
+	struct sockaddr_storage ss = {0};
+	const char *colon = strrchr(addr, ':');
+	char host[64];
+	socklen_t len;
+	size_t n = (size_t)(colon - addr);
+	int fd, one = 1;
+	uint16_t port = (uint16_t)strtoul(colon + 1, NULL, 10);
+
+	if (addr[0] == '[') {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+		snprintf(host, sizeof(host), "%.*s", (int)(n - 2), addr + 1);
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		inet_pton(AF_INET6, host, &s6->sin6_addr);
+		len = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+		snprintf(host, sizeof(host), "%.*s", (int)n, addr);
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		inet_pton(AF_INET, host, &s4->sin_addr);
+		len = sizeof(*s4);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		perror("runpad-fcgi: socket");
+		return -1;
+	}
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 256) < 0) {
+		fprintf(stderr, "runpad-fcgi: cannot listen on %s: %s\n", addr,
 		        strerror(errno));
 		close(fd);
 		return -1;
@@ -149,6 +198,13 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (listen_path) {
+		if (settings_check_listen(listen_path) < 0) {
+			fprintf(stderr,
+			        "runpad-fcgi: --listen: expected an absolute "
+			        "socket path, ADDRESS:PORT or [IPv6]:PORT\n");
+			settings_unref(set);
+			return 2;
+		}
 		free(set->listen);
 		set->listen = strdup(listen_path);
 	}
@@ -161,11 +217,15 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < set->registry.n; i++)
 			n += set->registry.langs[i].available;
 		printf("runpad-fcgi: settings ok (%s); %zu of %zu languages "
-		       "available; listen %s; state %s; prefix %s; %s\n",
+		       "available; listen %s; state %s; prefix %s; %s; %s%s\n",
 		       config ? config : "built-in defaults", n,
 		       set->registry.n, set->listen, set->state_dir,
 		       set->prefix,
-		       set->ntokens ? "API tokens required" : "no API tokens");
+		       set->ntokens ? "API tokens required" : "no API tokens",
+		       set->owners
+		               ? "fcgi.ring: this runner is "
+		               : "fcgi.ring empty: this runner holds every id",
+		       set->owners ? set->ring_self : "");
 		settings_unref(set);
 		return 0;
 	}
@@ -182,8 +242,10 @@ int main(int argc, char **argv)
 
 	fd = listen_path ? -1 : inherited_socket();
 	inherited = fd >= 0;
-	if (fd < 0)
+	if (fd < 0 && set->listen[0] == '/')
 		fd = listen_unix(set->listen, set->socket_mode);
+	else if (fd < 0)
+		fd = listen_tcp(set->listen);
 	if (fd < 0)
 		goto out_settings;
 

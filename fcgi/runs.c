@@ -17,6 +17,8 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "ring.h"
+
 /* room for a generous paste; the pipe is the stdin buffer */
 #define RUNS_PIPE_SIZE (1 << 20)
 
@@ -52,7 +54,7 @@ void runs_free(struct runs *t)
 	free(t);
 }
 
-int runs_make_id(char *buf)
+static int random_id(char *buf)
 {
 	unsigned char raw[RUN_ID_LEN / 2];
 	size_t got = 0;
@@ -69,6 +71,22 @@ int runs_make_id(char *buf)
 	for (size_t i = 0; i < sizeof(raw); i++)
 		sprintf(buf + 2 * i, "%02x", raw[i]);
 	return 0;
+}
+
+int runs_make_id(char *buf, const struct ring *ring, const char *self)
+{
+	size_t tries = ring ? 64 * ring_entries(ring) : 1;
+	int r;
+
+	for (size_t i = 0; i < tries; i++) {
+		r = random_id(buf);
+		if (r < 0)
+			return r;
+		if (!ring ||
+		    strcmp(ring_owner(ring, buf, RUN_ID_LEN), self) == 0)
+			return 0;
+	}
+	return -EAGAIN;
 }
 
 static void close_fd(int *fd)
@@ -90,15 +108,16 @@ static void entry_unref(struct run_entry *e)
 	free(e);
 }
 
-int runs_add(struct runs *t, bool interactive, char *id, struct run_entry **out,
-             int *stdin_rd, int *cancel_rd)
+int runs_add(struct runs *t, bool interactive, const struct ring *ring,
+             const char *self, char *id, struct run_entry **out, int *stdin_rd,
+             int *cancel_rd)
 {
 	struct run_entry *e = calloc(1, sizeof(*e));
 	int in[2] = {-1, -1}, can[2], r;
 
 	if (!e)
 		return -ENOMEM;
-	r = runs_make_id(e->id);
+	r = runs_make_id(e->id, ring, self);
 	if (r < 0)
 		goto out_free;
 	/* only an interactive run has a stdin pipe: the others get their

@@ -24,19 +24,29 @@ struct run_entry; /* opaque; reference counted */
 struct runs *runs_new(void);    /* NULL on ENOMEM */
 void runs_free(struct runs *t); /* accepts NULL; the table must be empty */
 
-/* Fill buf (RUN_ID_LEN + 1 bytes) with a new random id; 0 or -errno. */
-int runs_make_id(char *buf);
+struct ring;
+
+/*
+ * Fill buf (RUN_ID_LEN + 1 bytes) with a new random id.  With a ring
+ * (fcgi.ring, ring.h; NULL: any id), draw until the ring gives the id to
+ * self, so nginx's runpad_fcgi_id upstream brings later requests for it
+ * here: 64 tries per ring entry at most, a miss every time being
+ * astronomically unlikely unless self holds no points.  Returns 0, -EAGAIN
+ * when the tries ran out, or -errno from getrandom(2).
+ */
+int runs_make_id(char *buf, const struct ring *ring, const char *self);
 
 /*
  * Register a run.  On success *out is the entry (one reference, the
- * run's), id gets its id, and *stdin_rd (-1 unless interactive) /
+ * run's), id gets its id (runs_make_id() with ring and self), and *stdin_rd (-1 unless interactive) /
  * *cancel_rd the read ends the
  * jail polls (owned by the entry, valid until runs_remove).
  * `interactive`: /stdin may write; else stdin is closed for writers.
  * Returns 0 or -errno.
  */
-int runs_add(struct runs *t, bool interactive, char *id, struct run_entry **out,
-             int *stdin_rd, int *cancel_rd);
+int runs_add(struct runs *t, bool interactive, const struct ring *ring,
+             const char *self, char *id, struct run_entry **out, int *stdin_rd,
+             int *cancel_rd);
 
 /* Take the entry out of the table, close its pipes and drop the run's
    reference.  Later lookups of its id fail. */

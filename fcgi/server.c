@@ -32,6 +32,7 @@
 #include "exec.h"
 #include "metrics.h"
 #include "pool.h"
+#include "ring.h"
 #include "request.h"
 #include "route.h"
 #include "runs.h"
@@ -103,6 +104,8 @@ static const char *status_text(int status)
 		return "Content Too Large";
 	case 415:
 		return "Unsupported Media Type";
+	case 421:
+		return "Misdirected Request";
 	case 500:
 		return "Internal Server Error";
 	case 503:
@@ -505,8 +508,18 @@ static void do_run(struct req *rq, struct run_req *r, bool stream, bool piston)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	rq->language = r->lang->id;
-	rc = runs_add(s->runs, stream && r->interactive, rq->run_id, &entry,
-	              &stdin_rd, &cancel_rd);
+	rc = runs_add(s->runs, stream && r->interactive, rq->set->owners,
+	              rq->set->ring_self, rq->run_id, &entry, &stdin_rd,
+	              &cancel_rd);
+	if (rc == -EAGAIN) {
+		srv_log(3,
+		        "no run id that fcgi.ring gives to '%s' in %zu "
+		        "tries: check fcgi.ring",
+		        rq->set->ring_self, 64 * ring_entries(rq->set->owners));
+		fail(rq, 500, "internal_error",
+		     "cannot make a run id this runner holds");
+		return;
+	}
 	if (rc < 0) {
 		fail(rq, 503, "out_of_memory", "cannot start a run: %s",
 		     strerror(-rc));
@@ -601,6 +614,30 @@ static void h_run(struct req *rq, bool piston)
 	run_req_fini(&r);
 }
 
+/*
+ * An id this runner does not hold and fcgi.ring gives to another: nginx's
+ * runpad_fcgi_id upstream sent it here because its server list and
+ * fcgi.ring disagree, or the owner is down and nginx fell back.  Answer
+ * 421 wrong_runner (not 404: the run or submission may well exist) and
+ * return true; false when the id is this runner's.
+ */
+static bool wrong_runner(struct req *rq, const char *what, const char *id)
+{
+	const char *owner;
+
+	if (settings_owns(rq->set, id, &owner))
+		return false;
+	srv_log(5,
+	        "%s %s is held by %s, not by this runner (%s): nginx's "
+	        "runpad_fcgi_id and fcgi.ring disagree, or %s is down",
+	        what, id, owner, rq->set->ring_self, owner);
+	fail(rq, 421, "wrong_runner",
+	     "%s %s is held by another runner; send the request through "
+	     "the proxy",
+	     what, id);
+	return true;
+}
+
 static void h_stdin(struct req *rq, const char *id)
 {
 	json_object *root, *data = NULL, *eof = NULL, *o;
@@ -640,7 +677,9 @@ static void h_stdin(struct req *rq, const char *id)
 	}
 	r = runs_stdin(rq->srv->runs, id, d, n, close_after, &room);
 	json_object_put(root);
-	if (r == -ENOENT) {
+	if (r == -ENOENT && wrong_runner(rq, "run", id)) {
+		/* answered */
+	} else if (r == -ENOENT) {
 		fail(rq, 404, "no_such_run",
 		     "no run %s is in progress (it ended, or never was)", id);
 	} else if (r == -EPIPE) {
@@ -667,6 +706,8 @@ static void h_kill(struct req *rq, const char *id)
 	json_object *o;
 
 	if (runs_kill(rq->srv->runs, id) < 0) {
+		if (wrong_runner(rq, "run", id))
+			return;
 		fail(rq, 404, "no_such_run",
 		     "no run %s is in progress (it ended, or never was)", id);
 		return;
@@ -701,7 +742,16 @@ static void h_submit(struct req *rq)
 		return;
 	}
 	run_req_fini(&r);
-	rc = runs_make_id(id);
+	rc = runs_make_id(id, rq->set->owners, rq->set->ring_self);
+	if (rc == -EAGAIN) {
+		srv_log(3,
+		        "no submission id that fcgi.ring gives to '%s': "
+		        "check fcgi.ring",
+		        rq->set->ring_self);
+		fail(rq, 500, "internal_error",
+		     "cannot make a submission id this runner holds");
+		return;
+	}
 	if (rc == 0)
 		rc = store_submit(s->store, id, rq->body, rq->body_len,
 		                  now_ms(), rq->set->max_submissions, err,
@@ -754,6 +804,8 @@ static void h_submission(struct req *rq, const char *id)
 
 	memset(&sub, 0, sizeof(sub));
 	rc = store_get(rq->srv->store, id, &sub, err, sizeof(err));
+	if (rc == -ENOENT && wrong_runner(rq, "submission", id))
+		return;
 	if (rc == -ENOENT) {
 		fail(rq, 404, "no_such_submission",
 		     "no submission %s (unknown, or expired)", id);
@@ -815,7 +867,9 @@ static void run_submission(struct srv *s, struct store_sub *sub)
 		text = internal_result(e.message);
 		goto out_store;
 	}
-	rc = runs_add(s->runs, false, id, &entry, &stdin_rd, &cancel_rd);
+	/* an id nobody sees: any will do */
+	rc = runs_add(s->runs, false, NULL, NULL, id, &entry, &stdin_rd,
+	              &cancel_rd);
 	if (rc == 0)
 		rc = pool_acquire(s->pool, 0, false, -1, NULL, NULL, &slot);
 	if (rc < 0) {

@@ -7,10 +7,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "conf.h"
+#include "ring.h"
 
 #define KiB 1024ULL
 #define MiB (1024 * KiB)
@@ -24,6 +26,8 @@ static void defaults(struct settings *s)
 	s->socket_mode = 0660;
 	s->state_dir = strdup("/var/lib/runpad");
 	s->prefix = strdup("/api/");
+	s->ring = strdup("");
+	s->ring_self = strdup("");
 	s->queue = 16;
 	s->retry_after = 2;
 	s->max_body = 4 * MiB;
@@ -165,13 +169,26 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 		return r < 0 ? r : 0;
 
 	if (strcmp(key, "fcgi.listen") == 0) {
-		if (value[0] != '/') {
+		if (settings_check_listen(value) < 0) {
 			snprintf(err, errlen,
 			         "fcgi.listen: expected an absolute socket "
-			         "path");
+			         "path, ADDRESS:PORT or [IPv6]:PORT, got "
+			         "'%.200s'",
+			         value);
 			return -EINVAL;
 		}
 		return conf_set_string(&s->listen, value);
+	} else if (strcmp(key, "fcgi.ring") == 0) {
+		struct ring *ring = NULL;
+		char e[400];
+		if (*value && ring_parse(value, &ring, e, sizeof(e)) < 0) {
+			snprintf(err, errlen, "fcgi.ring: %s", e);
+			return -EINVAL;
+		}
+		ring_free(ring);
+		return conf_set_string(&s->ring, value);
+	} else if (strcmp(key, "fcgi.ring_self") == 0) {
+		return conf_set_string(&s->ring_self, value);
 	} else if (strcmp(key, "fcgi.socket_mode") == 0) {
 		char *end;
 		errno = 0;
@@ -241,6 +258,68 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 	return 0;
 }
 
+int settings_check_listen(const char *v)
+{
+	const char *colon = strrchr(v, ':');
+	unsigned long long port;
+	unsigned char addr[16];
+	char host[64];
+	size_t n;
+
+	if (v[0] == '/')
+		return strlen(v) < 108 ? 0 : -EINVAL; /* sun_path */
+	if (!colon || conf_uint(colon + 1, 1, 65535, &port) < 0)
+		return -EINVAL;
+	n = (size_t)(colon - v);
+	if (n >= sizeof(host))
+		return -EINVAL;
+	if (v[0] == '[') {
+		if (n < 3 || v[n - 1] != ']')
+			return -EINVAL;
+		memcpy(host, v + 1, n - 2);
+		host[n - 2] = 0;
+		return inet_pton(AF_INET6, host, addr) == 1 ? 0 : -EINVAL;
+	}
+	memcpy(host, v, n);
+	host[n] = 0;
+	return inet_pton(AF_INET, host, addr) == 1 ? 0 : -EINVAL;
+}
+
+/* After every setting: parse fcgi.ring and check fcgi.ring_self. */
+static int load_ring(struct settings *s, char *err, size_t errlen)
+{
+	char e[400];
+
+	if (!*s->ring)
+		return 0;
+	if (ring_parse(s->ring, &s->owners, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "fcgi.ring: %s", e);
+		return -EINVAL;
+	}
+	if (!ring_has(s->owners, s->ring_self)) {
+		snprintf(err, errlen,
+		         "fcgi.ring_self '%s' is not one of the entries of "
+		         "fcgi.ring '%s'",
+		         s->ring_self, s->ring);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+bool settings_owns(const struct settings *s, const char *id, const char **owner)
+{
+	const char *o;
+
+	if (!s->owners)
+		return true;
+	o = ring_owner(s->owners, id, strlen(id));
+	if (strcmp(o, s->ring_self) == 0)
+		return true;
+	if (owner)
+		*owner = o;
+	return false;
+}
+
 struct settings *settings_load(const char *path, char *err, size_t errlen)
 {
 	struct settings *s = calloc(1, sizeof(*s));
@@ -252,11 +331,15 @@ struct settings *settings_load(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	defaults(s);
-	if (!s->listen || !s->state_dir || !s->prefix) {
+	if (!s->listen || !s->state_dir || !s->prefix || !s->ring ||
+	    !s->ring_self) {
 		snprintf(err, errlen, "out of memory");
 		goto out_free;
 	}
-	if (path && conf_load(path, on_setting, s, err, errlen) < 0)
+	if (path &&
+	    conf_load_with_dropins(path, on_setting, s, err, errlen) < 0)
+		goto out_free;
+	if (load_ring(s, err, errlen) < 0)
 		goto out_free;
 	bad = sbx_limits_exceeds(&s->run_default, &s->run_max);
 	if (bad) {
@@ -299,6 +382,9 @@ void settings_unref(struct settings *s)
 	free(s->listen);
 	free(s->state_dir);
 	free(s->prefix);
+	ring_free(s->owners);
+	free(s->ring);
+	free(s->ring_self);
 	sbx_registry_fini(&s->registry);
 	free(s);
 }

@@ -23,11 +23,13 @@
 
 #define SET_MAX_TOKENS 32
 
+struct ring;
+
 struct settings {
 	/* fixed at start (a reload that changes them is refused), but for
 	   jail.registry, which a reload reads again */
 	struct jailconf jail;
-	char *listen;         /* unix socket path */
+	char *listen; /* unix socket path, or ADDRESS:PORT / [IPv6]:PORT */
 	unsigned socket_mode; /* of the unix socket */
 	char *state_dir;      /* holds the submissions store */
 	unsigned threads;     /* FastCGI worker threads; 0: automatic */
@@ -53,13 +55,20 @@ struct settings {
 	uint64_t submission_ttl_ms;
 	unsigned max_submissions; /* queued + running */
 	bool log_requests;
+	/* fcgi.ring: nginx's server list of runpad_fcgi_id ("" none);
+	   fcgi.ring_self: this runner's entry in it.  owners is the parsed
+	   ring (ring.h), NULL when fcgi.ring is empty. */
+	char *ring;
+	char *ring_self;
+	struct ring *owners;
 
 	int refs; /* atomically changed by settings_ref/unref */
 };
 
 /*
- * Load settings: defaults, then `path` (NULL: defaults only), then the
- * registry named by it (or the built-in one), resolved against the jail's
+ * Load settings: defaults, then `path` (NULL: defaults only) and the
+ * drop-ins in conf.d next to it (conf_load_with_dropins), then the
+ * registry named by them (or the built-in one), resolved against the jail's
  * PATH.  Versions are not known yet: see settings_detect_versions().
  * Returns a new object with one reference, or NULL with err set.
  */
@@ -74,6 +83,19 @@ struct settings *settings_load(const char *path, char *err, size_t errlen);
  * written only costs time.
  */
 void settings_detect_versions(struct settings *s);
+
+/*
+ * Whether this runner holds id (a run or submission id, the key nginx's
+ * runpad_fcgi_id upstream hashes): true when fcgi.ring is empty, else when
+ * the ring gives id to fcgi.ring_self.  When it does not and owner is not
+ * NULL, *owner gets the entry that does (valid while s lives).
+ */
+bool settings_owns(const struct settings *s, const char *id,
+                   const char **owner);
+
+/* Whether v is a valid fcgi.listen: an absolute unix socket path, or an
+   IPv4 literal or [IPv6 literal] with :PORT.  0 or -EINVAL. */
+int settings_check_listen(const char *v);
 
 struct settings *settings_ref(struct settings *s);
 void settings_unref(struct settings *s); /* frees at zero; accepts NULL */

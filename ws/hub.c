@@ -121,6 +121,7 @@ struct pad {
 	int64_t empty_since_ms;
 	struct run run;
 	json_object *tests; /* the pad's tests (array), owned, or NULL */
+	bool foreign;       /* ws.ring gives it to another daemon now */
 	/* the turn's state */
 	bool dirty, run_dirty;
 	char *prev_text;
@@ -276,6 +277,18 @@ static void send_close(struct hub *h, struct hub_conn *c, int code)
 
 	if (o)
 		o->code = code;
+}
+
+/* The pad belongs to another daemon (ws.ring): say so and close 4421, so
+   the client reconnects through nginx. */
+static void refuse_foreign(struct hub *h, struct hub_conn *c)
+{
+	send_error(h, c, "wrong_daemon",
+	           "pad is served by another daemon; reconnect through the "
+	           "proxy",
+	           NULL, -1);
+	send_close(h, c, 4421);
+	c->refused = true;
 }
 
 /* ---------------------------------------------------------------- pads */
@@ -1581,10 +1594,21 @@ static void do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 {
 	struct pad *p = pad_find(h, c->pad_id);
 	struct participant *pt;
+	const char *owner;
 	char err[300];
 	json_object *o;
 	struct out *e;
 
+	if (!wsconf_owns(h->conf, c->pad_id, &owner)) {
+		/* misrouted: an operator's mistake, not the client's */
+		refuse_foreign(h, c);
+		logf_(h, 5,
+		      "pad %s refused (4421): ws.ring gives it to %s, not to "
+		      "%s; nginx's upstream and ws.ring disagree, or %s is "
+		      "down and nginx fell back",
+		      c->pad_id, owner, h->conf->ring_self, owner);
+		return;
+	}
 	if (!p) {
 		if (h->npads >= h->conf->max_pads) {
 			send_error(h, c, "server_busy",
@@ -1663,6 +1687,7 @@ int hub_join(struct hub *h, struct hub_conn *c, const char *path)
 	c->pad = NULL;
 	c->part = NULL;
 	c->welcomed = false;
+	c->refused = false;
 	c->pad_id[0] = 0;
 	/* .../ws/<id>: the last segment, after a segment "ws" */
 	if (id) {
@@ -1693,8 +1718,8 @@ void hub_message(struct hub *h, struct hub_conn *c, const char *text,
 	struct proto_error e;
 	char msg[200];
 
-	if (!c->pad_id[0])
-		return; /* bad path: closing */
+	if (!c->pad_id[0] || c->refused)
+		return; /* bad path or another daemon's pad: closing */
 	if (too_big) {
 		snprintf(
 		        msg, sizeof(msg),
@@ -1846,8 +1871,9 @@ static void tick(struct hub *h)
 		struct pad **pp = &h->buckets[b], *p;
 		while ((p = *pp)) {
 			if (!p->nparts && !p->run.active && !p->dirty &&
-			    now - p->empty_since_ms >=
-			            (int64_t)h->conf->idle_unload_ms) {
+			    (p->foreign ||
+			     now - p->empty_since_ms >=
+			             (int64_t)h->conf->idle_unload_ms)) {
 				*pp = p->next;
 				h->npads--;
 				pad_free(p);
@@ -1928,7 +1954,32 @@ struct hub *hub_new(const struct wsconf *conf, struct padstore *store,
 
 void hub_set_conf(struct hub *h, const struct wsconf *conf)
 {
+	size_t moved = 0, closed = 0;
+
 	h->conf = conf;
+	for (struct hub_conn *c = h->conns; c; c = c->next)
+		if (c->pad_id[0] && !c->refused &&
+		    !wsconf_owns(conf, c->pad_id, NULL)) {
+			refuse_foreign(h, c);
+			closed++;
+		}
+	for (unsigned b = 0; b < HUB_BUCKETS; b++)
+		for (struct pad *p = h->buckets[b]; p; p = p->next) {
+			p->foreign = !wsconf_owns(conf, p->id, NULL);
+			if (!p->foreign)
+				continue;
+			moved++;
+			if (p->run.active && p->run.rr)
+				runner_kill(p->run.rr);
+		}
+	if (moved || closed)
+		logf_(h, 5,
+		      "ws.ring now gives %zu pads in memory to other daemons: "
+		      "%zu connections closed (4421), the pads unload",
+		      moved, closed);
+	/* the refusals go out now; empty foreign pads leave at the tick */
+	hub_turn_end(h);
+	h->next_tick_ms = 0;
 }
 
 void hub_shutdown(struct hub *h)

@@ -64,6 +64,7 @@ struct hub_conn {
 	struct pad *pad;          /* after hello */
 	struct participant *part; /* after hello */
 	bool welcomed;            /* its welcome went out */
+	bool refused;             /* told wrong_daemon; closing */
 	uint64_t skip_below;      /* updates before this are in its text */
 	double tokens;            /* update budget (token bucket) */
 	int64_t tokens_at_ms;
@@ -96,7 +97,14 @@ struct hub *hub_new(const struct wsconf *conf, struct padstore *store,
 /* Stops runs (waiting for their threads), commits, frees every pad. */
 void hub_free(struct hub *h);
 
-/* A reloaded configuration; the old one may be freed when this returns. */
+/*
+ * A reloaded configuration; the old one may be freed when this returns.
+ * When ws.ring now gives pads in memory to another daemon, every
+ * connection to them gets the `wrong_daemon` error and a close 4421 (so
+ * clients come back through nginx to the new owner), a run in them is
+ * stopped, and they leave memory as soon as they are empty and stored.
+ * Call between turns (after hub_turn_end()).
+ */
 void hub_set_conf(struct hub *h, const struct wsconf *conf);
 
 /* A websocket opened on path (the request URI).  Returns 0, or -1 when the

@@ -6,15 +6,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "sandbox.h" /* SBX_VERSION, the version of every runpad program */
+#include "ring.h"
 #include "server.h"
 #include "wsconf.h"
 
-#ifndef RUNPAD_VERSION
-#define RUNPAD_VERSION "0.1.0"
-#endif
-
-#define MAX_SETS 64
+#define SYSTEM_CONFIG "/etc/runpad/runpad.conf"
+#define MAX_SETS      64
 
 static void usage(FILE *f)
 {
@@ -23,6 +23,7 @@ static void usage(FILE *f)
 	           "                 [--state-dir DIR] [--runner URL] [--set "
 	           "KEY=VALUE]...\n"
 	           "                 [--check-config] [--version]\n"
+	           "--config defaults to " SYSTEM_CONFIG " when it exists.\n"
 	           "The pad daemon of runpad; see runpad-ws(8) and "
 	           "docs/ops.md.\n");
 }
@@ -70,7 +71,7 @@ int main(int argc, char **argv)
 			check = 1;
 			continue;
 		case 'V':
-			printf("runpad-ws %s\n", RUNPAD_VERSION);
+			printf("runpad-ws %s\n", SBX_VERSION);
 			return 0;
 		case 'h':
 			usage(stdout);
@@ -92,14 +93,23 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* as runpad-fcgi: the packaged units pass no --config */
+	if (!config && access(SYSTEM_CONFIG, R_OK) == 0)
+		config = SYSTEM_CONFIG;
 	conf = wsconf_load(config, sets, nsets, err, sizeof(err));
 	if (!conf) {
-		fprintf(stderr, "runpad-ws: %s%s%s\n", config ? config : "",
-		        config ? ": " : "", err);
+		/* a file's errors name the file (and drop-in) themselves */
+		fprintf(stderr, "runpad-ws: %s\n", err);
 		return 1;
 	}
 	if (check) {
-		printf("runpad-ws: settings are valid\n");
+		if (*conf->ring)
+			printf("runpad-ws: settings are valid; ws.ring has %zu "
+			       "entries, this daemon is %s\n",
+			       ring_entries(conf->owners), conf->ring_self);
+		else
+			printf("runpad-ws: settings are valid; ws.ring is "
+			       "empty: this daemon serves every pad\n");
 		wsconf_free(conf);
 		return 0;
 	}

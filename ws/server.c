@@ -23,6 +23,7 @@
 
 #include "hub.h"
 #include "padstore.h"
+#include "ring.h"
 
 _Static_assert(LWS_PRE <= WSMSG_PRE, "WSMSG_PRE must cover LWS_PRE");
 
@@ -325,6 +326,13 @@ struct wss *wss_new(struct wsconf *conf, const char *config_path,
 	s->nsets = nsets;
 	lws_set_log_level(LLL_ERR | LLL_WARN, lws_log);
 
+	/* the state directory itself, as runpad-fcgi does (systemd's
+	   StateDirectory= makes it for the packaged daemon) */
+	if (mkdir(conf->state_dir, 0750) < 0 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", conf->state_dir,
+		         strerror(errno));
+		goto out_free;
+	}
 	snprintf(dir, sizeof(dir), "%s/pads", conf->state_dir);
 	po.dir = dir;
 	po.map_size = (size_t)conf->map_size;
@@ -410,10 +418,11 @@ static void reload(struct wss *s)
 		wsconf_free(c);
 		return;
 	}
-	hub_set_conf(s->hub, c);
 	wsconf_free(s->old_conf);
 	s->old_conf = s->conf;
 	s->conf = c;
+	/* may close connections to pads ws.ring now gives elsewhere */
+	hub_set_conf(s->hub, c);
 	fprintf(stderr, "<6>settings reloaded%s%s\n",
 	        s->config_path ? " from " : "",
 	        s->config_path ? s->config_path : "");
@@ -443,6 +452,11 @@ int wss_run(struct wss *s)
 
 	fprintf(stderr, "<6>runpad-ws listening on %s, pads in %s/pads\n",
 	        s->conf->listen, s->conf->state_dir);
+	if (s->conf->owners)
+		fprintf(stderr,
+		        "<6>ws.ring has %zu entries; this daemon is %s and "
+		        "refuses the others' pads (4421)\n",
+		        ring_entries(s->conf->owners), s->conf->ring_self);
 	while (!got_stop) {
 		if (lws_service(s->ctx, 0) < 0)
 			break;

@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "jailconf.h"
+#include "ring.h"
 #include "sandbox.h"
 
 #define KiB 1024ull
@@ -33,6 +34,8 @@ static const struct key keys[] = {
         {"ws.state_dir", K_STR, F(state_dir), 0, 0, true},
         {"ws.runner", K_STR, F(runner), 0, 0, false},
         {"ws.runner_token", K_STR, F(runner_token), 0, 0, false},
+        {"ws.ring", K_STR, F(ring), 0, 0, false},
+        {"ws.ring_self", K_STR, F(ring_self), 0, 0, false},
         {"ws.map_size", K_SIZE, F(map_size), 16 * MiB, 1024 * GiB, true},
         {"ws.max_doc", K_SIZE, F(max_doc), 1 * KiB, 64 * MiB, false},
         {"ws.max_message", K_SIZE, F(max_message), 4 * KiB, 256 * MiB, false},
@@ -83,7 +86,9 @@ static int defaults(struct wsconf *c)
 	c->runner_timeout_ms = 3000;
 	if (conf_set_string(&c->listen, "unix:/run/runpad/ws.sock") < 0 ||
 	    conf_set_string(&c->state_dir, "/var/lib/runpad") < 0 ||
-	    conf_set_string(&c->runner, "http://127.0.0.1/api/") < 0)
+	    conf_set_string(&c->runner, "http://127.0.0.1/api/") < 0 ||
+	    conf_set_string(&c->ring, "") < 0 ||
+	    conf_set_string(&c->ring_self, "") < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -108,6 +113,44 @@ static int check_listen(const char *v, char *err, size_t errlen)
 		         "ws.listen: expected unix:/path or ADDRESS:PORT, "
 		         "got '%s'",
 		         v);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_ring(const char *v, char *err, size_t errlen)
+{
+	struct ring *r;
+	char e[400];
+	int rc;
+
+	if (!*v)
+		return 0;
+	rc = ring_parse(v, &r, e, sizeof(e));
+	if (rc < 0) {
+		snprintf(err, errlen, "ws.ring: %s", e);
+		return rc;
+	}
+	ring_free(r);
+	return 0;
+}
+
+/* After every setting: parse ws.ring and check ws.ring_self against it. */
+static int load_ring(struct wsconf *c, char *err, size_t errlen)
+{
+	char e[400];
+
+	if (!*c->ring)
+		return 0;
+	if (ring_parse(c->ring, &c->owners, e, sizeof(e)) < 0) {
+		snprintf(err, errlen, "ws.ring: %s", e);
+		return -EINVAL;
+	}
+	if (!ring_has(c->owners, c->ring_self)) {
+		snprintf(err, errlen,
+		         "ws.ring_self '%s' is not one of the entries of "
+		         "ws.ring '%s'",
+		         c->ring_self, c->ring);
 		return -EINVAL;
 	}
 	return 0;
@@ -168,6 +211,9 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 				         "path");
 				return -EINVAL;
 			}
+			if (strcmp(key, "ws.ring") == 0 &&
+			    check_ring(value, err, errlen) < 0)
+				return -EINVAL;
 			if (strcmp(key, "ws.runner_token") == 0 && !*value) {
 				free(c->runner_token);
 				c->runner_token = NULL;
@@ -221,11 +267,14 @@ struct wsconf *wsconf_load(const char *path, char *const *sets, size_t nsets,
 		snprintf(err, errlen, "out of memory");
 		goto out_free;
 	}
-	if (path && conf_load(path, on_setting, c, err, errlen) < 0)
+	if (path &&
+	    conf_load_with_dropins(path, on_setting, c, err, errlen) < 0)
 		goto out_free;
 	for (size_t i = 0; i < nsets; i++)
 		if (wsconf_set_pair(c, sets[i], err, errlen) < 0)
 			goto out_free;
+	if (load_ring(c, err, errlen) < 0)
+		goto out_free;
 	return c;
 out_free:
 	wsconf_free(c);
@@ -255,10 +304,27 @@ const char *wsconf_restart_only_change(const struct wsconf *a,
 	return NULL;
 }
 
+bool wsconf_owns(const struct wsconf *c, const char *pad, const char **owner)
+{
+	const char *o;
+
+	if (!c->owners)
+		return true;
+	o = ring_owner(c->owners, pad, strlen(pad));
+	if (strcmp(o, c->ring_self) == 0)
+		return true;
+	if (owner)
+		*owner = o;
+	return false;
+}
+
 void wsconf_free(struct wsconf *c)
 {
 	if (!c)
 		return;
+	ring_free(c->owners);
+	free(c->ring);
+	free(c->ring_self);
 	free(c->listen);
 	free(c->state_dir);
 	free(c->runner);

@@ -18,11 +18,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct ring;
+
 struct wsconf {
 	char *listen;         /* "unix:/path" or "HOST:PORT"; restart only */
 	char *state_dir;      /* LMDB environment lives in <state_dir>/pads */
 	char *runner;         /* run API base URL (runner.h) */
 	char *runner_token;   /* Bearer token for the run API, or NULL */
+	char *ring;           /* ws.ring: nginx's server list; "" none */
+	char *ring_self;      /* ws.ring_self: this daemon's entry in it */
+	struct ring *owners;  /* ws.ring parsed (ring.h); NULL when "" */
 	uint64_t map_size;    /* LMDB map size, bytes; restart only */
 	uint64_t max_doc;     /* bytes of UTF-8 text per pad */
 	uint64_t max_message; /* bytes per incoming websocket message */
@@ -45,18 +50,28 @@ struct wsconf {
 	uint64_t runner_timeout_ms; /* connect timeout to the runner */
 };
 
-/* Load path (NULL: defaults only), then apply the `key=value` overrides in
+/* Load path (NULL: defaults only) and the drop-ins in conf.d next to it
+   (conf_load_with_dropins), then apply the `key=value` overrides in
    sets[0..nsets).  Returns a new wsconf or NULL with a message in err. */
 struct wsconf *wsconf_load(const char *path, char *const *sets, size_t nsets,
                            char *err, size_t errlen);
 
-/* Apply one "key=value" override to c.  0 or -EINVAL with err. */
+/* Apply one "key=value" override to c.  0 or -EINVAL with err.  ws.ring
+   and ws.ring_self are checked together only by wsconf_load(). */
 int wsconf_set_pair(struct wsconf *c, const char *pair, char *err,
                     size_t errlen);
 
 /* Name of the first restart-only setting that differs, or NULL. */
 const char *wsconf_restart_only_change(const struct wsconf *a,
                                        const struct wsconf *b);
+
+/*
+ * Whether this daemon serves pad: true when ws.ring is empty, else when
+ * the ring gives the pad id (the key nginx hashes) to ws.ring_self.  When
+ * it does not and owner is not NULL, *owner gets the entry that does
+ * (valid while c lives).
+ */
+bool wsconf_owns(const struct wsconf *c, const char *pad, const char **owner);
 
 void wsconf_free(struct wsconf *c); /* NULL ok */
 

@@ -1798,3 +1798,144 @@ Test(hub, tests_are_shared_stored_and_run_only_when_present)
 	        str_of(json_object_array_get_idx(get(w, "tests"), 0), "name"),
 	        "one");
 }
+
+/* ---------------------------------------------------------------- ws.ring */
+
+#define RING_AB "ws.ring=unix:/a.sock, unix:/b.sock"
+
+/* A pad id that the ring of c gives to this daemon (mine) or not. */
+static void ring_pad(const struct wsconf *c, bool mine, char *out, size_t n)
+{
+	for (int i = 0; i < 1000; i++) {
+		snprintf(out, n, "pad-%d", i);
+		if (wsconf_owns(c, out, NULL) == mine)
+			return;
+	}
+	cr_assert_fail("no pad found");
+}
+
+/* Swap in a new configuration, as a SIGHUP reload does. */
+static void reload_with(const char *const *sets)
+{
+	size_t n = 0;
+	struct wsconf *next;
+
+	while (sets[n])
+		n++;
+	next = wsconf_load(NULL, (char *const *)sets, n, err, sizeof(err));
+	cr_assert_not_null(next, "wsconf_load: %s", err);
+	hub_set_conf(h, next);
+	wsconf_free(conf);
+	conf = next;
+}
+
+Test(hub, ring_owned_pad_is_served)
+{
+	char pad[32];
+	struct tconn *a;
+
+	start(RING_AB, "ws.ring_self=unix:/a.sock", );
+	ring_pad(conf, true, pad, sizeof(pad));
+	a = enter(pad, "Ada");
+	cr_assert_not(a->r.closed);
+	append(a, 0, 0, "hi");
+	expect_doc(pad, "hi", 1);
+}
+
+Test(hub, ring_foreign_pad_is_refused_4421)
+{
+	char pad[32];
+	struct tconn *a = conn_new();
+	json_object *e;
+	struct hub_stats st;
+
+	start(RING_AB, "ws.ring_self=unix:/a.sock", );
+	ring_pad(conf, false, pad, sizeof(pad));
+	join(a, pad);
+	say(a, "{\"type\":\"hello\",\"name\":\"Ada\"}");
+	turn();
+	e = expect_error(a, "wrong_daemon");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "pad is served by another daemon; reconnect through "
+	                 "the proxy");
+	expect_none(a);
+	cr_assert(a->r.closed);
+	cr_assert_eq(a->r.close_code, 4421);
+	cr_assert_eq(a->r.close_at, 1); /* after the error */
+	/* nothing more is answered while it closes, and nothing was loaded */
+	say(a, "{\"type\":\"ping\"}");
+	turn();
+	expect_none(a);
+	hub_stats(h, &st);
+	cr_assert_eq(st.pads, 0);
+	leave(a);
+}
+
+Test(hub, ring_reload_moves_pads_away)
+{
+	char mine[32], moved[32];
+	struct tconn *a, *b, *c;
+	json_object *e;
+	struct hub_stats st;
+	int i;
+
+	/* one daemon owns everything; then b joins the ring */
+	start("ws.ring=unix:/a.sock", "ws.ring_self=unix:/a.sock", );
+	reload_with((const char *const[]){RING_AB, "ws.ring_self=unix:/a.sock",
+	                                  NULL});
+	ring_pad(conf, true, mine, sizeof(mine));
+	ring_pad(conf, false, moved, sizeof(moved));
+	reload_with((const char *const[]){"ws.ring=unix:/a.sock",
+	                                  "ws.ring_self=unix:/a.sock", NULL});
+	a = enter(mine, "Ada");
+	b = enter(moved, "Bob");
+	c = enter(moved, "Cy");
+	append(b, 0, 0, "kept");
+	drain_all();
+
+	reload_with((const char *const[]){RING_AB, "ws.ring_self=unix:/a.sock",
+	                                  NULL});
+	for (size_t k = 0; k < 2; k++) {
+		struct tconn *t = k ? c : b;
+		e = expect_error(t, "wrong_daemon");
+		cr_assert(t->r.closed);
+		cr_assert_eq(t->r.close_code, 4421);
+		cr_assert_eq(t->r.close_at, t->r.read);
+	}
+	cr_assert_not(a->r.closed);
+	expect_none(a);
+	(void)e;
+
+	/* their messages go unanswered; once they are gone the pad leaves */
+	say(b, "{\"type\":\"ping\"}");
+	turn();
+	expect_none(b);
+	leave(b);
+	leave(c);
+	for (i = 0; i < 200; i++) {
+		turn();
+		hub_stats(h, &st);
+		if (st.pads == 1)
+			break;
+		sleep_ms(10);
+	}
+	cr_assert_eq(st.pads, 1, "the moved pad stayed in memory");
+	/* and a new hello for it is refused */
+	c = conn_new();
+	join(c, moved);
+	say(c, "{\"type\":\"hello\"}");
+	turn();
+	expect_error(c, "wrong_daemon");
+	cr_assert_eq(c->r.close_code, 4421);
+	/* its update was stored before it left (the history stays here) */
+	{
+		struct padstore_pad sp;
+		cr_assert_eq(padstore_load(ps, moved, &sp, err, sizeof(err)), 0,
+		             "%s", err);
+		cr_assert_eq(sp.head, 1);
+		padstore_pad_fini(&sp);
+	}
+	/* the pad that stayed still works */
+	append(a, 0, 0, "ok");
+	expect_doc(mine, "ok", 1);
+}

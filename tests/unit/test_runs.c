@@ -10,6 +10,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "ring.h"
 #include "runs.h"
 
 TestSuite(runs, .timeout = 30);
@@ -22,8 +23,8 @@ struct run {
 
 static void add(struct runs *t, bool interactive, struct run *r)
 {
-	int rc = runs_add(t, interactive, r->id, &r->e, &r->stdin_rd,
-	                  &r->cancel_rd);
+	int rc = runs_add(t, interactive, NULL, NULL, r->id, &r->e,
+	                  &r->stdin_rd, &r->cancel_rd);
 
 	cr_assert_eq(rc, 0, "runs_add: %d", rc);
 	if (interactive)
@@ -87,7 +88,7 @@ Test(runs, ids_are_32_hex_and_unique)
 	struct run a, b;
 
 	for (int i = 0; i < N; i++) {
-		cr_assert_eq(runs_make_id(ids[i]), 0);
+		cr_assert_eq(runs_make_id(ids[i], NULL, NULL), 0);
 		cr_assert(is_hex_id(ids[i]), "'%s'", ids[i]);
 		for (int k = 0; k < i; k++)
 			cr_assert_str_neq(ids[i], ids[k]);
@@ -250,7 +251,7 @@ Test(runs, unknown_ids)
 	size_t room;
 
 	add(t, true, &a);
-	cr_assert_eq(runs_make_id(other), 0);
+	cr_assert_eq(runs_make_id(other, NULL, NULL), 0);
 	cr_assert_eq(runs_stdin(t, other, "x", 1, false, &room), -ENOENT);
 	cr_assert_eq(runs_kill(t, other), -ENOENT);
 	cr_assert_eq(runs_kill(t, ""), -ENOENT);
@@ -353,5 +354,35 @@ Test(runs, concurrent_writers_and_a_racing_remove)
 		runs_remove(t, other.e);
 	}
 	cr_assert_eq(runs_count(t), 0);
+	runs_free(t);
+}
+
+/* fcgi.ring: every id made is one the ring gives to this runner. */
+Test(runs, ids_follow_the_ring)
+{
+	struct ring *ring;
+	char e[256], id[RUN_ID_LEN + 1];
+	struct runs *t = runs_new();
+	struct run_entry *entry;
+	int in, can;
+
+	cr_assert_eq(ring_parse("unix:/a.sock, unix:/b.sock weight=3, "
+	                        "10.0.0.9:9000",
+	                        &ring, e, sizeof(e)),
+	             0, "%s", e);
+	for (int i = 0; i < 200; i++) {
+		cr_assert_eq(runs_make_id(id, ring, "unix:/a.sock"), 0);
+		cr_assert(is_hex_id(id), "'%s'", id);
+		cr_assert_str_eq(ring_owner(ring, id, RUN_ID_LEN),
+		                 "unix:/a.sock");
+	}
+	cr_assert_eq(
+	        runs_add(t, true, ring, "10.0.0.9:9000", id, &entry, &in, &can),
+	        0);
+	cr_assert_str_eq(ring_owner(ring, id, RUN_ID_LEN), "10.0.0.9:9000");
+	runs_remove(t, entry);
+	/* an entry that is not in the ring never gets an id */
+	cr_assert_eq(runs_make_id(id, ring, "unix:/c.sock"), -EAGAIN);
+	ring_free(ring);
 	runs_free(t);
 }

@@ -1,5 +1,6 @@
 /* Unit tests: fcgi/settings, with config files in a fresh directory. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -243,7 +244,20 @@ Test(settings, bad_values_refused_with_the_line)
 	        {"bind = opt\n",
 	         "line 1: bind: expected an absolute path (at most 64)"},
 	        {"fcgi.listen = run/x.sock\n",
-	         "line 1: fcgi.listen: expected an absolute socket path"},
+	         "line 1: fcgi.listen: expected an absolute socket path, "
+	         "ADDRESS:PORT or [IPv6]:PORT, got 'run/x.sock'"},
+	        {"fcgi.listen = localhost:9000\n",
+	         "line 1: fcgi.listen: expected an absolute socket path, "
+	         "ADDRESS:PORT or [IPv6]:PORT, got 'localhost:9000'"},
+	        {"fcgi.listen = 10.0.0.1:0\n",
+	         "line 1: fcgi.listen: expected an absolute socket path, "
+	         "ADDRESS:PORT or [IPv6]:PORT, got '10.0.0.1:0'"},
+	        {"fcgi.listen = ::1:9000\n",
+	         "line 1: fcgi.listen: expected an absolute socket path, "
+	         "ADDRESS:PORT or [IPv6]:PORT, got '::1:9000'"},
+	        {"fcgi.ring = unix:/a.sock weight=0\n",
+	         "line 1: fcgi.ring: entry 1: unix:/a.sock: weight: expected 1 "
+	         "to 100"},
 	        {"fcgi.socket_mode = 0999\n",
 	         "line 1: fcgi.socket_mode: expected octal such as 0660"},
 	        {"fcgi.socket_mode = 01777\n",
@@ -409,4 +423,82 @@ Test(settings, ref_unref)
 	cr_assert_str_eq(s->prefix, "/api/", "still alive");
 	settings_unref(s); /* freed: ASan reports a leak or a double free */
 	settings_unref(NULL);
+}
+
+Test(settings, listen_takes_tcp_addresses)
+{
+	static const char *const good[] = {
+	        "/run/runpad/fcgi.sock",
+	        "10.1.2.3:9000",
+	        "0.0.0.0:1",
+	        "[::1]:9000",
+	        "[fd00::7]:65535",
+	};
+	struct settings *s;
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		cr_assert_eq(settings_check_listen(good[i]), 0, "%s", good[i]);
+	cr_assert_eq(settings_check_listen("[::1]"), -EINVAL);
+	cr_assert_eq(settings_check_listen("[::1:9000"), -EINVAL);
+	cr_assert_eq(settings_check_listen("1.2.3.4:65536"), -EINVAL);
+	cr_assert_eq(settings_check_listen(":9000"), -EINVAL);
+	s = load_ok("fcgi.listen = 192.168.0.10:9000\n");
+	cr_assert_str_eq(s->listen, "192.168.0.10:9000");
+	settings_unref(s);
+}
+
+#define RING2 "unix:/run/runpad/fcgi.sock, 10.0.0.2:9000 weight=2"
+
+Test(settings, ring_empty_holds_every_id)
+{
+	struct settings *s = settings_load(NULL, err, sizeof(err));
+	const char *owner = "untouched";
+
+	cr_assert_not_null(s, "%s", err);
+	cr_assert_str_eq(s->ring, "");
+	cr_assert_null(s->owners);
+	cr_assert(settings_owns(s, "0123456789abcdef0123456789abcdef", &owner));
+	cr_assert_str_eq(owner, "untouched");
+	settings_unref(s);
+}
+
+Test(settings, ring_self_holds_its_share)
+{
+	struct settings *s = load_ok("fcgi.ring = " RING2 "\n"
+	                             "fcgi.ring_self = 10.0.0.2:9000\n");
+	size_t mine = 0, n = 300;
+
+	cr_assert_str_eq(s->ring_self, "10.0.0.2:9000");
+	for (size_t i = 0; i < n; i++) {
+		char id[40];
+		const char *owner = NULL;
+		snprintf(id, sizeof(id), "%032zx", i * 2654435761u);
+		if (settings_owns(s, id, &owner))
+			mine++;
+		else
+			cr_assert_str_eq(owner, "unix:/run/runpad/fcgi.sock");
+	}
+	cr_assert(mine > n / 3 && mine < n, "%zu of %zu", mine, n);
+	settings_unref(s);
+}
+
+Test(settings, ring_self_must_be_in_the_ring)
+{
+	struct settings *s = load("fcgi.ring = " RING2 "\n"
+	                          "fcgi.ring_self = 10.0.0.3:9000\n");
+
+	cr_assert_null(s);
+	cr_assert_str_eq(err, "fcgi.ring_self '10.0.0.3:9000' is not one of "
+	                      "the entries of fcgi.ring '" RING2 "'");
+}
+
+Test(settings, ring_is_reloadable)
+{
+	struct settings *cur = settings_load(NULL, err, sizeof(err));
+	struct settings *next = load_ok("fcgi.ring = " RING2 "\n"
+	                                "fcgi.ring_self = 10.0.0.2:9000\n");
+
+	cr_assert_null(settings_reload_blocker(cur, next));
+	settings_unref(cur);
+	settings_unref(next);
 }

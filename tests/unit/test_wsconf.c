@@ -473,3 +473,102 @@ Test(wsconf, restart_only_change)
 	wsconf_free(a);
 	wsconf_free(NULL);
 }
+
+/* ---------------------------------------------------------------- ws.ring */
+
+#define RING3                                                                  \
+	"unix:/run/runpad/ws-1.sock, unix:/run/runpad/ws-2.sock weight=2, "    \
+	"127.0.0.1:9003"
+
+Test(wsconf, ring_defaults_to_every_pad)
+{
+	struct wsconf *c = load_ok(NULL, NULL, 0);
+	const char *owner = "untouched";
+
+	cr_assert_str_eq(c->ring, "");
+	cr_assert_str_eq(c->ring_self, "");
+	cr_assert_null(c->owners);
+	cr_assert(wsconf_owns(c, "any-pad", &owner));
+	cr_assert_str_eq(owner, "untouched");
+	wsconf_free(c);
+}
+
+Test(wsconf, ring_self_picks_this_daemons_pads)
+{
+	char *sets[] = {"ws.ring=" RING3, "ws.ring_self=127.0.0.1:9003"};
+	struct wsconf *c = load_ok(NULL, sets, 2);
+	size_t mine = 0, n = 300;
+
+	cr_assert_not_null(c->owners);
+	for (size_t i = 0; i < n; i++) {
+		char pad[32];
+		const char *owner = NULL;
+		snprintf(pad, sizeof(pad), "pad-%zu", i);
+		if (wsconf_owns(c, pad, &owner)) {
+			mine++;
+			cr_assert_null(owner);
+		} else {
+			cr_assert(
+			        strcmp(owner, "unix:/run/runpad/ws-1.sock") ==
+			                        0 ||
+			                strcmp(owner,
+			                       "unix:/run/runpad/ws-2.sock") ==
+			                        0,
+			        "owner %s", owner);
+		}
+	}
+	/* a quarter of the weight */
+	cr_assert(mine > n / 8 && mine < n / 2, "%zu of %zu", mine, n);
+	wsconf_free(c);
+}
+
+Test(wsconf, ring_from_the_file)
+{
+	struct wsconf *c;
+
+	write_file("ws.ring = unix:/a.sock, unix:/b.sock\n"
+	           "ws.ring_self = unix:/b.sock\n");
+	c = load_ok(path, NULL, 0);
+	cr_assert_str_eq(c->ring, "unix:/a.sock, unix:/b.sock");
+	cr_assert_str_eq(c->ring_self, "unix:/b.sock");
+	wsconf_free(c);
+}
+
+Test(wsconf, ring_self_not_in_the_ring_is_refused)
+{
+	char *sets[] = {"ws.ring=unix:/a.sock, unix:/b.sock",
+	                "ws.ring_self=unix:/c.sock"};
+	char *none[] = {"ws.ring=unix:/a.sock, unix:/b.sock"};
+	char *weight[] = {"ws.ring=unix:/a.sock weight=2",
+	                  "ws.ring_self=unix:/a.sock weight=2"};
+
+	load_err(NULL, sets, 2,
+	         "ws.ring_self 'unix:/c.sock' is not one of the entries of "
+	         "ws.ring 'unix:/a.sock, unix:/b.sock'");
+	load_err(NULL, none, 1,
+	         "ws.ring_self '' is not one of the entries of ws.ring "
+	         "'unix:/a.sock, unix:/b.sock'");
+	load_err(NULL, weight, 2,
+	         "ws.ring_self 'unix:/a.sock weight=2' is not one of the "
+	         "entries of ws.ring 'unix:/a.sock weight=2'");
+}
+
+Test(wsconf, bad_ring_is_refused)
+{
+	set_err("ws.ring=unix:/a.sock weight=0",
+	        "ws.ring: entry 1: unix:/a.sock: weight: expected 1 to 100");
+	set_err("ws.ring=unix:/a.sock,,unix:/b.sock",
+	        "ws.ring: entry 2: empty entry");
+}
+
+Test(wsconf, ring_is_reloadable)
+{
+	struct wsconf *a = load_ok(NULL, NULL, 0);
+	char *sets[] = {"ws.ring=unix:/a.sock, unix:/b.sock",
+	                "ws.ring_self=unix:/a.sock"};
+	struct wsconf *b = load_ok(NULL, sets, 2);
+
+	cr_assert_null(wsconf_restart_only_change(a, b));
+	wsconf_free(a);
+	wsconf_free(b);
+}

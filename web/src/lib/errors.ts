@@ -25,6 +25,7 @@ const PAD_ERRORS: Record<string, string> = {
   no_tests: "Add a test first: the pad has no tests to run.",
   store_error: "The server could not save your change (its disk may be full); the editor was reset to the pad's text.",
   bad_pad_id: "This pad link is not valid.",
+  wrong_daemon: "This pad's server is unavailable; retrying.",
   message_too_large: "That change is too large to send in one piece.",
   // run errors relayed as run events
   runner_unavailable: "The code runner is not running. Try again in a moment.",
@@ -47,6 +48,7 @@ export function closeText(code: number): string | null {
     case 4400: return "This pad link is not valid: a pad id is 1 to 64 letters, digits, '-' or '_'.";
     case 4429: return PAD_ERRORS.pad_full;
     case 4503: return PAD_ERRORS.server_busy;
+    case 4421: return PAD_ERRORS.wrong_daemon;
     default: return null;
   }
 }

@@ -236,6 +236,39 @@ describe("PadClient", () => {
     expect(e.selection).toEqual({ id: "p2", ranges: [{ anchor: 5, head: 5 }] });
   });
 
+  it("keeps the text and retries when the pad's daemon is elsewhere (4421)", () => {
+    sock().open();
+    sock().recv(welcome({ version: 3, doc: "abc" }));
+    edit(3, 3, "d");
+    const first = sock();
+    // the daemon moved the pad away: error, then close 4421
+    first.recv({ type: "error", code: "wrong_daemon", message: "pad is served by another daemon; reconnect through the proxy" });
+    first.drop(4421);
+    expect(client.connState).toBe("reconnecting");
+    expect(host.text).toBe("abcd");
+    const toasts = events.filter((e) => e.kind === "toast") as any[];
+    expect(toasts).toHaveLength(1);
+    expect(toasts[0]).toMatchObject({ code: "wrong_daemon", text: "This pad's server is unavailable; retrying." });
+    // refused again and again: still reconnecting, never offline, one toast
+    for (let i = 0; i < 6; i++) {
+      vi.advanceTimersByTime(20000);
+      sock().open();
+      sock().recv({ type: "error", code: "wrong_daemon", message: "x" });
+      sock().drop(4421);
+      expect(client.connState).toBe("reconnecting");
+    }
+    expect(events.filter((e) => e.kind === "toast")).toHaveLength(1);
+    expect(events.some((e) => e.kind === "fatal")).toBe(false);
+    // the owner is back: hello with our version, the local edit is pushed
+    vi.advanceTimersByTime(20000);
+    sock().open();
+    expect(sock().last("hello")).toMatchObject({ version: 3 });
+    sock().recv(welcome({ version: 3, doc: "abc", updates: [] }));
+    expect(client.connState).toBe("connected");
+    expect(host.text).toBe("abcd");
+    expect(sock().last("push")).toMatchObject({ version: 3 });
+  });
+
   it("stops for good on a bad pad id", () => {
     sock().open();
     sock().drop(4400);

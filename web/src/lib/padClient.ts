@@ -113,6 +113,9 @@ export class PadClient {
   private pongTimer: ReturnType<typeof setTimeout> | null = null;
   private attempts = 0;
   private minBackoff = 0;
+  // the daemon said wrong_daemon / closed 4421: the pad's own daemon is
+  // down or nginx and ws.ring disagree; keep retrying, never "offline"
+  private misrouted = false;
   private confirmed: Text | null = null;
   private history: { version: number; changes: ChangeSet }[] = [];
   private pendingPresence = new Map<string, { version: number; selection: SelectionJSON | null }>();
@@ -230,6 +233,7 @@ export class PadClient {
         return;
       }
       if (ev.code === 4429 || ev.code === 4503) this.minBackoff = 5000;
+      if (ev.code === 4421) this.noteMisrouted();
       this.scheduleReconnect();
     };
   }
@@ -237,7 +241,7 @@ export class PadClient {
   private scheduleReconnect(): void {
     if (this.stopped || this.reconnectTimer) return;
     const n = this.attempts++;
-    this.setState(n >= 3 ? "offline" : "reconnecting");
+    this.setState(n >= 3 && !this.misrouted ? "offline" : "reconnecting");
     const rnd = this.opts.random ?? Math.random;
     const base = Math.max(this.minBackoff, Math.min(MAX_BACKOFF, 250 * 2 ** n));
     const ms = Math.round(base * (0.5 + rnd() / 2));
@@ -344,6 +348,7 @@ export class PadClient {
     this.joined = true;
     this.attempts = 0;
     this.minBackoff = 0;
+    this.misrouted = false;
     this.setState("connected");
     this.startPing();
     this.pendingPresence.clear();
@@ -485,8 +490,21 @@ export class PadClient {
       case "server_busy":
         this.minBackoff = 5000;
         break;
+      case "wrong_daemon":
+        // a close 4421 follows; the local text stays and is pushed once
+        // a daemon that owns the pad welcomes us
+        this.noteMisrouted();
+        return;
     }
     this.emit({ kind: "toast", code: msg.code, text: padErrorText(msg.code, msg.message), level: "error" });
+  }
+
+  // The pad's daemon is unavailable (docs/protocol.md, close 4421): one
+  // toast per outage, then the usual backoff until a welcome.
+  private noteMisrouted(): void {
+    if (this.misrouted) return;
+    this.misrouted = true;
+    this.emit({ kind: "toast", code: "wrong_daemon", text: padErrorText("wrong_daemon"), level: "info" });
   }
 
   // Forget local changes and reload the pad's text from a fresh snapshot.

@@ -12,14 +12,18 @@ CLANG    ?= clang
 WERROR   ?=
 PREFIX   ?= /usr/local
 PYTHON   := /usr/bin/python3
+# where the programs look for the default language registry (the packages:
+# /usr/share/runpad; /etc/runpad/languages.conf wins when it exists)
+DATADIR  ?= $(CURDIR)/sandbox
 
 WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-unused-parameter
 HARDEN   := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIE
 CFLAGS   ?= -O2 -g
 ALL_CFLAGS = -std=gnu17 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(WERROR) $(HARDEN) -Icommon -Isandbox -Ifcgi -Iws \
-            -DRUNPAD_DATADIR='"$(CURDIR)/sandbox"'
+            -DRUNPAD_DATADIR='"$(DATADIR)"'
 LDHARDEN := -pie -Wl,-z,relro,-z,now
+LDFLAGS  ?=
 LDLIBS_SBX := -lseccomp
 LDLIBS_JSON := -ljson-c
 LDLIBS_FCGI := -lfcgi -llmdb -ljson-c -lpthread
@@ -33,8 +37,9 @@ DEPS_BUILD := build-essential pkg-config clang clang-format libclang-rt-14-dev \
               libfcgi-dev libjson-c-dev libseccomp-dev libwebsockets-dev \
               liblmdb-dev lmdb-utils libcriterion-dev
 DEPS_TEST  := bubblewrap nginx-light util-linux procps chromium
+DEPS_DEB   := debhelper dpkg-dev fakeroot lintian systemd man-db
 DEPS_LANG  := gcc g++ python3 nodejs bash golang-go rustc default-jdk-headless
-DEPS       := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_LANG)
+DEPS       := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_DEB) $(DEPS_LANG)
 
 .PHONY: deps
 deps:
@@ -78,13 +83,13 @@ $(B)/libws.a: $(WS_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
 $(B)/runpad-jail: $(B)/obj/sandbox/main.o $(B)/libcommon.a $(B)/libsandbox.a
-	$(CC) $(LDHARDEN) -o $@ $^ $(LDLIBS_SBX) $(LDLIBS_JSON)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDLIBS_SBX) $(LDLIBS_JSON)
 
 $(B)/runpad-fcgi: $(B)/obj/fcgi/main.o $(B)/libapi.a $(B)/libcommon.a $(B)/libsandbox.a
-	$(CC) $(LDHARDEN) -o $@ $^ $(LDLIBS_SBX) $(LDLIBS_FCGI)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDLIBS_SBX) $(LDLIBS_FCGI)
 
 $(B)/runpad-ws: $(B)/obj/ws/main.o $(B)/libws.a $(B)/libcommon.a $(B)/libsandbox.a
-	$(CC) $(LDHARDEN) -o $@ $^ $(LDLIBS_WS) $(LDLIBS_SBX)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDLIBS_WS) $(LDLIBS_SBX)
 
 # ------------------------------------------------------------------ programs
 PROGRAMS := $(B)/runpad-jail $(B)/runpad-fcgi $(B)/runpad-ws
@@ -100,7 +105,7 @@ UNIT_LIBS := $(B)/libws.a $(B)/libapi.a $(B)/libcommon.a $(B)/libsandbox.a
 
 $(B)/tests/test_%: tests/unit/test_%.c $(UNIT_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $< $(UNIT_LIBS) -lcriterion $(LDLIBS_SBX) $(LDLIBS_FCGI) -lwebsockets
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $< $(UNIT_LIBS) -lcriterion $(LDLIBS_SBX) $(LDLIBS_FCGI) -lwebsockets
 
 .PHONY: tests test-unit
 tests: $(UNIT_BIN)
@@ -166,6 +171,13 @@ check-ws-asan:
 	$(MAKE) --no-print-directory B=$(B)/asan CFLAGS="$(SAN_FLAGS)" LDHARDEN="-fsanitize=address,undefined" WERROR=$(WERROR) $(B)/asan/runpad-ws $(B)/asan/runpad-fcgi $(B)/asan/runpad-jail
 	RUNPAD_BUILD=$(CURDIR)/$(B)/asan RUNPAD_SANITIZED=1 $(PYTHON) -m unittest tests/integration/test_ws.py
 
+# Scale-out: two runners and two pad daemons behind one nginx with the
+# shipped files (pads pinned to one daemon each, runs on both runners, ids
+# routed to the runner that holds them).
+.PHONY: check-scale
+check-scale: all
+	$(PYTHON) -m unittest -v tests/integration/test_scale.py
+
 # ------------------------------------------------------------------ web app
 # React + CodeMirror 6, built by Vite into web/dist (served by nginx).
 # npm ci on first use, from the committed package-lock.json.
@@ -188,6 +200,7 @@ check-web: all web/dist/index.html
 include tests/hostile/hostile.mk
 include tests/languages/languages.mk
 include bench/bench.mk
+include packaging/packaging.mk
 
 # ------------------------------------------------------------------ check, run
 .PHONY: check check-build lint format
@@ -208,8 +221,10 @@ check: deps
 	$(MAKE) --no-print-directory WERROR=-Werror check-api-asan
 	$(MAKE) --no-print-directory WERROR=-Werror check-ws
 	$(MAKE) --no-print-directory WERROR=-Werror check-ws-asan
+	$(MAKE) --no-print-directory WERROR=-Werror check-scale
 	$(MAKE) --no-print-directory test-web
 	$(MAKE) --no-print-directory check-web
+	$(MAKE) --no-print-directory WERROR=-Werror check-deb
 	@echo "make check: all passed"
 
 # Our C, not the language samples (which hold deliberate errors).
@@ -238,7 +253,7 @@ clean:
 help:
 	@echo "targets: all check run deps fuzz bench format lint clean"
 	@echo "         test-unit test-asan check-hostile check-hostile-user check-languages"
-	@echo "         check-api check-piston check-api-asan check-ws check-ws-asan"
-	@echo "         web test-web check-web bench-api bench-collab"
+	@echo "         check-api check-piston check-api-asan check-ws check-ws-asan check-scale"
+	@echo "         web test-web check-web bench-api bench-collab deb check-deb"
 
 -include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d)

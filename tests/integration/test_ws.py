@@ -28,6 +28,10 @@ import stack  # noqa: E402
 
 CLIENT_DIR = os.path.join(HERE, "collab")
 RUNS_FILE = "runs.test.mjs"
+# the installed packages only (tests/packaging/test_deb.py)
+DEB_FILE = "deb-smoke.test.mjs"
+# two daemons behind nginx (tests/integration/test_scale.py)
+SCALE_FILE = "scale.test.mjs"
 
 
 def node_ready():
@@ -74,6 +78,8 @@ class CollabDaemon(unittest.TestCase):
         files = sorted(os.path.basename(f) for f in
                        glob.glob(os.path.join(CLIENT_DIR, "*.test.mjs")))
         files.remove(RUNS_FILE)
+        files.remove(DEB_FILE)
+        files.remove(SCALE_FILE)
         env = dict(os.environ, RUNPAD_BUILD=stack.BUILD)
         env.pop("RUNPAD_STACK_WS", None)
         r = node_test(node, files, env, 240)

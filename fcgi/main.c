@@ -193,8 +193,8 @@ int main(int argc, char **argv)
 
 	set = settings_load(config, err, sizeof(err));
 	if (!set) {
-		fprintf(stderr, "runpad-fcgi: %s%s%s\n", config ? config : "",
-		        config ? ": " : "", err);
+		/* the error names the file (and drop-in) and the line */
+		fprintf(stderr, "runpad-fcgi: %s\n", err);
 		return 1;
 	}
 	if (listen_path) {

@@ -13,8 +13,9 @@
    `include snippets/runpad.conf;` added, on a loopback port;
 6. a smoke test through it: the web app, runtimes, a run, a pad edited by
    two websocket clients and a shared run with stdin from the second
-   (tests/integration/collab/deb-smoke.test.mjs); reload both daemons and
-   use them again; stop them (exit 0);
+   (tests/integration/collab/deb-smoke.test.mjs), and the app in Debian's
+   Chromium making a pad and running a program (tests/e2e/deb-page.mjs);
+   reload both daemons and use them again; stop them (exit 0);
 7. purge, and check that nothing is left but the runpad system user.
 
 It changes the machine (packages, /etc/runpad, /var/lib/runpad): it runs
@@ -265,6 +266,7 @@ class Packages(unittest.TestCase):
         self.assertEqual((res["verdict"], res["run"]["stdout"]), ("accepted", "42\n"),
                          res)
         self.node_smoke("ws://127.0.0.1:%d/runpad/ws/" % port, logs)
+        self.browser(base, logs)
 
         # systemctl reload: config check, then SIGHUP; still serving
         fcgi.reload()
@@ -295,6 +297,23 @@ class Packages(unittest.TestCase):
         r = test_ws.node_test(node, ["deb-smoke.test.mjs"], env, 300)
         self.assertEqual(r.returncode, 0, "deb-smoke.test.mjs failed")
         self.assertRegex(r.stdout, r"(?m)^\S* ?pass 1$")
+
+    def browser(self, url, logs):
+        """The app in Debian's Chromium: a new pad, a program typed, Run."""
+        import test_web
+        if not os.access(test_web.CHROMIUM, os.X_OK) or not shutil.which(
+                "npm"):
+            self.fail("Debian's chromium and npm are needed (make deps "
+                      "installs them)")
+        test_web.npm_ci()
+        shot = os.path.join(logs, "deb-page.png")
+        r = subprocess.run(
+            ["node", "deb-page.mjs"], cwd=test_web.E2E_DIR,
+            env=dict(os.environ, RUNPAD_DEB_URL=url, RUNPAD_DEB_SHOT=shot),
+            capture_output=True, text=True, timeout=120)
+        print("\n" + r.stdout + r.stderr, file=sys.stderr)
+        self.assertEqual(r.returncode, 0, "the app in Chromium failed")
+        self.assertTrue(os.path.getsize(shot) > 10000, shot)
 
     # ------------------------------------------------------------ 7
     def test_3_purge(self):

@@ -4,10 +4,12 @@
 #include "lmdbutil.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void lmdb_put_be64(unsigned char *p, uint64_t v)
 {
@@ -84,4 +86,56 @@ int lmdb_errno(int rc, const char *what, char *err, size_t errlen)
 	if (err && errlen)
 		snprintf(err, errlen, "%s: %s", what, why);
 	return r;
+}
+
+int lmdb_env_open_dir(const char *dir, const char *what, unsigned maxdbs,
+                      size_t map_size, unsigned flags, MDB_env **env,
+                      size_t *map_size_out, char *err, size_t errlen)
+{
+	char where[400];
+	MDB_envinfo info;
+	int rc, dead, fd;
+
+	*env = NULL;
+	snprintf(where, sizeof(where), "cannot open %s in %s", what, dir);
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+		rc = -errno;
+		if (err)
+			snprintf(err, errlen,
+			         "cannot create %s directory %s: %s", what, dir,
+			         strerror(errno));
+		return rc;
+	}
+	rc = mdb_env_create(env);
+	if (rc) {
+		*env = NULL;
+		return lmdb_errno(rc, where, err, errlen);
+	}
+	rc = mdb_env_set_maxdbs(*env, maxdbs);
+	if (!rc)
+		rc = mdb_env_set_mapsize(*env, map_size);
+	if (!rc)
+		rc = mdb_env_open(*env, dir, flags | MDB_NOTLS, 0600);
+	if (rc) {
+		rc = lmdb_errno(rc, where, err, errlen);
+		goto out_close;
+	}
+	if (mdb_env_get_fd(*env, &fd) == 0 && fd >= 0 &&
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		rc = -errno;
+		if (err)
+			snprintf(err, errlen,
+			         "cannot set close-on-exec on %s/data.mdb: %s",
+			         dir, strerror(errno));
+		goto out_close;
+	}
+	mdb_reader_check(*env, &dead);
+	if (map_size_out && mdb_env_info(*env, &info) == 0)
+		*map_size_out = info.me_mapsize;
+	return 0;
+
+out_close:
+	mdb_env_close(*env);
+	*env = NULL;
+	return rc;
 }

@@ -8,6 +8,7 @@
 #ifndef RUNPAD_LMDBUTIL_H
 #define RUNPAD_LMDBUTIL_H
 
+#include <lmdb.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -30,5 +31,19 @@ char *lmdb_dup(const void *p, size_t n);
  * calling this.
  */
 int lmdb_errno(int rc, const char *what, char *err, size_t errlen);
+
+/*
+ * Open the LMDB environment of a store in dir, made (mode 0700) when
+ * missing: maxdbs named databases, a map of map_size bytes, flags plus
+ * MDB_NOTLS, files mode 0600.  LMDB 0.9 leaves the main data fd
+ * inheritable: it is marked close-on-exec, so that spawned processes never
+ * get it.  Readers left by dead processes are cleared.  On success *env
+ * is the caller's (mdb_env_close()), *map_size_out (may be NULL) the map's
+ * real size, and 0 is returned; else -errno with "what DIR: why" in err,
+ * and nothing is left open.  what names the store ("pad store").
+ */
+int lmdb_env_open_dir(const char *dir, const char *what, unsigned maxdbs,
+                      size_t map_size, unsigned flags, MDB_env **env,
+                      size_t *map_size_out, char *err, size_t errlen);
 
 #endif

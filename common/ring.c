@@ -290,6 +290,46 @@ const char *ring_entry(const struct ring *r, size_t i)
 	return r->addrs[i];
 }
 
+int ring_load(const char *key, const char *spec, const char *self,
+              struct ring **out, char *err, size_t errlen)
+{
+	char e[400];
+	int rc;
+
+	*out = NULL;
+	if (!*spec)
+		return 0;
+	rc = ring_parse(spec, out, e, sizeof(e));
+	if (rc < 0) {
+		snprintf(err, errlen, "%s: %s", key, e);
+		return rc;
+	}
+	if (self && !ring_has(*out, self)) {
+		snprintf(err, errlen,
+		         "%s_self '%s' is not one of the entries of %s '%s'",
+		         key, self, key, spec);
+		ring_free(*out);
+		*out = NULL;
+		return -EINVAL;
+	}
+	return 0;
+}
+
+bool ring_owns(const struct ring *r, const char *self, const char *key,
+               size_t len, const char **owner)
+{
+	const char *o;
+
+	if (!r)
+		return true;
+	o = ring_owner(r, key, len);
+	if (strcmp(o, self) == 0)
+		return true;
+	if (owner)
+		*owner = o;
+	return false;
+}
+
 void ring_free(struct ring *r)
 {
 	if (!r)

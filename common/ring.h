@@ -74,6 +74,24 @@ size_t ring_entries(const struct ring *r);
    r lives. */
 const char *ring_entry(const struct ring *r, size_t i);
 
+/*
+ * A settings file's pair of keys, such as ws.ring and ws.ring_self: parse
+ * spec (the value of the key named key) and, unless self is NULL, check
+ * that self is one of its entries.  An empty spec gives *out = NULL: the
+ * program owns every key.  0, or -EINVAL / -ENOMEM with a message naming
+ * the key in err; *out is for ring_free().
+ */
+int ring_load(const char *key, const char *spec, const char *self,
+              struct ring **out, char *err, size_t errlen);
+
+/*
+ * Whether self owns key (len bytes): true when r is NULL (no ring), else
+ * when the ring gives key to the entry self.  When it does not and owner
+ * is not NULL, *owner gets the entry that does (valid while r lives).
+ */
+bool ring_owns(const struct ring *r, const char *self, const char *key,
+               size_t len, const char **owner);
+
 void ring_free(struct ring *r); /* NULL ok */
 
 #endif

@@ -82,8 +82,7 @@ int runs_make_id(char *buf, const struct ring *ring, const char *self)
 		r = random_id(buf);
 		if (r < 0)
 			return r;
-		if (!ring ||
-		    strcmp(ring_owner(ring, buf, RUN_ID_LEN), self) == 0)
+		if (ring_owns(ring, self, buf, RUN_ID_LEN, NULL))
 			return 0;
 	}
 	return -EAGAIN;

@@ -179,12 +179,10 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 		}
 		return conf_set_string(&s->listen, value);
 	} else if (strcmp(key, "fcgi.ring") == 0) {
-		struct ring *ring = NULL;
-		char e[400];
-		if (*value && ring_parse(value, &ring, e, sizeof(e)) < 0) {
-			snprintf(err, errlen, "fcgi.ring: %s", e);
+		/* checked here for the line number, with ring_self at the end */
+		struct ring *ring;
+		if (ring_load(key, value, NULL, &ring, err, errlen) < 0)
 			return -EINVAL;
-		}
 		ring_free(ring);
 		return conf_set_string(&s->ring, value);
 	} else if (strcmp(key, "fcgi.ring_self") == 0) {
@@ -285,39 +283,9 @@ int settings_check_listen(const char *v)
 	return inet_pton(AF_INET, host, addr) == 1 ? 0 : -EINVAL;
 }
 
-/* After every setting: parse fcgi.ring and check fcgi.ring_self. */
-static int load_ring(struct settings *s, char *err, size_t errlen)
-{
-	char e[400];
-
-	if (!*s->ring)
-		return 0;
-	if (ring_parse(s->ring, &s->owners, e, sizeof(e)) < 0) {
-		snprintf(err, errlen, "fcgi.ring: %s", e);
-		return -EINVAL;
-	}
-	if (!ring_has(s->owners, s->ring_self)) {
-		snprintf(err, errlen,
-		         "fcgi.ring_self '%s' is not one of the entries of "
-		         "fcgi.ring '%s'",
-		         s->ring_self, s->ring);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 bool settings_owns(const struct settings *s, const char *id, const char **owner)
 {
-	const char *o;
-
-	if (!s->owners)
-		return true;
-	o = ring_owner(s->owners, id, strlen(id));
-	if (strcmp(o, s->ring_self) == 0)
-		return true;
-	if (owner)
-		*owner = o;
-	return false;
+	return ring_owns(s->owners, s->ring_self, id, strlen(id), owner);
 }
 
 struct settings *settings_load(const char *path, char *err, size_t errlen)
@@ -339,7 +307,8 @@ struct settings *settings_load(const char *path, char *err, size_t errlen)
 	if (path &&
 	    conf_load_with_dropins(path, on_setting, s, err, errlen) < 0)
 		goto out_free;
-	if (load_ring(s, err, errlen) < 0)
+	if (ring_load("fcgi.ring", s->ring, s->ring_self, &s->owners, err,
+	              errlen) < 0)
 		goto out_free;
 	bad = sbx_limits_exceeds(&s->run_default, &s->run_max);
 	if (bad) {

@@ -8,14 +8,12 @@
  * MDB_val points into.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <lmdb.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "lmdbutil.h"
 #include "store.h"
@@ -249,59 +247,19 @@ int store_open(const char *dir, size_t map_size, struct store **out, char *err,
 {
 	struct store *st;
 	MDB_txn *txn;
-	MDB_envinfo info;
-	int rc, dead, fd;
+	int rc;
 
 	*out = NULL;
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
-		rc = -errno;
-		seterr(err, errlen, "cannot create store directory %s: %s", dir,
-		       strerror(errno));
-		return rc;
-	}
 	st = calloc(1, sizeof(*st));
 	if (!st) {
 		seterr(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
-	rc = mdb_env_create(&st->env);
-	if (rc) {
-		rc = mdb_fail(st, rc, "cannot create lmdb environment", err,
-		              errlen);
+	st->map_size = map_size ? map_size : STORE_MAP_SIZE_DEFAULT;
+	rc = lmdb_env_open_dir(dir, "store", 4, st->map_size, 0, &st->env,
+	                       &st->map_size, err, errlen);
+	if (rc)
 		goto out_free_st;
-	}
-	rc = mdb_env_set_maxdbs(st->env, 4);
-	if (!rc)
-		rc = mdb_env_set_mapsize(
-		        st->env, map_size ? map_size : STORE_MAP_SIZE_DEFAULT);
-	if (rc) {
-		rc = mdb_fail(st, rc, "cannot configure lmdb environment", err,
-		              errlen);
-		goto out_close_env;
-	}
-	rc = mdb_env_open(st->env, dir, MDB_NOTLS, 0600);
-	if (rc) {
-		char what[300];
-
-		snprintf(what, sizeof(what), "cannot open store in %s", dir);
-		rc = mdb_fail(st, rc, what, err, errlen);
-		goto out_close_env;
-	}
-	/*
-	 * LMDB 0.9 opens lock.mdb and its O_DSYNC data fd O_CLOEXEC, but not
-	 * the main data fd: mark it, so that jails never inherit it.
-	 */
-	if (mdb_env_get_fd(st->env, &fd) == 0 && fd >= 0 &&
-	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-		rc = -errno;
-		seterr(err, errlen,
-		       "cannot set close-on-exec on %s/data.mdb: %s", dir,
-		       strerror(errno));
-		goto out_close_env;
-	}
-	mdb_reader_check(st->env, &dead);
-	if (mdb_env_info(st->env, &info) == 0)
-		st->map_size = info.me_mapsize;
 
 	rc = mdb_txn_begin(st->env, NULL, 0, &txn);
 	if (rc) {

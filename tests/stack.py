@@ -65,15 +65,13 @@ class Stack:
         need it built."""
         return os.path.join(REPO, "web", "dist")
 
-    def _render(self):
+    def _render_nginx(self, http):
+        """conf/: Debian's fastcgi_params and mime.types, the http-level
+        file given (runpad-http.conf with this stack's sockets) and
+        nginx.conf from nginx/dev.conf.in."""
         conf = os.path.join(self.root, "conf")
         for f in ("fastcgi_params", "mime.types"):
             shutil.copy(os.path.join("/etc/nginx", f), os.path.join(conf, f))
-        sock = os.path.join(self.root, "run", "fcgi.sock")
-        with open(os.path.join(REPO, "nginx", "runpad-http.conf")) as f:
-            http = f.read()
-        http = http.replace("unix:/run/runpad/fcgi.sock", "unix:" + sock)
-        http = http.replace("unix:/run/runpad/ws.sock", "unix:" + self.ws_sock)
         http = http.replace("rate=10r/s", "rate=" + self.rate)
         with open(os.path.join(conf, "runpad-http.conf"), "w") as f:
             f.write(http)
@@ -85,6 +83,19 @@ class Stack:
                 .replace("@REPO@", REPO))
         with open(os.path.join(conf, "nginx.conf"), "w") as f:
             f.write(main)
+
+    @staticmethod
+    def shipped_http():
+        with open(os.path.join(REPO, "nginx", "runpad-http.conf")) as f:
+            return f.read()
+
+    def _render(self):
+        conf = os.path.join(self.root, "conf")
+        sock = os.path.join(self.root, "run", "fcgi.sock")
+        http = self.shipped_http()
+        http = http.replace("unix:/run/runpad/fcgi.sock", "unix:" + sock)
+        http = http.replace("unix:/run/runpad/ws.sock", "unix:" + self.ws_sock)
+        self._render_nginx(http)
         settings = {
             "fcgi.listen": sock,
             "fcgi.socket_mode": "0666",
@@ -213,7 +224,7 @@ class Stack:
             self.stop()
             raise
 
-    def stop(self):
+    def stop_nginx(self):
         if self.nginx and self.nginx.poll() is None:
             self.nginx.send_signal(signal.SIGQUIT)
             try:
@@ -222,6 +233,9 @@ class Stack:
                 self.nginx.kill()
                 self.nginx.wait()
         self.nginx = None
+
+    def stop(self):
+        self.stop_nginx()
         self.stop_ws()
         self.stop_fcgi()
 

@@ -14,14 +14,12 @@
  * of this process is open while mdb_env_set_mapsize() remaps the file.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <lmdb.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "lmdbutil.h"
 #include "padstore.h"
@@ -237,20 +235,13 @@ int padstore_open(const struct padstore_options *o, struct padstore **out,
                   char *err, size_t errlen)
 {
 	struct padstore *ps;
-	MDB_envinfo info;
 	MDB_txn *txn;
-	int rc, dead, fd;
+	int rc;
 
 	*out = NULL;
 	if (!o || !o->dir || !o->dir[0]) {
 		seterr(err, errlen, "no pad store directory given");
 		return -EINVAL;
-	}
-	if (mkdir(o->dir, 0700) < 0 && errno != EEXIST) {
-		rc = -errno;
-		seterr(err, errlen, "cannot create pad store directory %s: %s",
-		       o->dir, strerror(errno));
-		return rc;
 	}
 	ps = calloc(1, sizeof(*ps));
 	if (!ps) {
@@ -265,46 +256,11 @@ int padstore_open(const struct padstore_options *o, struct padstore **out,
 		rc = -rc;
 		goto out_free_ps;
 	}
-	rc = mdb_env_create(&ps->env);
-	if (rc) {
-		rc = mdb_fail(ps, rc, "cannot create lmdb environment", err,
-		              errlen);
+	rc = lmdb_env_open_dir(o->dir, "pad store", 5, ps->map_size,
+	                       ps->nosync ? MDB_NOSYNC : 0, &ps->env,
+	                       &ps->map_size, err, errlen);
+	if (rc)
 		goto out_destroy_lock;
-	}
-	rc = mdb_env_set_maxdbs(ps->env, 5);
-	if (!rc)
-		rc = mdb_env_set_mapsize(ps->env, ps->map_size);
-	if (rc) {
-		rc = mdb_fail(ps, rc, "cannot configure lmdb environment", err,
-		              errlen);
-		goto out_close_env;
-	}
-	rc = mdb_env_open(ps->env, o->dir,
-	                  MDB_NOTLS | (ps->nosync ? MDB_NOSYNC : 0), 0600);
-	if (rc) {
-		char what[300];
-
-		snprintf(what, sizeof(what), "cannot open pad store in %s",
-		         o->dir);
-		rc = mdb_fail(ps, rc, what, err, errlen);
-		goto out_close_env;
-	}
-	/*
-	 * LMDB 0.9 opens lock.mdb and its O_DSYNC data fd O_CLOEXEC, but not
-	 * the main data fd: mark it, so that spawned processes never inherit
-	 * it.
-	 */
-	if (mdb_env_get_fd(ps->env, &fd) == 0 && fd >= 0 &&
-	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-		rc = -errno;
-		seterr(err, errlen,
-		       "cannot set close-on-exec on %s/data.mdb: %s", o->dir,
-		       strerror(errno));
-		goto out_close_env;
-	}
-	mdb_reader_check(ps->env, &dead);
-	if (mdb_env_info(ps->env, &info) == 0)
-		ps->map_size = info.me_mapsize;
 
 	rc = mdb_txn_begin(ps->env, NULL, 0, &txn);
 	if (rc) {

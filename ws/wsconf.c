@@ -118,44 +118,6 @@ static int check_listen(const char *v, char *err, size_t errlen)
 	return 0;
 }
 
-static int check_ring(const char *v, char *err, size_t errlen)
-{
-	struct ring *r;
-	char e[400];
-	int rc;
-
-	if (!*v)
-		return 0;
-	rc = ring_parse(v, &r, e, sizeof(e));
-	if (rc < 0) {
-		snprintf(err, errlen, "ws.ring: %s", e);
-		return rc;
-	}
-	ring_free(r);
-	return 0;
-}
-
-/* After every setting: parse ws.ring and check ws.ring_self against it. */
-static int load_ring(struct wsconf *c, char *err, size_t errlen)
-{
-	char e[400];
-
-	if (!*c->ring)
-		return 0;
-	if (ring_parse(c->ring, &c->owners, e, sizeof(e)) < 0) {
-		snprintf(err, errlen, "ws.ring: %s", e);
-		return -EINVAL;
-	}
-	if (!ring_has(c->owners, c->ring_self)) {
-		snprintf(err, errlen,
-		         "ws.ring_self '%s' is not one of the entries of "
-		         "ws.ring '%s'",
-		         c->ring_self, c->ring);
-		return -EINVAL;
-	}
-	return 0;
-}
-
 static int on_setting(void *arg, const char *key, const char *value, char *err,
                       size_t errlen)
 {
@@ -211,9 +173,15 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 				         "path");
 				return -EINVAL;
 			}
-			if (strcmp(key, "ws.ring") == 0 &&
-			    check_ring(value, err, errlen) < 0)
-				return -EINVAL;
+			if (strcmp(key, "ws.ring") == 0) {
+				/* here for the line number; ws.ring_self is
+				   checked at the end */
+				struct ring *r;
+				if (ring_load(key, value, NULL, &r, err,
+				              errlen) < 0)
+					return -EINVAL;
+				ring_free(r);
+			}
 			if (strcmp(key, "ws.runner_token") == 0 && !*value) {
 				free(c->runner_token);
 				c->runner_token = NULL;
@@ -273,7 +241,8 @@ struct wsconf *wsconf_load(const char *path, char *const *sets, size_t nsets,
 	for (size_t i = 0; i < nsets; i++)
 		if (wsconf_set_pair(c, sets[i], err, errlen) < 0)
 			goto out_free;
-	if (load_ring(c, err, errlen) < 0)
+	if (ring_load("ws.ring", c->ring, c->ring_self, &c->owners, err,
+	              errlen) < 0)
 		goto out_free;
 	return c;
 out_free:
@@ -306,16 +275,7 @@ const char *wsconf_restart_only_change(const struct wsconf *a,
 
 bool wsconf_owns(const struct wsconf *c, const char *pad, const char **owner)
 {
-	const char *o;
-
-	if (!c->owners)
-		return true;
-	o = ring_owner(c->owners, pad, strlen(pad));
-	if (strcmp(o, c->ring_self) == 0)
-		return true;
-	if (owner)
-		*owner = o;
-	return false;
+	return ring_owns(c->owners, c->ring_self, pad, strlen(pad), owner);
 }
 
 void wsconf_free(struct wsconf *c)

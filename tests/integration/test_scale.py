@@ -19,12 +19,10 @@ Run: /usr/bin/python3 -m unittest -v tests/integration/test_scale.py
 Needs root or a host where the jail can start, node for the pad part.
 """
 import concurrent.futures
-import json
 import os
 import re
 import shutil
 import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -47,14 +45,12 @@ class ScaleStack(stack.Stack):
         return os.path.join(self.root, "run", "%s-%d.sock" % (kind, i))
 
     def direct_port(self, i):
-        return self.port + 1 + i
+        if not hasattr(self, "direct_ports"):
+            self.direct_ports = [stack.free_port() for _ in range(N)]
+        return self.direct_ports[i]
 
     def _render(self):
-        conf = os.path.join(self.root, "conf")
-        for f in ("fastcgi_params", "mime.types"):
-            shutil.copy(os.path.join("/etc/nginx", f), os.path.join(conf, f))
-        with open(os.path.join(stack.REPO, "nginx", "runpad-http.conf")) as f:
-            http = f.read()
+        http = self.shipped_http()
         fcgi = ["unix:" + self.sock("fcgi", i) for i in range(N)]
         ws = ["unix:" + self.sock("ws", i) for i in range(N)]
         # every upstream of the shipped file lists all the servers
@@ -66,7 +62,6 @@ class ScaleStack(stack.Stack):
                 for s in many), http)
             if not n:
                 raise RuntimeError("no `server %s` in runpad-http.conf" % one)
-        http = http.replace("rate=10r/s", "rate=" + self.rate)
         # each runner on a port of its own, for the test to ask it directly
         for i in range(N):
             http += """
@@ -78,16 +73,8 @@ server {
     }
 }
 """ % (self.direct_port(i), self.root, self.sock("fcgi", i))
-        with open(os.path.join(conf, "runpad-http.conf"), "w") as f:
-            f.write(http)
-        with open(os.path.join(stack.REPO, "nginx", "dev.conf.in")) as f:
-            main = f.read()
-        main = (main.replace("@PREFIX@", self.root)
-                .replace("@LISTEN@", "127.0.0.1:%d" % self.port)
-                .replace("@WEBROOT@", self.webroot())
-                .replace("@REPO@", stack.REPO))
-        with open(os.path.join(conf, "nginx.conf"), "w") as f:
-            f.write(main)
+        self._render_nginx(http)
+        conf = os.path.join(self.root, "conf")
         self.confs = []
         for i in range(N):
             s = {
@@ -135,12 +122,7 @@ server {
             raise
 
     def stop(self):
-        if self.nginx and self.nginx.poll() is None:
-            self.nginx.send_signal(signal.SIGQUIT)
-            try:
-                self.nginx.wait(20)
-            except subprocess.TimeoutExpired:
-                self.nginx.kill()
+        self.stop_nginx()
         for p, lf, _ in getattr(self, "procs", []):
             self._end(p, lf, signal.SIGTERM)
 

@@ -37,6 +37,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+sys.path.insert(0, os.path.join(REPO, "tests"))
+import stack  # noqa: E402
 import units  # noqa: E402
 
 BUILD = os.environ.get("RUNPAD_BUILD", os.path.join(REPO, "build"))
@@ -84,15 +86,6 @@ def http(url, body=None, timeout=60):
         "Content-Type": "application/json"} if data else {})
     with urllib.request.urlopen(req, timeout=timeout) as r:
         return r.status, r.headers, r.read()
-
-
-def free_port():
-    import socket
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    p = s.getsockname()[1]
-    s.close()
-    return p
 
 
 def read(path):
@@ -236,7 +229,7 @@ class Packages(unittest.TestCase):
             self.assertNotEqual(st.st_uid, 0, s.unit + " runs as root")
 
         # 5. stock nginx + one include line
-        port = free_port()
+        port = stack.free_port()
         conf = stock_nginx(self.tmp, port)
         sh(["nginx", "-t", "-c", conf])
         with open(os.path.join(logs, "nginx.out"), "w") as out:
@@ -288,7 +281,6 @@ class Packages(unittest.TestCase):
             fcgi.output()[-1500:], ws.output()[-1500:]), file=sys.stderr)
 
     def node_smoke(self, ws_base, logs):
-        sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
         import test_ws
         node, why = test_ws.node_ready()
         if not node:

@@ -1,9 +1,12 @@
 /* Unit tests: the helpers both LMDB stores share (common/lmdbutil). */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <lmdb.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lmdbutil.h"
 
@@ -59,4 +62,40 @@ Test(lmdbutil, codes_become_errno_with_a_sentence)
 	cr_assert_eq(lmdb_errno(EACCES, "open", err, sizeof(err)), -EACCES);
 	cr_assert(strstr(err, "open: "), "%s", err);
 	cr_assert_eq(lmdb_errno(MDB_BAD_TXN, "commit", err, sizeof(err)), -EIO);
+}
+
+Test(lmdbutil, env_open_dir_makes_the_dir_and_keeps_the_data_fd_private)
+{
+	char base[] = "/tmp/runpad-lmdbutil-XXXXXX", dir[64], err[300];
+	MDB_env *env;
+	size_t map = 0;
+	int fd;
+
+	cr_assert_not_null(mkdtemp(base));
+	snprintf(dir, sizeof(dir), "%s/store", base);
+	cr_assert_eq(lmdb_env_open_dir(dir, "test store", 2, 1 << 20, 0, &env,
+	                               &map, err, sizeof(err)),
+	             0, "%s", err);
+	cr_assert_eq(map, (size_t)1 << 20);
+	cr_assert_eq(mdb_env_get_fd(env, &fd), 0);
+	cr_assert(fcntl(fd, F_GETFD) & FD_CLOEXEC,
+	          "the data fd would be inherited by spawned processes");
+	mdb_env_close(env);
+
+	/* a directory that cannot be made: the store and the path named */
+	snprintf(dir, sizeof(dir), "%s/no/such/store", base);
+	cr_assert_eq(lmdb_env_open_dir(dir, "test store", 2, 1 << 20, 0, &env,
+	                               NULL, err, sizeof(err)),
+	             -ENOENT);
+	cr_assert_null(env);
+	cr_assert(strstr(err, "cannot create test store directory"), "%s", err);
+	cr_assert(strstr(err, dir), "%s", err);
+
+	snprintf(dir, sizeof(dir), "%s/store/data.mdb", base);
+	unlink(dir);
+	snprintf(dir, sizeof(dir), "%s/store/lock.mdb", base);
+	unlink(dir);
+	snprintf(dir, sizeof(dir), "%s/store", base);
+	rmdir(dir);
+	rmdir(base);
 }

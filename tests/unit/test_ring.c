@@ -186,3 +186,47 @@ Test(ring, free_accepts_null)
 {
 	ring_free(NULL);
 }
+
+Test(ring, load_checks_self_and_owns_answers_for_one_entry)
+{
+	const char *spec = "unix:/run/a.sock, unix:/run/b.sock weight=2";
+	struct ring *r;
+	const char *owner;
+	char msg[600];
+	int mine = 0;
+
+	/* empty: owns everything */
+	cr_assert_eq(ring_load("ws.ring", "", "x", &r, msg, sizeof(msg)), 0);
+	cr_assert_null(r);
+	cr_assert(ring_owns(NULL, "", "any", 3, NULL));
+
+	cr_assert_eq(ring_load("ws.ring", spec, "unix:/run/c.sock", &r, msg,
+	                       sizeof(msg)),
+	             -EINVAL);
+	cr_assert_null(r);
+	cr_assert_str_eq(msg, "ws.ring_self 'unix:/run/c.sock' is not one of "
+	                      "the entries of ws.ring 'unix:/run/a.sock, "
+	                      "unix:/run/b.sock weight=2'");
+	cr_assert_eq(
+	        ring_load("fcgi.ring", "a b c", NULL, &r, msg, sizeof(msg)),
+	        -EINVAL);
+	cr_assert(strncmp(msg, "fcgi.ring: ", 11) == 0, "%s", msg);
+
+	cr_assert_eq(ring_load("ws.ring", spec, "unix:/run/a.sock", &r, msg,
+	                       sizeof(msg)),
+	             0, "%s", msg);
+	for (int i = 0; i < 64; i++) {
+		char key[16];
+		int n = snprintf(key, sizeof(key), "pad-%d", i);
+		owner = NULL;
+		if (ring_owns(r, "unix:/run/a.sock", key, (size_t)n, &owner)) {
+			mine++;
+			cr_assert_str_eq(ring_owner(r, key, (size_t)n),
+			                 "unix:/run/a.sock");
+		} else {
+			cr_assert_str_eq(owner, "unix:/run/b.sock");
+		}
+	}
+	cr_assert(mine > 0 && mine < 64, "a owns %d of 64", mine);
+	ring_free(r);
+}

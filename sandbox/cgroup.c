@@ -7,10 +7,14 @@
  * with openat() relative to a directory fd opened once, so a stage costs a
  * handful of small writes and no path walks.
  *
- * v1 resets its counters per stage (max_usage, failcnt, cpuacct.usage);
- * counters that cannot be reset (oom_kill, pids.events) are read before and
- * after.  v2 cannot reset memory.peak on the kernels Debian 12 ships, so
- * each stage runs in a fresh leaf "run" below the slot directory.
+ * Each stage runs in fresh leaves "run" below the slot's directories (one
+ * per controller on v1), removed after it.  Resetting counters in a cgroup
+ * that lives on is not enough: on v1 memory.max_usage_in_bytes resets to
+ * the current usage, and page cache, dentries and box pages a run leaves
+ * stay charged to the cgroup, so the next run's figures, reclaim cost and
+ * verdicts would depend on what ran before it.  A removed leaf keeps its
+ * charges (it lingers as a dying cgroup until they are reclaimed), but no
+ * later stage's counters or limit see them.
  *
  * The slot lock is flock() on the slot's directory: it keeps two processes
  * (say a CLI and the runner) from sharing a slot.
@@ -382,110 +386,110 @@ static int open_child(int parent, const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
+static const char *const v1_names[SBX_CG_N] = {"memory", "pids", "cpuacct"};
+
+void sbx_cg_slot_init(struct sbx_cgroup *cg)
+{
+	for (int i = 0; i < SBX_CG_N; i++)
+		cg->slot_fd[i] = cg->leaf_fd[i] = cg->tasks_fd[i] = -1;
+	cg->lock_fd = -1;
+}
+
 int sbx_cg_slot_open(const struct sbx_cgroup_root *root, unsigned slot,
                      struct sbx_cgroup *cg, char *err, size_t errlen)
 {
 	char name[32];
 
 	memset(cg, 0, sizeof(*cg));
-	cg->mem_fd = cg->pids_fd = cg->cpu_fd = cg->leaf_fd = cg->lock_fd = -1;
-	cg->tasks_fd[0] = cg->tasks_fd[1] = cg->tasks_fd[2] = -1;
+	sbx_cg_slot_init(cg);
 	cg->mode = root->mode;
 	snprintf(name, sizeof(name), "slot%u", slot);
 	if (root->mode == SBX_CGROUP_V1) {
-		cg->mem_fd = open_child(root->v1_mem, name);
-		cg->pids_fd = open_child(root->v1_pids, name);
-		cg->cpu_fd = open_child(root->v1_cpu, name);
-		if (cg->mem_fd < 0 || cg->pids_fd < 0 || cg->cpu_fd < 0) {
-			int e = cg->mem_fd < 0    ? cg->mem_fd
-			        : cg->pids_fd < 0 ? cg->pids_fd
-			                          : cg->cpu_fd;
-			if (err)
-				snprintf(err, errlen,
-				         "cannot create cgroup %s: %s", name,
-				         strerror(-e));
-			sbx_cg_slot_close(cg);
-			return e;
-		}
-		cg->lock_fd = cg->mem_fd;
-		int dirs[3] = {cg->mem_fd, cg->pids_fd, cg->cpu_fd};
-		for (int i = 0; i < 3; i++) {
-			cg->tasks_fd[i] =
-			        openat(dirs[i], "tasks", O_WRONLY | O_CLOEXEC);
-			if (cg->tasks_fd[i] < 0) {
-				int e = -errno;
+		const int parents[SBX_CG_N] = {root->v1_mem, root->v1_pids,
+		                               root->v1_cpu};
+		for (int i = 0; i < SBX_CG_N; i++) {
+			int fd = open_child(parents[i], name);
+			if (fd < 0) {
 				if (err)
 					snprintf(err, errlen,
-					         "cannot open %s/tasks: %s",
-					         name, strerror(-e));
+					         "cannot create cgroup %s/%s: "
+					         "%s",
+					         v1_names[i], name,
+					         strerror(-fd));
 				sbx_cg_slot_close(cg);
-				return e;
+				return fd;
 			}
+			cg->slot_fd[i] = fd;
 		}
+		/* the limits are the stage leaves'; a slot directory left
+		   limited by an older version must not cap them */
+		write_at(cg->slot_fd[SBX_CG_MEM], "memory.memsw.limit_in_bytes",
+		         "-1");
+		write_at(cg->slot_fd[SBX_CG_MEM], "memory.limit_in_bytes",
+		         "-1");
+		write_at(cg->slot_fd[SBX_CG_PIDS], "pids.max", "max");
+		cg->lock_fd = cg->slot_fd[SBX_CG_MEM];
 		return 0;
 	}
 	if (root->mode == SBX_CGROUP_V2) {
-		cg->mem_fd = open_child(root->v2_parent, name);
-		if (cg->mem_fd < 0) {
-			int e = cg->mem_fd;
+		int fd = open_child(root->v2_parent, name);
+		if (fd < 0) {
 			if (err)
 				snprintf(err, errlen,
 				         "cannot create cgroup %s: %s", name,
-				         strerror(-e));
-			cg->mem_fd = -1;
-			return e;
+				         strerror(-fd));
+			return fd;
 		}
-		write_at(cg->mem_fd, "cgroup.subtree_control", "+memory +pids");
-		write_at(cg->mem_fd, "cgroup.subtree_control", "+cpu");
-		cg->lock_fd = cg->mem_fd;
+		cg->slot_fd[SBX_CG_MEM] = fd;
+		write_at(fd, "cgroup.subtree_control", "+memory +pids");
+		write_at(fd, "cgroup.subtree_control", "+cpu");
+		cg->lock_fd = fd;
 		return 0;
 	}
 	return -ENOTSUP;
 }
 
-void sbx_cg_slot_close(struct sbx_cgroup *cg)
+static void close_leaves(struct sbx_cgroup *cg)
 {
-	if (cg->leaf_fd >= 0)
-		close(cg->leaf_fd);
-	if (cg->mem_fd >= 0)
-		close(cg->mem_fd);
-	if (cg->pids_fd >= 0)
-		close(cg->pids_fd);
-	if (cg->cpu_fd >= 0)
-		close(cg->cpu_fd);
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < SBX_CG_N; i++) {
 		if (cg->tasks_fd[i] >= 0)
 			close(cg->tasks_fd[i]);
-		cg->tasks_fd[i] = -1;
+		if (cg->leaf_fd[i] >= 0)
+			close(cg->leaf_fd[i]);
+		cg->tasks_fd[i] = cg->leaf_fd[i] = -1;
 	}
-	cg->mem_fd = cg->pids_fd = cg->cpu_fd = cg->leaf_fd = cg->lock_fd = -1;
+}
+
+void sbx_cg_slot_close(struct sbx_cgroup *cg)
+{
+	close_leaves(cg);
+	for (int i = 0; i < SBX_CG_N; i++) {
+		if (cg->slot_fd[i] >= 0)
+			close(cg->slot_fd[i]);
+		cg->slot_fd[i] = -1;
+	}
+	cg->lock_fd = -1;
 }
 
 /* v1: set the memory limit and the memory+swap limit to the same value.
-   The kernel wants limit <= memsw.limit at every step, so the order
-   depends on whether the limit goes up or down. */
+   The kernel wants limit <= memsw.limit at every step; a fresh leaf has
+   both unlimited, so the memory limit goes first. */
 static int v1_set_memory(int fd, uint64_t bytes)
 {
-	int r = write_u64_at(fd, "memory.memsw.limit_in_bytes", bytes);
+	int r = write_u64_at(fd, "memory.limit_in_bytes", bytes);
 
-	if (r == -EINVAL) {
-		/* lowering: memory first, then memsw */
-		r = write_u64_at(fd, "memory.limit_in_bytes", bytes);
-		if (r == 0)
-			r = write_u64_at(fd, "memory.memsw.limit_in_bytes",
-			                 bytes);
-		return r;
-	}
-	if (r == -ENOENT) /* no swap accounting: memory alone */
-		return write_u64_at(fd, "memory.limit_in_bytes", bytes);
 	if (r < 0)
 		return r;
-	return write_u64_at(fd, "memory.limit_in_bytes", bytes);
+	r = write_u64_at(fd, "memory.memsw.limit_in_bytes", bytes);
+	return r == -ENOENT ? 0 : r; /* no swap accounting: memory alone */
 }
 
+/* Remove a slot's stage leaf.  Processes leave a cgroup asynchronously
+   after they are reaped, so EBUSY is retried for up to 100 ms. */
 static void rmdir_leaf(int slotfd)
 {
-	/* processes leave a cgroup asynchronously after they are reaped */
+	if (slotfd < 0)
+		return;
 	for (int i = 0; i < 200; i++) {
 		if (unlinkat(slotfd, "run", AT_REMOVEDIR) == 0 ||
 		    errno == ENOENT)
@@ -496,47 +500,29 @@ static void rmdir_leaf(int slotfd)
 	}
 }
 
+static int make_leaves(struct sbx_cgroup *cg, int n)
+{
+	for (int i = 0; i < n; i++) {
+		int fd;
+		/* a leaf left by a supervisor that died mid-stage */
+		rmdir_leaf(cg->slot_fd[i]);
+		fd = open_child(cg->slot_fd[i], "run");
+		if (fd < 0)
+			return fd;
+		cg->leaf_fd[i] = fd;
+	}
+	return 0;
+}
+
 int sbx_cg_stage_begin(struct sbx_cgroup *cg, const struct sbx_limits *l,
                        char *err, size_t errlen)
 {
 	int r;
 
+	close_leaves(cg);
+	cg->memory_limit = l->memory;
 	if (cg->mode == SBX_CGROUP_V1) {
-		r = v1_set_memory(cg->mem_fd, l->memory);
-		if (r < 0) {
-			if (err)
-				snprintf(err, errlen,
-				         "cannot set the memory limit: %s",
-				         strerror(-r));
-			return r;
-		}
-		write_at(cg->mem_fd, "memory.max_usage_in_bytes", "0");
-		write_at(cg->mem_fd, "memory.memsw.max_usage_in_bytes", "0");
-		write_at(cg->mem_fd, "memory.failcnt", "0");
-		write_at(cg->mem_fd, "memory.memsw.failcnt", "0");
-		cg->oom_before = 0;
-		read_keyed_at(cg->mem_fd, "memory.oom_control", "oom_kill",
-		              &cg->oom_before);
-		r = write_u64_at(cg->pids_fd, "pids.max", l->processes);
-		if (r < 0) {
-			if (err)
-				snprintf(err, errlen, "cannot set pids.max: %s",
-				         strerror(-r));
-			return r;
-		}
-		cg->pids_max_before = 0;
-		read_keyed_at(cg->pids_fd, "pids.events", "max",
-		              &cg->pids_max_before);
-		write_at(cg->cpu_fd, "cpuacct.usage", "0");
-		return 0;
-	}
-	if (cg->mode == SBX_CGROUP_V2) {
-		if (cg->leaf_fd >= 0) {
-			close(cg->leaf_fd);
-			cg->leaf_fd = -1;
-		}
-		rmdir_leaf(cg->mem_fd);
-		r = open_child(cg->mem_fd, "run");
+		r = make_leaves(cg, SBX_CG_N);
 		if (r < 0) {
 			if (err)
 				snprintf(err, errlen,
@@ -544,10 +530,50 @@ int sbx_cg_stage_begin(struct sbx_cgroup *cg, const struct sbx_limits *l,
 				         strerror(-r));
 			return r;
 		}
-		cg->leaf_fd = r;
-		r = write_u64_at(cg->leaf_fd, "memory.max", l->memory);
+		r = v1_set_memory(cg->leaf_fd[SBX_CG_MEM], l->memory);
+		if (r < 0) {
+			if (err)
+				snprintf(err, errlen,
+				         "cannot set the memory limit: %s",
+				         strerror(-r));
+			return r;
+		}
+		r = write_u64_at(cg->leaf_fd[SBX_CG_PIDS], "pids.max",
+		                 l->processes);
+		if (r < 0) {
+			if (err)
+				snprintf(err, errlen, "cannot set pids.max: %s",
+				         strerror(-r));
+			return r;
+		}
+		for (int i = 0; i < SBX_CG_N; i++) {
+			cg->tasks_fd[i] = openat(cg->leaf_fd[i], "tasks",
+			                         O_WRONLY | O_CLOEXEC);
+			if (cg->tasks_fd[i] < 0) {
+				r = -errno;
+				if (err)
+					snprintf(err, errlen,
+					         "cannot open %s/run/tasks: %s",
+					         v1_names[i], strerror(-r));
+				return r;
+			}
+		}
+		return 0;
+	}
+	if (cg->mode == SBX_CGROUP_V2) {
+		r = make_leaves(cg, 1);
+		if (r < 0) {
+			if (err)
+				snprintf(err, errlen,
+				         "cannot create the stage cgroup: %s",
+				         strerror(-r));
+			return r;
+		}
+		r = write_u64_at(cg->leaf_fd[SBX_CG_MEM], "memory.max",
+		                 l->memory);
 		if (r == 0)
-			r = write_u64_at(cg->leaf_fd, "pids.max", l->processes);
+			r = write_u64_at(cg->leaf_fd[SBX_CG_MEM], "pids.max",
+			                 l->processes);
 		if (r < 0) {
 			if (err)
 				snprintf(err, errlen,
@@ -556,9 +582,10 @@ int sbx_cg_stage_begin(struct sbx_cgroup *cg, const struct sbx_limits *l,
 			return r;
 		}
 		/* swap is part of the memory budget: none of it */
-		write_at(cg->leaf_fd, "memory.swap.max", "0");
-		/* an OOM kill ends the whole stage, not one random process */
-		write_at(cg->leaf_fd, "memory.oom.group", "1");
+		write_at(cg->leaf_fd[SBX_CG_MEM], "memory.swap.max", "0");
+		/* an OOM kill ends the whole stage, not one random process
+		   (init, at oom_score_adj -1000, is spared and reports) */
+		write_at(cg->leaf_fd[SBX_CG_MEM], "memory.oom.group", "1");
 		return 0;
 	}
 	return 0;
@@ -571,20 +598,17 @@ int sbx_cg_attach(struct sbx_cgroup *cg, pid_t pid)
 
 	snprintf(buf, sizeof(buf), "%d", (int)pid);
 	if (cg->mode == SBX_CGROUP_V1) {
-		r = write_at(cg->mem_fd, "cgroup.procs", buf);
-		if (r == 0)
-			r = write_at(cg->pids_fd, "cgroup.procs", buf);
-		if (r == 0)
-			r = write_at(cg->cpu_fd, "cgroup.procs", buf);
+		for (int i = 0; i < SBX_CG_N && r == 0; i++)
+			r = write_at(cg->leaf_fd[i], "cgroup.procs", buf);
 	} else if (cg->mode == SBX_CGROUP_V2) {
-		r = write_at(cg->leaf_fd, "cgroup.procs", buf);
+		r = write_at(cg->leaf_fd[SBX_CG_MEM], "cgroup.procs", buf);
 	}
 	return r;
 }
 
 int sbx_cg_self_attach(const struct sbx_cgroup *cg)
 {
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < SBX_CG_N; i++) {
 		if (cg->tasks_fd[i] < 0)
 			return -EBADF;
 		if (write(cg->tasks_fd[i], "0", 1) != 1)
@@ -595,30 +619,31 @@ int sbx_cg_self_attach(const struct sbx_cgroup *cg)
 
 int sbx_cg_clone_fd(const struct sbx_cgroup *cg)
 {
-	return cg->mode == SBX_CGROUP_V2 ? cg->leaf_fd : -1;
+	return cg->mode == SBX_CGROUP_V2 ? cg->leaf_fd[SBX_CG_MEM] : -1;
 }
 
 void sbx_cg_kill(struct sbx_cgroup *cg)
 {
-	if (cg->mode == SBX_CGROUP_V2 && cg->leaf_fd >= 0) {
-		if (write_at(cg->leaf_fd, "cgroup.kill", "1") == 0)
-			return;
-	}
-	if (cg->mode == SBX_CGROUP_V1 || cg->mode == SBX_CGROUP_V2) {
-		/* Fallback: SIGKILL every listed pid.  Every process of a
-		   stage is in its pid namespace, whose init we also kill, so
-		   a fork racing with this loop dies with the namespace. */
-		int dfd = cg->mode == SBX_CGROUP_V2 ? cg->leaf_fd : cg->pids_fd;
-		char buf[4096];
-		ssize_t n = read_at(dfd, "cgroup.procs", buf, sizeof(buf));
-		if (n <= 0)
-			return;
-		for (char *save = NULL, *t = strtok_r(buf, "\n", &save); t;
-		     t = strtok_r(NULL, "\n", &save)) {
-			long p = strtol(t, NULL, 10);
-			if (p > 1)
-				kill((pid_t)p, SIGKILL);
-		}
+	int dfd = cg->mode == SBX_CGROUP_V2 ? cg->leaf_fd[SBX_CG_MEM]
+	                                    : cg->leaf_fd[SBX_CG_PIDS];
+	char buf[4096];
+	ssize_t n;
+
+	if (dfd < 0)
+		return;
+	if (cg->mode == SBX_CGROUP_V2 && write_at(dfd, "cgroup.kill", "1") == 0)
+		return;
+	/* Fallback: SIGKILL every listed pid.  Every process of a stage is in
+	   its pid namespace, whose init we also kill, so a fork racing with
+	   this loop dies with the namespace. */
+	n = read_at(dfd, "cgroup.procs", buf, sizeof(buf));
+	if (n <= 0)
+		return;
+	for (char *save = NULL, *t = strtok_r(buf, "\n", &save); t;
+	     t = strtok_r(NULL, "\n", &save)) {
+		long p = strtol(t, NULL, 10);
+		if (p > 1)
+			kill((pid_t)p, SIGKILL);
 	}
 }
 
@@ -626,58 +651,64 @@ uint64_t sbx_cg_cpu_ns(const struct sbx_cgroup *cg)
 {
 	uint64_t v = 0;
 
-	if (cg->mode == SBX_CGROUP_V1) {
-		if (read_u64_at(cg->cpu_fd, "cpuacct.usage", &v) < 0)
+	if (cg->mode == SBX_CGROUP_V1 && cg->leaf_fd[SBX_CG_CPU] >= 0) {
+		if (read_u64_at(cg->leaf_fd[SBX_CG_CPU], "cpuacct.usage", &v) <
+		    0)
 			return 0;
 		return v;
 	}
-	if (cg->mode == SBX_CGROUP_V2 && cg->leaf_fd >= 0) {
-		if (read_keyed_at(cg->leaf_fd, "cpu.stat", "usage_usec", &v) <
-		    0)
+	if (cg->mode == SBX_CGROUP_V2 && cg->leaf_fd[SBX_CG_MEM] >= 0) {
+		if (read_keyed_at(cg->leaf_fd[SBX_CG_MEM], "cpu.stat",
+		                  "usage_usec", &v) < 0)
 			return 0;
 		return v * 1000;
 	}
 	return 0;
 }
 
+/*
+ * The counters, read from the stage's own leaves.  v1: memory.failcnt is
+ * not kept by every kernel (6.x leaves it at 0 on an OOM kill), so "the
+ * limit was reached" is the peak reaching the limit, which is what v2's
+ * memory.events "max" counts too.
+ */
 void sbx_cg_stage_end(struct sbx_cgroup *cg, struct sbx_cg_usage *u)
 {
 	uint64_t v;
 
 	memset(u, 0, sizeof(*u));
 	u->cpu_ns = sbx_cg_cpu_ns(cg);
-	if (cg->mode == SBX_CGROUP_V1) {
-		if (read_u64_at(cg->mem_fd, "memory.memsw.max_usage_in_bytes",
-		                &v) == 0 ||
-		    read_u64_at(cg->mem_fd, "memory.max_usage_in_bytes", &v) ==
-		            0)
+	if (cg->mode == SBX_CGROUP_V1 && cg->leaf_fd[SBX_CG_MEM] >= 0) {
+		int mem = cg->leaf_fd[SBX_CG_MEM];
+		if (read_u64_at(mem, "memory.memsw.max_usage_in_bytes", &v) ==
+		            0 ||
+		    read_u64_at(mem, "memory.max_usage_in_bytes", &v) == 0)
 			u->memory_peak = v;
-		if (read_keyed_at(cg->mem_fd, "memory.oom_control", "oom_kill",
-		                  &v) == 0)
-			u->oom_killed = v > cg->oom_before;
-		if ((read_u64_at(cg->mem_fd, "memory.memsw.failcnt", &v) == 0 &&
-		     v > 0) ||
-		    (read_u64_at(cg->mem_fd, "memory.failcnt", &v) == 0 &&
-		     v > 0))
-			u->memory_hit = true;
-		if (read_keyed_at(cg->pids_fd, "pids.events", "max", &v) == 0)
-			u->pids_hit = v > cg->pids_max_before;
+		if (read_keyed_at(mem, "memory.oom_control", "oom_kill", &v) ==
+		    0)
+			u->oom_killed = v > 0;
+		u->memory_hit =
+		        cg->memory_limit && u->memory_peak >= cg->memory_limit;
+		if (read_keyed_at(cg->leaf_fd[SBX_CG_PIDS], "pids.events",
+		                  "max", &v) == 0)
+			u->pids_hit = v > 0;
+		close_leaves(cg);
+		for (int i = 0; i < SBX_CG_N; i++)
+			rmdir_leaf(cg->slot_fd[i]);
 		return;
 	}
-	if (cg->mode == SBX_CGROUP_V2 && cg->leaf_fd >= 0) {
-		if (read_u64_at(cg->leaf_fd, "memory.peak", &v) == 0)
+	if (cg->mode == SBX_CGROUP_V2 && cg->leaf_fd[SBX_CG_MEM] >= 0) {
+		int leaf = cg->leaf_fd[SBX_CG_MEM];
+		if (read_u64_at(leaf, "memory.peak", &v) == 0)
 			u->memory_peak = v;
-		if (read_keyed_at(cg->leaf_fd, "memory.events", "oom_kill",
-		                  &v) == 0)
+		if (read_keyed_at(leaf, "memory.events", "oom_kill", &v) == 0)
 			u->oom_killed = v > 0;
-		if (read_keyed_at(cg->leaf_fd, "memory.events", "max", &v) ==
-		            0 &&
+		if (read_keyed_at(leaf, "memory.events", "max", &v) == 0 &&
 		    v > 0)
 			u->memory_hit = true;
-		if (read_keyed_at(cg->leaf_fd, "pids.events", "max", &v) == 0)
+		if (read_keyed_at(leaf, "pids.events", "max", &v) == 0)
 			u->pids_hit = v > 0;
-		close(cg->leaf_fd);
-		cg->leaf_fd = -1;
-		rmdir_leaf(cg->mem_fd);
+		close_leaves(cg);
+		rmdir_leaf(cg->slot_fd[SBX_CG_MEM]);
 	}
 }

@@ -16,24 +16,26 @@
 
 /*
  * One slot's cgroup.  v1: a directory per controller (memory, pids,
- * cpuacct), each an open directory fd.  v2: the slot directory and, per
- * stage, a fresh leaf "run" below it (so memory.peak starts at zero).
+ * cpuacct); v2: one slot directory.  Each stage runs in a fresh leaf "run"
+ * below the slot's directory (on v1, one per controller), made before the
+ * stage and removed after it: every counter starts at zero, no charge a
+ * run leaves (page cache, dentries, tmpfs pages of the box) is counted in
+ * the next stage, and a small limit never meets a stale usage (EBUSY).
  * All fds are O_CLOEXEC and owned by the struct.
  */
+enum { SBX_CG_MEM = 0, SBX_CG_PIDS = 1, SBX_CG_CPU = 2, SBX_CG_N = 3 };
+
 struct sbx_cgroup {
 	enum sbx_cgroup_mode mode;
-	int mem_fd;      /* v1 memory dir | v2 slot dir */
-	int pids_fd;     /* v1 pids dir | -1 */
-	int cpu_fd;      /* v1 cpuacct dir | -1 */
-	int leaf_fd;     /* v2: the stage leaf, while a stage runs */
-	int lock_fd;     /* directory fd the slot lock (flock) is taken on */
-	int tasks_fd[3]; /* v1: the slot's "tasks" files, open for writing, so
-			    init can move itself (see sbx_cg_self_attach) */
-	/* counters read before a stage, to compute deltas (v1) */
-	uint64_t oom_before;
-	uint64_t pids_max_before;
+	int slot_fd[SBX_CG_N];  /* v1: the slot dir per controller;
+				   v2: [SBX_CG_MEM] the slot dir, others -1 */
+	int leaf_fd[SBX_CG_N];  /* the stage's leaves, while a stage runs */
+	int tasks_fd[SBX_CG_N]; /* v1: the leaves' "tasks" files, open for
+				   writing, so init can move itself (see
+				   sbx_cg_self_attach) */
+	int lock_fd;            /* directory fd the slot lock (flock) is on */
+	uint64_t memory_limit;  /* the stage's, for the v1 limit-hit rule */
 };
-
 /* Where the cgroup trees are, found once per context. */
 struct sbx_cgroup_root {
 	enum sbx_cgroup_mode mode;
@@ -52,11 +54,14 @@ void sbx_cg_root_close(struct sbx_cgroup_root *root);
 void sbx_cg_probe(enum sbx_cgroup_mode *mode, char *controllers, size_t clen,
                   char *detail, size_t dlen);
 
+/* Mark every fd of cg closed (-1): before sbx_cg_slot_open, and for slots
+   that have no cgroup. */
+void sbx_cg_slot_init(struct sbx_cgroup *cg);
 int sbx_cg_slot_open(const struct sbx_cgroup_root *root, unsigned slot,
                      struct sbx_cgroup *cg, char *err, size_t errlen);
 void sbx_cg_slot_close(struct sbx_cgroup *cg);
 
-/* Before a stage: set limits, reset counters (v1) or make the leaf (v2). */
+/* Before a stage: make the stage's leaves and set their limits. */
 int sbx_cg_stage_begin(struct sbx_cgroup *cg, const struct sbx_limits *l,
                        char *err, size_t errlen);
 /* Move pid into the stage's cgroup (from outside: the slow path). */
@@ -86,7 +91,7 @@ struct sbx_cg_usage {
 	bool memory_hit;
 	bool pids_hit;
 };
-/* After a stage: gather the counters and (v2) remove the leaf. */
+/* After a stage: gather the leaves' counters and remove the leaves. */
 void sbx_cg_stage_end(struct sbx_cgroup *cg, struct sbx_cg_usage *u);
 
 /* Parsers of cgroup files, exposed for tests: the value of `key` in a

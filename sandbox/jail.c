@@ -78,6 +78,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -125,17 +126,30 @@ static const char *const default_binds[] = {
         NULL,
 };
 
-static const char *const dev_nodes[] = {"null", "zero", "full", "random",
-                                        "urandom"};
+/*
+ * The program's status as init saw it, in a page shared with the
+ * supervisor (MAP_SHARED, made and touched by the supervisor, so writing
+ * it allocates nothing).  A report through the pipe needs a pipe buffer
+ * charged to the stage's memory cgroup, which a program that filled the
+ * cgroup with tmpfs pages leaves no room for; the page always has room.
+ */
+struct stage_status {
+	int done; /* set last, with release order */
+	int status;
+	int fsize_evidence;
+};
 
 struct slot {
 	unsigned index;
 	uid_t uid;
 	gid_t gid;
-	int netfd;     /* the slot's network namespace */
+	int netfd;      /* the slot's network namespace */
+	char root[192]; /* the slot's template root, in the run dir */
+	bool root_ready;
 	char box[256]; /* mount point of the box, in the run dir */
 	int box_lock;  /* fd locked in rlimits-only mode */
-	bool busy;     /* taken by a thread of this process */
+	struct stage_status *status; /* shared with the stage's init */
+	bool busy;                   /* taken by a thread of this process */
 	struct sbx_cgroup cg;
 };
 
@@ -149,8 +163,14 @@ struct sbx_ctx {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct sock_fprog seccomp;
+	void *status_pages; /* MAP_SHARED, one stage_status per slot */
+	size_t status_len;
 	char rundir[128];
-	char tmpl[160];
+	char mask[160]; /* read-only tmpfs: "file" (empty) and "dir" (empty) */
+	const char *const *binds;
+	char **binds_own; /* a copy of the config's list, or NULL */
+	bool root_shared; /* a directory of some slot's root is a plain bind
+			     (overlayfs refused): its inodes are the host's */
 	char path_env[512];
 	char lang_env[64];
 	long ncpu;
@@ -255,50 +275,12 @@ static unsigned long locked_flags(const char *path)
 	return f;
 }
 
-/* Bind `src` read-only, nosuid, nodev at the same path under `root`. */
-static int bind_ro(const char *root, const char *src, char *err, size_t errlen)
+/* Bind `src` read-only, nosuid, nodev at `dst` (which exists). */
+static int bind_ro_at(const char *src, const char *dst, char *err,
+                      size_t errlen)
 {
-	char dst[512];
-	struct stat st;
 	int r;
 
-	if (lstat(src, &st) < 0)
-		return 0; /* not on this host: nothing to bind */
-	if (snprintf(dst, sizeof(dst), "%s%s", root, src) >= (int)sizeof(dst))
-		return -ENAMETOOLONG;
-	if (S_ISDIR(st.st_mode)) {
-		r = mkdir_p(dst, 0755);
-	} else {
-		char parent[512];
-		snprintf(parent, sizeof(parent), "%s", dst);
-		*strrchr(parent, '/') = '\0';
-		r = mkdir_p(parent, 0755);
-		if (r == 0) {
-			if (S_ISLNK(st.st_mode)) {
-				/* a symlink: recreate it, binds follow links */
-				char target[512];
-				ssize_t n = readlink(src, target,
-				                     sizeof(target) - 1);
-				if (n < 0)
-					return 0;
-				target[n] = '\0';
-				if (symlink(target, dst) < 0 && errno != EEXIST)
-					r = -errno;
-				return r;
-			}
-			int fd =
-			        open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-			if (fd < 0)
-				r = -errno;
-			else
-				close(fd);
-		}
-	}
-	if (r < 0) {
-		seterr(err, errlen, "cannot create mount point %s: %s", dst,
-		       strerror(-r));
-		return r;
-	}
 	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) < 0) {
 		r = -errno;
 		seterr(err, errlen, "cannot bind %s: %s", src, strerror(errno));
@@ -316,14 +298,221 @@ static int bind_ro(const char *root, const char *src, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * A read-only overlay of the host directory `src` at `dst`: the files are
+ * the host's, but every inode the jail sees is the overlay's own, so locks
+ * (flock, fcntl, OFD) taken on them and inotify marks placed on them stay
+ * inside this slot.  A bind would share the host's inodes: two slots could
+ * pass bits through a lock on /usr/bin/env, and watch what the host runs.
+ * Returns 0, or -errno when overlayfs refuses (the caller binds instead).
+ */
+static int overlay_ro_at(const struct sbx_ctx *ctx, const char *src,
+                         const char *dst)
+{
+	char opts[600];
+
+	/* ':' and ',' separate overlayfs options; such paths get a bind */
+	if (strpbrk(src, ":,\\"))
+		return -EINVAL;
+	if (snprintf(opts, sizeof(opts), "lowerdir=%s:%s/dir", src,
+	             ctx->mask) >= (int)sizeof(opts))
+		return -ENAMETOOLONG;
+	if (mount("overlay", dst, "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV,
+	          opts) < 0)
+		return -errno;
+	return 0;
+}
+
+/* Copy the host file `src` into the template at `dst` (a small file the
+   toolchains read, such as /etc/ld.so.cache): an inode of the slot's own,
+   for the same reason as the overlays. */
+static int copy_file(const char *src, const char *dst, const struct stat *st)
+{
+	char buf[16384];
+	int in, out, r = 0;
+	ssize_t n;
+
+	in = open(src, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (in < 0)
+		return -errno;
+	out = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+	           st->st_mode & 0755);
+	if (out < 0) {
+		r = -errno;
+		close(in);
+		return r;
+	}
+	while ((n = read(in, buf, sizeof(buf))) > 0) {
+		if (write(out, buf, (size_t)n) != n) {
+			r = errno ? -errno : -EIO;
+			break;
+		}
+	}
+	if (n < 0)
+		r = -errno;
+	close(in);
+	close(out);
+	return r;
+}
+
+/* Files larger than this are bound, not copied, into each slot's root. */
+#define SBX_COPY_MAX (1 << 20)
+
+/*
+ * Place the host path `src` at the same path under `root`, read-only,
+ * nosuid, nodev: a directory as an overlay (a bind where overlayfs
+ * refuses), a small file as a copy, a symlink recreated.
+ */
+static int place_ro(struct sbx_ctx *ctx, const char *root, const char *src,
+                    char *err, size_t errlen)
+{
+	char dst[512], parent[512];
+	struct stat st;
+	int r;
+
+	if (lstat(src, &st) < 0)
+		return 0; /* not on this host: nothing to place */
+	if (snprintf(dst, sizeof(dst), "%s%s", root, src) >= (int)sizeof(dst))
+		return -ENAMETOOLONG;
+	snprintf(parent, sizeof(parent), "%s", dst);
+	*strrchr(parent, '/') = '\0';
+	r = mkdir_p(parent, 0755);
+	if (r == 0 && S_ISDIR(st.st_mode))
+		r = mkdir_p(dst, 0755);
+	if (r < 0) {
+		seterr(err, errlen, "cannot create mount point %s: %s", dst,
+		       strerror(-r));
+		return r;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		/* a symlink: recreate it, binds follow links */
+		char target[512];
+		ssize_t n = readlink(src, target, sizeof(target) - 1);
+		if (n < 0)
+			return 0;
+		target[n] = '\0';
+		if (symlink(target, dst) < 0 && errno != EEXIST)
+			return -errno;
+		return 0;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		if (overlay_ro_at(ctx, src, dst) == 0)
+			return 0;
+		ctx->root_shared = true;
+		return bind_ro_at(src, dst, err, errlen);
+	}
+	if (S_ISREG(st.st_mode) && st.st_size <= SBX_COPY_MAX &&
+	    copy_file(src, dst, &st) == 0)
+		return 0;
+	ctx->root_shared = true;
+	{
+		int fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+		if (fd < 0) {
+			r = -errno;
+			seterr(err, errlen, "cannot create mount point %s: %s",
+			       dst, strerror(errno));
+			return r;
+		}
+		close(fd);
+	}
+	return bind_ro_at(src, dst, err, errlen);
+}
+
 /* ------------------------------------------------------------- template */
 
-static int build_template(struct sbx_ctx *ctx, const char *const *binds,
-                          char *err, size_t errlen)
+/*
+ * /dev of a slot's root.  As root: a tmpfs of its own (without nodev) with
+ * fresh device nodes, so that no inode is shared with the host or another
+ * slot.  Rootless, device nodes cannot be made (nor opened on a mount the
+ * user namespace made), so the host's nodes are bound: their inodes are
+ * shared, which docs/security.md describes as the one remaining channel.
+ */
+static int build_dev(const struct sbx_ctx *ctx, const char *root, char *err,
+                     size_t errlen)
+{
+	static const struct {
+		const char *name;
+		unsigned minor; /* major 1: the memory devices */
+	} nodes[] = {{"null", 3},
+	             {"zero", 5},
+	             {"full", 7},
+	             {"random", 8},
+	             {"urandom", 9}};
+	static const char *const links[][2] = {
+	        {"fd", "/proc/self/fd"},
+	        {"stdin", "/proc/self/fd/0"},
+	        {"stdout", "/proc/self/fd/1"},
+	        {"stderr", "/proc/self/fd/2"},
+	        {"shm", "/tmp"},
+	};
+	char dev[512], path[600];
+	int r;
+
+	snprintf(dev, sizeof(dev), "%s/dev", root);
+	if (mkdir(dev, 0755) < 0 && errno != EEXIST)
+		return -errno;
+	if (!ctx->rootless &&
+	    mount("tmpfs", dev, "tmpfs", MS_NOSUID | MS_NOEXEC,
+	          "size=4k,nr_inodes=32,mode=0755") < 0) {
+		r = -errno;
+		seterr(err, errlen, "cannot mount the jail's /dev: %s",
+		       strerror(errno));
+		return r;
+	}
+	for (size_t i = 0; i < sizeof(nodes) / sizeof(nodes[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dev, nodes[i].name);
+		if (!ctx->rootless) {
+			if (mknod(path, S_IFCHR | 0666,
+			          makedev(1, nodes[i].minor)) < 0 ||
+			    chmod(path, 0666) < 0) {
+				r = -errno;
+				seterr(err, errlen, "cannot create %s: %s",
+				       path, strerror(errno));
+				return r;
+			}
+			continue;
+		}
+		char src[64];
+		snprintf(src, sizeof(src), "/dev/%s", nodes[i].name);
+		if ((r = create_file_at(path, "", 0644)) < 0)
+			return r;
+		if (mount(src, path, NULL, MS_BIND, NULL) < 0) {
+			r = -errno;
+			seterr(err, errlen, "cannot bind %s: %s", src,
+			       strerror(errno));
+			return r;
+		}
+	}
+	for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dev, links[i][0]);
+		if (symlink(links[i][1], path) < 0 && errno != EEXIST)
+			return -errno;
+	}
+	if (!ctx->rootless &&
+	    mount(NULL, dev, NULL,
+	          MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, NULL) < 0) {
+		r = -errno;
+		seterr(err, errlen, "cannot make the jail's /dev read-only: %s",
+		       strerror(errno));
+		return r;
+	}
+	return 0;
+}
+
+/*
+ * A slot's root, made on the slot's first use (or at start in daemons):
+ * a tmpfs holding the toolchain directories as read-only overlays, small
+ * /etc files as copies, generated /etc files, /dev, and empty mount
+ * points; read-only once built.  Each slot has its own, so no two slots
+ * share an inode of their roots (see overlay_ro_at).
+ */
+static int build_template(struct sbx_ctx *ctx, struct slot *slot, char *err,
+                          size_t errlen)
 {
 	static const char *const top_links[] = {"/bin",   "/sbin",  "/lib",
 	                                        "/lib32", "/lib64", "/libx32"};
-	const char *root = ctx->tmpl;
+	const char *const *binds = ctx->binds;
+	const char *root = slot->root;
 	char path[512], buf[4096];
 	int r;
 	size_t off;
@@ -331,7 +520,7 @@ static int build_template(struct sbx_ctx *ctx, const char *const *binds,
 	if (mkdir(root, 0755) < 0 && errno != EEXIST)
 		return -errno;
 	if (mount("tmpfs", root, "tmpfs", MS_NOSUID | MS_NODEV,
-	          "size=1m,nr_inodes=4096,mode=0755") < 0) {
+	          "size=8m,nr_inodes=4096,mode=0755") < 0) {
 		r = -errno;
 		seterr(err, errlen, "cannot mount the template root: %s",
 		       strerror(errno));
@@ -355,7 +544,7 @@ static int build_template(struct sbx_ctx *ctx, const char *const *binds,
 			if (symlink(target, path) < 0 && errno != EEXIST)
 				return -errno;
 		} else if (S_ISDIR(st.st_mode)) {
-			r = bind_ro(root, top_links[i], err, errlen);
+			r = place_ro(ctx, root, top_links[i], err, errlen);
 			if (r < 0)
 				return r;
 		}
@@ -364,7 +553,7 @@ static int build_template(struct sbx_ctx *ctx, const char *const *binds,
 		glob_t g;
 		/* a pattern ("/etc/fpc-*.cfg") binds every match */
 		if (!strpbrk(*b, "*?[")) {
-			r = bind_ro(root, *b, err, errlen);
+			r = place_ro(ctx, root, *b, err, errlen);
 			if (r < 0)
 				return r;
 			continue;
@@ -372,7 +561,7 @@ static int build_template(struct sbx_ctx *ctx, const char *const *binds,
 		if (glob(*b, GLOB_NOSORT, NULL, &g) != 0)
 			continue;
 		for (size_t i = 0; i < g.gl_pathc; i++) {
-			r = bind_ro(root, g.gl_pathv[i], err, errlen);
+			r = place_ro(ctx, root, g.gl_pathv[i], err, errlen);
 			if (r < 0) {
 				globfree(&g);
 				return r;
@@ -434,37 +623,9 @@ static int build_template(struct sbx_ctx *ctx, const char *const *binds,
 	                        0644)) < 0)
 		return r;
 
-	/* /dev: a handful of nodes bound from the host, links into /proc */
-	snprintf(path, sizeof(path), "%s/dev", root);
-	mkdir_p(path, 0755);
-	for (size_t i = 0; i < sizeof(dev_nodes) / sizeof(dev_nodes[0]); i++) {
-		char src[64];
-		snprintf(src, sizeof(src), "/dev/%s", dev_nodes[i]);
-		snprintf(path, sizeof(path), "%s/dev/%s", root, dev_nodes[i]);
-		if ((r = create_file_at(path, "", 0644)) < 0)
-			return r;
-		if (mount(src, path, NULL, MS_BIND, NULL) < 0) {
-			r = -errno;
-			seterr(err, errlen, "cannot bind %s: %s", src,
-			       strerror(errno));
-			return r;
-		}
-	}
-	{
-		static const char *const links[][2] = {
-		        {"fd", "/proc/self/fd"},
-		        {"stdin", "/proc/self/fd/0"},
-		        {"stdout", "/proc/self/fd/1"},
-		        {"stderr", "/proc/self/fd/2"},
-		        {"shm", "/tmp"},
-		};
-		for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++) {
-			snprintf(path, sizeof(path), "%s/dev/%s", root,
-			         links[i][0]);
-			if (symlink(links[i][1], path) < 0 && errno != EEXIST)
-				return -errno;
-		}
-	}
+	r = build_dev(ctx, root, err, errlen);
+	if (r < 0)
+		return r;
 	/* mount points filled per stage */
 	static const char *const points[] = {"proc", "tmp", "box"};
 	for (size_t i = 0; i < 3; i++) {
@@ -667,6 +828,94 @@ static int enter_namespaces(struct sbx_ctx *ctx, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * The run dir's "mask": a read-only tmpfs holding an empty file and an
+ * empty directory.  /proc files that describe the host are covered with
+ * the file, and the overlays use the directory as their second, empty
+ * lower layer.
+ */
+static int make_mask(struct sbx_ctx *ctx, char *err, size_t errlen)
+{
+	char path[200];
+	int r;
+
+	snprintf(ctx->mask, sizeof(ctx->mask), "%s/mask", ctx->rundir);
+	if (mkdir(ctx->mask, 0755) < 0)
+		return -errno;
+	if (mount("tmpfs", ctx->mask, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	          "size=4k,nr_inodes=8,mode=0755") < 0) {
+		r = -errno;
+		seterr(err, errlen, "cannot mount %s: %s", ctx->mask,
+		       strerror(errno));
+		return r;
+	}
+	snprintf(path, sizeof(path), "%s/file", ctx->mask);
+	if ((r = create_file_at(path, "", 0444)) < 0)
+		return r;
+	snprintf(path, sizeof(path), "%s/dir", ctx->mask);
+	if (mkdir(path, 0555) < 0)
+		return -errno;
+	if (mount(NULL, ctx->mask, NULL,
+	          MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+	          NULL) < 0) {
+		r = -errno;
+		seterr(err, errlen, "cannot make %s read-only: %s", ctx->mask,
+		       strerror(errno));
+		return r;
+	}
+	return 0;
+}
+
+/* Keep the list of binds: slot roots are built after sbx_ctx_new. */
+static int copy_binds(struct sbx_ctx *ctx, const char *const *binds)
+{
+	size_t n = 0;
+
+	if (!binds) {
+		ctx->binds = default_binds;
+		return 0;
+	}
+	while (binds[n])
+		n++;
+	ctx->binds_own = calloc(n + 1, sizeof(char *));
+	if (!ctx->binds_own)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		ctx->binds_own[i] = strdup(binds[i]);
+		if (!ctx->binds_own[i])
+			return -ENOMEM;
+	}
+	ctx->binds = (const char *const *)ctx->binds_own;
+	return 0;
+}
+
+/* A slot's root and network namespace, made once. */
+static int slot_prepare(struct sbx_ctx *ctx, struct slot *s, char *err,
+                        size_t errlen)
+{
+	int r;
+
+	if (!s->root_ready) {
+		r = build_template(ctx, s, err, errlen);
+		if (r < 0) {
+			if (err && !err[0])
+				seterr(err, errlen,
+				       "cannot build the jail root: %s",
+				       strerror(-r));
+			umount2(s->root, MNT_DETACH);
+			return r;
+		}
+		s->root_ready = true;
+	}
+	if (s->netfd < 0) {
+		r = make_netns(err, errlen);
+		if (r < 0)
+			return r;
+		s->netfd = r;
+	}
+	return 0;
+}
+
 int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
                 size_t errlen)
 {
@@ -709,13 +958,23 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 		r = -ENOMEM;
 		goto out_free;
 	}
+	ctx->status_len = c->slots * sizeof(struct stage_status);
+	ctx->status_pages = mmap(NULL, ctx->status_len, PROT_READ | PROT_WRITE,
+	                         MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (ctx->status_pages == MAP_FAILED) {
+		ctx->status_pages = NULL;
+		r = -ENOMEM;
+		goto out_free;
+	}
+	/* touched now, so init's write into it never allocates */
+	memset(ctx->status_pages, 0, ctx->status_len);
 	for (unsigned i = 0; i < c->slots; i++) {
+		ctx->slots[i].status =
+		        (struct stage_status *)ctx->status_pages + i;
 		ctx->slots[i].index = i;
 		ctx->slots[i].netfd = -1;
 		ctx->slots[i].box_lock = -1;
-		ctx->slots[i].cg.mem_fd = ctx->slots[i].cg.pids_fd =
-		        ctx->slots[i].cg.cpu_fd = ctx->slots[i].cg.leaf_fd =
-		                ctx->slots[i].cg.lock_fd = -1;
+		sbx_cg_slot_init(&ctx->slots[i].cg);
 	}
 
 	/* cgroups first: in rootless mode the user namespace does not change
@@ -764,19 +1023,18 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 		       strerror(errno));
 		goto out_free;
 	}
-	snprintf(ctx->tmpl, sizeof(ctx->tmpl), "%s/root", ctx->rundir);
-	r = build_template(ctx, c->binds ? c->binds : default_binds, err,
-	                   errlen);
+	r = make_mask(ctx, err, errlen);
+	if (r < 0)
+		goto out_free;
+	r = copy_binds(ctx, c->binds);
 	if (r < 0) {
-		if (err && !err[0])
-			seterr(err, errlen, "cannot build the jail root: %s",
-			       strerror(-r));
+		seterr(err, errlen, "out of memory");
 		goto out_free;
 	}
-
 	for (unsigned i = 0; i < c->slots; i++) {
 		struct slot *s = &ctx->slots[i];
 		snprintf(s->box, sizeof(s->box), "%s/box%u", ctx->rundir, i);
+		snprintf(s->root, sizeof(s->root), "%s/root%u", ctx->rundir, i);
 		if (mkdir(s->box, 0755) < 0) {
 			r = -errno;
 			seterr(err, errlen, "cannot create %s: %s", s->box,
@@ -804,14 +1062,14 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 	r = sbx_seccomp_build(&ctx->seccomp, err, errlen);
 	if (r < 0)
 		goto out_free;
-	/* A daemon makes every slot's network namespace now: creating one
-	   waits for the kernel's namespace cleanup, which other processes'
-	   teardowns can make slow, and a run must not pay for that. */
+	/* A daemon makes every slot's root and network namespace now:
+	   creating a namespace waits for the kernel's namespace cleanup,
+	   which other processes' teardowns can make slow, and a run must not
+	   pay for that. */
 	for (unsigned i = 0; c->netns_at_start && i < ctx->nslots; i++) {
-		r = make_netns(err, errlen);
+		r = slot_prepare(ctx, &ctx->slots[i], err, errlen);
 		if (r < 0)
 			goto out_free;
-		ctx->slots[i].netfd = r;
 	}
 	*out = ctx;
 	return 0;
@@ -840,6 +1098,11 @@ void sbx_ctx_free(struct sbx_ctx *ctx)
 		rmdir(ctx->rundir);
 	}
 	sbx_seccomp_free(&ctx->seccomp);
+	if (ctx->status_pages)
+		munmap(ctx->status_pages, ctx->status_len);
+	for (size_t i = 0; ctx->binds_own && ctx->binds_own[i]; i++)
+		free(ctx->binds_own[i]);
+	free(ctx->binds_own);
 	free(ctx->slots);
 	pthread_cond_destroy(&ctx->cv);
 	pthread_mutex_destroy(&ctx->mu);
@@ -902,8 +1165,9 @@ enum report_kind { REP_STATUS = 1, REP_SETUP = 2, REP_EXEC = 3 };
 
 struct report {
 	int kind;
-	int value; /* wait status, or errno */
-	char what[120];
+	int value;          /* wait status, or errno */
+	int fsize_evidence; /* REP_STATUS: a file reached the file_size cap */
+	char what[116];
 };
 
 /* Everything a stage's children need, prepared before the clone. */
@@ -917,6 +1181,7 @@ struct stage_plan {
 	bool self_attach; /* v1: init moves itself into the slot's cgroup */
 	int go_rd;
 	int rep_wr;
+	struct stage_status *shared;
 	int in_rd, out_wr, err_wr;
 	char proc_path[200], tmp_path[200], box_path[200];
 	char tmp_opts[96];
@@ -982,13 +1247,61 @@ static void set_rlimit(int res, uint64_t soft, uint64_t hard)
 	setrlimit(res, &rl);
 }
 
-__attribute__((noreturn)) static void run_program(const struct stage_plan *p)
+/* Write a short string to a /proc file of our own, with system calls only. */
+static int write_proc(const char *path, const char *val, size_t len)
+{
+	int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = write(fd, val, len);
+	n = n < 0 ? -errno : 0;
+	close(fd);
+	return (int)n;
+}
+
+/* Decimal of v into buf (at least 12 bytes); returns the length. */
+static size_t fmt_uint(char *buf, unsigned v)
+{
+	char t[12];
+	size_t n = 0, i = 0;
+
+	do
+		t[n++] = (char)('0' + v % 10);
+	while ((v /= 10) != 0);
+	while (n)
+		buf[i++] = t[--n];
+	buf[i] = '\0';
+	return i;
+}
+
+__attribute__((noreturn)) static void run_program(const struct stage_plan *p,
+                                                  bool init_spared)
 {
 	const struct sbx_limits *l = p->lim;
 	int rep = p->rep_wr;
 	uint64_t cpu_s = (l->cpu_ms + 999) / 1000;
+	char num[16];
+	size_t len;
 
 	setsid();
+	/* The OOM killer's choice is the program, never init: init left
+	   -1000 behind for us to undo (0 is the default).  Where init could
+	   not go below the supervisor's score (rootless), the program takes
+	   the highest score instead, so it still outranks init. */
+	if (init_spared)
+		write_proc("/proc/self/oom_score_adj", "0", 1);
+	else
+		write_proc("/proc/self/oom_score_adj", "1000", 4);
+	/* An unset audit loginuid can be set once by anyone: set it to the
+	   slot's uid while we may, so the program cannot claim auid 0 in the
+	   host's audit records.  (In a user namespace the kernel refuses the
+	   write to everyone.) */
+	if (!p->ctx->rootless) {
+		len = fmt_uint(num, (unsigned)p->slot->uid);
+		write_proc("/proc/self/loginuid", num, len);
+	}
 	if (dup2(p->in_rd, 0) < 0 || dup2(p->out_wr, 1) < 0 ||
 	    dup2(p->err_wr, 2) < 0)
 		child_fail(rep, REP_SETUP, errno, "dup2");
@@ -1078,6 +1391,124 @@ static void close_all_but(int *keep, int n)
 	syscall(SYS_close_range, lo, ~0U, 0);
 }
 
+/*
+ * /proc entries that describe the host (its boot line, kernel build,
+ * disks, key users, devices, interrupts, memory layout) or reach the
+ * kernel in ways no program needs, covered with an empty read-only file or
+ * directory, as Docker masks its list.  Entries a kernel does not have are
+ * skipped.
+ */
+static const char *const proc_masked_files[] = {
+        "cmdline",       "config.gz",     "diskstats",  "partitions",
+        "key-users",     "keys",          "timer_list", "sched_debug",
+        "latency_stats", "sysrq-trigger", "kallsyms",   "modules",
+        "swaps",         "devices",       "buddyinfo",  "zoneinfo",
+        "consoles",      "ioports",
+};
+/* Files that only root may read (kcore, iomem, slabinfo...) need no mask:
+   the program is never root on the host. */
+static const char *const proc_masked_dirs[] = {"acpi",   "asound", "bus",
+                                               "driver", "fs",     "scsi"};
+
+static void mask_proc(const struct stage_plan *p)
+{
+	char src[200], dst[260];
+	size_t base = cpy(dst, p->proc_path, sizeof(dst));
+
+	dst[base++] = '/';
+	cpy(src, p->ctx->mask, sizeof(src));
+	size_t sb = strlen(src);
+	cpy(src + sb, "/file", sizeof(src) - sb);
+	for (size_t i = 0;
+	     i < sizeof(proc_masked_files) / sizeof(proc_masked_files[0]);
+	     i++) {
+		cpy(dst + base, proc_masked_files[i], sizeof(dst) - base);
+		mount(src, dst, NULL, MS_BIND, NULL); /* ENOENT: absent */
+	}
+	cpy(src + sb, "/dir", sizeof(src) - sb);
+	for (size_t i = 0;
+	     i < sizeof(proc_masked_dirs) / sizeof(proc_masked_dirs[0]); i++) {
+		cpy(dst + base, proc_masked_dirs[i], sizeof(dst) - base);
+		mount(src, dst, NULL, MS_BIND, NULL);
+	}
+}
+
+struct linux_dirent64_ {
+	uint64_t d_ino;
+	int64_t d_off;
+	unsigned short d_reclen;
+	unsigned char d_type;
+	char d_name[];
+};
+
+/*
+ * Is there a regular file of at least `size` bytes below the directory
+ * dfd (which it closes)?  Run by init after every other process of the
+ * namespace is dead, so nothing can change the tree under it; it never
+ * follows a link (fstatat with AT_SYMLINK_NOFOLLOW, O_NOFOLLOW opens of
+ * directories only) and has no capabilities, so a directory the program
+ * made unreadable only hides its files (the answer can only err towards
+ * "no").  System calls only: init cannot allocate.
+ */
+static bool has_file_at_least(int dfd, uint64_t size, int depth)
+{
+	char buf[2048];
+	bool found = false;
+	long n;
+
+	while (!found &&
+	       (n = syscall(SYS_getdents64, dfd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n && !found;) {
+			struct linux_dirent64_ *d =
+			        (struct linux_dirent64_ *)(buf + off);
+			struct stat st;
+			off += d->d_reclen;
+			if (d->d_name[0] == '.' &&
+			    (!d->d_name[1] ||
+			     (d->d_name[1] == '.' && !d->d_name[2])))
+				continue;
+			if (fstatat(dfd, d->d_name, &st, AT_SYMLINK_NOFOLLOW) <
+			    0)
+				continue;
+			if (S_ISREG(st.st_mode) && (uint64_t)st.st_size >= size)
+				found = true;
+			else if (S_ISDIR(st.st_mode) && depth < 32) {
+				int sub =
+				        openat(dfd, d->d_name,
+				               O_RDONLY | O_DIRECTORY |
+				                       O_NOFOLLOW | O_CLOEXEC);
+				if (sub >= 0)
+					found = has_file_at_least(sub, size,
+					                          depth + 1);
+			}
+		}
+	}
+	close(dfd);
+	return found;
+}
+
+/*
+ * The evidence that a SIGXFSZ is the kernel's: a file in /box or /tmp
+ * reached the cap (the kernel sends it only to a write at or past the cap,
+ * and a program can raise SIGXFSZ itself).  First every other process of
+ * the namespace dies, so the tree is still.
+ */
+static bool fsize_evidence(const struct stage_plan *p)
+{
+	static const char *const dirs[] = {"/box", "/tmp"};
+	int st;
+
+	kill(-1, SIGKILL); /* as pid 1: everyone in the namespace but us */
+	while (waitpid(-1, &st, __WALL) > 0 || errno == EINTR)
+		;
+	for (size_t i = 0; i < 2; i++) {
+		int fd = open(dirs[i], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0 && has_file_at_least(fd, p->lim->file_size, 0))
+			return true;
+	}
+	return false;
+}
+
 /* init: pid 1 of the stage's pid namespace. */
 __attribute__((noreturn)) static void run_init(const struct stage_plan *p)
 {
@@ -1092,11 +1523,19 @@ __attribute__((noreturn)) static void run_init(const struct stage_plan *p)
 	              p->slot->cg.tasks_fd[1],
 	              p->slot->cg.tasks_fd[2]};
 	struct report r;
+	bool init_spared;
 	char c;
 	pid_t prog;
 	int st;
 
 	close_all_but(keep, (int)(sizeof(keep) / sizeof(keep[0])));
+
+	/* Never the OOM killer's choice: init holds no memory to speak of,
+	   but as a clone of the supervisor (a threaded daemon in the runner)
+	   it can look the largest, and its death would take the program's
+	   status with it.  Needs CAP_SYS_RESOURCE (root, or a supervisor
+	   already at -1000); the program undoes it (run_program). */
+	init_spared = write_proc("/proc/self/oom_score_adj", "-1000", 5) == 0;
 
 	/* into the slot's cgroup before anything can be charged elsewhere */
 	if (p->self_attach) {
@@ -1124,12 +1563,13 @@ __attribute__((noreturn)) static void run_init(const struct stage_plan *p)
 	if (mount("proc", p->proc_path, "proc",
 	          MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") < 0)
 		child_fail(rep, REP_SETUP, errno, "mount /proc");
+	mask_proc(p);
 	if (mount("tmpfs", p->tmp_path, "tmpfs",
 	          MS_NOSUID | MS_NODEV | MS_NOEXEC, p->tmp_opts) < 0)
 		child_fail(rep, REP_SETUP, errno, "mount /tmp");
 	if (mount(p->slot->box, p->box_path, NULL, MS_BIND, NULL) < 0)
 		child_fail(rep, REP_SETUP, errno, "bind /box");
-	if (chdir(p->ctx->tmpl) < 0)
+	if (chdir(p->slot->root) < 0)
 		child_fail(rep, REP_SETUP, errno, "chdir root");
 	if (syscall(SYS_pivot_root, ".", ".") < 0)
 		child_fail(rep, REP_SETUP, errno, "pivot_root");
@@ -1147,7 +1587,7 @@ __attribute__((noreturn)) static void run_init(const struct stage_plan *p)
 	if (prog < 0)
 		child_fail(rep, REP_SETUP, errno, "clone the program");
 	if (prog == 0)
-		run_program(p);
+		run_program(p, init_spared);
 
 	/* From here on init only waits.  Make it untouchable first: not
 	   dumpable (no /proc/1/mem, no /proc/1/environ) and no capabilities
@@ -1168,6 +1608,11 @@ __attribute__((noreturn)) static void run_init(const struct stage_plan *p)
 	memset(&r, 0, sizeof(r));
 	r.kind = REP_STATUS;
 	r.value = st;
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGXFSZ)
+		r.fsize_evidence = fsize_evidence(p);
+	p->shared->status = r.value;
+	p->shared->fsize_evidence = r.fsize_evidence;
+	__atomic_store_n(&p->shared->done, 1, __ATOMIC_RELEASE);
 	(void)!write(rep, &r, sizeof(r));
 	/* our exit takes every other process of the namespace with it */
 	_exit(0);
@@ -1216,13 +1661,26 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+/* A read of less than this many bytes makes the supervisor leave that
+   pipe alone for SBX_DRAIN_HOLD_NS, so that small writes pile up in it. */
+#define SBX_DRAIN_BATCH   16384
+#define SBX_DRAIN_HOLD_NS 1000000ull
+
 /*
  * Read what is ready on one output pipe into its buffer and hand the kept
  * part to the streaming callback.  Closes the fd at EOF.  Returns true when
  * bytes had to be dropped: the cap is reached and the stage must end.
+ *
+ * The supervisor's cost must not follow the program's write count: a
+ * program making a million one-byte writes would otherwise wake it a
+ * million times, outside every cgroup.  After a small read the pipe is not
+ * polled again for a millisecond (*hold), so the supervisor reads at most
+ * about a thousand times a second per stream, whatever the program does;
+ * the pipe's buffer (64 KiB) holds what comes meanwhile, and output still
+ * streams within a millisecond.
  */
 static bool drain_stream(int *fd, struct outbuf *o, const struct sbx_stage *st,
-                         int stream)
+                         int stream, uint64_t *hold)
 {
 	char buf[65536];
 	ssize_t k = read(*fd, buf, sizeof(buf));
@@ -1234,6 +1692,8 @@ static bool drain_stream(int *fd, struct outbuf *o, const struct sbx_stage *st,
 			close_fd(fd);
 		return false;
 	}
+	if (k < SBX_DRAIN_BATCH)
+		*hold = now_ns() + SBX_DRAIN_HOLD_NS;
 	fit = outbuf_add(o, buf, (size_t)k);
 	if (st->on_output && o->len > before)
 		st->on_output(st->arg, stream, o->buf + before,
@@ -1334,6 +1794,7 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 	size_t fwd_len = 0, fwd_off = 0;
 	int stdin_src = st->stdin_fd;
 	bool born_in_cg = false;
+	uint64_t hold[2] = {0, 0}; /* stdout, stderr: not polled until then */
 
 	memset(res, 0, sizeof(*res));
 	memset(&facts, 0, sizeof(facts));
@@ -1388,12 +1849,14 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 	plan.rlimits_only = !use_cg;
 	plan.go_rd = go[0];
 	plan.rep_wr = rep[1];
+	plan.shared = s->status;
+	memset(s->status, 0, sizeof(*s->status));
 	plan.in_rd = in[0];
 	plan.out_wr = out[1];
 	plan.err_wr = errp[1];
-	snprintf(plan.proc_path, sizeof(plan.proc_path), "%s/proc", ctx->tmpl);
-	snprintf(plan.tmp_path, sizeof(plan.tmp_path), "%s/tmp", ctx->tmpl);
-	snprintf(plan.box_path, sizeof(plan.box_path), "%s/box", ctx->tmpl);
+	snprintf(plan.proc_path, sizeof(plan.proc_path), "%s/proc", s->root);
+	snprintf(plan.tmp_path, sizeof(plan.tmp_path), "%s/tmp", s->root);
+	snprintf(plan.box_path, sizeof(plan.box_path), "%s/box", s->root);
 	snprintf(plan.tmp_opts, sizeof(plan.tmp_opts),
 	         "size=%llu,nr_inodes=%llu,mode=1777",
 	         (unsigned long long)st->limits.tmp_size,
@@ -1493,11 +1956,19 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 				timeout = 1;
 		}
 
-		if (out[0] >= 0) {
+		for (int i = 0; i < 2; i++) {
+			if (hold[i] > now) {
+				int t = (int)((hold[i] - now + 999999) /
+				              1000000);
+				if (t < timeout)
+					timeout = t;
+			}
+		}
+		if (out[0] >= 0 && hold[0] <= now) {
 			pfd[n] = (struct pollfd){out[0], POLLIN, 0};
 			iout = n++;
 		}
-		if (errp[0] >= 0) {
+		if (errp[0] >= 0 && hold[1] <= now) {
 			pfd[n] = (struct pollfd){errp[0], POLLIN, 0};
 			ierr = n++;
 		}
@@ -1531,13 +2002,13 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 			break;
 		}
 		if (iout >= 0 && pfd[iout].revents &&
-		    drain_stream(&out[0], &ob, st, 1) && !killed) {
+		    drain_stream(&out[0], &ob, st, 1, &hold[0]) && !killed) {
 			facts.killed_output = true;
 			killed = true;
 			kill_stage(s, init, use_cg);
 		}
 		if (ierr >= 0 && pfd[ierr].revents &&
-		    drain_stream(&errp[0], &eb, st, 2) && !killed) {
+		    drain_stream(&errp[0], &eb, st, 2, &hold[1]) && !killed) {
 			facts.killed_output = true;
 			killed = true;
 			kill_stage(s, init, use_cg);
@@ -1551,6 +2022,8 @@ static int run_stage(struct sbx_ctx *ctx, struct slot *s,
 					rep_got = 0;
 					if (report.kind == REP_STATUS) {
 						status = report.value;
+						facts.fsize_evidence =
+						        report.fsize_evidence;
 						prog_done = true;
 					} else {
 						report.what
@@ -1632,18 +2105,33 @@ reap:
 		sbx_cg_stage_end(&s->cg, &usage);
 	}
 	res->wall_ms = (now_ns() - t0) / 1000000;
-	if (res->verdict == SBX_INTERNAL_ERROR) {
+	if (!prog_done && !res->message[0] &&
+	    __atomic_load_n(&s->status->done, __ATOMIC_ACQUIRE)) {
+		/* init saw the program end, but its report found no room in
+		   the pipe (a full memory cgroup): the shared page has it */
+		status = s->status->status;
+		facts.fsize_evidence = s->status->fsize_evidence;
+		prog_done = true;
+	}
+	facts.oom_killed = usage.oom_killed;
+	if (res->verdict == SBX_INTERNAL_ERROR && res->message[0]) {
 		facts.internal_error = true;
 	} else if (!prog_done) {
-		/* killed before it reported: by us (a limit, a cancel) */
+		/* The namespace ended without the program's status: killed by
+		   us (a limit, a cancel), or init died.  init is spared by the
+		   OOM killer, but a v2 group kill or a rootless init at the
+		   supervisor's score can still take it: that is the memory
+		   limit when the cgroup's OOM counter moved, and our fault
+		   otherwise.  Never accepted. */
 		status = W_EXITCODE(0, SIGKILL);
-		if (!killed)
+		if (!killed && !facts.oom_killed) {
 			facts.internal_error = true;
+			res->verdict = SBX_INTERNAL_ERROR;
+		}
 	}
 	facts.exited = WIFEXITED(status);
 	facts.exit_code = facts.exited ? WEXITSTATUS(status) : 0;
 	facts.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
-	facts.oom_killed = usage.oom_killed;
 	facts.memory_hit = usage.memory_hit;
 	facts.pids_hit = usage.pids_hit;
 	if (use_cg) {
@@ -1821,13 +2309,10 @@ int sbx_run(struct sbx_ctx *ctx, const struct sbx_job *job,
 
 	s = slot_acquire(ctx, job->slot);
 	res->slot = (int)s->index;
-	if (s->netfd < 0) {
-		/* made on first use: a CLI run pays for one, not for all */
-		r = make_netns(err, errlen);
-		if (r < 0)
-			goto out_release;
-		s->netfd = r;
-	}
+	/* made on first use: a CLI run pays for one slot, not for all */
+	r = slot_prepare(ctx, s, err, errlen);
+	if (r < 0)
+		goto out_release;
 
 	/* the box lives as long as the job: size it for the larger stage */
 	boxlim = job->run     ? job->run->limits

@@ -359,13 +359,18 @@ const char *sbx_signal_name(int sig)
 /*
  * The verdict rules, most specific first.  A limit we enforced by killing
  * (output, wall, CPU) names itself.  Otherwise the kernel's evidence decides:
- * the OOM killer, a fork refused at the pids limit, SIGXFSZ, SIGXCPU or a
- * SIGKILL from RLIMIT_CPU's hard limit.  A program that exits 0 is accepted
- * even if it brushed against a limit and coped (a failed fork it handled).
+ * the OOM killer, a fork refused at the pids limit, the memory limit
+ * reached.  A signal that a limit sends is taken for that limit only when
+ * the limit was reached: SIGXCPU or SIGKILL from RLIMIT_CPU when the CPU
+ * counter is at the limit, SIGXFSZ when a file reached the file size cap;
+ * a program that raises them itself gets the signal it raised.  A program
+ * that exits 0 is accepted even if it brushed against a limit and coped (a
+ * failed fork it handled), unless the OOM killer fired in its stage.
  */
 enum sbx_verdict sbx_classify(const struct sbx_facts *f, bool *time_wall)
 {
 	bool ok = f->exited && f->exit_code == 0;
+	bool cpu_reached = f->cpu_limit_ms && f->cpu_ms >= f->cpu_limit_ms;
 
 	*time_wall = false;
 	if (f->internal_error)
@@ -378,9 +383,8 @@ enum sbx_verdict sbx_classify(const struct sbx_facts *f, bool *time_wall)
 		return SBX_ACCEPTED;
 	if (f->pids_hit)
 		return SBX_PROCESS_LIMIT;
-	if (f->killed_cpu || f->signal == SIGXCPU ||
-	    (f->signal == SIGKILL && f->cpu_limit_ms &&
-	     f->cpu_ms >= f->cpu_limit_ms))
+	if (f->killed_cpu ||
+	    ((f->signal == SIGXCPU || f->signal == SIGKILL) && cpu_reached))
 		return SBX_TIME_LIMIT;
 	if (f->killed_wall) {
 		*time_wall = true;
@@ -388,7 +392,7 @@ enum sbx_verdict sbx_classify(const struct sbx_facts *f, bool *time_wall)
 	}
 	if (f->memory_hit)
 		return SBX_MEMORY_LIMIT;
-	if (f->signal == SIGXFSZ)
+	if (f->signal == SIGXFSZ && f->fsize_evidence)
 		return SBX_FILE_SIZE_LIMIT;
 	if (!f->exited)
 		return SBX_SIGNAL;

@@ -142,13 +142,14 @@ void sbx_stage_result_fini(struct sbx_stage_result *r);
 struct sbx_facts {
 	bool exited; /* wait status: exited normally */
 	int exit_code;
-	int signal;         /* terminating signal, 0 if exited */
-	bool killed_wall;   /* supervisor killed it at the wall limit */
-	bool killed_cpu;    /* supervisor killed it at the CPU limit */
-	bool killed_output; /* supervisor killed it for too much output */
-	bool oom_killed;    /* the cgroup's OOM killer fired */
-	bool memory_hit;    /* the memory limit was reached */
-	bool pids_hit;      /* a fork/clone failed at the pids limit */
+	int signal;          /* terminating signal, 0 if exited */
+	bool killed_wall;    /* supervisor killed it at the wall limit */
+	bool killed_cpu;     /* supervisor killed it at the CPU limit */
+	bool killed_output;  /* supervisor killed it for too much output */
+	bool oom_killed;     /* the cgroup's OOM killer fired */
+	bool memory_hit;     /* the memory limit was reached */
+	bool pids_hit;       /* a fork/clone failed at the pids limit */
+	bool fsize_evidence; /* a file in /box or /tmp reached file_size */
 	uint64_t cpu_ms;
 	uint64_t cpu_limit_ms;
 	bool internal_error;

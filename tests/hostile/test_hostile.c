@@ -1290,8 +1290,10 @@ HTEST(write_usr_bin)
 	cr_assert_eq(stat("/usr/bin/true", &before), 0);
 	job_init(&j, "write_usr");
 	run_jail(&j, &r);
+	/* /usr is a read-only overlay: every write fails as EROFS, before
+	   any permission check */
 	expect_report(&r, "create /usr/bin/runpad-hostile-new: EROFS\n"
-	                  "open /usr/bin/true for writing: EACCES\n"
+	                  "open /usr/bin/true for writing: EROFS\n"
 	                  "chmod /usr/bin/true: EROFS\n"
 	                  "unlink /usr/bin/true: EROFS\n"
 	                  "mkdir /usr/bin/runpad-hostile-dir: EROFS\n"

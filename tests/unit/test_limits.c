@@ -147,20 +147,64 @@ Test(verdict, kernel_evidence)
 	                                         .oom_killed = true},
 	                      &wall),
 	             SBX_MEMORY_LIMIT);
-	cr_assert_eq(classify((struct sbx_facts){.signal = SIGXCPU}, &wall),
+	cr_assert_eq(classify((struct sbx_facts){.signal = SIGXCPU,
+	                                         .cpu_ms = 2001,
+	                                         .cpu_limit_ms = 2000},
+	                      &wall),
 	             SBX_TIME_LIMIT);
 	cr_assert_eq(classify((struct sbx_facts){.signal = SIGKILL,
 	                                         .cpu_ms = 2000,
 	                                         .cpu_limit_ms = 2000},
 	                      &wall),
 	             SBX_TIME_LIMIT);
-	cr_assert_eq(classify((struct sbx_facts){.signal = SIGXFSZ}, &wall),
+	cr_assert_eq(classify((struct sbx_facts){.signal = SIGXFSZ,
+	                                         .fsize_evidence = true},
+	                      &wall),
 	             SBX_FILE_SIZE_LIMIT);
 	cr_assert_eq(classify((struct sbx_facts){.exited = true,
 	                                         .exit_code = 1,
 	                                         .memory_hit = true},
 	                      &wall),
 	             SBX_MEMORY_LIMIT);
+}
+
+/* A program can raise the signals the limits send: they name a limit only
+   when the kernel's counters show it was reached. */
+Test(verdict, self_raised_limit_signals_are_signals)
+{
+	bool wall;
+
+	cr_assert_eq(classify((struct sbx_facts){.signal = SIGXCPU,
+	                                         .cpu_ms = 2,
+	                                         .cpu_limit_ms = 2000},
+	                      &wall),
+	             SBX_SIGNAL);
+	cr_assert_eq(classify((struct sbx_facts){.signal = SIGXCPU,
+	                                         .cpu_ms = 1999,
+	                                         .cpu_limit_ms = 2000},
+	                      &wall),
+	             SBX_SIGNAL);
+	cr_assert_eq(classify((struct sbx_facts){.signal = SIGKILL,
+	                                         .cpu_ms = 3,
+	                                         .cpu_limit_ms = 2000},
+	                      &wall),
+	             SBX_SIGNAL);
+	cr_assert_eq(classify((struct sbx_facts){.signal = SIGXFSZ}, &wall),
+	             SBX_SIGNAL);
+	cr_assert_eq(classify((struct sbx_facts){.signal = SIGXCPU}, &wall),
+	             SBX_SIGNAL, "no CPU limit: never a time limit");
+}
+
+/* An OOM kill anywhere in the stage is the memory limit, even when the
+   program's own status was lost with its namespace (init gone). */
+Test(verdict, oom_without_status_is_memory_limit)
+{
+	bool wall;
+
+	cr_assert_eq(
+	        classify((struct sbx_facts){.exited = true, .oom_killed = true},
+	                 &wall),
+	        SBX_MEMORY_LIMIT);
 }
 
 Test(verdict, fork_bomb_is_a_process_limit_even_when_it_times_out)

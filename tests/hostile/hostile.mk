@@ -34,6 +34,12 @@ $(B)/hostile/%: tests/hostile/progs/%.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $< -lpthread
 
+# Static: its resident size stays below the jail's init's, so that a
+# careless OOM killer would pick init (as it would in the threaded runner).
+$(B)/hostile/tmpfs_oom: tests/hostile/progs/tmpfs_oom.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -static-pie -o $@ $<
+
 $(B)/tests/hostile: tests/hostile/test_hostile.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $< -lcriterion -ljson-c

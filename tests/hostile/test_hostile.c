@@ -251,7 +251,8 @@ struct result {
 	pid_t pid;
 	int outfd, errfd;
 	double start, secs;
-	int status; /* wait status of the CLI */
+	int status;       /* wait status of the CLI */
+	struct rusage ru; /* the CLI's, its jail's processes included */
 	char *out;
 	size_t outlen;
 	char *err;
@@ -417,7 +418,7 @@ static void finish_jail(struct result *r)
 		if (p[i].fd >= 0)
 			close(p[i].fd);
 	}
-	while (waitpid(r->pid, &r->status, 0) < 0 && errno == EINTR)
+	while (wait4(r->pid, &r->status, 0, &r->ru) < 0 && errno == EINTR)
 		;
 	r->secs = now() - r->start;
 	snprintf(
@@ -1859,4 +1860,361 @@ HTEST(huge_stdin)
 	run_jail(&j, &r);
 	expect_report(&r, "read: 16\n");
 	cr_assert_lt(r.secs, 10.0, "the CLI took %.1f s%s", r.secs, r.ctx);
+}
+
+/* ------------------------------------------------- memory, pools, forgery */
+
+static long long root_int(const struct result *r, const char *key)
+{
+	json_object *v = field(r->root, key);
+
+	cr_assert(v && json_object_is_type(v, json_type_int),
+	          "%s is not an integer%s", key, r->ctx);
+	return (long long)json_object_get_int64(v);
+}
+
+/* An overrun of the memory limit made with pages no process owns (tmpfs
+   files: the OOM killer then picks the largest process, once the jail's
+   init) or by a child the program outlives is memory_limit, with the
+   figure at the limit, never accepted nor an internal error. */
+static void check_tmpfs_oom(const char *how, bool program_killed)
+{
+	struct job j;
+	struct result r;
+	long long mem;
+
+	job_init(&j, "tmpfs_oom");
+	j.opts[0] = "--memory";
+	j.opts[1] = "32M";
+	j.opts[2] = "--limit";
+	j.opts[3] = "file_size=256M";
+	j.opts[4] = "--time";
+	j.opts[5] = "5s";
+	j.opts[6] = "--wall-time";
+	j.opts[7] = "10s";
+	j.args[0] = how;
+	run_jail(&j, &r);
+	if (program_killed)
+		expect_killed_by(&r, "memory_limit", "SIGKILL");
+	else {
+		expect_verdict(&r, "memory_limit");
+		cr_assert_eq(run_int(&r, "exit_code"), 0, "%s", r.ctx);
+	}
+	expect_stdout(&r, "tmpfs_oom: start\n");
+	cr_assert_str_eq(run_str(&r, "message"), "", "%s", r.ctx);
+	mem = run_int(&r, "memory_bytes");
+	cr_assert(mem >= (31ll << 20) && mem <= (32ll << 20),
+	          "memory_bytes %lld is not at the 32 MiB limit%s", mem, r.ctx);
+}
+
+HTEST(tmpfs_oom_tmp)
+{
+	check_tmpfs_oom("tmp", true);
+}
+
+HTEST(tmpfs_oom_shm)
+{
+	check_tmpfs_oom("shm", true);
+}
+
+HTEST(tmpfs_oom_box)
+{
+	check_tmpfs_oom("box", true);
+}
+
+HTEST(tmpfs_oom_child)
+{
+	check_tmpfs_oom("child", false);
+}
+
+static long read_proc_long(const char *path)
+{
+	char buf[64] = "";
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	cr_assert_gt(n, 0, "read %s", path);
+	buf[n] = 0;
+	return strtol(buf, NULL, 10);
+}
+
+/* One io_setup would take the host's whole fs.aio-max-nr. */
+HTEST(aio_pool)
+{
+	long before = read_proc_long("/proc/sys/fs/aio-nr");
+	struct job j;
+	struct result r;
+
+	job_init(&j, "aio");
+	run_jail(&j, &r);
+	expect_report(&r, "io_setup: ENOSYS\n"
+	                  "io_submit: ENOSYS\n"
+	                  "io_getevents: ENOSYS\n"
+	                  "io_pgetevents: ENOSYS\n"
+	                  "io_cancel: ENOSYS\n"
+	                  "io_destroy: ENOSYS\n");
+	cr_assert_leq(read_proc_long("/proc/sys/fs/aio-nr"), before,
+	              "the run took from the host's AIO pool%s", r.ctx);
+}
+
+/* The signals the CPU and file size limits send, raised by the program
+   far below both limits: the signal, not a limit. */
+static void check_forged(const char *arg, const char *sig)
+{
+	struct job j;
+	struct result r;
+
+	job_init(&j, "forge");
+	j.args[0] = arg;
+	run_jail(&j, &r);
+	expect_killed_by(&r, "signal", sig);
+	expect_stdout(&r, "forge: start\n");
+	cr_assert(run_is_null(&r, "time_limit"), "time_limit set%s", r.ctx);
+	cr_assert_lt(run_int(&r, "cpu_ms"), 500, "%s", r.ctx);
+}
+
+HTEST(forged_sigxcpu)
+{
+	check_forged("xcpu", "SIGXCPU");
+}
+
+HTEST(forged_sigxfsz)
+{
+	check_forged("xfsz", "SIGXFSZ");
+}
+
+/* Does this process hold CAP_SYS_RESOURCE (so the jail's init can be
+   made the OOM killer's last choice)? */
+static bool have_sys_resource(void)
+{
+	char line[256];
+	unsigned long long eff = 0;
+	FILE *f = fopen("/proc/self/status", "re");
+
+	cr_assert_not_null(f);
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "CapEff: %llx", &eff) == 1)
+			break;
+	fclose(f);
+	return eff & (1ull << 24); /* CAP_SYS_RESOURCE */
+}
+
+/* The audit loginuid and the OOM score the program runs with.  Rootless,
+   uid 0 is not mapped in the jail's user namespace: EINVAL. */
+HTEST(loginuid_and_oom_score)
+{
+	char want[512], uid[32];
+	const char *adj = !user_mode() && have_sys_resource() ? "0" : "1000";
+	struct job j;
+	struct result r;
+
+	job_init(&j, "loginuid");
+	run_jail(&j, &r);
+	expect_ok(&r);
+	if (user_mode())
+		snprintf(uid, sizeof(uid), "4294967295");
+	else
+		snprintf(uid, sizeof(uid), "%lld",
+		         (long long)first_uid() + root_int(&r, "slot"));
+	snprintf(want, sizeof(want),
+	         "/proc/self/loginuid: %s\n"
+	         "write 0: %s\n"
+	         "/proc/self/loginuid: %s\n"
+	         "/proc/self/oom_score_adj: %s\n"
+	         "oom_score_adj -1000: EACCES\n",
+	         uid, user_mode() ? "EINVAL" : "EPERM", uid, adj);
+	expect_report(&r, want);
+}
+
+HTEST(proc_masked)
+{
+	expect_attack("proc_mask", "/proc/cmdline: hidden\n"
+	                           "/proc/diskstats: hidden\n"
+	                           "/proc/partitions: hidden\n"
+	                           "/proc/key-users: hidden\n"
+	                           "/proc/keys: hidden\n"
+	                           "/proc/modules: hidden\n"
+	                           "/proc/swaps: hidden\n"
+	                           "/proc/devices: hidden\n"
+	                           "/proc/sched_debug: hidden\n"
+	                           "/proc/timer_list: hidden\n"
+	                           "/proc/meminfo: data\n"
+	                           "/proc/self/status: data\n"
+	                           "/proc/bus/: 0 entries\n"
+	                           "/proc/fs/: 0 entries\n");
+}
+
+/* A million one-byte writes: the supervisor (outside every cgroup) must
+   not pay for each.  Its CPU is the CLI's total, which includes the
+   jail's processes it reaped, less the stage's own. */
+HTEST(write_flood_supervisor_cost)
+{
+	struct job j;
+	struct result r;
+	long long total, prog, sup;
+
+	job_init(&j, "write_flood");
+	j.opts[0] = "--output";
+	j.opts[1] = "2M";
+	j.opts[2] = "--time";
+	j.opts[3] = "10s";
+	j.opts[4] = "--wall-time";
+	j.opts[5] = "20s";
+	run_jail(&j, &r);
+	expect_verdict(&r, "accepted");
+	cr_assert_eq(run_strlen(&r, "stdout"), 1000000, "%s", r.ctx);
+	total = (long long)(r.ru.ru_utime.tv_sec + r.ru.ru_stime.tv_sec) *
+	                1000 +
+	        (r.ru.ru_utime.tv_usec + r.ru.ru_stime.tv_usec) / 1000;
+	prog = run_int(&r, "cpu_ms");
+	sup = total - prog;
+	cr_assert_lt(sup * 4, prog + 100,
+	             "the supervisor used %lld ms of CPU for a program's "
+	             "%lld ms%s",
+	             sup, prog, r.ctx);
+}
+
+/* Nothing a run leaves in its slot reaches the next run's figures or
+   limits: the same small program reports the same memory before and
+   after a run that filled the dcache and the page cache, and a small
+   memory limit still works (it met the stale usage with EBUSY). */
+HTEST_ALONE(slot_residue)
+{
+	struct job j;
+	struct result r;
+	long long m0, m1;
+
+	job_init(&j, "hello");
+	j.opts[0] = "--slot";
+	j.opts[1] = "0";
+	j.opts[2] = "--memory";
+	j.opts[3] = "8M";
+	run_jail(&j, &r);
+	expect_report(&r, "hello argc=1\n");
+	m0 = run_int(&r, "memory_bytes");
+
+	job_init(&j, "residue");
+	j.opts[0] = "--slot";
+	j.opts[1] = "0";
+	j.opts[2] = "--time";
+	j.opts[3] = "15s";
+	j.opts[4] = "--wall-time";
+	j.opts[5] = "20s";
+	run_jail(&j, &r);
+	expect_report(&r, "residue: start\nresidue: done\n");
+
+	job_init(&j, "hello");
+	j.opts[0] = "--slot";
+	j.opts[1] = "0";
+	j.opts[2] = "--memory";
+	j.opts[3] = "8M";
+	run_jail(&j, &r);
+	expect_report(&r, "hello argc=1\n");
+	m1 = run_int(&r, "memory_bytes");
+	cr_assert(m1 <= (4ll << 20) && m1 <= m0 + (512 << 10) &&
+	                  m0 <= m1 + (512 << 10),
+	          "hello used %lld bytes in a fresh slot, %lld after a "
+	          "run that left residue%s",
+	          m0, m1, r.ctx);
+}
+
+/* ------------------------------------------------------- shared inodes */
+
+/* FLOCK entries of host pid `pid` in /proc/locks. */
+static int locks_of(int pid)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/locks", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		int p;
+		if (strstr(line, "FLOCK") &&
+		    sscanf(line, "%*s FLOCK %*s %*s %d", &p) == 1 && p == pid)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+static const char *host_flock(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r;
+
+	cr_assert_geq(fd, 0, "open %s: %s", path, strerror(errno));
+	r = flock(fd, LOCK_EX | LOCK_NB);
+	close(fd);
+	return r == 0 ? "free" : errno == EWOULDBLOCK ? "busy" : "error";
+}
+
+/*
+ * Every slot's root is the host's files, but locks and inotify marks on
+ * them must not cross slots nor reach the host: one run holds locks on
+ * files of its root, and neither a run in another slot nor the host sees
+ * them.  The device nodes of a rootless jail are the host's (a user
+ * namespace can neither make nor open nodes of its own): there, and only
+ * there, a lock crosses, as docs/security.md says.
+ */
+HTEST_ALONE(shared_inodes)
+{
+	static const char *const paths[] = {"/usr/bin/env", "/etc/ld.so.cache",
+	                                    "/etc/passwd", "/dev/null"};
+	const char *dev = user_mode() ? "busy" : "free";
+	struct job hj, pj;
+	struct result hr, pr;
+	struct proc_hit hit;
+	char want[1024];
+	double t0;
+
+	job_init(&hj, "shared_inodes");
+	hj.opts[0] = "--slot";
+	hj.opts[1] = "0";
+	hj.opts[2] = "--wall-time";
+	hj.opts[3] = "15s";
+	hj.args[0] = "hold";
+	hj.args[1] = "6";
+	for (int i = 0; i < 4; i++)
+		hj.args[2 + i] = paths[i];
+	start_jail(&hj, &hr);
+	t0 = now();
+	while (!(find_procs("shared_inodes", -1, &hit) &&
+	         locks_of(hit.pid) >= 4) &&
+	       now() - t0 < 5)
+		usleep(20000);
+	if (now() - t0 >= 5) {
+		kill(hr.pid, SIGKILL);
+		finish_jail(&hr);
+		cr_assert_fail("the holder never held its locks%s", hr.ctx);
+	}
+	/* the host: its own files, not blocked by the jail's locks */
+	cr_assert_str_eq(host_flock("/usr/bin/env"), "free");
+	cr_assert_str_eq(host_flock("/etc/ld.so.cache"), "free");
+	cr_assert_str_eq(host_flock("/dev/null"), dev);
+
+	job_init(&pj, "shared_inodes");
+	pj.opts[0] = "--slot";
+	pj.opts[1] = "1";
+	pj.args[0] = "probe";
+	for (int i = 0; i < 4; i++)
+		pj.args[1 + i] = paths[i];
+	run_jail(&pj, &pr);
+	finish_jail(&hr);
+	snprintf(want, sizeof(want),
+	         "inotify_init1: ENOSYS\n"
+	         "/usr/bin/env: flock free, F_GETLK free\n"
+	         "/etc/ld.so.cache: flock free, F_GETLK free\n"
+	         "/etc/passwd: flock free, F_GETLK free\n"
+	         "/dev/null: flock %s, F_GETLK %s\n",
+	         dev, dev);
+	expect_report(&pr, want);
+	expect_report(&hr, "inotify_init1: ENOSYS\n"
+	                   "/usr/bin/env: flock held, F_SETLK held\n"
+	                   "/etc/ld.so.cache: flock held, F_SETLK held\n"
+	                   "/etc/passwd: flock held, F_SETLK held\n"
+	                   "/dev/null: flock held, F_SETLK held\n");
 }

@@ -270,7 +270,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < set->registry.n; i++)
 			n += set->registry.langs[i].available;
 		srv_log(6,
-		        "ready: %s, %u slots, %zu languages, cgroup %s%s, "
+		        "ready: %s, %u slots, %zu languages, cgroup %s%s%s, "
 		        "prefix %s",
 		        !inherited ? set->listen
 		        : fd == 0  ? "socket on fd 0"
@@ -279,7 +279,11 @@ int main(int argc, char **argv)
 		        sbx_ctx_cgroup_mode(ctx) == SBX_CGROUP_V2   ? "v2"
 		        : sbx_ctx_cgroup_mode(ctx) == SBX_CGROUP_V1 ? "v1"
 		                                                    : "none",
-		        sbx_ctx_rootless(ctx) ? ", rootless" : "", set->prefix);
+		        sbx_ctx_rootless(ctx) ? ", rootless" : "",
+		        sbx_ctx_root_shared(ctx) ? ", root with shared inodes "
+		                                   "(overlayfs refused)"
+		                                 : "",
+		        set->prefix);
 	}
 
 	for (;;) {

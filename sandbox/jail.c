@@ -35,12 +35,15 @@
  * ========
  * At context creation the process moves into a private mount namespace
  * (and, when not root, a user namespace that maps its own uid only).
- * There it mounts a small tmpfs "run dir" holding the template root: a
- * tmpfs with read-only, nosuid, nodev binds of the toolchain directories,
- * generated /etc files, device nodes and empty mount points; the template
- * is then made read-only.  A stage's clone copies that tree; init mounts a
- * fresh /proc, a size-limited noexec /tmp and the slot's box on the copy,
- * pivots into it and detaches the old root: five mount calls per stage.
+ * There it mounts a small tmpfs "run dir".  Each slot has its own root in
+ * it, built on the slot's first use (at start in daemons): a tmpfs with
+ * read-only, nosuid, nodev overlays of the toolchain directories (inodes
+ * of the slot's own, so locks and inotify marks never reach the host or
+ * another slot), copies of small /etc files, generated /etc files, device
+ * nodes and empty mount points; the root is then made read-only.  A
+ * stage's clone copies that tree; init mounts a fresh /proc (its
+ * host-describing entries covered), a size-limited noexec /tmp and the
+ * slot's box on the copy, pivots into it and detaches the old root.
  *
  * The box is a size- and inode-limited tmpfs mounted per job below the run
  * dir, filled by the supervisor with openat(O_EXCL|O_NOFOLLOW) in the fresh
@@ -787,6 +790,11 @@ unsigned sbx_ctx_slots(const struct sbx_ctx *ctx)
 bool sbx_ctx_rootless(const struct sbx_ctx *ctx)
 {
 	return ctx->rootless;
+}
+
+bool sbx_ctx_root_shared(const struct sbx_ctx *ctx)
+{
+	return ctx->root_shared;
 }
 
 static int enter_namespaces(struct sbx_ctx *ctx, char *err, size_t errlen)

@@ -228,6 +228,29 @@ static int do_check(const struct opts *o)
 	       hr.cgroup_detail);
 	if (hr.cgroup != SBX_CGROUP_NONE)
 		printf("controllers:      %s\n", hr.controllers);
+	{
+		/* build one slot's root for real, to say what it is made of */
+		struct sbx_config cfg = o->jc.cfg;
+		struct sbx_ctx *ctx = NULL;
+		cfg.slots = 1;
+		cfg.netns_at_start = true;
+		if (sbx_ctx_new(&cfg, &ctx, err, sizeof(err)) < 0) {
+			printf("jail root:        cannot build: %s\n", err);
+		} else {
+			printf("jail root:        %s\n",
+			       sbx_ctx_root_shared(ctx)
+			               ? "shared inodes (overlayfs refused: "
+			                 "locks on the root reach other slots "
+			                 "and the host)"
+			               : "per-slot overlays");
+			printf("device nodes:     %s\n",
+			       sbx_ctx_rootless(ctx)
+			               ? "the host's (rootless: locks on them "
+			                 "reach other slots)"
+			               : "per slot");
+			sbx_ctx_free(ctx);
+		}
+	}
 
 	if (sbx_registry_load(path, &reg, err, sizeof(err)) < 0) {
 		printf("languages:        registry error: %s\n", err);

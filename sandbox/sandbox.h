@@ -176,7 +176,8 @@ struct sbx_config {
 				      "runpad" (root) or our own cgroup (v2
 				      delegation). */
 	bool allow_rlimits_only;   /* run even when no cgroup is usable */
-	const char *const *binds;  /* NULL-terminated extra read-only binds
+	const char *const *binds;  /* NULL-terminated host paths shown read-only
+				      (copied by sbx_ctx_new)
 				      (host paths, mounted at the same place);
 				      NULL: the built-in list */
 	const char *path_env;      /* PATH inside; NULL: built-in */
@@ -202,7 +203,11 @@ void sbx_ctx_free(struct sbx_ctx *ctx); /* accepts NULL */
 
 enum sbx_cgroup_mode sbx_ctx_cgroup_mode(const struct sbx_ctx *ctx);
 unsigned sbx_ctx_slots(const struct sbx_ctx *ctx);
-bool sbx_ctx_rootless(const struct sbx_ctx *ctx); /* user namespace in use */
+bool sbx_ctx_rootless(const struct sbx_ctx *ctx);
+/* True when some directory of a slot's root built so far is a plain bind
+   (overlayfs refused it), so its inodes (and the locks and marks on them)
+   are the host's; the roots of slots not used yet are not counted. */
+bool sbx_ctx_root_shared(const struct sbx_ctx *ctx); /* user namespace in use */
 
 /*
  * A job: files are placed in a fresh box, then an optional compile stage

@@ -78,9 +78,8 @@ const struct sbx_sc_rule sbx_sc_rules[] = {
         {"rseq", 0, ANY},       /* restartable sequences (glibc registers) */
         {"arch_prctl", 0, ANY}, /* TLS base (FS/GS), CPUID faulting query */
         {"prctl", 0, ANY},      /* thread names, PDEATHSIG, own seccomp */
-        {"personality", 0,
-         SBX_SC_PERSONALITY}, /* query; linux32, uname26, setarch -R */
-        {"seccomp", 0, ANY},  /* stack a filter of its own: only narrows */
+        {"personality", 0, SBX_SC_PERSONA}, /* query, linux32, setarch -R */
+        {"seccomp", 0, ANY}, /* stack a filter of its own: only narrows */
         {"landlock_create_ruleset", 0, ANY}, /* self-sandboxing: only narrows */
         {"landlock_add_rule", 0, ANY},       /* same */
         {"landlock_restrict_self", 0, ANY},  /* same */
@@ -518,7 +517,7 @@ static int add_checked(scmp_filter_ctx sc, int nr, const char *name,
 			r = add(sc, nr, name, ALLOW, 1, &a, err, errlen);
 		}
 		return r;
-	case SBX_SC_PERSONALITY:
+	case SBX_SC_PERSONA:
 		/* an unsigned int to the kernel, too */
 		for (size_t i = 0;
 		     r == 0 && i < sizeof(personas) / sizeof(*personas); i++) {
@@ -563,7 +562,7 @@ int sbx_seccomp_build(struct sock_fprog *prog, char *err, size_t errlen)
 	r = seccomp_attr_set(sc, SCMP_FLTATR_CTL_NNP, 0);
 	if (r < 0)
 		goto out_err;
-	/* find the call by binary search, not down a list of 300 */
+	/* find the call by binary search, not by walking ~270 numbers */
 	r = seccomp_attr_set(sc, SCMP_FLTATR_CTL_OPTIMIZE, 2);
 	if (r < 0)
 		goto out_err;

@@ -9,11 +9,11 @@
 
 /* Argument checks of allowed calls; what fails them gets EPERM. */
 enum sbx_sc_check {
-	SBX_SC_ANY = 0,     /* no check */
-	SBX_SC_CLONE,       /* a0 (flags): no namespace flag */
-	SBX_SC_UNIX,        /* a0 (domain): AF_UNIX */
-	SBX_SC_IOCTL,       /* a1 (request), low 32 bits: no TIOCSTI/LINUX */
-	SBX_SC_PERSONALITY, /* a0 (persona), low 32 bits: see personas[] */
+	SBX_SC_ANY = 0, /* no check */
+	SBX_SC_CLONE,   /* a0 (flags): no namespace flag */
+	SBX_SC_UNIX,    /* a0 (domain): AF_UNIX */
+	SBX_SC_IOCTL,   /* a1 (request), low 32 bits: no TIOCSTI/LINUX */
+	SBX_SC_PERSONA, /* a0 (persona), low 32 bits: see personas[] */
 };
 
 struct sbx_sc_rule {

@@ -500,95 +500,88 @@ static void rmdir_leaf(int slotfd)
 	}
 }
 
+/*
+ * Make the stage's leaves (n of them: one per controller on v1).  A leaf
+ * that is already there was left by a supervisor that died mid-stage, or
+ * outlived the EBUSY retries of the last removal: it is removed and made
+ * anew, never reused with its counters.
+ */
 static int make_leaves(struct sbx_cgroup *cg, int n)
 {
 	for (int i = 0; i < n; i++) {
 		int fd;
-		/* a leaf left by a supervisor that died mid-stage */
-		rmdir_leaf(cg->slot_fd[i]);
-		fd = open_child(cg->slot_fd[i], "run");
+		if (mkdirat(cg->slot_fd[i], "run", 0755) < 0) {
+			if (errno != EEXIST)
+				return -errno;
+			rmdir_leaf(cg->slot_fd[i]);
+			if (mkdirat(cg->slot_fd[i], "run", 0755) < 0)
+				return -errno;
+		}
+		fd = openat(cg->slot_fd[i], "run",
+		            O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (fd < 0)
-			return fd;
+			return -errno;
 		cg->leaf_fd[i] = fd;
 	}
+	return 0;
+}
+
+/* Write the stage's limits into its fresh leaves. */
+static int set_stage_limits(struct sbx_cgroup *cg, const struct sbx_limits *l,
+                            const char **what)
+{
+	int r;
+
+	if (cg->mode == SBX_CGROUP_V1) {
+		*what = "cannot set the memory limit";
+		r = v1_set_memory(cg->leaf_fd[SBX_CG_MEM], l->memory);
+		if (r < 0)
+			return r;
+		*what = "cannot set pids.max";
+		r = write_u64_at(cg->leaf_fd[SBX_CG_PIDS], "pids.max",
+		                 l->processes);
+		if (r < 0)
+			return r;
+		*what = "cannot open a stage cgroup's tasks file";
+		for (int i = 0; i < SBX_CG_N; i++) {
+			cg->tasks_fd[i] = openat(cg->leaf_fd[i], "tasks",
+			                         O_WRONLY | O_CLOEXEC);
+			if (cg->tasks_fd[i] < 0)
+				return -errno;
+		}
+		return 0;
+	}
+	*what = "cannot set the stage limits";
+	r = write_u64_at(cg->leaf_fd[SBX_CG_MEM], "memory.max", l->memory);
+	if (r == 0)
+		r = write_u64_at(cg->leaf_fd[SBX_CG_MEM], "pids.max",
+		                 l->processes);
+	if (r < 0)
+		return r;
+	/* swap is part of the memory budget: none of it */
+	write_at(cg->leaf_fd[SBX_CG_MEM], "memory.swap.max", "0");
+	/* an OOM kill ends the whole stage, not one random process (init,
+	   at oom_score_adj -1000, is spared and reports) */
+	write_at(cg->leaf_fd[SBX_CG_MEM], "memory.oom.group", "1");
 	return 0;
 }
 
 int sbx_cg_stage_begin(struct sbx_cgroup *cg, const struct sbx_limits *l,
                        char *err, size_t errlen)
 {
+	const char *what = "cannot create the stage cgroup";
 	int r;
 
 	close_leaves(cg);
 	cg->memory_limit = l->memory;
-	if (cg->mode == SBX_CGROUP_V1) {
-		r = make_leaves(cg, SBX_CG_N);
-		if (r < 0) {
-			if (err)
-				snprintf(err, errlen,
-				         "cannot create the stage cgroup: %s",
-				         strerror(-r));
-			return r;
-		}
-		r = v1_set_memory(cg->leaf_fd[SBX_CG_MEM], l->memory);
-		if (r < 0) {
-			if (err)
-				snprintf(err, errlen,
-				         "cannot set the memory limit: %s",
-				         strerror(-r));
-			return r;
-		}
-		r = write_u64_at(cg->leaf_fd[SBX_CG_PIDS], "pids.max",
-		                 l->processes);
-		if (r < 0) {
-			if (err)
-				snprintf(err, errlen, "cannot set pids.max: %s",
-				         strerror(-r));
-			return r;
-		}
-		for (int i = 0; i < SBX_CG_N; i++) {
-			cg->tasks_fd[i] = openat(cg->leaf_fd[i], "tasks",
-			                         O_WRONLY | O_CLOEXEC);
-			if (cg->tasks_fd[i] < 0) {
-				r = -errno;
-				if (err)
-					snprintf(err, errlen,
-					         "cannot open %s/run/tasks: %s",
-					         v1_names[i], strerror(-r));
-				return r;
-			}
-		}
+	if (cg->mode != SBX_CGROUP_V1 && cg->mode != SBX_CGROUP_V2)
 		return 0;
-	}
-	if (cg->mode == SBX_CGROUP_V2) {
-		r = make_leaves(cg, 1);
-		if (r < 0) {
-			if (err)
-				snprintf(err, errlen,
-				         "cannot create the stage cgroup: %s",
-				         strerror(-r));
-			return r;
-		}
-		r = write_u64_at(cg->leaf_fd[SBX_CG_MEM], "memory.max",
-		                 l->memory);
-		if (r == 0)
-			r = write_u64_at(cg->leaf_fd[SBX_CG_MEM], "pids.max",
-			                 l->processes);
-		if (r < 0) {
-			if (err)
-				snprintf(err, errlen,
-				         "cannot set the stage limits: %s",
-				         strerror(-r));
-			return r;
-		}
-		/* swap is part of the memory budget: none of it */
-		write_at(cg->leaf_fd[SBX_CG_MEM], "memory.swap.max", "0");
-		/* an OOM kill ends the whole stage, not one random process
-		   (init, at oom_score_adj -1000, is spared and reports) */
-		write_at(cg->leaf_fd[SBX_CG_MEM], "memory.oom.group", "1");
-		return 0;
-	}
-	return 0;
+	r = make_leaves(cg, cg->mode == SBX_CGROUP_V1 ? SBX_CG_N : 1);
+	if (r == 0)
+		r = set_stage_limits(cg, l, &what);
+	if (r < 0 && err)
+		snprintf(err, errlen, "%s: %s", what, strerror(-r));
+	return r;
 }
 
 int sbx_cg_attach(struct sbx_cgroup *cg, pid_t pid)

@@ -1255,21 +1255,8 @@ static void set_rlimit(int res, uint64_t soft, uint64_t hard)
 	setrlimit(res, &rl);
 }
 
-/* Write a short string to a /proc file of our own, with system calls only. */
-static int write_proc(const char *path, const char *val, size_t len)
-{
-	int fd = (int)syscall(SYS_openat, AT_FDCWD, path, O_WRONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = write(fd, val, len);
-	n = n < 0 ? -errno : 0;
-	close(fd);
-	return (int)n;
-}
-
-/* Decimal of v into buf (at least 12 bytes); returns the length. */
+/* Decimal of v into buf (at least 12 bytes), without stdio: the children
+   call nothing but system calls.  Returns the length. */
 static size_t fmt_uint(char *buf, unsigned v)
 {
 	char t[12];
@@ -1291,7 +1278,6 @@ __attribute__((noreturn)) static void run_program(const struct stage_plan *p,
 	int rep = p->rep_wr;
 	uint64_t cpu_s = (l->cpu_ms + 999) / 1000;
 	char num[16];
-	size_t len;
 
 	setsid();
 	/* The OOM killer's choice is the program, never init: init left
@@ -1299,16 +1285,16 @@ __attribute__((noreturn)) static void run_program(const struct stage_plan *p,
 	   not go below the supervisor's score (rootless), the program takes
 	   the highest score instead, so it still outranks init. */
 	if (init_spared)
-		write_proc("/proc/self/oom_score_adj", "0", 1);
+		write_file("/proc/self/oom_score_adj", "0");
 	else
-		write_proc("/proc/self/oom_score_adj", "1000", 4);
+		write_file("/proc/self/oom_score_adj", "1000");
 	/* An unset audit loginuid can be set once by anyone: set it to the
 	   slot's uid while we may, so the program cannot claim auid 0 in the
 	   host's audit records.  (In a user namespace the kernel refuses the
 	   write to everyone.) */
 	if (!p->ctx->rootless) {
-		len = fmt_uint(num, (unsigned)p->slot->uid);
-		write_proc("/proc/self/loginuid", num, len);
+		fmt_uint(num, (unsigned)p->slot->uid);
+		write_file("/proc/self/loginuid", num);
 	}
 	if (dup2(p->in_rd, 0) < 0 || dup2(p->out_wr, 1) < 0 ||
 	    dup2(p->err_wr, 2) < 0)
@@ -1543,7 +1529,7 @@ __attribute__((noreturn)) static void run_init(const struct stage_plan *p)
 	   it can look the largest, and its death would take the program's
 	   status with it.  Needs CAP_SYS_RESOURCE (root, or a supervisor
 	   already at -1000); the program undoes it (run_program). */
-	init_spared = write_proc("/proc/self/oom_score_adj", "-1000", 5) == 0;
+	init_spared = write_file("/proc/self/oom_score_adj", "-1000") == 0;
 
 	/* into the slot's cgroup before anything can be charged elsewhere */
 	if (p->self_attach) {

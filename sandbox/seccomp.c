@@ -34,7 +34,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "seccomp_table.h"
 
 /* Rows: {name, 0 (allowed) or the errno, argument check}. */
 #define ANY SBX_SC_ANY

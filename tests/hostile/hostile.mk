@@ -30,7 +30,7 @@ HOSTILE_ENV     = RUNPAD_JAIL=$(abspath $(B)/runpad-jail) \
                   RUNPAD_HOSTILE_DIR=$(abspath $(B)/hostile)
 
 # Attack programs: built on the host, copied into the box by --file.
-$(B)/hostile/%: tests/hostile/progs/%.c
+$(B)/hostile/%: tests/hostile/progs/%.c tests/hostile/progs/report.h
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $< -lpthread
 

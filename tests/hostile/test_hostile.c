@@ -39,6 +39,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -267,6 +268,24 @@ static void job_init(struct job *j, const char *prog)
 	j->prog = prog;
 	j->keep_fd = -1;
 	j->tty = -1;
+}
+
+/* Append CLI options (a NULL-terminated list) after those already set. */
+static void job_opts(struct job *j, ...) __attribute__((sentinel));
+static void job_opts(struct job *j, ...)
+{
+	va_list ap;
+	const char *o;
+	int n = 0;
+
+	while (j->opts[n])
+		n++;
+	va_start(ap, j);
+	while ((o = va_arg(ap, const char *)) != NULL) {
+		cr_assert_lt(n, MAX_OPTS - 1, "too many options");
+		j->opts[n++] = o;
+	}
+	va_end(ap);
 }
 
 static void push(const char **argv, size_t *n, size_t cap, const char *s)
@@ -1884,14 +1903,8 @@ static void check_tmpfs_oom(const char *how, bool program_killed)
 	long long mem;
 
 	job_init(&j, "tmpfs_oom");
-	j.opts[0] = "--memory";
-	j.opts[1] = "32M";
-	j.opts[2] = "--limit";
-	j.opts[3] = "file_size=256M";
-	j.opts[4] = "--time";
-	j.opts[5] = "5s";
-	j.opts[6] = "--wall-time";
-	j.opts[7] = "10s";
+	job_opts(&j, "--memory", "32M", "--limit", "file_size=256M", "--time",
+	         "5s", "--wall-time", "10s", NULL);
 	j.args[0] = how;
 	run_jail(&j, &r);
 	if (program_killed)
@@ -2056,12 +2069,8 @@ HTEST(write_flood_supervisor_cost)
 	long long total, prog, sup;
 
 	job_init(&j, "write_flood");
-	j.opts[0] = "--output";
-	j.opts[1] = "2M";
-	j.opts[2] = "--time";
-	j.opts[3] = "10s";
-	j.opts[4] = "--wall-time";
-	j.opts[5] = "20s";
+	job_opts(&j, "--output", "2M", "--time", "10s", "--wall-time", "20s",
+	         NULL);
 	run_jail(&j, &r);
 	expect_verdict(&r, "accepted");
 	cr_assert_eq(run_strlen(&r, "stdout"), 1000000, "%s", r.ctx);
@@ -2087,29 +2096,19 @@ HTEST_ALONE(slot_residue)
 	long long m0, m1;
 
 	job_init(&j, "hello");
-	j.opts[0] = "--slot";
-	j.opts[1] = "0";
-	j.opts[2] = "--memory";
-	j.opts[3] = "8M";
+	job_opts(&j, "--slot", "0", "--memory", "8M", NULL);
 	run_jail(&j, &r);
 	expect_report(&r, "hello argc=1\n");
 	m0 = run_int(&r, "memory_bytes");
 
 	job_init(&j, "residue");
-	j.opts[0] = "--slot";
-	j.opts[1] = "0";
-	j.opts[2] = "--time";
-	j.opts[3] = "15s";
-	j.opts[4] = "--wall-time";
-	j.opts[5] = "20s";
+	job_opts(&j, "--slot", "0", "--time", "15s", "--wall-time", "20s",
+	         NULL);
 	run_jail(&j, &r);
 	expect_report(&r, "residue: start\nresidue: done\n");
 
 	job_init(&j, "hello");
-	j.opts[0] = "--slot";
-	j.opts[1] = "0";
-	j.opts[2] = "--memory";
-	j.opts[3] = "8M";
+	job_opts(&j, "--slot", "0", "--memory", "8M", NULL);
 	run_jail(&j, &r);
 	expect_report(&r, "hello argc=1\n");
 	m1 = run_int(&r, "memory_bytes");
@@ -2172,10 +2171,7 @@ HTEST_ALONE(shared_inodes)
 	double t0;
 
 	job_init(&hj, "shared_inodes");
-	hj.opts[0] = "--slot";
-	hj.opts[1] = "0";
-	hj.opts[2] = "--wall-time";
-	hj.opts[3] = "15s";
+	job_opts(&hj, "--slot", "0", "--wall-time", "15s", NULL);
 	hj.args[0] = "hold";
 	hj.args[1] = "6";
 	for (int i = 0; i < 4; i++)
@@ -2197,8 +2193,7 @@ HTEST_ALONE(shared_inodes)
 	cr_assert_str_eq(host_flock("/dev/null"), dev);
 
 	job_init(&pj, "shared_inodes");
-	pj.opts[0] = "--slot";
-	pj.opts[1] = "1";
+	job_opts(&pj, "--slot", "1", NULL);
 	pj.args[0] = "probe";
 	for (int i = 0; i < 4; i++)
 		pj.args[1 + i] = paths[i];

@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "internal.h"
-#include "seccomp_table.h"
 
 /* Run fn in a child under the filter; its exit code is fn's result. */
 static int under_filter(int (*fn)(void))

@@ -9,10 +9,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static void report(const char *what, long rc)
-{
-	printf("%s: %s\n", what, rc < 0 ? strerrorname_np(errno) : "ok");
-}
+#include "report.h"
 
 int main(void)
 {

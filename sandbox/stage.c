@@ -402,8 +402,9 @@ static int check_limits(struct stage_run *r, uint64_t now)
 static void on_report(struct stage_run *r)
 {
 	struct report *rep = &r->report;
-	ssize_t k = read(r->rep[0], (char *)rep + r->rep_got,
-	                 sizeof(*rep) - r->rep_got);
+	char *buf = (char *)rep;
+	size_t got = r->rep_got % sizeof(*rep); /* always < sizeof(*rep) */
+	ssize_t k = read(r->rep[0], buf + got, sizeof(*rep) - got);
 
 	if (k <= 0) {
 		if (k == 0 || errno != EAGAIN) {

@@ -484,6 +484,29 @@ static int v1_set_memory(int fd, uint64_t bytes)
 	return r == -ENOENT ? 0 : r; /* no swap accounting: memory alone */
 }
 
+/* Kill every process of the cgroup dfd: v2 cgroup.kill, else SIGKILL to each
+   listed pid (a fork racing with the loop dies with its pid namespace,
+   whose init is killed too). */
+static void kill_procs(int dfd, bool v2)
+{
+	char buf[4096];
+	ssize_t n;
+
+	if (dfd < 0)
+		return;
+	if (v2 && write_at(dfd, "cgroup.kill", "1") == 0)
+		return;
+	n = read_at(dfd, "cgroup.procs", buf, sizeof(buf));
+	if (n <= 0)
+		return;
+	for (char *save = NULL, *t = strtok_r(buf, "\n", &save); t;
+	     t = strtok_r(NULL, "\n", &save)) {
+		long p = strtol(t, NULL, 10);
+		if (p > 1)
+			kill((pid_t)p, SIGKILL);
+	}
+}
+
 /* Remove a slot's stage leaf.  Processes leave a cgroup asynchronously
    after they are reaped, so EBUSY is retried for up to 100 ms. */
 static void rmdir_leaf(int slotfd)
@@ -502,10 +525,23 @@ static void rmdir_leaf(int slotfd)
 
 /*
  * Make the stage's leaves (n of them: one per controller on v1).  A leaf
- * that is already there was left by a supervisor that died mid-stage, or
- * outlived the EBUSY retries of the last removal: it is removed and made
- * anew, never reused with its counters.
+ * that is already there was left by a supervisor that died mid-stage (its
+ * processes may still run: they are killed) or outlived the EBUSY retries
+ * of the last removal: it is removed and made anew, never reused with its
+ * processes and counters.
  */
+static void remove_stale_leaf(const struct sbx_cgroup *cg, int i)
+{
+	int fd = openat(cg->slot_fd[i], "run",
+	                O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd >= 0) {
+		kill_procs(fd, cg->mode == SBX_CGROUP_V2);
+		close(fd);
+	}
+	rmdir_leaf(cg->slot_fd[i]);
+}
+
 static int make_leaves(struct sbx_cgroup *cg, int n)
 {
 	for (int i = 0; i < n; i++) {
@@ -513,9 +549,9 @@ static int make_leaves(struct sbx_cgroup *cg, int n)
 		if (mkdirat(cg->slot_fd[i], "run", 0755) < 0) {
 			if (errno != EEXIST)
 				return -errno;
-			rmdir_leaf(cg->slot_fd[i]);
+			remove_stale_leaf(cg, i);
 			if (mkdirat(cg->slot_fd[i], "run", 0755) < 0)
-				return -errno;
+				return errno == EEXIST ? -EBUSY : -errno;
 		}
 		fd = openat(cg->slot_fd[i], "run",
 		            O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -617,27 +653,10 @@ int sbx_cg_clone_fd(const struct sbx_cgroup *cg)
 
 void sbx_cg_kill(struct sbx_cgroup *cg)
 {
-	int dfd = cg->mode == SBX_CGROUP_V2 ? cg->leaf_fd[SBX_CG_MEM]
-	                                    : cg->leaf_fd[SBX_CG_PIDS];
-	char buf[4096];
-	ssize_t n;
-
-	if (dfd < 0)
-		return;
-	if (cg->mode == SBX_CGROUP_V2 && write_at(dfd, "cgroup.kill", "1") == 0)
-		return;
-	/* Fallback: SIGKILL every listed pid.  Every process of a stage is in
-	   its pid namespace, whose init we also kill, so a fork racing with
-	   this loop dies with the namespace. */
-	n = read_at(dfd, "cgroup.procs", buf, sizeof(buf));
-	if (n <= 0)
-		return;
-	for (char *save = NULL, *t = strtok_r(buf, "\n", &save); t;
-	     t = strtok_r(NULL, "\n", &save)) {
-		long p = strtol(t, NULL, 10);
-		if (p > 1)
-			kill((pid_t)p, SIGKILL);
-	}
+	if (cg->mode == SBX_CGROUP_V2)
+		kill_procs(cg->leaf_fd[SBX_CG_MEM], true);
+	else if (cg->mode == SBX_CGROUP_V1)
+		kill_procs(cg->leaf_fd[SBX_CG_PIDS], false);
 }
 
 uint64_t sbx_cg_cpu_ns(const struct sbx_cgroup *cg)

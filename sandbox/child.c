@@ -208,11 +208,14 @@ __attribute__((noreturn)) static void run_program(const struct stage_plan *p,
  * Close every fd but the ones in keep[].  init is a copy of the supervisor
  * without an exec, so it holds the supervisor's ends of its own pipes (a
  * held stdin write end would mean the program never sees EOF) and, in a
- * threaded runner, every other stage's fds as well.
+ * threaded runner, every other stage's fds as well.  Its 0-2 are the
+ * supervisor's own (the CLI's stdout, the runner's FastCGI socket): an init
+ * that outlives a killed supervisor must not hold them open, so they go
+ * too; the program gets its own pipes as 0-2.
  */
 static void close_all_but(int *keep, int n)
 {
-	int lo = 3;
+	int lo = 0;
 
 	for (int i = 1; i < n; i++) /* insertion sort: no allocation here */
 		for (int j = i; j > 0 && keep[j - 1] > keep[j]; j--) {

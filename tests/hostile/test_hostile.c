@@ -2213,3 +2213,41 @@ HTEST_ALONE(shared_inodes)
 	                   "/etc/passwd: flock held, F_SETLK held\n"
 	                   "/dev/null: flock held, F_SETLK held\n");
 }
+
+/* A supervisor killed mid-stage leaves its stage's cgroup and processes
+   behind.  The next job in that slot kills them and starts in a fresh
+   cgroup: it neither fails (the leaf "exists") nor shares a cgroup, its
+   counters and its limits with the leftovers. */
+HTEST_ALONE(supervisor_killed_mid_stage)
+{
+	struct job sj, j;
+	struct result sr, r;
+	char name[64];
+
+	job_init(&sj, "sleeper");
+	job_opts(&sj, "--slot", "0", "--wall-time", "20s", NULL);
+	snprintf(name, sizeof(name), "runpad-dead-%d", (int)getpid());
+	sj.args[0] = "15";
+	sj.args[1] = name;
+	start_jail(&sj, &sr);
+	if (!wait_for_proc("rp-sleeper", 10)) {
+		kill(sr.pid, SIGKILL);
+		finish_jail(&sr);
+		cr_assert_fail("the sleeper never started in slot 0%s", sr.ctx);
+	}
+	kill(sr.pid, SIGKILL); /* the supervisor dies; init and the program
+	                          live on in the slot's stage cgroup */
+	finish_jail(&sr);
+	cr_assert_eq(find_procs("rp-sleeper", -1, NULL), 1,
+	             "the orphaned stage should still run before the next job");
+
+	job_init(&j, "hello");
+	job_opts(&j, "--slot", "0", "--memory", "8M", NULL);
+	run_jail(&j, &r);
+	expect_report(&r, "hello argc=1\n");
+	cr_assert_lt(run_int(&r, "memory_bytes"), 4ll << 20, "%s", r.ctx);
+	for (int i = 0; i < 50 && find_procs("rp-sleeper", -1, NULL); i++)
+		usleep(20000);
+	cr_assert_eq(find_procs("rp-sleeper", -1, NULL), 0,
+	             "the orphaned stage outlived the next job in its slot");
+}

@@ -38,8 +38,9 @@ DEPS_BUILD := build-essential pkg-config clang clang-format libclang-rt-14-dev \
               liblmdb-dev lmdb-utils libcriterion-dev
 DEPS_TEST  := bubblewrap nginx-light util-linux procps chromium
 DEPS_DEB   := debhelper dpkg-dev fakeroot lintian systemd man-db
+DEPS_HOST  := qemu-system-x86 qemu-utils mmdebstrap e2fsprogs
 DEPS_LANG  := gcc g++ python3 nodejs bash golang-go rustc default-jdk-headless
-DEPS       := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_DEB) $(DEPS_LANG)
+DEPS       := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_DEB) $(DEPS_HOST) $(DEPS_LANG)
 
 .PHONY: deps
 deps:
@@ -201,6 +202,7 @@ include tests/hostile/hostile.mk
 include tests/languages/languages.mk
 include bench/bench.mk
 include packaging/packaging.mk
+include tests/host/host.mk
 
 # ------------------------------------------------------------------ check, run
 .PHONY: check check-build lint format
@@ -225,6 +227,7 @@ check: deps
 	$(MAKE) --no-print-directory test-web
 	$(MAKE) --no-print-directory check-web
 	$(MAKE) --no-print-directory WERROR=-Werror check-deb
+	$(MAKE) --no-print-directory WERROR=-Werror check-host
 	@echo "make check: all passed"
 
 # Our C, not the language samples (which hold deliberate errors).
@@ -254,6 +257,6 @@ help:
 	@echo "targets: all check run deps fuzz bench format lint clean"
 	@echo "         test-unit test-asan check-hostile check-hostile-user check-languages"
 	@echo "         check-api check-piston check-api-asan check-ws check-ws-asan check-scale"
-	@echo "         web test-web check-web bench-api bench-collab deb check-deb"
+	@echo "         web test-web check-web bench-api bench-collab deb check-deb check-host"
 
 -include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d)

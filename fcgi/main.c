@@ -269,8 +269,9 @@ int main(int argc, char **argv)
 		size_t n = 0;
 		for (size_t i = 0; i < set->registry.n; i++)
 			n += set->registry.langs[i].available;
+		const char *shared = sbx_ctx_root_shared(ctx);
 		srv_log(6,
-		        "ready: %s, %u slots, %zu languages, cgroup %s%s%s, "
+		        "ready: %s, %u slots, %zu languages, cgroup %s%s%s%s, "
 		        "prefix %s",
 		        !inherited ? set->listen
 		        : fd == 0  ? "socket on fd 0"
@@ -280,10 +281,8 @@ int main(int argc, char **argv)
 		        : sbx_ctx_cgroup_mode(ctx) == SBX_CGROUP_V1 ? "v1"
 		                                                    : "none",
 		        sbx_ctx_rootless(ctx) ? ", rootless" : "",
-		        sbx_ctx_root_shared(ctx) ? ", root with shared inodes "
-		                                   "(overlayfs refused)"
-		                                 : "",
-		        set->prefix);
+		        shared ? ", root with shared inodes: " : "",
+		        shared ? shared : "", set->prefix);
 	}
 
 	for (;;) {

@@ -202,9 +202,9 @@ bool sbx_ctx_rootless(const struct sbx_ctx *ctx)
 	return ctx->rootless;
 }
 
-bool sbx_ctx_root_shared(const struct sbx_ctx *ctx)
+const char *sbx_ctx_root_shared(const struct sbx_ctx *ctx)
 {
-	return ctx->root_shared;
+	return ctx->root_shared[0] ? ctx->root_shared : NULL;
 }
 
 static int enter_namespaces(struct sbx_ctx *ctx, char *err, size_t errlen)

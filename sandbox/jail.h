@@ -64,9 +64,10 @@ struct sbx_ctx {
 	char rundir[128];
 	char mask[160]; /* read-only tmpfs: "file" (empty) and "dir" (empty) */
 	const char *const *binds;
-	char **binds_own; /* a copy of the config's list, or NULL */
-	bool root_shared; /* a directory of some slot's root is a plain bind
-			     (overlayfs refused): its inodes are the host's */
+	char **binds_own;      /* a copy of the config's list, or NULL */
+	char root_shared[160]; /* why a path of some slot's root is the host's
+				  own inode (a bind: overlayfs refused, or a
+				  file too large to copy); "" when none is */
 	char path_env[512];
 	char lang_env[64];
 	long ncpu;

@@ -237,12 +237,14 @@ static int do_check(const struct opts *o)
 		if (sbx_ctx_new(&cfg, &ctx, err, sizeof(err)) < 0) {
 			printf("jail root:        cannot build: %s\n", err);
 		} else {
-			printf("jail root:        %s\n",
-			       sbx_ctx_root_shared(ctx)
-			               ? "shared inodes (overlayfs refused: "
-			                 "locks on the root reach other slots "
-			                 "and the host)"
-			               : "per-slot overlays");
+			const char *why = sbx_ctx_root_shared(ctx);
+			if (why)
+				printf("jail root:        shared inodes (%s): "
+				       "locks on the root reach other slots "
+				       "and the host\n",
+				       why);
+			else
+				printf("jail root:        per-slot overlays\n");
 			printf("device nodes:     %s\n",
 			       sbx_ctx_rootless(ctx)
 			               ? "the host's (rootless: locks on them "

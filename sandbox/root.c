@@ -237,15 +237,23 @@ static int place_ro(struct sbx_ctx *ctx, const char *root, const char *src,
 		return 0;
 	}
 	if (S_ISDIR(st.st_mode)) {
-		if (overlay_ro_at(ctx, src, dst) == 0)
+		r = overlay_ro_at(ctx, src, dst);
+		if (r == 0)
 			return 0;
-		ctx->root_shared = true;
+		if (!ctx->root_shared[0])
+			snprintf(ctx->root_shared, sizeof(ctx->root_shared),
+			         "overlayfs refused %s: %s", src, strerror(-r));
 		return bind_ro_at(src, dst, err, errlen);
 	}
 	if (S_ISREG(st.st_mode) && st.st_size <= SBX_COPY_MAX &&
-	    copy_file(src, dst, &st) == 0)
+	    (r = copy_file(src, dst, &st)) == 0)
 		return 0;
-	ctx->root_shared = true;
+	if (!ctx->root_shared[0])
+		snprintf(ctx->root_shared, sizeof(ctx->root_shared),
+		         "%s is bound, not copied (%s)", src,
+		         S_ISREG(st.st_mode) && st.st_size <= SBX_COPY_MAX
+		                 ? strerror(-r)
+		                 : "not a small regular file");
 	{
 		int fd = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
 		if (fd < 0) {

@@ -203,11 +203,13 @@ void sbx_ctx_free(struct sbx_ctx *ctx); /* accepts NULL */
 
 enum sbx_cgroup_mode sbx_ctx_cgroup_mode(const struct sbx_ctx *ctx);
 unsigned sbx_ctx_slots(const struct sbx_ctx *ctx);
-bool sbx_ctx_rootless(const struct sbx_ctx *ctx);
-/* True when some directory of a slot's root built so far is a plain bind
-   (overlayfs refused it), so its inodes (and the locks and marks on them)
-   are the host's; the roots of slots not used yet are not counted. */
-bool sbx_ctx_root_shared(const struct sbx_ctx *ctx); /* user namespace in use */
+bool sbx_ctx_rootless(const struct sbx_ctx *ctx); /* user namespace in use */
+/* NULL, or why a path of a slot's root built so far is a plain bind of the
+   host's (overlayfs refused it, or a file was too large to copy), so that
+   its inodes, and the locks and marks on them, are shared with the host and
+   other slots.  The roots of slots not used yet are not counted.  Valid
+   until sbx_ctx_free. */
+const char *sbx_ctx_root_shared(const struct sbx_ctx *ctx);
 
 /*
  * A job: files are placed in a fresh box, then an optional compile stage

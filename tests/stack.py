@@ -93,7 +93,7 @@ class Stack:
         conf = os.path.join(self.root, "conf")
         sock = os.path.join(self.root, "run", "fcgi.sock")
         http = self.shipped_http()
-        http = http.replace("unix:/run/runpad/fcgi.sock", "unix:" + sock)
+        http = http.replace("unix:/run/runpad-fcgi.sock", "unix:" + sock)
         http = http.replace("unix:/run/runpad/ws.sock", "unix:" + self.ws_sock)
         self._render_nginx(http)
         settings = {

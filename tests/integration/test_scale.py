@@ -54,7 +54,7 @@ class ScaleStack(stack.Stack):
         fcgi = ["unix:" + self.sock("fcgi", i) for i in range(N)]
         ws = ["unix:" + self.sock("ws", i) for i in range(N)]
         # every upstream of the shipped file lists all the servers
-        for one, many in (("unix:/run/runpad/fcgi.sock", fcgi),
+        for one, many in (("unix:/run/runpad-fcgi.sock", fcgi),
                           ("unix:/run/runpad/ws.sock", ws)):
             pat = re.compile(r"(?m)^(\s*)server %s( [^;]*)?;$" % re.escape(one))
             http, n = pat.subn(lambda m: "\n".join(

@@ -81,6 +81,7 @@ class Service:
         self.env = dict(env or {})
         self.proc = None
         self.sock = None
+        self.socket_unit = None
 
     # ------------------------------------------------------------ setup
     def _ids(self, user=None, group=None):
@@ -96,6 +97,13 @@ class Service:
                 for d in v.split():
                     p = os.path.join(base, d)
                     os.makedirs(p, exist_ok=True)
+                    st = os.stat(p)
+                    if (st.st_uid, st.st_gid) != (uid, gid):
+                        # as systemd does: a directory owned by someone
+                        # else is given to the service with all it holds
+                        for top, dirs, files in os.walk(p):
+                            for f in dirs + files:
+                                os.lchown(os.path.join(top, f), uid, gid)
                     os.chown(p, uid, gid)
                     os.chmod(p, mode)
 
@@ -103,6 +111,7 @@ class Service:
         for req in values(self.u, "Unit", "Requires"):
             for name in req.split():
                 if name.endswith(".socket"):
+                    self.socket_unit = name
                     return self._listen(parse_unit(name))
         return None
 
@@ -162,10 +171,13 @@ class Service:
 
     # ------------------------------------------------------------ life
     def start(self):
+        # the socket unit is listening before its service ever starts
+        # (systemd starts it at install and at boot), so the service's
+        # directories are set up over whatever the socket unit made
+        self.sock = self._socket()
         self._dirs()
         for line in values(self.u, "Service", "ExecStartPre"):
             self._run(line)
-        self.sock = self._socket()
         _, cmd = self._split(last(self.u, "Service", "ExecStart"))
         umask = last(self.u, "Service", "UMask", "0022")
         shell = "umask %s; " % umask
@@ -225,4 +237,10 @@ class Service:
         if self.sock:
             self.sock.close()
             self.sock = None
+            s = parse_unit(self.socket_unit) if self.socket_unit else None
+            if s and last(s, "Socket", "RemoveOnStop", "no") in ("yes",
+                                                                  "true"):
+                path = last(s, "Socket", "ListenStream")
+                if os.path.exists(path):
+                    os.unlink(path)
         return self.proc.returncode

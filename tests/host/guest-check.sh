@@ -1,0 +1,98 @@
+#!/bin/bash
+# guest-check.sh - runs inside the Debian 12 guest of make check-host, as
+# root, from runpad-check.service (systemd, PID 1).  Writes one line per
+# check to /mnt/host/out/results ("ok NAME detail" / "FAIL NAME detail")
+# and ends with "done".  Boot 1 installs and exercises the packages and
+# reboots; boot 2 checks what must survive the reboot, purges, powers off.
+set -u
+H=/mnt/host
+OUT=$H/out/results
+STATE=/var/lib/runpad-check
+mkdir -p $STATE
+exec 2>>$H/out/guest-stderr
+
+say() { echo "$*" >> $OUT; echo "check-host: $*" > /dev/console; }
+ok() { say "ok $*"; }
+fail() { say "FAIL $*"; }
+check() { # check NAME CMD... : ok when CMD exits 0 (its output is the detail)
+	local name=$1 out; shift
+	if out=$("$@" 2>&1); then ok "$name ${out//$'\n'/ }"
+	else fail "$name ${out//$'\n'/ | }"; fi
+}
+finish() { say "done"; sync; systemctl poweroff; exit 0; }
+
+if [ -e $STATE/phase2 ]; then
+	# ---------------------------------------------------------- boot 2
+	check "reboot: units up again" bash -c \
+		'for u in runpad-fcgi.socket runpad-ws.service nginx.service; do systemctl is-active --quiet $u || { echo "$u: $(systemctl is-active $u)"; exit 1; }; done; echo all active'
+	check "reboot: submissions kept" python3 $H/guest_api.py after-reboot $STATE
+	check "apt purge" bash -c '
+		sed -i "/include snippets\/runpad.conf;/d" /etc/nginx/sites-available/default && systemctl reload nginx &&
+		apt-get purge -y -qq runpad runpad-common runpad-runner runpad-server runpad-web >/dev/null &&
+		left=$(find /etc /usr /lib /var/lib /run -name "*runpad*" 2>/dev/null | grep -v -e runpad-check -e /mnt/host -e ^/run/udev/ || true);
+		[ -z "$left" ] && echo nothing left || { echo "left: $left"; false; }'
+	finish
+fi
+
+# ------------------------------------------------------------- boot 1
+check "systemd is pid 1" bash -c '[ "$(cat /proc/1/comm)" = systemd ] && systemctl --version | head -1'
+if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+	ok "cgroup v2 $(cat /sys/fs/cgroup/cgroup.controllers)"
+else
+	fail "cgroup v2 (found $(stat -fc %T /sys/fs/cgroup))"
+fi
+ok "accel $(cat $H/accel) kernel $(uname -r)"
+
+check "apt install ./runpad*.deb" bash -c \
+	"ls $H/debs/*.deb | grep -v dbgsym > /tmp/debs && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \$(cat /tmp/debs) >/dev/null && dpkg-query -W -f='\${Package} \${Version}; ' 'runpad*'"
+# the one line an admin adds to Debian's stock site
+check "include line in the stock site, nginx reloaded" bash -c '
+	sed -i "0,/^\tserver_name _;/s//\tserver_name _;\n\tinclude snippets\/runpad.conf;/" /etc/nginx/sites-available/default &&
+	grep -q "include snippets/runpad.conf;" /etc/nginx/sites-available/default &&
+	nginx -t -q && systemctl reload nginx && echo reloaded'
+check "units active" bash -c \
+	'for u in runpad-fcgi.socket runpad-ws.service nginx.service; do systemctl is-active --quiet $u || { echo "$u: $(systemctl is-active $u)"; exit 1; }; done; echo all active'
+
+# from the host, through the forwarded port (guest.py answers): the NIC of
+# qemu's user network, at the address it forwards to
+nic=$(ip -o link show | awk -F': ' '$2 != "lo" {print $2; exit}')
+ip link set "$nic" up && ip addr add 10.0.2.15/24 dev "$nic"
+touch $H/out/want-host-http
+for i in $(seq 120); do [ -e $H/out/host-http ] && break; sleep 1; done
+if grep -q ^ok $H/out/host-http 2>/dev/null; then ok "host -> guest nginx $(cut -d' ' -f2- $H/out/host-http)"
+else fail "host -> guest nginx $(cat $H/out/host-http 2>/dev/null || echo no answer)"; fi
+
+# every run verdict, through nginx, on the units systemd started
+python3 $H/guest_api.py runs $STATE >> $OUT 2>>$H/out/guest-stderr || fail "api checks crashed"
+
+check "the runner runs rootless on v2, root of its own" bash -c \
+	'l=$(journalctl -b -u runpad-fcgi --no-pager -o cat | grep -m1 "ready:"); echo "$l"; echo "$l" | grep -q "cgroup v2, rootless" && ! echo "$l" | grep -q "shared inodes"'
+check "no runpad process runs as root" bash -c '
+	ps -eo user=,comm= | awk "\$2 ~ /^runpad/" | sort | uniq -c | tr "\n" " ";
+	ps -eo user=,comm= | grep -q " runpad-fcgi\$" && ps -eo user=,comm= | grep -q " runpad-ws\$" &&
+	! ps -eo user=,comm= | awk "\$2 ~ /^runpad/ && \$1 == \"root\"" | grep -q .'
+check "reload both daemons" bash -c \
+	'systemctl reload runpad-fcgi runpad-ws && sleep 1 && for u in runpad-fcgi runpad-ws; do systemctl is-active --quiet $u || { echo "$u: $(systemctl is-active $u)"; exit 1; }; done; echo both active after reload'
+python3 $H/guest_api.py after-reload $STATE >> $OUT 2>>$H/out/guest-stderr || fail "api checks after reload crashed"
+for u in runpad-fcgi runpad-ws nginx; do
+	score=$(systemd-analyze security $u.service --no-pager 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: *//p')
+	ok "systemd-analyze security $u: ${score:-?}"
+done
+
+# the hostile suite against the installed runpad-jail, as the runpad user
+# in a cgroup systemd delegates to it: every attack judged on v2
+check "hostile suite (rootless, delegated v2 cgroup)" bash -c "
+	cp -r $H/hostile /var/tmp/hostile && cp $H/guest-hostile.sh /var/tmp/hostile/ &&
+	chown -R runpad: /var/tmp/hostile &&
+	systemd-run --quiet --wait --pipe --collect --uid=runpad --gid=runpad \
+		-p Delegate=yes -p WorkingDirectory=/var/tmp/hostile \
+		/bin/bash /var/tmp/hostile/guest-hostile.sh > /var/tmp/hostile.log 2>&1;
+	rc=\$?; cp /var/tmp/hostile.log $H/out/; grep Synthesis /var/tmp/hostile.log; exit \$rc"
+
+journalctl -b --no-pager -u 'runpad*' -u nginx > $H/out/journal-boot1.txt 2>&1
+cp /var/log/nginx/error.log $H/out/nginx-error.log 2>/dev/null
+dmesg > $H/out/dmesg-boot1.txt 2>&1
+touch $STATE/phase2
+say "rebooting"
+sync
+systemctl reboot

@@ -28,7 +28,6 @@ Exit 0 when all passed; 77 (skip) with the reason when qemu cannot start.
 import hashlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -38,6 +37,8 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 BUILD = os.environ.get("RUNPAD_BUILD", os.path.join(REPO, "build"))
+sys.path.insert(0, os.path.join(REPO, "tests"))
+from stack import free_port  # noqa: E402
 CACHE = os.environ.get("RUNPAD_HOST_CACHE", "/var/cache/runpad-check-host")
 MIRROR = os.environ.get("RUNPAD_HOST_MIRROR", "http://deb.debian.org/debian")
 SUITE = "bookworm"
@@ -131,14 +132,6 @@ def build_image(dest):
         log("check-host: image built in %.0f s" % (time.time() - t0))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
 
 
 def qemu_cmd(base, share, overlay, accel, port, serial):

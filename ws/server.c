@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -306,6 +308,29 @@ static void lws_log(int level, const char *line)
 	        line);
 }
 
+/*
+ * lws reports some failures to listen only in its log and carries on
+ * (it retries the listen later): a chown it makes of the socket file that
+ * a system call filter refuses is one.  So the socket is tried: 0 when a
+ * connection to it is accepted, else -errno.
+ */
+static int probe_unix(const char *path)
+{
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fd, r = 0;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		r = -errno;
+	close(fd);
+	return r;
+}
+
 struct wss *wss_new(struct wsconf *conf, const char *config_path,
                     char *const *sets, size_t nsets, char *err, size_t errlen)
 {
@@ -388,6 +413,13 @@ struct wss *wss_new(struct wsconf *conf, const char *config_path,
 	if (s->unix_path && chmod(s->unix_path, 0666) < 0) {
 		snprintf(err, errlen, "chmod %s: %s", s->unix_path,
 		         strerror(errno));
+		goto out_free;
+	}
+	if (s->unix_path && (r = probe_unix(s->unix_path)) < 0) {
+		snprintf(err, errlen,
+		         "not listening on %s: connect: %s (see lws: lines "
+		         "above)",
+		         conf->listen, strerror(-r));
 		goto out_free;
 	}
 	lws_sul_schedule(s->ctx, 0, &s->sul, on_tick, 250 * LWS_US_PER_MS);

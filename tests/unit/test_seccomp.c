@@ -7,6 +7,7 @@
 #include <linux/seccomp.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/inotify.h>
@@ -425,4 +426,74 @@ Test(seccomp, table_names_resolve_on_x86_64)
 		allowed += r->err == 0;
 	}
 	cr_expect_gt(allowed, 200);
+}
+
+/*
+ * runpad-fcgi.service's SystemCallFilter= deny list is inherited by every
+ * program the jail runs, on top of the jail's own filter: it must hold
+ * only calls the jail refuses anyway, with the same EPERM (or ENOSYS of
+ * calls it does not name: of two errno actions the kernel keeps the
+ * newer filter's, the jail's), so that a program sees the same answers
+ * under systemd as without.  The groups are expanded by systemd itself.
+ */
+Test(seccomp, unit_deny_list_only_refused_calls)
+{
+	const char *unit = "packaging/systemd/runpad-fcgi.service";
+	char line[1024], cmd[2200], groups[2000] = "";
+	bool eperm = false;
+	size_t names = 0;
+	FILE *f = fopen(unit, "re");
+
+	cr_assert(f, "%s: %s (run from the source tree)", unit,
+	          strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		if (strncmp(line, "SystemCallFilter=", 17) == 0) {
+			cr_assert(
+			        line[17] == '~',
+			        "%s: an allow list (%s) would be inherited by "
+			        "every program",
+			        unit, line);
+			snprintf(groups + strlen(groups),
+			         sizeof(groups) - strlen(groups), " %s",
+			         line + 18);
+		}
+		if (strcmp(line, "SystemCallErrorNumber=EPERM") == 0)
+			eperm = true;
+	}
+	fclose(f);
+	cr_assert(groups[0], "%s has no SystemCallFilter=~ line", unit);
+	cr_assert(eperm,
+	          "%s: the deny list must fail calls with EPERM, as "
+	          "the jail does, not kill the program",
+	          unit);
+	if (access("/usr/bin/systemd-analyze", X_OK) != 0)
+		cr_skip_test("systemd-analyze (package systemd) is needed to "
+		             "expand %s",
+		             groups);
+	snprintf(cmd, sizeof(cmd),
+	         "/usr/bin/systemd-analyze syscall-filter --no-pager %s",
+	         groups);
+	f = popen(cmd, "r");
+	cr_assert(f, "%s: %s", cmd, strerror(errno));
+	while (fgets(line, sizeof(line), f)) {
+		char name[128];
+
+		/* "    ptrace", under each "@group" and "# comment" line */
+		if (strncmp(line, "    ", 4) != 0 || line[4] == '#' ||
+		    sscanf(line, " %127s", name) != 1 || name[0] == '@')
+			continue;
+		names++;
+		for (size_t i = 0; i < sbx_sc_nrules; i++)
+			if (strcmp(sbx_sc_rules[i].name, name) == 0)
+				cr_expect(
+				        sbx_sc_rules[i].err == EPERM,
+				        "%s: the unit refuses it, the jail %s",
+				        name,
+				        sbx_sc_rules[i].err ? "with another "
+				                              "errno"
+				                            : "allows it");
+	}
+	cr_assert_eq(pclose(f), 0, "%s failed", cmd);
+	cr_assert_gt(names, 30, "%s listed only %zu calls", cmd, names);
 }

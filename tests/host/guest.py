@@ -10,11 +10,12 @@ runs tests/host/guest-check.sh in it, as root, from a systemd unit:
 
   * the guest has no network but a host-forwarded loopback port to its
     nginx (user networking with restrict=on: no route out);
-  * the .debs, the check scripts and the hostile suite go in through a 9p
-    share (this run's directory), which is also where the guest writes
-    its results;
+  * the .debs, the check scripts, the hostile suite and the
+    @codemirror/collab clients (tests/integration/collab, host.test.mjs)
+    go in through a 9p share (this run's directory), which is also where
+    the guest writes its results;
   * it boots twice: the second boot checks what must survive a reboot
-    (async submissions; pads are not checked there yet).
+    (a pad's text and version, an async submission).
 
 The image is cached in $RUNPAD_HOST_CACHE (default
 /var/cache/runpad-check-host), keyed by the package list and the image
@@ -191,6 +192,12 @@ def stage_share(share):
                     os.path.join(share, "hostile"))
     shutil.copy(os.path.join(BUILD, "tests", "hostile"),
                 os.path.join(share, "hostile", "test_hostile"))
+    collab = os.path.join(REPO, "tests", "integration", "collab")
+    if not os.path.isdir(os.path.join(collab, "node_modules", "@codemirror",
+                                       "collab")):
+        subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=collab,
+                       check=True, capture_output=True, timeout=300)
+    shutil.copytree(collab, os.path.join(share, "collab"))
     os.makedirs(os.path.join(share, "out"))
 
 
@@ -280,6 +287,8 @@ def main():
             with open(serial, errors="replace") as f:
                 tail = f.read()[-6000:]
             log(tail)
+        if failed:
+            show_failure_logs(os.path.join(share, "out"))
         cg = "?"
         for x in lines:
             if x.startswith("ok cgroup "):
@@ -293,6 +302,23 @@ def main():
     finally:
         if work:
             shutil.rmtree(work, ignore_errors=True)
+
+
+def show_failure_logs(out):
+    """A failed run's evidence on the console: the run directory is removed,
+    and CI keeps only what was printed."""
+    hostile = os.path.join(out, "hostile.log")
+    if os.path.exists(hostile):
+        with open(hostile, errors="replace") as f:
+            bad = [x.rstrip() for x in f
+                   if "[FAIL]" in x or "[----]" in x or "CRASH" in x]
+        log("check-host: the hostile suite's failures:")
+        for x in bad[-60:]:
+            log("  " + x)
+    stderr = os.path.join(out, "guest-stderr")
+    if os.path.exists(stderr) and os.path.getsize(stderr):
+        with open(stderr, errors="replace") as f:
+            log("check-host: the guest's stderr (tail):\n" + f.read()[-3000:])
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ snippet, against the units systemd started.  Prints one line per check:
 
   guest_api.py runs STATE          every verdict, an interactive run, a run
                                    killed mid-way, a submission kept for boot 2
-  guest_api.py after-reload STATE  a run still works after systemctl reload
+  guest_api.py mid-reload STATE    a run across systemctl reload of both
+                                   daemons, and one after it
   guest_api.py after-reboot STATE  the submission made before the reboot
 """
 import http.client
@@ -14,6 +15,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 API = "/runpad/api/"
@@ -215,7 +217,35 @@ def submission(state):
            "HTTP %d, id %s, state %s" % (status, sid, done and done.get("status")))
 
 
-def after_reload(state):
+def mid_reload(state):
+    """systemctl reload of both daemons while a run is under way: the run
+    ends as it would have, and the daemons stay up and serve the next."""
+    got = {}
+
+    def slow():
+        try:
+            got["res"] = run("python", "import time\nprint('before', flush=True)\n"
+                             "time.sleep(4)\nprint('after')\n",
+                             {"wall_time": "20s"})
+        except Exception as e:  # the thread's failure is the check's
+            got["err"] = e
+
+    t = threading.Thread(target=slow)
+    t.start()
+    time.sleep(1.5)
+    r = subprocess.run(["systemctl", "reload", "runpad-fcgi", "runpad-ws"],
+                       capture_output=True, text=True, timeout=60)
+    t.join(60)
+    active = [u for u in ("runpad-fcgi", "runpad-ws") if subprocess.run(
+        ["systemctl", "is-active", "--quiet", u]).returncode == 0]
+    res = got.get("res") or {}
+    out = (res.get("run") or {}).get("stdout")
+    result("a run across systemctl reload of both daemons",
+           r.returncode == 0 and len(active) == 2 and
+           res.get("verdict") == "accepted" and out == "before\nafter\n",
+           "reload rc %d %s, active %s, %s, stdout %r %s" % (
+               r.returncode, r.stderr.strip(), active,
+               figures(res) if res else "no result", out, got.get("err") or ""))
     check("a run after reload", lambda: expect(
         "a run after reload", run("python", "print(2 + 2)"), "accepted",
         lambda r: None if r["stdout"] == "4\n" else repr(r["stdout"])))
@@ -235,5 +265,5 @@ def after_reboot(state):
 
 if __name__ == "__main__":
     what, state = sys.argv[1], sys.argv[2]
-    {"runs": runs, "after-reload": after_reload,
+    {"runs": runs, "mid-reload": mid_reload,
      "after-reboot": after_reboot}[what](state)

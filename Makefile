@@ -72,6 +72,15 @@ $(B)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
+# The seccomp filters, compiled from seccomp.c's table at build time.
+$(B)/gen/filter_gen: sandbox/gen/filter_gen.c $(B)/obj/sandbox/seccomp.o
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDLIBS_SBX)
+$(B)/gen/filter_bpf.h: $(B)/gen/filter_gen
+	$< > $@.tmp && mv $@.tmp $@
+$(B)/obj/sandbox/filter.o: $(B)/gen/filter_bpf.h
+$(B)/obj/sandbox/filter.o: ALL_CFLAGS += -I$(B)/gen
+
 $(B)/libcommon.a: $(COMMON_OBJ)
 	@rm -f $@; ar rcs $@ $^
 $(B)/libsandbox.a: $(SBX_OBJ)
@@ -83,14 +92,15 @@ $(B)/libapi.a: $(API_OBJ)
 $(B)/libws.a: $(WS_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
+# The programs do not link libseccomp: their filters are compiled in.
 $(B)/runpad-jail: $(B)/obj/sandbox/main.o $(B)/libcommon.a $(B)/libsandbox.a
-	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDLIBS_SBX) $(LDLIBS_JSON)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDLIBS_JSON)
 
 $(B)/runpad-fcgi: $(B)/obj/fcgi/main.o $(B)/libapi.a $(B)/libcommon.a $(B)/libsandbox.a
-	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDLIBS_SBX) $(LDLIBS_FCGI)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDLIBS_FCGI)
 
 $(B)/runpad-ws: $(B)/obj/ws/main.o $(B)/libws.a $(B)/libcommon.a $(B)/libsandbox.a
-	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDLIBS_WS) $(LDLIBS_SBX)
+	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDLIBS_WS)
 
 # ------------------------------------------------------------------ programs
 PROGRAMS := $(B)/runpad-jail $(B)/runpad-fcgi $(B)/runpad-ws
@@ -128,9 +138,9 @@ FUZZ_SECONDS ?= 60
 FUZZ_CFLAGS := -std=gnu17 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Icommon -Isandbox -Ifcgi -Iws \
                -DRUNPAD_DATADIR='"$(CURDIR)/sandbox"'
 
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(SBX_SRC) $(API_SRC) $(WS_SRC)
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(SBX_SRC) $(API_SRC) $(WS_SRC) $(B)/gen/filter_bpf.h
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(COMMON_SRC) $(SBX_SRC) $(API_SRC) $(WS_SRC) $(LDLIBS_SBX) $(LDLIBS_FCGI) -lwebsockets
+	$(CLANG) $(FUZZ_CFLAGS) -I$(B)/gen -o $@ $< $(COMMON_SRC) $(SBX_SRC) $(API_SRC) $(WS_SRC) $(LDLIBS_SBX) $(LDLIBS_FCGI) -lwebsockets
 
 .PHONY: fuzz fuzz-smoke
 fuzz: $(FUZZ_BIN)
@@ -231,7 +241,7 @@ check: deps
 	@echo "make check: all passed"
 
 # Our C, not the language samples (which hold deliberate errors).
-C_DIRS  := sandbox common fcgi ws tests/unit tests/fuzz tests/hostile tests/hostile/progs bench
+C_DIRS  := sandbox sandbox/gen common fcgi ws tests/unit tests/fuzz tests/hostile tests/hostile/progs bench
 C_FILES  = $(shell git ls-files $(addsuffix /*.[ch],$(C_DIRS)) 2>/dev/null || \
              find $(C_DIRS) -name '*.[ch]')
 lint:

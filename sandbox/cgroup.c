@@ -392,7 +392,7 @@ void sbx_cg_slot_init(struct sbx_cgroup *cg)
 {
 	for (int i = 0; i < SBX_CG_N; i++)
 		cg->slot_fd[i] = cg->leaf_fd[i] = cg->tasks_fd[i] = -1;
-	cg->lock_fd = -1;
+	cg->lock_fd = cg->stat_fd = -1;
 }
 
 int sbx_cg_slot_open(const struct sbx_cgroup_root *root, unsigned slot,
@@ -458,6 +458,9 @@ static void close_leaves(struct sbx_cgroup *cg)
 			close(cg->leaf_fd[i]);
 		cg->tasks_fd[i] = cg->leaf_fd[i] = -1;
 	}
+	if (cg->stat_fd >= 0)
+		close(cg->stat_fd);
+	cg->stat_fd = -1;
 }
 
 void sbx_cg_slot_close(struct sbx_cgroup *cg)
@@ -615,6 +618,12 @@ int sbx_cg_stage_begin(struct sbx_cgroup *cg, const struct sbx_limits *l,
 	r = make_leaves(cg, cg->mode == SBX_CGROUP_V1 ? SBX_CG_N : 1);
 	if (r == 0)
 		r = set_stage_limits(cg, l, &what);
+	cg->own_peak = 0;
+	if (r == 0) {
+		/* opened once: a sample is then one pread */
+		cg->stat_fd = openat(cg->leaf_fd[SBX_CG_MEM], "memory.stat",
+		                     O_RDONLY | O_CLOEXEC);
+	}
 	if (r < 0 && err)
 		snprintf(err, errlen, "%s: %s", what, strerror(-r));
 	return r;
@@ -678,15 +687,85 @@ uint64_t sbx_cg_cpu_ns(const struct sbx_cgroup *cg)
 	return 0;
 }
 
+static uint64_t key_or_0(const char *text, const char *key)
+{
+	uint64_t v = 0;
+
+	sbx_cg_parse_keyed(text, key, &v);
+	return v;
+}
+
+int sbx_cg_own_parse(enum sbx_cgroup_mode mode, const char *memstat,
+                     uint64_t *out)
+{
+	uint64_t anon, shmem, kernel, reclaimable = 0;
+
+	if (mode == SBX_CGROUP_V1) {
+		if (sbx_cg_parse_keyed(memstat, "rss", &anon) < 0 ||
+		    sbx_cg_parse_keyed(memstat, "shmem", &shmem) < 0)
+			return -EINVAL;
+		*out = anon + shmem;
+		return 0;
+	}
+	if (sbx_cg_parse_keyed(memstat, "anon", &anon) < 0 ||
+	    sbx_cg_parse_keyed(memstat, "shmem", &shmem) < 0)
+		return -EINVAL;
+	sbx_cg_parse_keyed(memstat, "slab_reclaimable", &reclaimable);
+	if (sbx_cg_parse_keyed(memstat, "kernel", &kernel) < 0)
+		kernel = key_or_0(memstat, "kernel_stack") +
+		         key_or_0(memstat, "pagetables") +
+		         key_or_0(memstat, "percpu") +
+		         key_or_0(memstat, "slab");
+	*out = anon + shmem + (kernel > reclaimable ? kernel - reclaimable : 0);
+	return 0;
+}
+
+uint64_t sbx_cg_sample(struct sbx_cgroup *cg)
+{
+	char buf[4096];
+	uint64_t own;
+	ssize_t n;
+
+	if (cg->stat_fd < 0)
+		return 0;
+	n = pread(cg->stat_fd, buf, sizeof(buf) - 1, 0);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (sbx_cg_own_parse(cg->mode, buf, &own) < 0)
+		return 0;
+	if (own > cg->own_peak)
+		cg->own_peak = own;
+	return own;
+}
+
 /*
- * The counters, read from the stage's own leaves.  v1: memory.failcnt is
- * not kept by every kernel (6.x leaves it at 0 on an OOM kill), so "the
- * limit was reached" is the peak reaching the limit, which is what v2's
- * memory.events "max" counts too.
+ * The stage's memory figure: its own peak (sbx_cg_sample), never above the
+ * kernel's peak of the whole charge (which counts page cache too); when
+ * the OOM killer fired, the stage held its limit, and the kernel's peak
+ * says so.  Without a sample (memory.stat unreadable) the kernel's peak.
+ */
+static uint64_t stage_figure(struct sbx_cgroup *cg, uint64_t kernel_peak,
+                             bool oom_killed)
+{
+	sbx_cg_sample(cg);
+	if (oom_killed || cg->own_peak == 0 || cg->own_peak > kernel_peak)
+		return kernel_peak;
+	return cg->own_peak;
+}
+
+/*
+ * The counters, read from the stage's own leaves.  "The limit was
+ * reached" must not fire for page cache the kernel reclaimed at the limit
+ * (a program that reads many files meets the limit and goes on): on v2 it
+ * is memory.events "oom" (reclaim could not make room), on v1, where
+ * memory.failcnt is not kept by every kernel (6.x leaves it at 0 on an OOM
+ * kill) and there is no such event, the stage's own peak coming within a
+ * sixteenth of the limit.
  */
 void sbx_cg_stage_end(struct sbx_cgroup *cg, struct sbx_cg_usage *u)
 {
-	uint64_t v;
+	uint64_t v, peak = 0;
 
 	memset(u, 0, sizeof(*u));
 	u->cpu_ns = sbx_cg_cpu_ns(cg);
@@ -695,12 +774,14 @@ void sbx_cg_stage_end(struct sbx_cgroup *cg, struct sbx_cg_usage *u)
 		if (read_u64_at(mem, "memory.memsw.max_usage_in_bytes", &v) ==
 		            0 ||
 		    read_u64_at(mem, "memory.max_usage_in_bytes", &v) == 0)
-			u->memory_peak = v;
+			peak = v;
 		if (read_keyed_at(mem, "memory.oom_control", "oom_kill", &v) ==
 		    0)
 			u->oom_killed = v > 0;
-		u->memory_hit =
-		        cg->memory_limit && u->memory_peak >= cg->memory_limit;
+		u->memory_peak = stage_figure(cg, peak, u->oom_killed);
+		u->memory_hit = cg->memory_limit &&
+		                u->memory_peak + cg->memory_limit / 16 >=
+		                        cg->memory_limit;
 		if (read_keyed_at(cg->leaf_fd[SBX_CG_PIDS], "pids.events",
 		                  "max", &v) == 0)
 			u->pids_hit = v > 0;
@@ -712,10 +793,11 @@ void sbx_cg_stage_end(struct sbx_cgroup *cg, struct sbx_cg_usage *u)
 	if (cg->mode == SBX_CGROUP_V2 && cg->leaf_fd[SBX_CG_MEM] >= 0) {
 		int leaf = cg->leaf_fd[SBX_CG_MEM];
 		if (read_u64_at(leaf, "memory.peak", &v) == 0)
-			u->memory_peak = v;
+			peak = v;
 		if (read_keyed_at(leaf, "memory.events", "oom_kill", &v) == 0)
 			u->oom_killed = v > 0;
-		if (read_keyed_at(leaf, "memory.events", "max", &v) == 0 &&
+		u->memory_peak = stage_figure(cg, peak, u->oom_killed);
+		if (read_keyed_at(leaf, "memory.events", "oom", &v) == 0 &&
 		    v > 0)
 			u->memory_hit = true;
 		if (read_keyed_at(leaf, "pids.events", "max", &v) == 0)

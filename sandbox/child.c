@@ -115,6 +115,41 @@ static size_t fmt_uint(char *buf, unsigned v)
 	return i;
 }
 
+/*
+ * Load the filter whose exit_group waits for the supervisor, and hand the
+ * supervisor its listener over exit_sock.  False when this kernel has no
+ * user notification (the caller loads the plain filter); a failure after
+ * the load ends the program.
+ */
+static bool load_exit_filter(const struct stage_plan *p)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = (void *)"L", .iov_len = 1};
+	struct msghdr mh = {.msg_iov = &iov,
+	                    .msg_iovlen = 1,
+	                    .msg_control = cbuf,
+	                    .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *cm;
+	long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+	                  SECCOMP_FILTER_FLAG_NEW_LISTENER,
+	                  &p->ctx->seccomp_exit);
+
+	if (fd < 0)
+		return false;
+	memset(cbuf, 0, sizeof(cbuf));
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &(int){(int)fd}, sizeof(int));
+	if (sendmsg(p->exit_sock, &mh, MSG_NOSIGNAL) != 1)
+		child_fail(p->rep_wr, REP_SETUP, errno,
+		           "hand over the seccomp listener");
+	close((int)fd);
+	close(p->exit_sock);
+	return true;
+}
+
 __attribute__((noreturn)) static void run_program(const struct stage_plan *p,
                                                   bool init_spared)
 {
@@ -197,9 +232,11 @@ __attribute__((noreturn)) static void run_program(const struct stage_plan *p,
 			if (fd != rep)
 				close(fd);
 	}
-	if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p->ctx->seccomp, 0, 0) <
-	    0)
-		child_fail(rep, REP_SETUP, errno, "load seccomp filter");
+	if (p->exit_sock < 0 || !load_exit_filter(p))
+		if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &p->ctx->seccomp,
+		          0, 0) < 0)
+			child_fail(rep, REP_SETUP, errno,
+			           "load seccomp filter");
 	execve(p->argv[0], p->argv, p->envp);
 	child_fail(rep, REP_EXEC, errno, p->argv[0]);
 }
@@ -272,6 +309,35 @@ static void mask_proc(const struct stage_plan *p)
 		cpy(dst + base, proc_masked_dirs[i], sizeof(dst) - base);
 		mount(src, dst, NULL, MS_BIND, NULL);
 	}
+}
+
+/*
+ * The jail's own /proc/cpuinfo, stat, uptime and loadavg (from the
+ * read-only mask) and the slot's meminfo (from the run dir, so its bind is
+ * made read-only here): see view.c.
+ */
+static int view_proc(const struct stage_plan *p)
+{
+	char src[200], dst[260];
+	size_t base = cpy(dst, p->proc_path, sizeof(dst));
+	size_t sb = cpy(src, p->ctx->mask, sizeof(src));
+
+	dst[base++] = '/';
+	src[sb++] = '/';
+	for (int i = 0; i < SBX_VIEW_N; i++) {
+		cpy(src + sb, sbx_view_names[i], sizeof(src) - sb);
+		cpy(dst + base, sbx_view_names[i], sizeof(dst) - base);
+		if (mount(src, dst, NULL, MS_BIND, NULL) < 0)
+			return -1;
+	}
+	cpy(dst + base, "meminfo", sizeof(dst) - base);
+	if (mount(p->slot->meminfo, dst, NULL, MS_BIND, NULL) < 0 ||
+	    mount(NULL, dst, NULL,
+	          MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV |
+	                  MS_NOEXEC,
+	          NULL) < 0)
+		return -1;
+	return 0;
 }
 
 struct linux_dirent64_ {
@@ -362,7 +428,8 @@ __attribute__((noreturn)) void sbx_init_run(const struct stage_plan *p)
 	              p->slot->netfd,
 	              p->slot->cg.tasks_fd[0],
 	              p->slot->cg.tasks_fd[1],
-	              p->slot->cg.tasks_fd[2]};
+	              p->slot->cg.tasks_fd[2],
+	              p->exit_sock};
 	struct report r;
 	bool init_spared;
 	char c;
@@ -405,6 +472,9 @@ __attribute__((noreturn)) void sbx_init_run(const struct stage_plan *p)
 	          MS_NOSUID | MS_NODEV | MS_NOEXEC, "hidepid=2") < 0)
 		child_fail(rep, REP_SETUP, errno, "mount /proc");
 	mask_proc(p);
+	if (view_proc(p) < 0)
+		child_fail(rep, REP_SETUP, errno,
+		           "bind the jail's /proc views");
 	if (mount("tmpfs", p->tmp_path, "tmpfs",
 	          MS_NOSUID | MS_NODEV | MS_NOEXEC, p->tmp_opts) < 0)
 		child_fail(rep, REP_SETUP, errno, "mount /tmp");
@@ -436,6 +506,8 @@ __attribute__((noreturn)) void sbx_init_run(const struct stage_plan *p)
 	close(p->in_rd);
 	close(p->out_wr);
 	close(p->err_wr);
+	if (p->exit_sock >= 0)
+		close(p->exit_sock);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	drop_bounding(p->ctx->last_cap);
 	drop_caps();

@@ -35,7 +35,11 @@ struct sbx_cgroup {
 				   writing, so init can move itself (see
 				   sbx_cg_self_attach) */
 	int lock_fd;            /* directory fd the slot lock (flock) is on */
+	int stat_fd;            /* the stage leaf's memory.stat, while a stage
+				   runs (sampled: sbx_cg_sample) */
 	uint64_t memory_limit;  /* the stage's, for the v1 limit-hit rule */
+	uint64_t own_peak;      /* the largest sample of the stage's own
+				   memory so far (see sbx_cg_own_parse) */
 };
 /* Where the cgroup trees are, found once per context. */
 struct sbx_cgroup_root {
@@ -85,9 +89,17 @@ void sbx_cg_kill(struct sbx_cgroup *cg);
 /* CPU used by the stage so far, in ns; 0 if unknown. */
 uint64_t sbx_cg_cpu_ns(const struct sbx_cgroup *cg);
 
+/*
+ * Sample the stage's own memory now and keep the largest sample in
+ * cg->own_peak; returns the sample (0 when it cannot be read).  The
+ * supervisor calls it on a timer and when a process of the stage calls
+ * exit_group (its memory is still whole then).
+ */
+uint64_t sbx_cg_sample(struct sbx_cgroup *cg);
+
 struct sbx_cg_usage {
 	uint64_t cpu_ns;
-	uint64_t memory_peak;
+	uint64_t memory_peak; /* the stage's own peak: see sbx_cg_own_parse */
 	bool oom_killed;
 	bool memory_hit;
 	bool pids_hit;
@@ -98,6 +110,22 @@ void sbx_cg_stage_end(struct sbx_cgroup *cg, struct sbx_cg_usage *u);
 /* Parsers of cgroup files, exposed for tests: the value of `key` in a
    "key value" per line file (memory.events, cpu.stat, oom_control). */
 int sbx_cg_parse_keyed(const char *text, const char *key, uint64_t *out);
+/*
+ * A stage's own memory from its leaf's memory.stat text: anonymous memory
+ * and tmpfs/shared memory (v1 "rss" + "shmem", v2 "anon" + "shmem") plus,
+ * on v2, the kernel memory charged to it that the kernel cannot reclaim
+ * ("kernel" less "slab_reclaimable": page tables, stacks, pipe and socket
+ * buffers).  Left out: the page cache of files the stage read, and the
+ * dentries and inodes of its lookups.  They belong to whichever cgroup
+ * first touched a file, the kernel reclaims them at will, and counting them
+ * made the figure depend on what ran before (a program that walks a tree
+ * fills any limit with them).  v1 does not split kernel memory into what
+ * can be reclaimed and what cannot, so there kmem is left out whole (it
+ * still counts towards the limit).  Returns 0, or -EINVAL when a needed
+ * key is missing.
+ */
+int sbx_cg_own_parse(enum sbx_cgroup_mode mode, const char *memstat,
+                     uint64_t *out);
 
 /* ---------------------------------------------------------------- seccomp */
 
@@ -124,8 +152,17 @@ extern const struct sbx_sc_rule sbx_sc_rules[];
 extern const size_t sbx_sc_nrules;
 
 /* Build the filter once; the program is owned by the caller, free with
-   sbx_seccomp_free().  Returns 0 or -errno with err. */
-int sbx_seccomp_build(struct sock_fprog *prog, char *err, size_t errlen);
+   sbx_seccomp_free().  notify_exit: exit_group and sysinfo go to a
+   user-notification listener (SECCOMP_RET_USER_NOTIF) instead of straight
+   through, so the supervisor can sample the stage's memory while the
+   process is whole, and answer sysinfo with the jail's figures (the filter
+   must then be loaded with SECCOMP_FILTER_FLAG_NEW_LISTENER).
+   Returns 0 or -errno with err. */
+int sbx_seccomp_build(struct sock_fprog *prog, bool notify_exit, char *err,
+                      size_t errlen);
 void sbx_seccomp_free(struct sock_fprog *prog);
+/* The filters as built into the library (filter.c): static, never freed.
+   notify: the variant of sbx_seccomp_build(..., true, ...). */
+void sbx_seccomp_program(struct sock_fprog *out, bool notify);
 
 #endif

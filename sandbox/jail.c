@@ -279,7 +279,7 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 {
 	struct sbx_config defc;
 	struct sbx_ctx *ctx;
-	char cgerr[256] = "";
+	char cgerr[256] = "", opts[64];
 	const char *tmpdir;
 	int r;
 
@@ -296,6 +296,7 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 	ctx = calloc(1, sizeof(*ctx));
 	if (!ctx)
 		return -ENOMEM;
+	ctx->mask_dir_fd = -1;
 	pthread_mutex_init(&ctx->mu, NULL);
 	pthread_cond_init(&ctx->cv, NULL);
 	ctx->cgroot.v1_mem = ctx->cgroot.v1_pids = ctx->cgroot.v1_cpu =
@@ -375,13 +376,19 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 		ctx->rundir[0] = '\0';
 		goto out_free;
 	}
-	if (mount("tmpfs", ctx->rundir, "tmpfs", MS_NOSUID | MS_NODEV,
-	          "size=1m,nr_inodes=4096,mode=0700") < 0) {
+	/* 1 MiB, and a page for each slot's meminfo */
+	snprintf(opts, sizeof(opts), "size=%uk,nr_inodes=4096,mode=0700",
+	         1024 + 4 * c->slots);
+	if (mount("tmpfs", ctx->rundir, "tmpfs", MS_NOSUID | MS_NODEV, opts) <
+	    0) {
 		r = -errno;
 		sbx_seterr(err, errlen, "cannot mount the run dir: %s",
 		           strerror(errno));
 		goto out_free;
 	}
+	r = sbx_view_prepare(&ctx->view, err, errlen);
+	if (r < 0)
+		goto out_free;
 	r = sbx_mask_make(ctx, err, errlen);
 	if (r < 0)
 		goto out_free;
@@ -394,6 +401,8 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 		struct slot *s = &ctx->slots[i];
 		snprintf(s->box, sizeof(s->box), "%s/box%u", ctx->rundir, i);
 		snprintf(s->root, sizeof(s->root), "%s/root%u", ctx->rundir, i);
+		snprintf(s->meminfo, sizeof(s->meminfo), "%s/meminfo%u",
+		         ctx->rundir, i);
 		if (mkdir(s->box, 0755) < 0) {
 			r = -errno;
 			sbx_seterr(err, errlen, "cannot create %s: %s", s->box,
@@ -418,9 +427,12 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 		}
 	}
 
-	r = sbx_seccomp_build(&ctx->seccomp, err, errlen);
-	if (r < 0)
-		goto out_free;
+	sbx_seccomp_program(&ctx->seccomp, false);
+	/* the variant that reports exits, for the memory figure, and answers
+	   sysinfo; a kernel without user notification gets the plain one
+	   (child.c: load_exit_filter) */
+	if (ctx->cgmode != SBX_CGROUP_NONE)
+		sbx_seccomp_program(&ctx->seccomp_exit, true);
 	/* A daemon makes every slot's root and network namespace now:
 	   creating a namespace waits for the kernel's namespace cleanup,
 	   which other processes' teardowns can make slow, and a run must not
@@ -456,7 +468,9 @@ void sbx_ctx_free(struct sbx_ctx *ctx)
 		umount2(ctx->rundir, MNT_DETACH);
 		rmdir(ctx->rundir);
 	}
-	sbx_seccomp_free(&ctx->seccomp);
+	sbx_view_fini(&ctx->view);
+	if (ctx->mask_dir_fd >= 0)
+		close(ctx->mask_dir_fd);
 	if (ctx->status_pages)
 		munmap(ctx->status_pages, ctx->status_len);
 	for (size_t i = 0; ctx->binds_own && ctx->binds_own[i]; i++)

@@ -9,9 +9,11 @@
 
 #include <linux/filter.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include "internal.h"
 
@@ -35,7 +37,19 @@ struct stage_status {
 	int fsize_evidence;
 };
 
+/* The generated /proc files (view.c), made once per context. */
+#define SBX_VIEW_N 4
+extern const char *const sbx_view_names[SBX_VIEW_N]; /* cpuinfo stat
+                                                         uptime loadavg */
+struct sbx_view {
+	char *text[SBX_VIEW_N]; /* owned */
+	char *meminfo_host;     /* the host's /proc/meminfo: its keys */
+	int ncpu;               /* CPUs of the affinity mask */
+};
+
 struct slot {
+	char meminfo[200];      /* this slot's /proc/meminfo, in the run dir */
+	uint64_t meminfo_limit; /* the limit it describes (0: not written) */
 	unsigned index;
 	uid_t uid;
 	gid_t gid;
@@ -59,6 +73,7 @@ struct sbx_ctx {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	struct sock_fprog seccomp;
+	struct sock_fprog seccomp_exit; /* exit_group notifies (len 0: none) */
 	void *status_pages; /* MAP_SHARED, one stage_status per slot */
 	size_t status_len;
 	char rundir[128];
@@ -68,6 +83,8 @@ struct sbx_ctx {
 	char root_shared[160]; /* why a path of some slot's root is the host's
 				  own inode (a bind: overlayfs refused, or a
 				  file too large to copy); "" when none is */
+	struct sbx_view view;
+	int mask_dir_fd; /* O_PATH of mask/dir, the overlays' empty layer */
 	char path_env[512];
 	char lang_env[64];
 	long ncpu;
@@ -96,6 +113,7 @@ struct stage_plan {
 	int rep_wr;
 	struct stage_status *shared;
 	int in_rd, out_wr, err_wr;
+	int exit_sock; /* where the program sends its seccomp listener, or -1 */
 	char proc_path[200], tmp_path[200], box_path[200];
 	char tmp_opts[96];
 };
@@ -125,6 +143,21 @@ int sbx_root_build(struct sbx_ctx *ctx, struct slot *slot, char *err,
 int sbx_netns_make(char *err, size_t errlen);
 /* Map SBX_ROOTLESS_UID inside pid's user namespace to outer uid/gid. */
 int sbx_id_maps_write(pid_t pid, uid_t outer_uid, gid_t outer_gid);
+
+/* ----------------------------------------------------------------- view.c */
+/* Read the host's files and build the shared views; 0 or -errno. */
+int sbx_view_prepare(struct sbx_view *v, char *err, size_t errlen);
+void sbx_view_fini(struct sbx_view *v);
+/* tmpfs bytes the shared views need, and writing them into dir. */
+size_t sbx_view_bytes(const struct sbx_view *v);
+int sbx_view_write(const struct sbx_view *v, const char *dir);
+/* (Re)write slot s's meminfo for a stage limited to `limit` bytes. */
+int sbx_view_slot_meminfo(const struct sbx_ctx *ctx, struct slot *s,
+                          uint64_t limit);
+/* The generators, exposed for the unit tests; malloc'd, NULL on ENOMEM. */
+char *sbx_view_cpuinfo(const char *host, const cpu_set_t *cpus);
+char *sbx_view_stat(const cpu_set_t *cpus, time_t btime);
+char *sbx_view_meminfo(const char *host, uint64_t limit);
 
 /* ---------------------------------------------------------------- child.c */
 /* Become init of the stage described by p (in the child of clone_init);

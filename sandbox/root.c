@@ -155,8 +155,8 @@ static int overlay_ro_at(const struct sbx_ctx *ctx, const char *src,
 	/* ':' and ',' separate overlayfs options; such paths get a bind */
 	if (strpbrk(src, ":,\\"))
 		return -EINVAL;
-	if (snprintf(opts, sizeof(opts), "lowerdir=%s:%s/dir", src,
-	             ctx->mask) >= (int)sizeof(opts))
+	if (snprintf(opts, sizeof(opts), "lowerdir=%s:/proc/self/fd/%d", src,
+	             ctx->mask_dir_fd) >= (int)sizeof(opts))
 		return -ENAMETOOLONG;
 	if (mount("overlay", dst, "overlay", MS_RDONLY | MS_NOSUID | MS_NODEV,
 	          opts) < 0)
@@ -602,11 +602,15 @@ int sbx_mask_make(struct sbx_ctx *ctx, char *err, size_t errlen)
 	char path[200];
 	int r;
 
+	char opts[96];
+
 	snprintf(ctx->mask, sizeof(ctx->mask), "%s/mask", ctx->rundir);
 	if (mkdir(ctx->mask, 0755) < 0)
 		return -errno;
+	snprintf(opts, sizeof(opts), "size=%zuk,nr_inodes=16,mode=0755",
+	         (sbx_view_bytes(&ctx->view) + 8192) / 1024);
 	if (mount("tmpfs", ctx->mask, "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-	          "size=4k,nr_inodes=8,mode=0755") < 0) {
+	          opts) < 0) {
 		r = -errno;
 		sbx_seterr(err, errlen, "cannot mount %s: %s", ctx->mask,
 		           strerror(errno));
@@ -618,6 +622,16 @@ int sbx_mask_make(struct sbx_ctx *ctx, char *err, size_t errlen)
 	snprintf(path, sizeof(path), "%s/dir", ctx->mask);
 	if (mkdir(path, 0555) < 0)
 		return -errno;
+	/* the overlays name their empty layer /proc/self/fd/N: the jail's
+	   mountinfo then shows no path of the host */
+	ctx->mask_dir_fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (ctx->mask_dir_fd < 0)
+		return -errno;
+	if ((r = sbx_view_write(&ctx->view, ctx->mask)) < 0) {
+		sbx_seterr(err, errlen, "cannot write the /proc views: %s",
+		           strerror(-r));
+		return r;
+	}
 	if (mount(NULL, ctx->mask, NULL,
 	          MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
 	          NULL) < 0) {

@@ -120,7 +120,13 @@ struct sbx_stage_result {
 	int signal;           /* 0 unless killed by a signal */
 	uint64_t cpu_ms;
 	uint64_t wall_ms;
-	uint64_t memory_peak; /* bytes; 0 when unknown (rlimits only) */
+	uint64_t memory_peak; /* bytes: the stage's own peak (anonymous
+	                         memory, tmpfs and shared memory, and on
+	                         cgroup v2 unreclaimable kernel memory;
+	                         never page cache), sampled every 2 ms and
+	                         at every exit_group; the limit when the
+	                         OOM killer fired; rlimits only: the
+	                         largest process's maximum RSS */
 	char *out;
 	size_t out_len;
 	bool out_truncated;

@@ -536,7 +536,8 @@ static int add_checked(scmp_filter_ctx sc, int nr, const char *name,
 	return -EINVAL;
 }
 
-int sbx_seccomp_build(struct sock_fprog *prog, char *err, size_t errlen)
+int sbx_seccomp_build(struct sock_fprog *prog, bool notify_exit, char *err,
+                      size_t errlen)
 {
 	scmp_filter_ctx sc;
 	struct stat st;
@@ -576,7 +577,11 @@ int sbx_seccomp_build(struct sock_fprog *prog, char *err, size_t errlen)
 		if (ru->err == ENOSYS)
 			continue; /* the default action already (libseccomp
 				     refuses a rule that repeats it) */
-		if (ru->err)
+		if (notify_exit && (strcmp(ru->name, "exit_group") == 0 ||
+		                    strcmp(ru->name, "sysinfo") == 0))
+			r = add(sc, nr, ru->name, SCMP_ACT_NOTIFY, 0, NULL, err,
+			        errlen);
+		else if (ru->err)
 			r = add(sc, nr, ru->name, SCMP_ACT_ERRNO(ru->err), 0,
 			        NULL, err, errlen);
 		else

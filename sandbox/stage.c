@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
+#include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
 #include <sys/time.h>
 #include <sys/types.h>
@@ -199,6 +200,9 @@ struct stage_run {
 	struct sbx_stage_result *res;
 	bool use_cg;
 	int go[2], rep[2], in[2], out[2], err[2]; /* pipes, -1 when closed */
+	int ex[2];     /* socketpair: the program's seccomp listener comes in */
+	int notify_fd; /* that listener: the stage's exit_group calls */
+	uint64_t next_sample; /* of the stage's memory (sbx_cg_sample) */
 	char **env;
 	pid_t init;
 	uint64_t t0, deadline, cpu_limit_ns, next_cpu_check;
@@ -259,6 +263,15 @@ static int stage_open(struct stage_run *r)
 		           strerror(e));
 		return -e;
 	}
+	int vr = sbx_view_slot_meminfo(r->ctx, s, st->limits.memory);
+	if (vr < 0) {
+		stage_fail(r->res, "cannot write the jail's /proc/meminfo: %s",
+		           strerror(-vr));
+		return vr;
+	}
+	if (r->use_cg && r->ctx->seccomp_exit.len &&
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, r->ex) < 0)
+		r->ex[0] = r->ex[1] = -1; /* the timer's samples alone */
 	if (r->use_cg) {
 		int rc = sbx_cg_stage_begin(&s->cg, &st->limits, cgerr,
 		                            sizeof(cgerr));
@@ -291,6 +304,7 @@ static void plan_fill(const struct stage_run *r, struct stage_plan *plan)
 	plan->in_rd = r->in[0];
 	plan->out_wr = r->out[1];
 	plan->err_wr = r->err[1];
+	plan->exit_sock = r->ex[1];
 	snprintf(plan->proc_path, sizeof(plan->proc_path), "%s/proc", s->root);
 	snprintf(plan->tmp_path, sizeof(plan->tmp_path), "%s/tmp", s->root);
 	snprintf(plan->box_path, sizeof(plan->box_path), "%s/box", s->root);
@@ -329,6 +343,7 @@ static int stage_start(struct stage_run *r)
 	close_fd(&r->in[0]);
 	close_fd(&r->out[1]);
 	close_fd(&r->err[1]);
+	close_fd(&r->ex[1]);
 
 	if (r->use_cg && !plan.self_attach && !born_in_cg) {
 		int rc = sbx_cg_attach(&r->s->cg, r->init);
@@ -358,6 +373,98 @@ static int stage_start(struct stage_run *r)
 	r->deadline = r->t0 + st->limits.wall_ms * 1000000ull;
 	r->cpu_limit_ns = st->limits.cpu_ms * 1000000ull;
 	return 0;
+}
+
+/*
+ * The stage's memory is sampled this often while it runs, and at every
+ * exit_group of its processes (on_notify), when a process's memory is
+ * still whole: most programs hold their peak until they exit.
+ */
+#define SAMPLE_NS 2000000ull
+
+/* The listener of the program's exit_group calls, sent by the program
+   before its exec (child.c: load_exit_filter). */
+static void on_listener(struct stage_run *r)
+{
+	char byte;
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = {.iov_base = &byte, .iov_len = 1};
+	struct msghdr mh = {.msg_iov = &iov,
+	                    .msg_iovlen = 1,
+	                    .msg_control = cbuf,
+	                    .msg_controllen = sizeof(cbuf)};
+	struct cmsghdr *cm;
+	ssize_t k = recvmsg(r->ex[0], &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+
+	if (k < 0 && (errno == EAGAIN || errno == EINTR))
+		return;
+	cm = k > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+	    cm->cmsg_len == CMSG_LEN(sizeof(int)) && r->notify_fd < 0)
+		memcpy(&r->notify_fd, CMSG_DATA(cm), sizeof(int));
+	close_fd(&r->ex[0]); /* one listener per stage */
+}
+
+/*
+ * sysinfo(2) as the jail's machine: RAM is the stage's memory limit, free
+ * RAM what its own memory leaves of it, no swap, up since the stage began,
+ * idle (as /proc/meminfo, /proc/uptime and /proc/loadavg say: view.c).
+ * glibc's sysconf(_SC_PHYS_PAGES) and so the JVM's default heap come from
+ * it.  The answer is written through /proc/PID/mem opened before the
+ * notification is checked still pending: the fd is that process's memory
+ * even if the pid were reused after.  Returns the errno to answer with.
+ */
+static int answer_sysinfo(struct stage_run *r, const struct seccomp_notif *req)
+{
+	struct sysinfo si;
+	char path[64];
+	uint64_t limit = r->st->limits.memory;
+	uint64_t own = sbx_cg_sample(&r->s->cg);
+	int fd, e = 0;
+
+	memset(&si, 0, sizeof(si));
+	si.uptime = (long)((sbx_now_ns() - r->t0) / 1000000000ull);
+	si.totalram = (unsigned long)limit;
+	si.freeram = (unsigned long)(own < limit ? limit - own : 0);
+	si.procs = 1;
+	si.mem_unit = 1;
+	snprintf(path, sizeof(path), "/proc/%u/mem", (unsigned)req->pid);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return ESRCH;
+	if (ioctl(r->notify_fd, SECCOMP_IOCTL_NOTIF_ID_VALID, &req->id) < 0)
+		e = ESRCH;
+	else if (pwrite(fd, &si, sizeof(si), (off_t)req->data.args[0]) !=
+	         (ssize_t)sizeof(si))
+		e = EFAULT;
+	close(fd);
+	return e;
+}
+
+/* A process of the stage called exit_group (sample, then let it go) or
+   sysinfo (answer it). */
+static void on_notify(struct stage_run *r, short revents)
+{
+	struct seccomp_notif req;
+	struct seccomp_notif_resp resp;
+
+	if (!(revents & POLLIN)) {
+		close_fd(&r->notify_fd); /* POLLHUP: no process left */
+		return;
+	}
+	memset(&req, 0, sizeof(req));
+	if (ioctl(r->notify_fd, SECCOMP_IOCTL_NOTIF_RECV, &req) < 0)
+		return; /* ENOENT: it was killed while waiting */
+	memset(&resp, 0, sizeof(resp));
+	resp.id = req.id;
+	if (req.data.nr == SYS_sysinfo) {
+		int e = answer_sysinfo(r, &req);
+		resp.error = e ? -e : 0;
+	} else {
+		sbx_cg_sample(&r->s->cg);
+		resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	}
+	ioctl(r->notify_fd, SECCOMP_IOCTL_NOTIF_SEND, &resp);
 }
 
 /* The wall and CPU limits; returns the poll timeout until the next look. */
@@ -391,9 +498,15 @@ static int check_limits(struct stage_run *r, uint64_t now)
 	}
 	if (r->killed || r->prog_done)
 		return 50;
+	if (r->use_cg && now >= r->next_sample) {
+		sbx_cg_sample(&r->s->cg);
+		r->next_sample = now + SAMPLE_NS;
+	}
 	wake = r->deadline;
 	if (r->use_cg && r->cpu_limit_ns && r->next_cpu_check < wake)
 		wake = r->next_cpu_check;
+	if (r->use_cg && r->next_sample < wake)
+		wake = r->next_sample;
 	timeout = wake > now ? (int)((wake - now + 999999) / 1000000) : 1;
 	return timeout < 1 ? 1 : timeout;
 }
@@ -483,9 +596,9 @@ static void stage_watch(struct stage_run *r)
 	const struct sbx_stage *st = r->st;
 
 	while (r->out[0] >= 0 || r->err[0] >= 0 || r->rep[0] >= 0) {
-		struct pollfd pfd[7];
+		struct pollfd pfd[9];
 		int n = 0, iout = -1, ierr = -1, irep = -1, iin = -1, isrc = -1,
-		    ican = -1, ihup = -1;
+		    ican = -1, ihup = -1, iex = -1, inot = -1;
 		uint64_t now = sbx_now_ns();
 		int timeout = check_limits(r, now);
 
@@ -519,6 +632,14 @@ static void stage_watch(struct stage_run *r)
 			pfd[n] = (struct pollfd){r->stdin_src, POLLIN, 0};
 			isrc = n++;
 		}
+		if (r->ex[0] >= 0) {
+			pfd[n] = (struct pollfd){r->ex[0], POLLIN, 0};
+			iex = n++;
+		}
+		if (r->notify_fd >= 0) {
+			pfd[n] = (struct pollfd){r->notify_fd, POLLIN, 0};
+			inot = n++;
+		}
 		if (st->cancel_fd >= 0 && !r->killed) {
 			pfd[n] = (struct pollfd){st->cancel_fd, POLLIN, 0};
 			ican = n++;
@@ -548,6 +669,10 @@ static void stage_watch(struct stage_run *r)
 			r->facts.killed_output = true;
 			stop(r);
 		}
+		if (inot >= 0 && pfd[inot].revents)
+			on_notify(r, pfd[inot].revents);
+		if (iex >= 0 && pfd[iex].revents)
+			on_listener(r);
 		if (irep >= 0 && pfd[irep].revents)
 			on_report(r);
 		if (iin >= 0 && pfd[iin].revents)
@@ -656,8 +781,9 @@ int sbx_stage_run(struct sbx_ctx *ctx, struct slot *s,
 {
 	struct stage_run r;
 	int started;
-	int *fds[] = {&r.go[0], &r.go[1],  &r.rep[0], &r.rep[1], &r.in[0],
-	              &r.in[1], &r.out[0], &r.out[1], &r.err[0], &r.err[1]};
+	int *fds[] = {&r.go[0], &r.go[1],  &r.rep[0],   &r.rep[1], &r.in[0],
+	              &r.in[1], &r.out[0], &r.out[1],   &r.err[0], &r.err[1],
+	              &r.ex[0], &r.ex[1],  &r.notify_fd};
 
 	memset(&r, 0, sizeof(r));
 	memset(res, 0, sizeof(*res));

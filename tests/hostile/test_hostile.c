@@ -273,6 +273,9 @@ struct job {
 	int tty;                 /* the CLI's ctty and stdin */
 	const char *env;         /* "K=V" added to the CLI's env */
 	bool no_keep_fd, no_tty; /* set by job_init() */
+	const char *lang;        /* set: --lang lang --source source, not
+	                            prog; the source is a host file */
+	const char *source;
 };
 
 struct result {
@@ -331,24 +334,31 @@ static void start_jail(const struct job *j, struct result *r)
 	char **ea = extra_args();
 
 	cr_assert_not_null(argv);
-	snprintf(file, sizeof(file), "%s/%s=%s", hostile_dir(), j->prog,
-	         j->prog);
-	*strrchr(file, '=') = 0;
-	cr_assert(access(file, X_OK) == 0, "attack %s: %s", file,
-	          strerror(errno));
-	file[strlen(file)] = '=';
 	push(argv, &n, cap, jail_bin());
 	push(argv, &n, cap, "--json");
 	for (int i = 0; ea[i]; i++)
 		push(argv, &n, cap, ea[i]);
-	push(argv, &n, cap, "--file");
-	push(argv, &n, cap, file);
-	for (int i = 0; j->opts[i]; i++)
-		push(argv, &n, cap, j->opts[i]);
-	push(argv, &n, cap, "--exec");
-	{
+	if (j->lang) {
+		for (int i = 0; j->opts[i]; i++)
+			push(argv, &n, cap, j->opts[i]);
+		push(argv, &n, cap, "--lang");
+		push(argv, &n, cap, j->lang);
+		push(argv, &n, cap, "--source");
+		push(argv, &n, cap, j->source);
+	} else {
 		static char inbox[256];
 
+		snprintf(file, sizeof(file), "%s/%s=%s", hostile_dir(), j->prog,
+		         j->prog);
+		*strrchr(file, '=') = 0;
+		cr_assert(access(file, X_OK) == 0, "attack %s: %s", file,
+		          strerror(errno));
+		file[strlen(file)] = '=';
+		push(argv, &n, cap, "--file");
+		push(argv, &n, cap, file);
+		for (int i = 0; j->opts[i]; i++)
+			push(argv, &n, cap, j->opts[i]);
+		push(argv, &n, cap, "--exec");
 		snprintf(inbox, sizeof(inbox), "/box/%s", j->prog);
 		push(argv, &n, cap, inbox);
 	}
@@ -2164,6 +2174,166 @@ HTEST_ALONE(slot_residue)
 	          "hello used %lld bytes in a fresh slot, %lld after a "
 	          "run that left residue%s",
 	          m0, m1, r.ctx);
+}
+
+/*
+ * /proc and sysinfo describe the jail: MemTotal, sysinfo's RAM and
+ * glibc's physical pages are the stage's memory limit; /proc/cpuinfo,
+ * /proc/stat and get_nprocs() list exactly the CPUs the program may use;
+ * uptime and load are the jail's (zero), there is no swap; no host name,
+ * boot line or host path shows.
+ */
+HTEST(machine_view)
+{
+	struct job j;
+	struct result r;
+	cpu_set_t set;
+	char want[1024];
+	int n;
+
+	CPU_ZERO(&set);
+	sched_getaffinity(0, sizeof(set), &set);
+	n = CPU_COUNT(&set);
+	job_init(&j, "machine_view");
+	job_opts(&j, "--memory", "96M", NULL);
+	run_jail(&j, &r);
+	snprintf(want, sizeof(want),
+	         "meminfo: MemTotal 98304 MemFree 98304 MemAvailable 98304 "
+	         "SwapTotal 0\n"
+	         "cpus: affinity %d cpuinfo %d nprocs_onln %d\n"
+	         "stat: per-cpu lines %d ctxt 0\n"
+	         "uptime: 0.00 0.00\n"
+	         "loadavg: 0.00 0.00 0.00 1/1 1\n"
+	         "sysinfo: totalram 100663296 totalswap 0 loads 0\n"
+	         "phys_pages: 100663296\n"
+	         "hostname: runpad, mountinfo names the run dir: no\n"
+	         "cmdline: 0 bytes\n",
+	         n, n, n, n);
+	expect_report(&r, want);
+}
+
+/* A source file for a --lang job, in this test's directory. */
+static const char *write_source(const char *name, const char *text)
+{
+	static char path[2][512];
+	static int k;
+	char *p = path[k++ % 2];
+	FILE *f;
+
+	snprintf(p, sizeof(path[0]), "%s/%s", tmp_dir, name);
+	f = fopen(p, "we");
+	cr_assert_not_null(f, "%s: %s", p, strerror(errno));
+	fputs(text, f);
+	fclose(f);
+	chmod(p, 0644);
+	return p;
+}
+
+static long long stage_int(const struct result *r, const char *stage,
+                           const char *key)
+{
+	json_object *v = field(field(r->root, stage), key);
+
+	cr_assert(v && json_object_is_type(v, json_type_int),
+	          "%s.%s is not an integer%s", stage, key, r->ctx);
+	return (long long)json_object_get_int64(v);
+}
+
+#define MiB (1ll << 20)
+
+/*
+ * The memory figure is the stage's own: the same program reports the same
+ * figure whatever ran before it in the slot, a program that reads far more
+ * files than its limit is neither reported near the limit nor given
+ * memory_limit, and memory a program holds (heap, tmpfs, its children,
+ * all at once) is all counted, up to the byte-exact amount plus the
+ * runtime's own.
+ */
+HTEST_ALONE(memory_is_the_stage_own)
+{
+	struct job j;
+	struct result r;
+	long long py0, py1, c1, reader;
+	const char *py, *c;
+
+	if (access("/usr/bin/python3", X_OK) != 0 ||
+	    access("/usr/bin/gcc", X_OK) != 0)
+		skip("python3 and gcc are needed for the language runs");
+	py = write_source("hello.py", "print(1)\n");
+	c = write_source("hello.c", "#include <stdio.h>\n"
+	                            "int main(void) { puts(\"hi\"); }\n");
+
+	job_init(&j, "python");
+	j.lang = "python";
+	j.source = py;
+	job_opts(&j, "--slot", "0", NULL);
+	run_jail(&j, &r);
+	expect_verdict(&r, "accepted");
+	py0 = run_int(&r, "memory_bytes");
+
+	/* reads 256 MiB of files with a 64 MiB limit, and makes 200000
+	   negative dentries */
+	job_init(&j, "residue");
+	job_opts(&j, "--slot", "0", "--memory", "64M", "--time", secs(15),
+	         "--wall-time", secs(20), NULL);
+	run_jail(&j, &r);
+	expect_report(&r, "residue: start\nresidue: done\n");
+	reader = run_int(&r, "memory_bytes");
+	cr_assert_lt(reader, 8 * MiB,
+	             "a program that read 256 MiB of files reported %lld "
+	             "bytes%s",
+	             reader, r.ctx);
+
+	job_init(&j, "python");
+	j.lang = "python";
+	j.source = py;
+	job_opts(&j, "--slot", "0", NULL);
+	run_jail(&j, &r);
+	expect_verdict(&r, "accepted");
+	py1 = run_int(&r, "memory_bytes");
+	cr_assert(py1 > 1 * MiB && py1 < 20 * MiB,
+	          "python's print(1) reported %lld bytes after a cache-heavy "
+	          "run%s",
+	          py1, r.ctx);
+	cr_assert(py1 <= py0 + 512 * 1024 && py0 <= py1 + 512 * 1024,
+	          "python's print(1): %lld bytes first, %lld after a "
+	          "cache-heavy run%s",
+	          py0, py1, r.ctx);
+
+	job_init(&j, "c");
+	j.lang = "c";
+	j.source = c;
+	job_opts(&j, "--slot", "0", NULL);
+	run_jail(&j, &r);
+	expect_verdict(&r, "accepted");
+	c1 = run_int(&r, "memory_bytes");
+	cr_assert(c1 > 0 && c1 < 8 * MiB,
+	          "a C hello's run stage reported %lld bytes after its "
+	          "compile%s",
+	          c1, r.ctx);
+	cr_assert(stage_int(&r, "compile", "memory_bytes") < 64 * MiB,
+	          "the compile of a C hello reported %lld bytes%s",
+	          stage_int(&r, "compile", "memory_bytes"), r.ctx);
+
+	/* 24 MiB of heap, 8 MiB of tmpfs, 3 children of 8 MiB: 56 MiB */
+	job_init(&j, "hold_memory");
+	job_opts(&j, "--slot", "0", "--memory", "128M", NULL);
+	j.args[0] = "24";
+	j.args[1] = "8";
+	j.args[2] = "3";
+	j.args[3] = "8";
+	run_jail(&j, &r);
+	expect_report(&r, "hold_memory: held\n");
+	cr_assert(run_int(&r, "memory_bytes") >= 56 * MiB &&
+	                  run_int(&r, "memory_bytes") < 60 * MiB,
+	          "a program holding 56 MiB reported %lld bytes%s",
+	          run_int(&r, "memory_bytes"), r.ctx);
+	fprintf(stderr,
+	        "[INFO] hostile: memory figures (MiB): print(1) %.2f, %.2f "
+	        "after a reader of 256 MiB (itself %.2f); C hello run %.2f; "
+	        "holding 56: %.2f\n",
+	        (double)py0 / MiB, (double)py1 / MiB, (double)reader / MiB,
+	        (double)c1 / MiB, (double)run_int(&r, "memory_bytes") / MiB);
 }
 
 /* ------------------------------------------------------- shared inodes */

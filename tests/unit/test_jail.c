@@ -310,3 +310,82 @@ Test(jail, hangup_of_the_client_kills_the_stage)
 	sbx_job_result_fini(&res);
 	close(sv[0]);
 }
+
+/*
+ * The memory figure is the stage's own, whatever ran before in the slot: a
+ * Python print(1) under 20 MiB and a C hello's run stage under 8 MiB right
+ * after a run that read 200 MiB of files with a 64 MiB limit (which is
+ * itself neither near its limit nor memory_limit), and a program that
+ * holds 40 MiB is reported at 40 MiB and a little more.
+ */
+Test(jail, memory_figures_are_the_stage_own)
+{
+	const char *reader[] = {
+	        "/bin/sh", "-c",
+	        "find /usr/lib /usr/share -type f -size +64k 2>/dev/null | "
+	        "head -n 4000 | xargs cat 2>/dev/null | head -c 200000000 | "
+	        "wc -c",
+	        NULL};
+	const char *py[] = {"/usr/bin/python3", "-c", "print(1)", NULL};
+	const char *hold[] = {
+	        "/usr/bin/python3", "-c",
+	        "b = bytearray(40 << 20)\nfor i in range(0, len(b), 4096): "
+	        "b[i] = 1\nprint(len(b) >> 20)",
+	        NULL};
+	const char *cc[] = {"/bin/sh", "-c",
+	                    "printf '#include <stdio.h>\\nint main(void)"
+	                    "{puts(\"hi\");}\\n' > h.c && gcc -O2 -o h h.c",
+	                    NULL};
+	const char *hi[] = {"/box/h", NULL};
+	struct sbx_stage st, c;
+	struct sbx_job job;
+	struct sbx_job_result res;
+	char err[256] = "";
+
+	if (sbx_ctx_cgroup_mode(ctx) == SBX_CGROUP_NONE)
+		cr_skip_test("no cgroup here: the figure is the maximum RSS");
+	if (access("/usr/bin/python3", X_OK) || access("/usr/bin/gcc", X_OK))
+		cr_skip_test("python3 and gcc are needed");
+
+	st = stage(reader);
+	st.limits.memory = 64 << 20;
+	st.limits.wall_ms = 60000;
+	st.limits.cpu_ms = 30000;
+	job = (struct sbx_job){.run = &st, .slot = 0};
+	cr_assert_eq(sbx_run(ctx, &job, &res, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(res.verdict, SBX_ACCEPTED, "%s", res.run.err);
+	cr_assert_lt(res.run.memory_peak, 16 << 20,
+	             "a reader of 200 MiB of files reported %llu bytes",
+	             (unsigned long long)res.run.memory_peak);
+	sbx_job_result_fini(&res);
+
+	st = stage(py);
+	job = (struct sbx_job){.run = &st, .slot = 0};
+	cr_assert_eq(sbx_run(ctx, &job, &res, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(res.verdict, SBX_ACCEPTED, "%s", res.run.err);
+	cr_assert(res.run.memory_peak > 1 << 20 &&
+	                  res.run.memory_peak < 20 << 20,
+	          "print(1) reported %llu bytes after a cache-heavy run",
+	          (unsigned long long)res.run.memory_peak);
+	sbx_job_result_fini(&res);
+
+	c = stage(cc);
+	st = stage(hi);
+	job = (struct sbx_job){.compile = &c, .run = &st, .slot = 0};
+	cr_assert_eq(sbx_run(ctx, &job, &res, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(res.verdict, SBX_ACCEPTED, "%s", res.compile.err);
+	cr_assert(res.run.memory_peak > 0 && res.run.memory_peak < 8 << 20,
+	          "a C hello's run reported %llu bytes after its compile",
+	          (unsigned long long)res.run.memory_peak);
+	sbx_job_result_fini(&res);
+
+	st = stage(hold);
+	job = (struct sbx_job){.run = &st, .slot = 0};
+	cr_assert_eq(sbx_run(ctx, &job, &res, err, sizeof(err)), 0, "%s", err);
+	cr_assert_str_eq(res.run.out, "40\n");
+	cr_assert(res.run.memory_peak >= 40ull << 20 &&
+	                  res.run.memory_peak < 48ull << 20,
+	          "holding 40 MiB reported %llu bytes",
+	          (unsigned long long)res.run.memory_peak);
+	sbx_job_result_fini(&res);
+}

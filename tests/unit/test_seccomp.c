@@ -27,7 +27,8 @@ static int under_filter(int (*fn)(void))
 	pid_t pid;
 	int st;
 
-	cr_assert_eq(sbx_seccomp_build(&prog, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sbx_seccomp_build(&prog, false, err, sizeof(err)), 0, "%s",
+	             err);
 	pid = fork();
 	if (pid == 0) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
@@ -99,7 +100,8 @@ Test(seccomp, filter_builds_and_has_instructions)
 	struct sock_fprog prog;
 	char err[256];
 
-	cr_assert_eq(sbx_seccomp_build(&prog, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sbx_seccomp_build(&prog, false, err, sizeof(err)), 0, "%s",
+	             err);
 	cr_assert_gt(prog.len, 20);
 	sbx_seccomp_free(&prog);
 	cr_assert_null(prog.filter);
@@ -211,7 +213,8 @@ static void build(void)
 {
 	char err[256];
 
-	cr_assert_eq(sbx_seccomp_build(&prog, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(sbx_seccomp_build(&prog, false, err, sizeof(err)), 0, "%s",
+	             err);
 }
 
 static void release(void)
@@ -400,6 +403,46 @@ Test(seccomp_bpf, every_number_matches_the_table, .init = build,
 		cr_expect_eq(got, want, "nr %d (%s): 0x%08x, want 0x%08x", nr,
 		             name ? name : "?", got, want);
 		free(name);
+	}
+}
+
+/* The filters compiled into the library are what the table builds now
+   (a stale generated header would fail here), and the notifying variant
+   differs from the plain one in exit_group and sysinfo only. */
+Test(seccomp_bpf, built_in_filters_are_the_table, .init = build,
+     .fini = release)
+{
+	struct sock_fprog in, notify, fresh;
+	char err[256];
+	int eg = seccomp_syscall_resolve_name("exit_group");
+	int si = seccomp_syscall_resolve_name("sysinfo");
+
+	sbx_seccomp_program(&in, false);
+	cr_assert_eq(in.len, prog.len);
+	cr_assert_eq(memcmp(in.filter, prog.filter,
+	                    prog.len * sizeof(struct sock_filter)),
+	             0, "the built-in plain filter is stale");
+	cr_assert_eq(sbx_seccomp_build(&fresh, true, err, sizeof(err)), 0, "%s",
+	             err);
+	sbx_seccomp_program(&notify, true);
+	cr_assert_eq(notify.len, fresh.len);
+	cr_assert_eq(memcmp(notify.filter, fresh.filter,
+	                    fresh.len * sizeof(struct sock_filter)),
+	             0, "the built-in notifying filter is stale");
+	sbx_seccomp_free(&fresh);
+	for (int nr = 0; nr < 1024; nr++) {
+		struct seccomp_data d;
+		uint32_t a, b;
+
+		memset(&d, 0, sizeof(d));
+		d.nr = nr;
+		d.arch = AUDIT_ARCH_X86_64;
+		a = bpf_run(&in, &d);
+		b = bpf_run(&notify, &d);
+		if (nr == eg || nr == si)
+			cr_expect_eq(b, SECCOMP_RET_USER_NOTIF, "nr %d", nr);
+		else
+			cr_expect_eq(a, b, "nr %d: 0x%08x / 0x%08x", nr, a, b);
 	}
 }
 

@@ -39,7 +39,8 @@ DEPS_BUILD := build-essential pkg-config clang clang-format libclang-rt-14-dev \
 DEPS_TEST  := bubblewrap nginx-light util-linux procps chromium
 DEPS_DEB   := debhelper dpkg-dev fakeroot lintian systemd man-db
 DEPS_HOST  := qemu-system-x86 qemu-utils mmdebstrap e2fsprogs
-DEPS_LANG  := gcc g++ python3 nodejs bash golang-go rustc default-jdk-headless
+DEPS_LANG  := gcc g++ python3 nodejs node-typescript bash golang-go rustc \
+              default-jdk-headless
 DEPS       := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_DEB) $(DEPS_HOST) $(DEPS_LANG)
 
 .PHONY: deps
@@ -54,6 +55,16 @@ deps:
 	  export DEBIAN_FRONTEND=noninteractive; \
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing; \
 	else echo "deps: all $(words $(DEPS)) packages present"; fi
+	@# TypeScript type-checks against @types/node.  Debian's nodejs ships it
+	@# in /usr/share/nodejs/@types; another Node.js build (NodeSource) does
+	@# not, so it comes from the npm registry, matched to node's major.
+	@for d in /usr/share/nodejs/@types /usr/lib/node_modules/@types \
+	          /usr/local/lib/node_modules/@types; do \
+	  [ -f $$d/node/package.json ] && exit 0; done; \
+	major=$$(node -p 'process.versions.node.split(".")[0]'); \
+	if [ "$$(id -u)" != 0 ]; then echo "deps: need root to install @types/node@$$major" >&2; exit 1; fi; \
+	echo "deps: installing @types/node@$$major (npm, for TypeScript)"; \
+	npm install -g --no-fund --no-audit --loglevel=error "@types/node@$$major"
 
 # ------------------------------------------------------------------ sources
 COMMON_SRC  := $(wildcard common/*.c)

@@ -46,11 +46,11 @@ extern char **environ;
 #define WHY_MAX        512
 
 enum workload { W_TRUE, W_PYTHON, NWORK };
-enum launcher { L_BARE, L_BWRAP, L_JAIL, NLAUNCH };
+enum launcher { L_BARE, L_BWRAP, L_JAIL, L_FRESH, NLAUNCH };
 
 static const char *const work_name[NWORK] = {"true", "python"};
-static const char *const launch_name[NLAUNCH] = {"bare", "bwrap",
-                                                 "runpad-jail"};
+static const char *const launch_name[NLAUNCH] = {"bare", "bwrap", "runpad-jail",
+                                                 "jail --fresh"};
 
 /* The bwrap jail: read-only /usr, merged-usr symlinks, private everything. */
 /* clang-format off */
@@ -319,7 +319,7 @@ static bool check_cell(struct cell *c, int out_fd, int err_fd)
 		         *line ? ": " : "", line);
 		return false;
 	}
-	if (c->launch == L_JAIL) {
+	if (c->launch == L_JAIL || c->launch == L_FRESH) {
 		const char *bad = jail_bad_verdict(err);
 
 		if (bad) {
@@ -530,6 +530,7 @@ static void print_ratios(enum workload w)
 	const struct cell *bare = &cells[w * NLAUNCH + L_BARE];
 	const struct cell *bw = &cells[w * NLAUNCH + L_BWRAP];
 	const struct cell *jl = &cells[w * NLAUNCH + L_JAIL];
+	const struct cell *fr = &cells[w * NLAUNCH + L_FRESH];
 
 	printf("%s: ", work_name[w]);
 	if (bare->failed) {
@@ -547,9 +548,13 @@ static void print_ratios(enum workload w)
 		printf("; bwrap adds %.2f ms (x%.2f)", bw->p50 - bare->p50,
 		       bw->p50 / bare->p50);
 	if (!jl->failed && !bw->failed)
-		printf("; runpad-jail/bwrap = %.2f\n", jl->p50 / bw->p50);
+		printf("; runpad-jail/bwrap = %.2f", jl->p50 / bw->p50);
 	else
-		printf("; runpad-jail/bwrap = n/a\n");
+		printf("; runpad-jail/bwrap = n/a");
+	if (!fr->failed && !bw->failed)
+		printf(" (--fresh: %.2f)\n", fr->p50 / bw->p50);
+	else
+		printf(" (--fresh: n/a)\n");
 }
 
 static void write_csv(const char *path, const struct sample *s, size_t n)
@@ -652,6 +657,7 @@ int main(int argc, char **argv)
 			                      sizeof(bwrap_args[0]));
 			break;
 		case L_JAIL:
+		case L_FRESH:
 			if (access(jail, X_OK) != 0) {
 				c->failed = true;
 				snprintf(c->why, sizeof(c->why),
@@ -660,6 +666,8 @@ int main(int argc, char **argv)
 			}
 			argv_push(&c->argv, jail);
 			argv_push_all(&c->argv, jail_extra.v, jail_extra.n);
+			if (c->launch == L_FRESH)
+				argv_push(&c->argv, "--fresh");
 			argv_push(&c->argv, "--exec");
 			break;
 		case NLAUNCH:

@@ -131,53 +131,78 @@ static int read_keyed_at(int dirfd, const char *name, const char *key,
 
 /* ----------------------------------------------------------- mount lookup */
 
+/* The cgroup hierarchies' mount points, from one read of mountinfo. */
+struct cg_mounts {
+	bool v2, mem, pids, cpu;
+	char v2_at[512], mem_at[512], pids_at[512], cpu_at[512];
+};
+
+/* exact match of opt in the comma list opts */
+static bool has_opt(const char *opts, const char *opt)
+{
+	size_t n = strlen(opt);
+
+	for (const char *p = opts; *p;) {
+		const char *e = strchr(p, ',');
+		size_t len = e ? (size_t)(e - p) : strlen(p);
+		if (len == n && memcmp(p, opt, n) == 0)
+			return true;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return false;
+}
+
 /*
- * Find the mount point of a cgroup hierarchy in /proc/self/mountinfo:
- * fstype "cgroup2", or "cgroup" whose super options name `controller`.
+ * Find the mount points of the cgroup hierarchies in /proc/self/mountinfo:
+ * fstype "cgroup2", and "cgroup" whose super options name each v1
+ * controller; the first of each counts.
  */
-static int find_mount(const char *fstype, const char *controller, char *out,
-                      size_t outlen)
+static void scan_mounts(struct cg_mounts *m)
 {
 	FILE *f = fopen("/proc/self/mountinfo", "re");
 	char *line = NULL;
 	size_t cap = 0;
-	int found = -ENOENT;
 
+	memset(m, 0, sizeof(*m));
 	if (!f)
-		return -errno;
+		return;
 	while (getline(&line, &cap, f) > 0) {
 		/* id parent maj:min root mountpoint opts [optional...] - type
 		   source superopts */
 		char *sep = strstr(line, " - ");
 		char mnt[512], type[32], superopts[512];
+		struct {
+			bool *have;
+			char *at;
+			const char *ctl;
+		} v1[] = {{&m->mem, m->mem_at, "memory"},
+		          {&m->pids, m->pids_at, "pids"},
+		          {&m->cpu, m->cpu_at, "cpuacct"}};
 		if (!sep)
-			continue;
-		if (sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1)
 			continue;
 		if (sscanf(sep + 3, "%31s %*s %511s", type, superopts) != 2)
 			continue;
-		if (strcmp(type, fstype) != 0)
+		if (strcmp(type, "cgroup2") != 0 && strcmp(type, "cgroup") != 0)
 			continue;
-		if (controller) {
-			/* exact option match in a comma list */
-			char *save = NULL, *tok;
-			bool has = false;
-			for (tok = strtok_r(superopts, ",", &save); tok;
-			     tok = strtok_r(NULL, ",", &save))
-				if (strcmp(tok, controller) == 0)
-					has = true;
-			if (!has)
-				continue;
+		if (sscanf(line, "%*s %*s %*s %*s %511s", mnt) != 1)
+			continue;
+		if (strcmp(type, "cgroup2") == 0) {
+			if (!m->v2) {
+				m->v2 = true;
+				strcpy(m->v2_at, mnt);
+			}
+			continue;
 		}
-		if (strlen(mnt) >= outlen)
-			continue;
-		strcpy(out, mnt);
-		found = 0;
-		break;
+		for (size_t i = 0; i < 3; i++)
+			if (!*v1[i].have && has_opt(superopts, v1[i].ctl)) {
+				*v1[i].have = true;
+				strcpy(v1[i].at, mnt);
+			}
 	}
 	free(line);
 	fclose(f);
-	return found;
 }
 
 static bool v2_has(const char *mnt, const char *ctrl)
@@ -202,16 +227,15 @@ static bool v2_has(const char *mnt, const char *ctrl)
 	return has;
 }
 
-void sbx_cg_probe(enum sbx_cgroup_mode *mode, char *controllers, size_t clen,
-                  char *detail, size_t dlen)
+static void probe(const struct cg_mounts *m, enum sbx_cgroup_mode *mode,
+                  char *controllers, size_t clen, char *detail, size_t dlen)
 {
-	char v2[512], mem[512], pids[512], cpu[512];
-	bool have_v2 = find_mount("cgroup2", NULL, v2, sizeof(v2)) == 0;
+	const char *v2 = m->v2_at, *mem = m->mem_at, *pids = m->pids_at,
+	           *cpu = m->cpu_at;
+	bool have_v2 = m->v2;
 	bool v2_mem = have_v2 && v2_has(v2, "memory");
 	bool v2_pids = have_v2 && v2_has(v2, "pids");
-	bool v1_mem = find_mount("cgroup", "memory", mem, sizeof(mem)) == 0;
-	bool v1_pids = find_mount("cgroup", "pids", pids, sizeof(pids)) == 0;
-	bool v1_cpu = find_mount("cgroup", "cpuacct", cpu, sizeof(cpu)) == 0;
+	bool v1_mem = m->mem, v1_pids = m->pids, v1_cpu = m->cpu;
 
 	if (v2_mem && v2_pids) {
 		*mode = SBX_CGROUP_V2;
@@ -239,6 +263,15 @@ void sbx_cg_probe(enum sbx_cgroup_mode *mode, char *controllers, size_t clen,
 		         v1_mem ? " v1-memory" : "", v1_pids ? " v1-pids" : "",
 		         v1_cpu ? " v1-cpuacct" : "");
 	}
+}
+
+void sbx_cg_probe(enum sbx_cgroup_mode *mode, char *controllers, size_t clen,
+                  char *detail, size_t dlen)
+{
+	struct cg_mounts m;
+
+	scan_mounts(&m);
+	probe(&m, mode, controllers, clen, detail, dlen);
 }
 
 /* Open (creating if needed) `rel` below the directory `base`. */
@@ -303,18 +336,18 @@ static int own_v2_cgroup(char *out, size_t len)
 int sbx_cg_root_open(struct sbx_cgroup_root *root, const char *parent,
                      char *err, size_t errlen)
 {
-	char mnt[512];
+	struct cg_mounts m;
 	int fd;
 
 	memset(root, 0, sizeof(*root));
 	root->v1_mem = root->v1_pids = root->v1_cpu = root->v2_parent = -1;
-	sbx_cg_probe(&root->mode, root->controllers, sizeof(root->controllers),
-	             root->detail, sizeof(root->detail));
+	scan_mounts(&m);
+	probe(&m, &root->mode, root->controllers, sizeof(root->controllers),
+	      root->detail, sizeof(root->detail));
 
 	if (root->mode == SBX_CGROUP_V2) {
 		char own[512];
 		bool delegated = false;
-		find_mount("cgroup2", NULL, mnt, sizeof(mnt));
 		if (!parent && geteuid() != 0 &&
 		    own_v2_cgroup(own, sizeof(own)) == 0) {
 			/* Delegate=yes: our own cgroup is ours.  Move into a
@@ -322,7 +355,8 @@ int sbx_cg_root_open(struct sbx_cgroup_root *root, const char *parent,
 			parent = own;
 			delegated = true;
 		}
-		fd = open_parent(mnt, parent ? parent : "runpad", err, errlen);
+		fd = open_parent(m.v2_at, parent ? parent : "runpad", err,
+		                 errlen);
 		if (fd < 0)
 			return fd;
 		if (delegated) {
@@ -345,11 +379,10 @@ int sbx_cg_root_open(struct sbx_cgroup_root *root, const char *parent,
 	}
 	if (root->mode == SBX_CGROUP_V1) {
 		const char *rel = parent ? parent : "runpad";
-		static const char *const ctl[] = {"memory", "pids", "cpuacct"};
+		const char *at[] = {m.mem_at, m.pids_at, m.cpu_at};
 		int *fds[] = {&root->v1_mem, &root->v1_pids, &root->v1_cpu};
 		for (int i = 0; i < 3; i++) {
-			find_mount("cgroup", ctl[i], mnt, sizeof(mnt));
-			fd = open_parent(mnt, rel, err, errlen);
+			fd = open_parent(at[i], rel, err, errlen);
 			if (fd < 0) {
 				sbx_cg_root_close(root);
 				return fd;

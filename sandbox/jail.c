@@ -247,12 +247,31 @@ static int enter_namespaces(struct sbx_ctx *ctx, char *err, size_t errlen)
 	return 0;
 }
 
+static int local_setup(struct sbx_ctx *ctx, char *err, size_t errlen);
+
 /* A slot's root and network namespace, made once. */
 static int slot_prepare(struct sbx_ctx *ctx, struct slot *s, char *err,
                         size_t errlen)
 {
 	int r;
 
+	if (ctx->template_dir[0] && !s->root_ready) {
+		r = sbx_template_enter(ctx, s, err, errlen);
+		if (r == 0)
+			return 0;
+		/* no template (a read-only /run, a kernel that refuses to
+		   hold a namespace): build this run's own, as without */
+		ctx->template_dir[0] = '\0';
+		if (ctx->mask_dir_fd >= 0)
+			close(ctx->mask_dir_fd);
+		ctx->mask_dir_fd = -1;
+		ctx->root_shared[0] = '\0';
+		r = local_setup(ctx, err, errlen);
+		if (r < 0)
+			return r;
+		if (err)
+			err[0] = '\0';
+	}
 	if (!s->root_ready) {
 		r = sbx_root_build(ctx, s, err, errlen);
 		if (r < 0) {
@@ -274,13 +293,85 @@ static int slot_prepare(struct sbx_ctx *ctx, struct slot *s, char *err,
 	return 0;
 }
 
+/* Mount the run dir's tmpfs at dir: 1 MiB, and a page for each of nslots
+   slots' meminfo. */
+int sbx_rundir_mount(const char *dir, unsigned nslots, char *err, size_t errlen)
+{
+	char opts[64];
+
+	snprintf(opts, sizeof(opts), "size=%uk,nr_inodes=4096,mode=0700",
+	         1024 + 4 * nslots);
+	if (mount("tmpfs", dir, "tmpfs", MS_NOSUID | MS_NODEV, opts) < 0) {
+		int e = errno;
+		sbx_seterr(err, errlen, "cannot mount the run dir: %s",
+		           strerror(e));
+		return -e;
+	}
+	return 0;
+}
+
+void sbx_slot_paths(struct sbx_ctx *ctx, struct slot *s)
+{
+	snprintf(s->box, sizeof(s->box), "%s/box%u", ctx->rundir, s->index);
+	snprintf(s->root, sizeof(s->root), "%s/root%u", ctx->rundir, s->index);
+	snprintf(s->meminfo, sizeof(s->meminfo), "%s/meminfo%u", ctx->rundir,
+	         s->index);
+}
+
+/*
+ * A run dir of the context's own, in a private mount namespace: where a
+ * context without templates (a daemon, a rootless CLI, --fresh) builds
+ * its slots' roots.  It goes with the context.
+ */
+static int local_setup(struct sbx_ctx *ctx, char *err, size_t errlen)
+{
+	const char *tmpdir;
+	int r;
+
+	r = enter_namespaces(ctx, err, errlen);
+	if (r < 0)
+		return r;
+	tmpdir = getenv("RUNTIME_DIRECTORY");
+	if (!tmpdir || !*tmpdir || strlen(tmpdir) > 80)
+		tmpdir = "/tmp";
+	snprintf(ctx->rundir, sizeof(ctx->rundir), "%s/runpad-jail.XXXXXX",
+	         tmpdir);
+	if (!mkdtemp(ctx->rundir)) {
+		r = -errno;
+		sbx_seterr(err, errlen, "cannot create %s: %s", ctx->rundir,
+		           strerror(errno));
+		ctx->rundir[0] = '\0';
+		return r;
+	}
+	ctx->rundir_own = true;
+	r = sbx_rundir_mount(ctx->rundir, ctx->nslots, err, errlen);
+	if (r < 0)
+		return r;
+	r = sbx_mask_make(ctx, err, errlen);
+	if (r < 0)
+		return r;
+	for (unsigned i = 0; i < ctx->nslots; i++) {
+		struct slot *s = &ctx->slots[i];
+		sbx_slot_paths(ctx, s);
+		if (mkdir(s->box, 0755) < 0) {
+			r = -errno;
+			sbx_seterr(err, errlen, "cannot create %s: %s", s->box,
+			           strerror(errno));
+			return r;
+		}
+		if (s->box_lock >= 0)
+			close(s->box_lock);
+		s->box_lock = open(s->box, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	return 0;
+}
+
 int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
                 size_t errlen)
 {
 	struct sbx_config defc;
 	struct sbx_ctx *ctx;
-	char cgerr[256] = "", opts[64];
-	const char *tmpdir;
+	char cgerr[256] = "";
 	int r;
 
 	*out = NULL;
@@ -355,41 +446,13 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 		ctx->cgmode = ctx->cgroot.mode;
 	}
 
-	r = enter_namespaces(ctx, err, errlen);
-	if (r < 0)
-		goto out_free;
+	ctx->rootless = geteuid() != 0;
 	for (unsigned i = 0; i < c->slots; i++) {
 		struct slot *s = &ctx->slots[i];
 		s->uid = ctx->rootless ? SBX_ROOTLESS_UID : c->first_uid + i;
 		s->gid = ctx->rootless ? SBX_ROOTLESS_UID : c->first_gid + i;
 	}
-
-	tmpdir = getenv("RUNTIME_DIRECTORY");
-	if (!tmpdir || !*tmpdir || strlen(tmpdir) > 80)
-		tmpdir = "/tmp";
-	snprintf(ctx->rundir, sizeof(ctx->rundir), "%s/runpad-jail.XXXXXX",
-	         tmpdir);
-	if (!mkdtemp(ctx->rundir)) {
-		r = -errno;
-		sbx_seterr(err, errlen, "cannot create %s: %s", ctx->rundir,
-		           strerror(errno));
-		ctx->rundir[0] = '\0';
-		goto out_free;
-	}
-	/* 1 MiB, and a page for each slot's meminfo */
-	snprintf(opts, sizeof(opts), "size=%uk,nr_inodes=4096,mode=0700",
-	         1024 + 4 * c->slots);
-	if (mount("tmpfs", ctx->rundir, "tmpfs", MS_NOSUID | MS_NODEV, opts) <
-	    0) {
-		r = -errno;
-		sbx_seterr(err, errlen, "cannot mount the run dir: %s",
-		           strerror(errno));
-		goto out_free;
-	}
 	r = sbx_view_prepare(&ctx->view, err, errlen);
-	if (r < 0)
-		goto out_free;
-	r = sbx_mask_make(ctx, err, errlen);
 	if (r < 0)
 		goto out_free;
 	r = sbx_binds_keep(ctx, c->binds);
@@ -397,35 +460,34 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 		sbx_seterr(err, errlen, "out of memory");
 		goto out_free;
 	}
-	for (unsigned i = 0; i < c->slots; i++) {
-		struct slot *s = &ctx->slots[i];
-		snprintf(s->box, sizeof(s->box), "%s/box%u", ctx->rundir, i);
-		snprintf(s->root, sizeof(s->root), "%s/root%u", ctx->rundir, i);
-		snprintf(s->meminfo, sizeof(s->meminfo), "%s/meminfo%u",
-		         ctx->rundir, i);
-		if (mkdir(s->box, 0755) < 0) {
-			r = -errno;
-			sbx_seterr(err, errlen, "cannot create %s: %s", s->box,
-			           strerror(errno));
+	/* Templates need root (to hold namespaces on the host) and a cgroup
+	   (whose flock guards a slot across processes: the box's directory
+	   is only known once the template is joined).  A templated context
+	   opens a slot's cgroup when it takes the slot: a CLI run uses one. */
+	if (c->template_dir && !ctx->rootless &&
+	    ctx->cgmode != SBX_CGROUP_NONE && !c->netns_at_start &&
+	    strlen(c->template_dir) < 80)
+		snprintf(ctx->template_dir, sizeof(ctx->template_dir), "%s",
+		         c->template_dir);
+	for (unsigned i = 0; ctx->cgmode != SBX_CGROUP_NONE &&
+	                     !ctx->template_dir[0] && i < c->slots;
+	     i++) {
+		r = sbx_cg_slot_open(&ctx->cgroot, i, &ctx->slots[i].cg, err,
+		                     errlen);
+		if (r < 0 && !c->allow_rlimits_only)
 			goto out_free;
-		}
-		s->box_lock = open(s->box, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		if (ctx->cgmode != SBX_CGROUP_NONE) {
-			r = sbx_cg_slot_open(&ctx->cgroot, i, &s->cg, err,
-			                     errlen);
-			if (r < 0 && !c->allow_rlimits_only)
-				goto out_free;
-			if (r < 0) {
-				/* allowed to do without: every slot does */
-				for (unsigned k = 0; k <= i; k++)
-					sbx_cg_slot_close(&ctx->slots[k].cg);
-				sbx_cg_root_close(&ctx->cgroot);
-				ctx->cgmode = SBX_CGROUP_NONE;
-				if (err)
-					err[0] = '\0';
-			}
+		if (r < 0) {
+			/* allowed to do without: every slot does */
+			for (unsigned k = 0; k <= i; k++)
+				sbx_cg_slot_close(&ctx->slots[k].cg);
+			sbx_cg_root_close(&ctx->cgroot);
+			ctx->cgmode = SBX_CGROUP_NONE;
+			if (err)
+				err[0] = '\0';
 		}
 	}
+	if (!ctx->template_dir[0] && (r = local_setup(ctx, err, errlen)) < 0)
+		goto out_free;
 
 	sbx_seccomp_program(&ctx->seccomp, false);
 	/* the variant that reports exits, for the memory figure, and answers
@@ -463,8 +525,8 @@ void sbx_ctx_free(struct sbx_ctx *ctx)
 		sbx_cg_slot_close(&s->cg);
 	}
 	sbx_cg_root_close(&ctx->cgroot);
-	if (ctx->rundir[0]) {
-		/* everything below it goes with it */
+	if (ctx->rundir[0] && ctx->rundir_own) {
+		/* everything below it goes with it (a template's stays) */
 		umount2(ctx->rundir, MNT_DETACH);
 		rmdir(ctx->rundir);
 	}
@@ -493,7 +555,8 @@ static int slot_lock_fd(struct slot *s)
  * Take a slot: free in this process (mutex) and in every other process
  * sharing the cgroup tree (flock on the slot's cgroup directory).
  */
-static struct slot *slot_acquire(struct sbx_ctx *ctx, int want)
+static struct slot *slot_acquire(struct sbx_ctx *ctx, int want, char *err,
+                                 size_t errlen)
 {
 	for (;;) {
 		bool waited_on_other = false;
@@ -504,6 +567,16 @@ static struct slot *slot_acquire(struct sbx_ctx *ctx, int want)
 				continue;
 			if (s->busy)
 				continue;
+			if (s->cg.lock_fd < 0 &&
+			    ctx->cgmode != SBX_CGROUP_NONE) {
+				/* a templated context's slots open on use */
+				int r = sbx_cg_slot_open(&ctx->cgroot, i,
+				                         &s->cg, err, errlen);
+				if (r < 0) {
+					pthread_mutex_unlock(&ctx->mu);
+					return NULL;
+				}
+			}
 			if (flock(slot_lock_fd(s), LOCK_EX | LOCK_NB) < 0) {
 				waited_on_other = true;
 				continue;
@@ -649,7 +722,12 @@ int sbx_run(struct sbx_ctx *ctx, const struct sbx_job *job,
 	sigaddset(&pipe_set, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
 
-	s = slot_acquire(ctx, job->slot);
+	s = slot_acquire(ctx, job->slot, err, errlen);
+	if (!s) {
+		pthread_sigmask(SIG_SETMASK, &old_set, NULL);
+		res->verdict = SBX_INTERNAL_ERROR;
+		return -EIO;
+	}
 	res->slot = (int)s->index;
 	/* made on first use: a CLI run pays for one slot, not for all */
 	r = slot_prepare(ctx, s, err, errlen);

@@ -77,6 +77,8 @@ struct sbx_ctx {
 	void *status_pages; /* MAP_SHARED, one stage_status per slot */
 	size_t status_len;
 	char rundir[128];
+	bool rundir_own;       /* ours to unmount (not a template's) */
+	char template_dir[80]; /* sbx_config.template_dir; "" when unused */
 	char mask[160]; /* read-only tmpfs: "file" (empty) and "dir" (empty) */
 	const char *const *binds;
 	char **binds_own;      /* a copy of the config's list, or NULL */
@@ -138,6 +140,11 @@ int sbx_mask_make(struct sbx_ctx *ctx, char *err, size_t errlen);
    (or with umount2(slot->root, MNT_DETACH) after a failure). */
 int sbx_root_build(struct sbx_ctx *ctx, struct slot *slot, char *err,
                    size_t errlen);
+/* Mount the run dir's tmpfs at dir, sized for nslots slots' files. */
+int sbx_rundir_mount(const char *dir, unsigned nslots, char *err,
+                     size_t errlen);
+/* Set slot s's box, root and meminfo paths below ctx->rundir. */
+void sbx_slot_paths(struct sbx_ctx *ctx, struct slot *s);
 /* A network namespace with only loopback, as an fd (the caller closes it),
    or -errno. */
 int sbx_netns_make(char *err, size_t errlen);
@@ -158,6 +165,16 @@ int sbx_view_slot_meminfo(const struct sbx_ctx *ctx, struct slot *s,
 char *sbx_view_cpuinfo(const char *host, const cpu_set_t *cpus);
 char *sbx_view_stat(const cpu_set_t *cpus, time_t btime);
 char *sbx_view_meminfo(const char *host, uint64_t limit);
+
+/* ------------------------------------------------------------- template.c */
+/* The template key of ctx's roots: 16 hex digits and a NUL. */
+void sbx_template_key(const struct sbx_ctx *ctx, char out[17]);
+/* Join slot s's template namespace under ctx->template_dir, building it
+   first (under the directory's lock) when there is none for the key: sets
+   ctx->rundir, ctx->mask, ctx->mask_dir_fd and s's paths, netfd and
+   box_lock.  0, or -errno with err set (the caller builds without). */
+int sbx_template_enter(struct sbx_ctx *ctx, struct slot *s, char *err,
+                       size_t errlen);
 
 /* ---------------------------------------------------------------- child.c */
 /* Become init of the stage described by p (in the child of clone_init);

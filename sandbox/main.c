@@ -65,6 +65,9 @@ static void usage(FILE *f)
 	      "  --cgroup-parent PATH     parent of the slot cgroups\n"
 	      "  --first-uid UID          uid of slot 0 (root mode)\n"
 	      "  --rlimits-only           run without cgroups if none usable\n"
+	      "  --fresh                  build the jail's root for this run\n"
+	      "                           (not the template "
+	      "in " SBX_TEMPLATE_DIR ")\n"
 	      "  --registry FILE          language registry\n"
 	      "  --config FILE            settings file (key = value)\n"
 	      "  --check                  report what this host offers\n"
@@ -321,6 +324,7 @@ int main(int argc, char **argv)
 		O_CGP,
 		O_UID,
 		O_RLIM,
+		O_FRESH,
 		O_REG,
 		O_CONF,
 		O_CHECK,
@@ -346,6 +350,7 @@ int main(int argc, char **argv)
 	        {"cgroup-parent", required_argument, NULL, O_CGP},
 	        {"first-uid", required_argument, NULL, O_UID},
 	        {"rlimits-only", no_argument, NULL, O_RLIM},
+	        {"fresh", no_argument, NULL, O_FRESH},
 	        {"registry", required_argument, NULL, O_REG},
 	        {"config", required_argument, NULL, O_CONF},
 	        {"check", no_argument, NULL, O_CHECK},
@@ -366,6 +371,7 @@ int main(int argc, char **argv)
 	char *stdin_data = NULL;
 	size_t stdin_len = 0;
 	unsigned long long u;
+	bool fresh = false;
 	int c, r, rc = EXIT_JAIL_OK;
 
 	memset(&o, 0, sizeof(o));
@@ -445,6 +451,9 @@ int main(int argc, char **argv)
 		case O_RLIM:
 			o.jc.cfg.allow_rlimits_only = true;
 			break;
+		case O_FRESH:
+			fresh = true;
+			break;
 		case O_REG:
 			if (jailconf_set(&o.jc, "registry", optarg, err,
 			                 sizeof(err)) < 0)
@@ -482,6 +491,9 @@ int main(int argc, char **argv)
 		          "give exactly one of --lang or --exec (see --help)");
 	if (o.lang && !o.source)
 		die_usage("%s", "--lang needs --source FILE");
+	/* root's runs join the slot's template root (template.c) */
+	if (!fresh)
+		o.jc.cfg.template_dir = SBX_TEMPLATE_DIR;
 	if (o.slot >= 0 && (unsigned)o.slot >= o.jc.cfg.slots)
 		o.jc.cfg.slots = (unsigned)o.slot + 1;
 

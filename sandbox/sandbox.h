@@ -191,6 +191,15 @@ struct sbx_config {
 	bool netns_at_start;       /* make every slot's network namespace in
 				      sbx_ctx_new (daemons), not on the
 				      slot's first use (the CLI) */
+	const char *template_dir;  /* root, with a cgroup, not netns_at_start:
+				      keep each slot's root and network
+				      namespace in template namespaces held
+				      under this directory (created 0700),
+				      which later contexts with the same
+				      settings join instead of building them
+				      (template.c).  NULL: every context
+				      builds its own (daemons build theirs
+				      once, at start) */
 };
 
 /* Defaults for every field.  Never fails. */
@@ -406,6 +415,8 @@ char **sbx_split_command(const char *s, char *err, size_t errlen);
 
 /* The built-in PATH inside the jail. */
 #define SBX_DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+/* Where runpad-jail, run by root, keeps its template namespaces. */
+#define SBX_TEMPLATE_DIR "/run/runpad-jail"
 
 #ifdef __cplusplus
 }

@@ -77,8 +77,8 @@ int main(void)
 	gethostname(host, sizeof(host));
 	t = slurp("/proc/self/mountinfo");
 	printf("hostname: %s, mountinfo names the run dir: %s\n", host,
-	       t && (strstr(t, "runpad-jail.") || strstr(t, "/mask/")) ? "yes"
-	                                                               : "no");
+	       t && (strstr(t, "runpad-jail") || strstr(t, "/mask/")) ? "yes"
+	                                                              : "no");
 	t = slurp("/proc/cmdline");
 	printf("cmdline: %zu bytes\n", t ? strlen(t) : (size_t)0);
 	return 0;

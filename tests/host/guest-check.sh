@@ -103,6 +103,25 @@ for u in runpad-fcgi:3.0 runpad-ws:1.3 nginx:; do
 	fi
 done
 
+# runpad-jail as root keeps each slot's root in a template namespace held
+# under /run/runpad-jail: on systemd's shared mounts, the second run joins
+# the first one's, and the host's mount table gains only the holders
+check "runpad-jail as root: a template, joined again (shared /run)" bash -c '
+	cd /var/tmp && printf "print(1)\n" > tpl.py &&
+	before=$(wc -l < /proc/1/mountinfo) &&
+	a=$(runpad-jail --json --slot 0 --lang python --source tpl.py) &&
+	first=$(stat -c %i /run/runpad-jail/*/slot0.mnt) &&
+	mid=$(wc -l < /proc/1/mountinfo) &&
+	b=$(runpad-jail --json --slot 0 --lang python --source tpl.py) &&
+	again=$(stat -c %i /run/runpad-jail/*/slot0.mnt) &&
+	after=$(wc -l < /proc/1/mountinfo) &&
+	[ "$first" = "$again" ] || { echo "rebuilt: $first then $again"; exit 1; }
+	[ "$mid" = "$after" ] || { echo "the second run added $((after - mid)) host mounts"; exit 1; }
+	extra=$(awk "\$5 ~ /runpad-jail/ && \$5 != \"/run/runpad-jail\" && \$0 !~ / - nsfs /" /proc/1/mountinfo)
+	[ -z "$extra" ] || { echo "jail mounts on the host: $extra"; exit 1; }
+	echo "$b" | python3 -c "import json,sys; r=json.load(sys.stdin); m=r[\"run\"][\"memory_bytes\"]; assert r[\"verdict\"]==\"accepted\" and r[\"cgroup\"]==\"v2\" and 0<m<20<<20, r; print(\"verdict accepted on v2, print(1) %.1f MiB,\" % (m/1048576), end=\" \")" &&
+	echo "template joined again, host mounts $before -> $mid -> $after"'
+
 # the hostile suite against the installed runpad-jail, as the runpad user
 # in a cgroup systemd delegates to it: every attack judged on v2
 check "hostile suite (rootless, delegated v2 cgroup)" bash -c "

@@ -153,7 +153,10 @@ def qemu_cmd(base, share, overlay, accel, port, serial):
 
 
 def kvm_boots(base, work):
-    """Does a guest get as far as the kernel's first line with KVM?"""
+    """Does a guest get as far as the kernel's first line with KVM?
+
+    The firmware's banner is not enough: on some hosts SeaBIOS prints and
+    the kernel then hangs before its first line."""
     if not os.access("/dev/kvm", os.R_OK | os.W_OK):
         return False
     serial = os.path.join(work, "kvm-probe.log")
@@ -164,13 +167,17 @@ def kvm_boots(base, work):
                                   serial),
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ok = False
-    for _ in range(100):
+    for _ in range(150):
         time.sleep(0.1)
         if p.poll() is not None:
             break
-        if os.path.exists(serial) and os.path.getsize(serial) > 0:
-            ok = True
-            break
+        try:
+            with open(serial, "rb") as f:
+                if b"Linux version" in f.read():
+                    ok = True
+                    break
+        except FileNotFoundError:
+            pass
     p.kill()
     p.wait()
     os.unlink(overlay)
@@ -242,6 +249,9 @@ def main():
         os.chmod(work, 0o755)
         stage_share(share)
         accel = "kvm" if kvm_boots(base, work) else "tcg"
+        if accel == "tcg" and os.access("/dev/kvm", os.R_OK | os.W_OK):
+            log("check-host: KVM: the kernel printed nothing within 15 s; "
+                "using TCG")
         with open(os.path.join(share, "accel"), "w") as f:
             f.write(accel + "\n")
         overlay = os.path.join(work, "guest.qcow2")

@@ -32,6 +32,8 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <time.h>
+
 #include "internal.h"
 
 /* ------------------------------------------------------------ file helpers */
@@ -425,7 +427,7 @@ void sbx_cg_slot_init(struct sbx_cgroup *cg)
 {
 	for (int i = 0; i < SBX_CG_N; i++)
 		cg->slot_fd[i] = cg->leaf_fd[i] = cg->tasks_fd[i] = -1;
-	cg->lock_fd = cg->stat_fd = -1;
+	cg->lock_fd = cg->stat_fd = cg->usage_fd = -1;
 }
 
 int sbx_cg_slot_open(const struct sbx_cgroup_root *root, unsigned slot,
@@ -493,7 +495,9 @@ static void close_leaves(struct sbx_cgroup *cg)
 	}
 	if (cg->stat_fd >= 0)
 		close(cg->stat_fd);
-	cg->stat_fd = -1;
+	if (cg->usage_fd >= 0)
+		close(cg->usage_fd);
+	cg->stat_fd = cg->usage_fd = -1;
 }
 
 void sbx_cg_slot_close(struct sbx_cgroup *cg)
@@ -651,11 +655,18 @@ int sbx_cg_stage_begin(struct sbx_cgroup *cg, const struct sbx_limits *l,
 	r = make_leaves(cg, cg->mode == SBX_CGROUP_V1 ? SBX_CG_N : 1);
 	if (r == 0)
 		r = set_stage_limits(cg, l, &what);
-	cg->own_peak = 0;
+	cg->own_peak = cg->own_last = cg->stat_usage = 0;
+	cg->stat_ns = 0;
+	cg->stat_reads = 0;
 	if (r == 0) {
-		/* opened once: a sample is then one pread */
+		/* opened once: a sample is then one or two preads */
 		cg->stat_fd = openat(cg->leaf_fd[SBX_CG_MEM], "memory.stat",
 		                     O_RDONLY | O_CLOEXEC);
+		cg->usage_fd = openat(cg->leaf_fd[SBX_CG_MEM],
+		                      cg->mode == SBX_CGROUP_V2
+		                              ? "memory.current"
+		                              : "memory.usage_in_bytes",
+		                      O_RDONLY | O_CLOEXEC);
 	}
 	if (r < 0 && err)
 		snprintf(err, errlen, "%s: %s", what, strerror(-r));
@@ -753,20 +764,44 @@ int sbx_cg_own_parse(enum sbx_cgroup_mode mode, const char *memstat,
 	return 0;
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+}
+
 uint64_t sbx_cg_sample(struct sbx_cgroup *cg)
 {
 	char buf[4096];
-	uint64_t own;
+	uint64_t own, usage = 0, now = mono_ns();
 	ssize_t n;
 
 	if (cg->stat_fd < 0)
 		return 0;
+	if (cg->usage_fd >= 0) {
+		n = pread(cg->usage_fd, buf, 31, 0);
+		if (n > 0) {
+			buf[n] = '\0';
+			usage = strtoull(buf, NULL, 10);
+		}
+		if (n > 0 && cg->stat_reads > 0 &&
+		    usage <= cg->stat_usage + SBX_CG_SAMPLE_SLACK &&
+		    usage + SBX_CG_SAMPLE_SLACK >= cg->stat_usage &&
+		    now - cg->stat_ns < SBX_CG_SAMPLE_MAX_NS)
+			return cg->own_last; /* nothing has moved */
+	}
 	n = pread(cg->stat_fd, buf, sizeof(buf) - 1, 0);
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
 	if (sbx_cg_own_parse(cg->mode, buf, &own) < 0)
 		return 0;
+	cg->stat_reads++;
+	cg->stat_usage = usage;
+	cg->stat_ns = now;
+	cg->own_last = own;
 	if (own > cg->own_peak)
 		cg->own_peak = own;
 	return own;

@@ -28,18 +28,25 @@ enum { SBX_CG_MEM = 0, SBX_CG_PIDS = 1, SBX_CG_CPU = 2, SBX_CG_N = 3 };
 
 struct sbx_cgroup {
 	enum sbx_cgroup_mode mode;
-	int slot_fd[SBX_CG_N];  /* v1: the slot dir per controller;
+	int slot_fd[SBX_CG_N];    /* v1: the slot dir per controller;
 				   v2: [SBX_CG_MEM] the slot dir, others -1 */
-	int leaf_fd[SBX_CG_N];  /* the stage's leaves, while a stage runs */
-	int tasks_fd[SBX_CG_N]; /* v1: the leaves' "tasks" files, open for
+	int leaf_fd[SBX_CG_N];    /* the stage's leaves, while a stage runs */
+	int tasks_fd[SBX_CG_N];   /* v1: the leaves' "tasks" files, open for
 				   writing, so init can move itself (see
 				   sbx_cg_self_attach) */
-	int lock_fd;            /* directory fd the slot lock (flock) is on */
-	int stat_fd;            /* the stage leaf's memory.stat, while a stage
+	int lock_fd;              /* directory fd the slot lock (flock) is on */
+	int stat_fd;              /* the stage leaf's memory.stat, while a stage
 				   runs (sampled: sbx_cg_sample) */
-	uint64_t memory_limit;  /* the stage's, for the v1 limit-hit rule */
-	uint64_t own_peak;      /* the largest sample of the stage's own
+	uint64_t memory_limit;    /* the stage's, for the v1 limit-hit rule */
+	uint64_t own_peak;        /* the largest sample of the stage's own
 				   memory so far (see sbx_cg_own_parse) */
+	int usage_fd;             /* the leaf's whole charge (v2 memory.current,
+				   v1 memory.usage_in_bytes): one counter,
+				   cheap to read, gating the memory.stat read */
+	uint64_t stat_usage;      /* that charge at the last memory.stat read */
+	uint64_t stat_ns;         /* when that read was (CLOCK_MONOTONIC) */
+	uint64_t own_last;        /* what it found */
+	unsigned long stat_reads; /* memory.stat reads this stage */
 };
 /* Where the cgroup trees are, found once per context. */
 struct sbx_cgroup_root {
@@ -93,8 +100,16 @@ uint64_t sbx_cg_cpu_ns(const struct sbx_cgroup *cg);
  * Sample the stage's own memory now and keep the largest sample in
  * cg->own_peak; returns the sample (0 when it cannot be read).  The
  * supervisor calls it on a timer and when a process of the stage calls
- * exit_group (its memory is still whole then).
+ * exit_group (its memory is still whole then).  memory.stat is costly to
+ * generate (the kernel sums every counter over every CPU): it is read
+ * only when the leaf's whole charge, one cheap counter that the own
+ * memory never exceeds, has moved by more than SBX_CG_SAMPLE_SLACK since
+ * the last read, or SBX_CG_SAMPLE_MAX_NS have passed (for page cache
+ * reclaimed into anonymous memory at an unchanged charge); otherwise the
+ * last sample stands.
  */
+#define SBX_CG_SAMPLE_SLACK  (64u << 10)
+#define SBX_CG_SAMPLE_MAX_NS 50000000ull
 uint64_t sbx_cg_sample(struct sbx_cgroup *cg);
 
 struct sbx_cg_usage {

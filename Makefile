@@ -20,11 +20,22 @@ WARN     := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
             -Wformat=2 -Wvla -Wno-unused-parameter
 HARDEN   := -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection -fPIE
 CFLAGS   ?= -O2 -g
-ALL_CFLAGS = -std=gnu17 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(WERROR) $(HARDEN) -Icommon -Isandbox -Ifcgi -Iws \
+BASE_CFLAGS = -std=gnu17 -D_GNU_SOURCE $(CFLAGS) $(WARN) $(WERROR) $(HARDEN) \
             -DRUNPAD_DATADIR='"$(DATADIR)"'
+# The layers: common/ stands on nothing of ours; the jail (sandbox/) on
+# common/; the runner (fcgi/) on both; the pad daemon (ws/) on common/
+# alone.  Each part sees only the headers of the layers under it, so an
+# include that crosses the layering fails to compile (check-layers says
+# so more plainly).
+INC_common  := -Icommon
+INC_sandbox := -Isandbox -Icommon
+INC_fcgi    := -Ifcgi -Isandbox -Icommon
+INC_ws      := -Iws -Icommon
+# tools and tests of the jail (bench/, tests/hostile)
+ALL_CFLAGS = $(BASE_CFLAGS) $(INC_sandbox)
 LDHARDEN := -pie -Wl,-z,relro,-z,now
 LDFLAGS  ?=
-LDLIBS_SBX := -lseccomp
+LDLIBS_SECCOMP := -lseccomp
 LDLIBS_JSON := -ljson-c
 LDLIBS_FCGI := -lfcgi -llmdb -ljson-c -lpthread
 LDLIBS_WS := -lwebsockets -llmdb -ljson-c -lpthread
@@ -79,18 +90,27 @@ SBX_OBJ     := $(SBX_SRC:%.c=$(B)/obj/%.o)
 API_OBJ     := $(API_SRC:%.c=$(B)/obj/%.o)
 WS_OBJ      := $(WS_SRC:%.c=$(B)/obj/%.o)
 
-$(B)/obj/%.o: %.c
+$(B)/obj/common/%.o: common/%.c
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(CC) $(BASE_CFLAGS) $(INC_common) -MMD -MP -c $< -o $@
+$(B)/obj/sandbox/%.o: sandbox/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(INC_sandbox) $(GEN_INC) -MMD -MP -c $< -o $@
+$(B)/obj/fcgi/%.o: fcgi/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(INC_fcgi) -MMD -MP -c $< -o $@
+$(B)/obj/ws/%.o: ws/%.c
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(INC_ws) -MMD -MP -c $< -o $@
 
 # The seccomp filters, compiled from seccomp.c's table at build time.
 $(B)/gen/filter_gen: sandbox/gen/filter_gen.c $(B)/obj/sandbox/seccomp.o
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDLIBS_SBX)
+	$(CC) $(BASE_CFLAGS) $(INC_sandbox) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDLIBS_SECCOMP)
 $(B)/gen/filter_bpf.h: $(B)/gen/filter_gen
 	$< > $@.tmp && mv $@.tmp $@
 $(B)/obj/sandbox/filter.o: $(B)/gen/filter_bpf.h
-$(B)/obj/sandbox/filter.o: ALL_CFLAGS += -I$(B)/gen
+$(B)/obj/sandbox/filter.o: GEN_INC = -I$(B)/gen
 
 $(B)/libcommon.a: $(COMMON_OBJ)
 	@rm -f $@; ar rcs $@ $^
@@ -104,13 +124,14 @@ $(B)/libws.a: $(WS_OBJ)
 	@rm -f $@; ar rcs $@ $^
 
 # The programs do not link libseccomp: their filters are compiled in.
-$(B)/runpad-jail: $(B)/obj/sandbox/main.o $(B)/libcommon.a $(B)/libsandbox.a
+$(B)/runpad-jail: $(B)/obj/sandbox/main.o $(B)/libsandbox.a $(B)/libcommon.a
 	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDLIBS_JSON)
 
-$(B)/runpad-fcgi: $(B)/obj/fcgi/main.o $(B)/libapi.a $(B)/libcommon.a $(B)/libsandbox.a
+$(B)/runpad-fcgi: $(B)/obj/fcgi/main.o $(B)/libapi.a $(B)/libsandbox.a $(B)/libcommon.a
 	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDLIBS_FCGI)
 
-$(B)/runpad-ws: $(B)/obj/ws/main.o $(B)/libws.a $(B)/libcommon.a $(B)/libsandbox.a
+# The pad daemon has no jail (check-layers).
+$(B)/runpad-ws: $(B)/obj/ws/main.o $(B)/libws.a $(B)/libcommon.a
 	$(CC) $(LDHARDEN) $(LDFLAGS) -o $@ $^ $(LDLIBS_WS)
 
 # ------------------------------------------------------------------ programs
@@ -120,14 +141,35 @@ PROGRAMS := $(B)/runpad-jail $(B)/runpad-fcgi $(B)/runpad-ws
 all: $(PROGRAMS)
 
 # ------------------------------------------------------------------ unit tests
-# One Criterion binary per module, linked against the libraries directly.
+# One Criterion binary per module, with the include path of its part and
+# linked against that part's libraries only.
+UNIT_COMMON  := conf jailkeys jsonstrict lmdbutil ot ot_sim ring units utf8
+UNIT_SANDBOX := cgroup jail jailconf limits registry seccomp template view
+UNIT_FCGI    := diag exec metrics pool request route runs settings store
+UNIT_WS      := hub padstore proto runner wsconf
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
-UNIT_LIBS := $(B)/libws.a $(B)/libapi.a $(B)/libcommon.a $(B)/libsandbox.a
+unit_of = $(addprefix $(B)/tests/test_,$(1))
+ifneq ($(sort $(UNIT_BIN)),$(sort $(call unit_of,$(UNIT_COMMON) $(UNIT_SANDBOX) $(UNIT_FCGI) $(UNIT_WS))))
+$(error tests/unit: every test_*.c belongs in one of UNIT_COMMON, UNIT_SANDBOX, UNIT_FCGI, UNIT_WS)
+endif
+LIBS_common  := $(B)/libcommon.a
+LIBS_sandbox := $(B)/libsandbox.a $(B)/libcommon.a
+LIBS_fcgi    := $(B)/libapi.a $(B)/libsandbox.a $(B)/libcommon.a
+LIBS_ws      := $(B)/libws.a $(B)/libcommon.a
 
-$(B)/tests/test_%: tests/unit/test_%.c $(UNIT_LIBS)
+$(call unit_of,$(UNIT_COMMON)): $(B)/tests/test_%: tests/unit/test_%.c $(LIBS_common)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDHARDEN) $(LDFLAGS) -o $@ $< $(UNIT_LIBS) -lcriterion $(LDLIBS_SBX) $(LDLIBS_FCGI) -lwebsockets
+	$(CC) $(BASE_CFLAGS) $(INC_common) $(LDHARDEN) $(LDFLAGS) -o $@ $< $(LIBS_common) -lcriterion -llmdb -ljson-c
+$(call unit_of,$(UNIT_SANDBOX)): $(B)/tests/test_%: tests/unit/test_%.c $(LIBS_sandbox)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(INC_sandbox) $(LDHARDEN) $(LDFLAGS) -o $@ $< $(LIBS_sandbox) -lcriterion $(LDLIBS_JSON) $(if $(filter %test_seccomp,$@),$(LDLIBS_SECCOMP))
+$(call unit_of,$(UNIT_FCGI)): $(B)/tests/test_%: tests/unit/test_%.c $(LIBS_fcgi)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(INC_fcgi) $(LDHARDEN) $(LDFLAGS) -o $@ $< $(LIBS_fcgi) -lcriterion $(LDLIBS_FCGI)
+$(call unit_of,$(UNIT_WS)): $(B)/tests/test_%: tests/unit/test_%.c $(LIBS_ws)
+	@mkdir -p $(@D)
+	$(CC) $(BASE_CFLAGS) $(INC_ws) $(LDHARDEN) $(LDFLAGS) -o $@ $< $(LIBS_ws) -lcriterion $(LDLIBS_WS)
 
 .PHONY: tests test-unit
 tests: $(UNIT_BIN)
@@ -151,7 +193,7 @@ FUZZ_CFLAGS := -std=gnu17 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefin
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(SBX_SRC) $(API_SRC) $(WS_SRC) $(B)/gen/filter_bpf.h
 	@mkdir -p $(@D)
-	$(CLANG) $(FUZZ_CFLAGS) -I$(B)/gen -o $@ $< $(COMMON_SRC) $(SBX_SRC) $(API_SRC) $(WS_SRC) $(LDLIBS_SBX) $(LDLIBS_FCGI) -lwebsockets
+	$(CLANG) $(FUZZ_CFLAGS) -I$(B)/gen -o $@ $< $(COMMON_SRC) $(SBX_SRC) $(API_SRC) $(WS_SRC) $(LDLIBS_SECCOMP) $(LDLIBS_FCGI) -lwebsockets
 
 .PHONY: fuzz fuzz-smoke
 fuzz: $(FUZZ_BIN)

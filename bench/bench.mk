@@ -22,7 +22,7 @@ bench: $(B)/bench/jail $(B)/runpad-jail
 # The per-run cost inside a long-lived supervisor (what the runner pays).
 $(B)/bench/jail_lib: bench/jail_lib.c $(B)/libsandbox.a $(B)/libcommon.a
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $< $(B)/libsandbox.a $(B)/libcommon.a $(LDLIBS_SBX) -lpthread
+	$(CC) $(ALL_CFLAGS) $(LDHARDEN) -o $@ $< $(B)/libsandbox.a $(B)/libcommon.a $(LDLIBS_JSON) -lpthread
 
 .PHONY: bench-lib
 bench: bench-lib

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "sandbox.h"
+#include "units.h"
 
 #define KiB (UINT64_C(1) << 10)
 #define MiB (UINT64_C(1) << 20)
@@ -50,93 +51,14 @@ void sbx_limits_default_compile(struct sbx_limits *l)
 	l->open_files = 512;
 }
 
-/*
- * Parse an unsigned decimal with an optional fraction of up to three
- * digits, scaled by `scale`.  Returns the number of bytes consumed, or -1.
- * Overflow is reported as -2.
- */
-static int parse_scaled(const char *s, uint64_t scale_num, uint64_t *out,
-                        const char **rest)
-{
-	uint64_t whole = 0, frac = 0, fdiv = 1;
-	const char *p = s;
-
-	if (*p < '0' || *p > '9')
-		return -1;
-	for (; *p >= '0' && *p <= '9'; p++) {
-		if (whole > (UINT64_MAX - 9) / 10)
-			return -2;
-		whole = whole * 10 + (uint64_t)(*p - '0');
-	}
-	if (*p == '.') {
-		p++;
-		if (*p < '0' || *p > '9')
-			return -1;
-		for (; *p >= '0' && *p <= '9'; p++) {
-			if (fdiv < 1000) {
-				frac = frac * 10 + (uint64_t)(*p - '0');
-				fdiv *= 10;
-			}
-		}
-	}
-	if (scale_num && whole > UINT64_MAX / scale_num)
-		return -2;
-	*out = whole * scale_num + frac * scale_num / fdiv;
-	*rest = p;
-	return 0;
-}
-
-struct unit {
-	const char *suffix;
-	uint64_t mul;
-};
-
-/* A number with one of `units` after it, scaled by that unit's factor. */
-static int parse_with_units(const char *s, const struct unit *units, size_t n,
-                            uint64_t *out)
-{
-	const char *rest;
-	uint64_t base;
-	int r;
-
-	if (!s)
-		return -EINVAL;
-	/* Parse the number once to find the suffix, then again scaled. */
-	r = parse_scaled(s, 1, &base, &rest);
-	if (r == -2)
-		return -ERANGE;
-	if (r < 0)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++) {
-		if (strcasecmp(rest, units[i].suffix) == 0) {
-			r = parse_scaled(s, units[i].mul, out, &rest);
-			return r == -2 ? -ERANGE : r < 0 ? -EINVAL : 0;
-		}
-	}
-	return -EINVAL;
-}
-
 int sbx_parse_size(const char *s, uint64_t *out)
 {
-	static const struct unit units[] = {
-	        {"", 1},      {"b", 1},    {"k", KiB},   {"kb", KiB},
-	        {"kib", KiB}, {"m", MiB},  {"mb", MiB},  {"mib", MiB},
-	        {"g", GiB},   {"gb", GiB}, {"gib", GiB},
-	};
-
-	return parse_with_units(s, units, sizeof(units) / sizeof(units[0]),
-	                        out);
+	return units_parse_size(s, out);
 }
 
 int sbx_parse_duration_ms(const char *s, uint64_t *out)
 {
-	static const struct unit units[] = {
-	        {"", 1000},   {"s", 1000},    {"sec", 1000},  {"ms", 1},
-	        {"m", 60000}, {"min", 60000}, {"h", 3600000},
-	};
-
-	return parse_with_units(s, units, sizeof(units) / sizeof(units[0]),
-	                        out);
+	return units_parse_duration_ms(s, out);
 }
 
 enum limit_kind { LK_TIME, LK_SIZE, LK_COUNT };
@@ -202,14 +124,9 @@ int sbx_limits_set(struct sbx_limits *l, const char *name, const char *value,
 	case LK_SIZE:
 		r = sbx_parse_size(value, &v);
 		break;
-	default: {
-		const char *rest;
-		r = parse_scaled(value, 1, &v, &rest);
-		r = r == -2 ? -ERANGE : (r < 0 || *rest) ? -EINVAL : 0;
-		if (r == 0 && strchr(value, '.'))
-			r = -EINVAL;
+	default:
+		r = units_parse_count(value, &v);
 		break;
-	}
 	}
 	if (r == -EINVAL) {
 		if (err)

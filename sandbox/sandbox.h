@@ -23,11 +23,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "version.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-#define SBX_VERSION "0.1.0"
+/* the runpad version (common/version.h), for the jail's users */
+#define SBX_VERSION RUNPAD_VERSION
 
 /* ---------------------------------------------------------------- limits */
 

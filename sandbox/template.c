@@ -219,7 +219,8 @@ static void remove_stale(const char *base, const char *keep)
 		            0 ||
 		    !S_ISDIR(st.st_mode))
 			continue;
-		snprintf(list[n].name, sizeof(list[n].name), "%s", e->d_name);
+		snprintf(list[n].name, sizeof(list[n].name), "%.63s",
+		         e->d_name);
 		list[n++].mtime = st.st_mtime;
 	}
 	closedir(d);

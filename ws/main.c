@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "sandbox.h" /* SBX_VERSION, the version of every runpad program */
+#include "version.h"
 #include "ring.h"
 #include "server.h"
 #include "wsconf.h"
@@ -71,7 +71,7 @@ int main(int argc, char **argv)
 			check = 1;
 			continue;
 		case 'V':
-			printf("runpad-ws %s\n", SBX_VERSION);
+			printf("runpad-ws %s\n", RUNPAD_VERSION);
 			return 0;
 		case 'h':
 			usage(stdout);

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "conf.h"
-#include "jailconf.h"
+#include "jailkeys.h"
 #include "ring.h"
-#include "sandbox.h"
+#include "units.h"
 
 #define KiB 1024ull
 #define MiB (1024ull * KiB)
@@ -141,7 +141,7 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 			*(unsigned *)dst = (unsigned)u;
 			return 0;
 		case K_SIZE:
-			if (sbx_parse_size(value, &v) < 0 || v < k->min ||
+			if (units_parse_size(value, &v) < 0 || v < k->min ||
 			    v > k->max) {
 				snprintf(err, errlen,
 				         "%s: expected a size from %lluK to "
@@ -152,7 +152,7 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 			*(uint64_t *)dst = v;
 			return 0;
 		case K_MS:
-			if (sbx_parse_duration_ms(value, &v) < 0 ||
+			if (units_parse_duration_ms(value, &v) < 0 ||
 			    v < k->min || v > k->max) {
 				snprintf(err, errlen,
 				         "%s: expected a duration from %llu ms "
@@ -193,11 +193,7 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 	if (!strchr(key, '.')) {
 		/* the jail's keys have no prefix: check them as runpad-fcgi
 		   and runpad-jail would, so a typo is caught here too */
-		struct jailconf jc;
-		int r;
-		jailconf_init(&jc);
-		r = jailconf_set(&jc, key, value, err, errlen);
-		jailconf_fini(&jc);
+		int r = jailkey_check(key, value, err, errlen);
 		if (r < 0)
 			return r;
 		if (r > 0)

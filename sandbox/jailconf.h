@@ -1,6 +1,7 @@
 /*
- * jailconf.h - the jail's keys of the shared settings file, read the same
- * way by runpad-jail and runpad-fcgi:
+ * jailconf.h - the jail's keys of the shared settings file applied to a
+ * jail configuration, the same way by runpad-jail and runpad-fcgi (what
+ * each key takes: common/jailkeys.h):
  *
  *   slots = 4            first_uid = 60000     cgroup_parent = runpad
  *   rlimits_only = no    bind = /opt/tool      registry = /etc/runpad/...
@@ -13,9 +14,10 @@
 
 #include <stddef.h>
 
+#include "jailkeys.h"
 #include "sandbox.h"
 
-#define JAILCONF_MAX_BINDS 64
+#define JAILCONF_MAX_BINDS JAILKEY_MAX_BINDS
 
 struct jailconf {
 	struct sbx_config cfg; /* its strings point into this struct */

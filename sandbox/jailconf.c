@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "jailkeys.h"
 
 #ifndef RUNPAD_DATADIR
 #define RUNPAD_DATADIR "/usr/share/runpad"
@@ -35,41 +36,30 @@ void jailconf_fini(struct jailconf *j)
 int jailconf_set(struct jailconf *j, const char *key, const char *value,
                  char *err, size_t errlen)
 {
-	unsigned long long u;
+	const struct jailkey *k = jailkey_find(key);
+	unsigned long long u = 0;
 	size_t n = 0;
-	int b;
+	int b = 0;
 
+	if (!k)
+		return 0; /* the caller's key, or another program's */
+	if (jailkey_parse(k, value, &u, &b, err, errlen) < 0)
+		return -EINVAL;
 	if (strcmp(key, "slots") == 0) {
-		if (conf_uint(value, 1, 1024, &u) < 0) {
-			snprintf(err, errlen, "slots: expected 1 to 1024");
-			return -EINVAL;
-		}
 		j->cfg.slots = (unsigned)u;
 	} else if (strcmp(key, "first_uid") == 0) {
-		if (conf_uint(value, 1, 4294900000ULL, &u) < 0) {
-			snprintf(err, errlen, "first_uid: expected a uid");
-			return -EINVAL;
-		}
 		j->cfg.first_uid = j->cfg.first_gid = (uint32_t)u;
 	} else if (strcmp(key, "cgroup_parent") == 0) {
 		if (conf_set_string(&j->cgroup_parent, value) < 0)
 			return -ENOMEM;
 		j->cfg.cgroup_parent = j->cgroup_parent;
 	} else if (strcmp(key, "rlimits_only") == 0) {
-		b = conf_bool(value);
-		if (b < 0) {
-			snprintf(err, errlen,
-			         "rlimits_only: expected yes or no");
-			return -EINVAL;
-		}
 		j->cfg.allow_rlimits_only = b;
 	} else if (strcmp(key, "bind") == 0) {
 		while (j->binds[n])
 			n++;
-		if (value[0] != '/' || n == JAILCONF_MAX_BINDS) {
-			snprintf(err, errlen,
-			         "bind: expected an absolute path (at most %d)",
-			         JAILCONF_MAX_BINDS);
+		if (n == JAILCONF_MAX_BINDS) {
+			snprintf(err, errlen, "bind: expected %s", k->expected);
 			return -EINVAL;
 		}
 		j->binds[n] = strdup(value);
@@ -79,8 +69,6 @@ int jailconf_set(struct jailconf *j, const char *key, const char *value,
 	} else if (strcmp(key, "registry") == 0) {
 		if (conf_set_string(&j->registry, value) < 0)
 			return -ENOMEM;
-	} else {
-		return 0;
 	}
 	return 1;
 }

@@ -268,12 +268,19 @@ include packaging/packaging.mk
 include tests/host/host.mk
 
 # ------------------------------------------------------------------ check, run
-.PHONY: check check-build lint format
+.PHONY: check check-build check-layers lint format
 check-build:
 	$(MAKE) --no-print-directory WERROR=-Werror all tests
 
+# The layering the build makes (tests/layers/check-layers.sh): common/
+# includes nothing above it, the pad daemon holds no jail, and no program
+# links libseccomp.
+check-layers: all
+	tests/layers/check-layers.sh $(B)
+
 check: deps
 	$(MAKE) --no-print-directory check-build
+	$(MAKE) --no-print-directory check-layers
 	$(MAKE) --no-print-directory WERROR=-Werror lint
 	$(MAKE) --no-print-directory WERROR=-Werror test-unit
 	$(MAKE) --no-print-directory WERROR=-Werror test-asan

@@ -1,5 +1,5 @@
 /*
- * Unit tests: the jail's keys of the shared settings file (common/jailconf).
+ * Unit tests: the jail's keys of the shared settings file (sandbox/jailconf.c, with common/jailkeys.c).
  */
 #include <criterion/criterion.h>
 #include <errno.h>

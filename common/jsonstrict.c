@@ -94,11 +94,10 @@ enum json_parse_err json_parse_object(const char *text, size_t len, int depth,
 	*out = NULL;
 	if (json_has_lone_surrogate(text, len)) {
 		/* json-c would quietly make it U+FFFD */
-		snprintf(msg, msglen,
-		         "%s is not valid JSON: a string holds a \\u escape of "
-		         "a "
-		         "lone UTF-16 surrogate",
-		         what);
+		snprintf(
+		        msg, msglen,
+		        "%s is not valid JSON: a string holds a \\u escape of a lone UTF-16 surrogate",
+		        what);
 		return JSON_PARSE_UTF8;
 	}
 	if (len > INT32_MAX) {
@@ -131,19 +130,18 @@ enum json_parse_err json_parse_object(const char *text, size_t len, int depth,
 	json_tokener_free(tok);
 	if (jerr == json_tokener_continue || (!o && jerr == 0 && !bare)) {
 		position(text, len, len, &line, &col);
-		snprintf(msg, msglen,
-		         "%s is not complete JSON: it ends at line %zu, column "
-		         "%zu",
-		         what, line, col);
+		snprintf(
+		        msg, msglen,
+		        "%s is not complete JSON: it ends at line %zu, column %zu",
+		        what, line, col);
 		return JSON_PARSE_SYNTAX;
 	}
 	if (jerr != json_tokener_success) {
 		position(text, len, end, &line, &col);
-		snprintf(msg, msglen,
-		         "%s is not valid JSON: %s at line %zu, column %zu "
-		         "(byte "
-		         "%zu)",
-		         what, json_tokener_error_desc(jerr), line, col, end);
+		snprintf(
+		        msg, msglen,
+		        "%s is not valid JSON: %s at line %zu, column %zu (byte %zu)",
+		        what, json_tokener_error_desc(jerr), line, col, end);
 		return jerr == json_tokener_error_parse_utf8_string
 		               ? JSON_PARSE_UTF8
 		               : JSON_PARSE_SYNTAX;
@@ -151,10 +149,10 @@ enum json_parse_err json_parse_object(const char *text, size_t len, int depth,
 	for (size_t i = end; i < len; i++) {
 		if (!isspace((unsigned char)text[i])) {
 			position(text, len, i, &line, &col);
-			snprintf(msg, msglen,
-			         "unexpected text after the JSON value at line "
-			         "%zu, column %zu",
-			         line, col);
+			snprintf(
+			        msg, msglen,
+			        "unexpected text after the JSON value at line %zu, column %zu",
+			        line, col);
 			json_object_put(o);
 			return JSON_PARSE_SYNTAX;
 		}

@@ -59,8 +59,7 @@ int lmdb_errno(int rc, const char *what, char *err, size_t errlen)
 		r = -EAGAIN;
 		break;
 	case MDB_MAP_RESIZED:
-		why = "map resized by another process while a transaction "
-		      "is open here; retry";
+		why = "map resized by another process while a transaction is open here; retry";
 		r = -EAGAIN;
 		break;
 	case MDB_KEYEXIST:

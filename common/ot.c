@@ -353,8 +353,7 @@ struct ot_changes *ot_changes_from_json(struct json_object *j,
 			if (m == 0) {
 				*err = OT_EMALFORMED;
 				set_msg(msg, msglen,
-				        "%s: expected [length, lines...], got "
-				        "[]",
+				        "%s: expected [length, lines...], got []",
 				        where);
 				goto out_fail;
 			}
@@ -373,8 +372,7 @@ struct ot_changes *ot_changes_from_json(struct json_object *j,
 				if (!json_object_is_type(l, json_type_string)) {
 					*err = OT_EMALFORMED;
 					set_msg(msg, msglen,
-					        "changes[%zu][%zu]: expected a "
-					        "string",
+					        "changes[%zu][%zu]: expected a string",
 					        i, k);
 					goto out_fail;
 				}
@@ -384,9 +382,7 @@ struct ot_changes *ot_changes_from_json(struct json_object *j,
 				    memchr(s, '\r', sn)) {
 					*err = OT_EMALFORMED;
 					set_msg(msg, msglen,
-					        "changes[%zu][%zu]: an "
-					        "inserted "
-					        "line holds a line break",
+					        "changes[%zu][%zu]: an inserted line holds a line break",
 					        i, k);
 					goto out_fail;
 				}
@@ -394,9 +390,7 @@ struct ot_changes *ot_changes_from_json(struct json_object *j,
 				if (u < 0) {
 					*err = OT_EUTF8;
 					set_msg(msg, msglen,
-					        "changes[%zu][%zu]: inserted "
-					        "text "
-					        "is not valid utf-8",
+					        "changes[%zu][%zu]: inserted text is not valid utf-8",
 					        i, k);
 					goto out_fail;
 				}
@@ -434,9 +428,7 @@ struct ot_changes *ot_changes_from_json(struct json_object *j,
 					}
 					*err = OT_ETOOBIG;
 					set_msg(msg, msglen,
-					        "inserted text is %zu bytes, "
-					        "more "
-					        "than the %zu allowed",
+					        "inserted text is %zu bytes, more than the %zu allowed",
 					        all, lim->max_insert_bytes);
 					goto out_fail;
 				}
@@ -525,8 +517,7 @@ struct ot_changes *ot_changes_parse(const char *json, size_t len,
 		if (!strchr(" \t\r\n", json[used]) || !json[used]) {
 			*err = OT_EMALFORMED;
 			set_msg(msg, msglen,
-			        "changes are not valid json: text after the "
-			        "value");
+			        "changes are not valid json: text after the value");
 			json_object_put(j);
 			return NULL;
 		}
@@ -631,8 +622,7 @@ enum ot_err ot_apply(const struct ot_changes *cs, const char *doc,
 		r = skip_units(doc, doc_bytes, &bp, s->len);
 		if (r == -ERANGE) {
 			set_msg(msg, msglen,
-			        "changes[%zu] ends inside a surrogate pair at "
-			        "%zu",
+			        "changes[%zu] ends inside a surrogate pair at %zu",
 			        i, pos + s->len);
 			free(buf);
 			return OT_ESURROGATE;

@@ -159,16 +159,16 @@ static int parse_item(const char *s, const char *end, char **addr,
 			/* nginx's; they do not move points */
 		} else if (strcmp(word, "backup") == 0 ||
 		           strcmp(word, "down") == 0) {
-			snprintf(err, errlen,
-			         "%s: '%s' is not allowed (remove the server "
-			         "from the ring instead)",
-			         *addr, word);
+			snprintf(
+			        err, errlen,
+			        "%s: '%s' is not allowed (remove the server from the ring instead)",
+			        *addr, word);
 			goto out_free;
 		} else {
-			snprintf(err, errlen,
-			         "%s: unknown parameter '%s' (expected "
-			         "weight=N)",
-			         *addr, word);
+			snprintf(
+			        err, errlen,
+			        "%s: unknown parameter '%s' (expected weight=N)",
+			        *addr, word);
 			goto out_free;
 		}
 	}

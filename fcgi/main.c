@@ -28,8 +28,7 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: runpad-fcgi [--config FILE] [--listen PATH|ADDR:PORT] "
-	      "[--state-dir DIR]\n"
+	fputs("usage: runpad-fcgi [--config FILE] [--listen PATH|ADDR:PORT] [--state-dir DIR]\n"
 	      "       runpad-fcgi --check-config [--config FILE]\n"
 	      "\n"
 	      "  --config FILE     settings (default " SYSTEM_CONFIG
@@ -200,8 +199,7 @@ int main(int argc, char **argv)
 	if (listen_path) {
 		if (settings_check_listen(listen_path) < 0) {
 			fprintf(stderr,
-			        "runpad-fcgi: --listen: expected an absolute "
-			        "socket path, ADDRESS:PORT or [IPv6]:PORT\n");
+			        "runpad-fcgi: --listen: expected an absolute socket path, ADDRESS:PORT or [IPv6]:PORT\n");
 			settings_unref(set);
 			return 2;
 		}
@@ -216,8 +214,7 @@ int main(int argc, char **argv)
 		size_t n = 0;
 		for (size_t i = 0; i < set->registry.n; i++)
 			n += set->registry.langs[i].available;
-		printf("runpad-fcgi: settings ok (%s); %zu of %zu languages "
-		       "available; listen %s; state %s; prefix %s; %s; %s%s\n",
+		printf("runpad-fcgi: settings ok (%s); %zu of %zu languages available; listen %s; state %s; prefix %s; %s; %s%s\n",
 		       config ? config : "built-in defaults", n,
 		       set->registry.n, set->listen, set->state_dir,
 		       set->prefix,
@@ -271,8 +268,7 @@ int main(int argc, char **argv)
 			n += set->registry.langs[i].available;
 		const char *shared = sbx_ctx_root_shared(ctx);
 		srv_log(6,
-		        "ready: %s, %u slots, %zu languages, cgroup %s%s%s%s, "
-		        "prefix %s",
+		        "ready: %s, %u slots, %zu languages, cgroup %s%s%s%s, prefix %s",
 		        !inherited ? set->listen
 		        : fd == 0  ? "socket on fd 0"
 		                   : "socket from systemd",
@@ -297,8 +293,7 @@ int main(int argc, char **argv)
 			next = settings_load(config, err, sizeof(err));
 			if (!next) {
 				srv_log(3,
-				        "reload refused, keeping the "
-				        "running settings: %s",
+				        "reload refused, keeping the running settings: %s",
 				        err);
 			} else {
 				/* paths given on the command line stay */
@@ -315,8 +310,7 @@ int main(int argc, char **argv)
 				blocker = settings_reload_blocker(cur, next);
 				if (blocker) {
 					srv_log(3,
-					        "reload refused: '%s' changes "
-					        "only with a restart",
+					        "reload refused: '%s' changes only with a restart",
 					        blocker);
 				} else {
 					srv_reload(srv, next);

@@ -116,16 +116,13 @@ char *metrics_render(struct metrics *m, const struct metrics_gauges *g)
 	if (!f)
 		return NULL;
 	pthread_mutex_lock(&m->lock);
-	fputs("# HELP runpad_runs_total Runs finished, by language and "
-	      "verdict.\n# TYPE runpad_runs_total counter\n",
+	fputs("# HELP runpad_runs_total Runs finished, by language and verdict.\n# TYPE runpad_runs_total counter\n",
 	      f);
 	for (size_t i = 0; i < m->nruns; i++)
 		fprintf(f,
-		        "runpad_runs_total{language=\"%s\",verdict=\"%s\"} "
-		        "%llu\n",
+		        "runpad_runs_total{language=\"%s\",verdict=\"%s\"} %llu\n",
 		        m->runs[i].language, m->runs[i].verdict, m->runs[i].n);
-	fputs("# HELP runpad_run_duration_seconds Wall time of a run, "
-	      "compile and queue included.\n"
+	fputs("# HELP runpad_run_duration_seconds Wall time of a run, compile and queue included.\n"
 	      "# TYPE runpad_run_duration_seconds histogram\n",
 	      f);
 	for (size_t b = 0; b < NBUCKETS; b++) {
@@ -139,8 +136,7 @@ char *metrics_render(struct metrics *m, const struct metrics_gauges *g)
 	        cum);
 	fprintf(f, "runpad_run_duration_seconds_sum %.6f\n", m->sum);
 	fprintf(f, "runpad_run_duration_seconds_count %llu\n", m->count);
-	fputs("# HELP runpad_http_requests_total Requests answered, by "
-	      "status.\n# TYPE runpad_http_requests_total counter\n",
+	fputs("# HELP runpad_http_requests_total Requests answered, by status.\n# TYPE runpad_http_requests_total counter\n",
 	      f);
 	for (size_t i = 0; i < m->nstatus; i++)
 		fprintf(f, "runpad_http_requests_total{code=\"%d\"} %llu\n",

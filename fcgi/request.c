@@ -251,10 +251,10 @@ static int parse_language(json_object *root, const struct settings *s,
 
 	json_object_object_get_ex(root, "language", &lang);
 	if (is_null(lang))
-		return api_error_set(e, 400, "missing_field",
-		                     "language: required (GET %sruntimes lists "
-		                     "them)",
-		                     s->prefix);
+		return api_error_set(
+		        e, 400, "missing_field",
+		        "language: required (GET %sruntimes lists them)",
+		        s->prefix);
 	name = get_string(lang, "language", &n, e);
 	if (!name)
 		return -EINVAL;
@@ -264,8 +264,7 @@ static int parse_language(json_object *root, const struct settings *s,
 		if (r->lang)
 			return api_error_set(
 			        e, 400, "unknown_language",
-			        "language: '%.64s' is not installed on this "
-			        "server%s%s",
+			        "language: '%.64s' is not installed on this server%s%s",
 			        name,
 			        near[0] ? "; available close matches: " : "",
 			        near);
@@ -287,8 +286,7 @@ static int parse_language(json_object *root, const struct settings *s,
 		if (!ok)
 			return api_error_set(
 			        e, 400, "unknown_version",
-			        "version: %s %.32s is not installed; this "
-			        "server has %s",
+			        "version: %s %.32s is not installed; this server has %s",
 			        r->lang->id, v, r->lang->version);
 	}
 	(void)piston;
@@ -329,9 +327,9 @@ static int parse_files(json_object *root, const struct settings *s,
 		return api_error_set(e, 400, "missing_field",
 		                     "files: required (or give code)");
 	if (json_object_get_type(files) != json_type_array)
-		return api_error_set(e, 400, "bad_field",
-		                     "files: expected an array of {name, "
-		                     "content}");
+		return api_error_set(
+		        e, 400, "bad_field",
+		        "files: expected an array of {name, content}");
 	n = json_object_array_length(files);
 	if (n == 0)
 		return api_error_set(e, 400, "bad_field",
@@ -353,10 +351,10 @@ static int parse_files(json_object *root, const struct settings *s,
 
 		r->nfiles = i + 1;
 		if (json_object_get_type(f) != json_type_object)
-			return api_error_set(e, 400, "bad_field",
-			                     "files[%zu]: expected an object "
-			                     "{name, content}",
-			                     i);
+			return api_error_set(
+			        e, 400, "bad_field",
+			        "files[%zu]: expected an object {name, content}",
+			        i);
 		json_object_object_foreach(f, key, val)
 		{
 			(void)val;
@@ -400,17 +398,17 @@ static int parse_files(json_object *root, const struct settings *s,
 			memcpy(rf->data, c, cl);
 			rf->len = cl;
 		} else {
-			return api_error_set(e, 400, "bad_field",
-			                     "files[%zu].encoding: expected "
-			                     "utf8 or base64",
-			                     i);
+			return api_error_set(
+			        e, 400, "bad_field",
+			        "files[%zu].encoding: expected utf8 or base64",
+			        i);
 		}
 		total += rf->len;
 		if (total > s->max_code)
-			return api_error_set(e, 413, "too_large",
-			                     "files: more than %llu bytes of "
-			                     "code in all",
-			                     (unsigned long long)s->max_code);
+			return api_error_set(
+			        e, 413, "too_large",
+			        "files: more than %llu bytes of code in all",
+			        (unsigned long long)s->max_code);
 		if (is_null(name)) {
 			if (i > 0 || !r->piston)
 				return api_error_set(
@@ -426,9 +424,7 @@ static int parse_files(json_object *root, const struct settings *s,
 		if (!req_valid_file_name(rf->name, nl, s->max_file_name))
 			return api_error_set(
 			        e, 400, "bad_file_name",
-			        "files[%zu].name: '%.64s' is not allowed: one "
-			        "name of at most %u bytes, no '/', no NUL or "
-			        "control characters, not '.' or '..'",
+			        "files[%zu].name: '%.64s' is not allowed: one name of at most %u bytes, no '/', no NUL or control characters, not '.' or '..'",
 			        i, rf->name, s->max_file_name);
 		if (strcmp(rf->name, r->lang->source) == 0)
 			entry = (int)i;
@@ -436,8 +432,7 @@ static int parse_files(json_object *root, const struct settings *s,
 			if (strcmp(r->files[k].name, rf->name) == 0)
 				return api_error_set(
 				        e, 400, "bad_file_name",
-				        "files[%zu].name: '%.64s' is given "
-				        "twice",
+				        "files[%zu].name: '%.64s' is given twice",
 				        i, rf->name);
 	}
 	/* The entry point is the file named like the language's source
@@ -514,12 +509,11 @@ static int set_limit_text(struct sbx_limits *l, const struct sbx_limits *max,
 	sbx_limits_get(&probe, name, &want, &time);
 	sbx_limits_get(max, name, &cap, NULL);
 	if (want > cap)
-		return api_error_set(e, 400, "limit_too_high",
-		                     "%s: %llu%s is above this server's "
-		                     "maximum of %llu%s",
-		                     label, (unsigned long long)want,
-		                     time ? " ms" : "", (unsigned long long)cap,
-		                     time ? " ms" : "");
+		return api_error_set(
+		        e, 400, "limit_too_high",
+		        "%s: %llu%s is above this server's maximum of %llu%s",
+		        label, (unsigned long long)want, time ? " ms" : "",
+		        (unsigned long long)cap, time ? " ms" : "");
 	*l = probe;
 	return 0;
 }
@@ -541,12 +535,10 @@ static int set_limit(struct sbx_limits *l, const struct sbx_limits *max,
 
 	snprintf(label, sizeof(label), "%s.%.32s", group, name);
 	if (sbx_limits_get(l, name, &cur, &time) < 0)
-		return api_error_set(e, 400, "bad_limit",
-		                     "%s: unknown limit (known: cpu_time, "
-		                     "wall_time, memory, processes, stdout, "
-		                     "stderr, file_size, open_files, stack, "
-		                     "box_size, tmp_size, inodes)",
-		                     label);
+		return api_error_set(
+		        e, 400, "bad_limit",
+		        "%s: unknown limit (known: cpu_time, wall_time, memory, processes, stdout, stderr, file_size, open_files, stack, box_size, tmp_size, inodes)",
+		        label);
 	if (json_object_get_type(v) == json_type_int) {
 		int64_t n = json_object_get_int64(v);
 		if (n < 0)
@@ -557,10 +549,10 @@ static int set_limit(struct sbx_limits *l, const struct sbx_limits *max,
 		snprintf(text, sizeof(text), "%.40s",
 		         json_object_get_string(v));
 	} else {
-		return api_error_set(e, 400, "bad_limit",
-		                     "%s: expected a number (ms or bytes) "
-		                     "or a string such as \"2s\" or \"256M\"",
-		                     label);
+		return api_error_set(
+		        e, 400, "bad_limit",
+		        "%s: expected a number (ms or bytes) or a string such as \"2s\" or \"256M\"",
+		        label);
 	}
 	return set_limit_text(l, max, label, name, text, e);
 }
@@ -577,8 +569,7 @@ static int parse_limits(json_object *root, const char *field,
 	if (json_object_get_type(lim) != json_type_object)
 		return api_error_set(
 		        e, 400, "bad_field",
-		        "%s: expected an object such as "
-		        "{\"cpu_time\": 2000, \"memory\": \"256M\"}",
+		        "%s: expected an object such as {\"cpu_time\": 2000, \"memory\": \"256M\"}",
 		        field);
 	json_object_object_foreach(lim, key, val)
 	{
@@ -637,9 +628,9 @@ static int parse_tests(json_object *root, const struct settings *s,
 		else if (strcmp(c, "lines") == 0)
 			r->compare = REQ_COMPARE_LINES;
 		else
-			return api_error_set(e, 400, "bad_field",
-			                     "compare: expected \"lines\" or "
-			                     "\"exact\"");
+			return api_error_set(
+			        e, 400, "bad_field",
+			        "compare: expected \"lines\" or \"exact\"");
 	}
 	json_object_object_get_ex(root, "tests", &tests);
 	if (is_null(tests))
@@ -647,8 +638,7 @@ static int parse_tests(json_object *root, const struct settings *s,
 	if (json_object_get_type(tests) != json_type_array)
 		return api_error_set(
 		        e, 400, "bad_field",
-		        "tests: expected an array of {name, stdin, "
-		        "expected_stdout}");
+		        "tests: expected an array of {name, stdin, expected_stdout}");
 	n = json_object_array_length(tests);
 	if (n > s->max_tests)
 		return api_error_set(e, 400, "too_many",
@@ -708,10 +698,10 @@ static int parse_tests(json_object *root, const struct settings *s,
 			return -EINVAL;
 		total += rt->stdin_len;
 		if (total > s->max_stdin)
-			return api_error_set(e, 413, "too_large",
-			                     "tests: more than %llu bytes of "
-			                     "stdin in all",
-			                     (unsigned long long)s->max_stdin);
+			return api_error_set(
+			        e, 413, "too_large",
+			        "tests: more than %llu bytes of stdin in all",
+			        (unsigned long long)s->max_stdin);
 	}
 	return 0;
 }
@@ -839,9 +829,9 @@ int run_req_parse(const char *body, size_t len, const struct settings *s,
 	json_object_object_get_ex(r->root, "interactive", &v);
 	if (!is_null(v)) {
 		if (json_object_get_type(v) != json_type_boolean)
-			return api_error_set(e, 400, "bad_field",
-			                     "interactive: expected true or "
-			                     "false");
+			return api_error_set(
+			        e, 400, "bad_field",
+			        "interactive: expected true or false");
 		r->interactive = json_object_get_boolean(v);
 	}
 	if (r->interactive && r->ntests)

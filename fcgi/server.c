@@ -513,8 +513,7 @@ static void do_run(struct req *rq, struct run_req *r, bool stream, bool piston)
 	              &cancel_rd);
 	if (rc == -EAGAIN) {
 		srv_log(3,
-		        "no run id that fcgi.ring gives to '%s' in %zu "
-		        "tries: check fcgi.ring",
+		        "no run id that fcgi.ring gives to '%s' in %zu tries: check fcgi.ring",
 		        rq->set->ring_self, 64 * ring_entries(rq->set->owners));
 		fail(rq, 500, "internal_error",
 		     "cannot make a run id this runner holds");
@@ -530,8 +529,7 @@ static void do_run(struct req *rq, struct run_req *r, bool stream, bool piston)
 		if (runs_stdin(s->runs, rq->run_id, r->stdin_data, r->stdin_len,
 		               false, &room) < 0) {
 			fail(rq, 413, "too_large",
-			     "stdin: more than the %zu bytes an interactive "
-			     "run buffers",
+			     "stdin: more than the %zu bytes an interactive run buffers",
 			     room);
 			goto out_remove;
 		}
@@ -542,9 +540,9 @@ static void do_run(struct req *rq, struct run_req *r, bool stream, bool piston)
 		if (rq->headers_sent)
 			goto out_remove;
 		fail(rq, 503, "busy",
-		     rc == -EBUSY ? "every jail slot is busy and %u runs "
-		                    "are waiting; try again shortly"
-		                  : "the runner is shutting down%.0u",
+		     rc == -EBUSY
+		             ? "every jail slot is busy and %u runs are waiting; try again shortly"
+		             : "the runner is shutting down%.0u",
 		     rq->set->queue);
 		goto out_remove;
 	}
@@ -605,8 +603,7 @@ static void h_run(struct req *rq, bool piston)
 	}
 	if (r.interactive && !wants_stream(rq)) {
 		fail(rq, 400, "bad_field",
-		     "interactive: needs a streaming request (Accept: "
-		     "application/x-ndjson)");
+		     "interactive: needs a streaming request (Accept: application/x-ndjson)");
 		run_req_fini(&r);
 		return;
 	}
@@ -628,12 +625,10 @@ static bool wrong_runner(struct req *rq, const char *what, const char *id)
 	if (settings_owns(rq->set, id, &owner))
 		return false;
 	srv_log(5,
-	        "%s %s is held by %s, not by this runner (%s): nginx's "
-	        "runpad_fcgi_id and fcgi.ring disagree, or %s is down",
+	        "%s %s is held by %s, not by this runner (%s): nginx's runpad_fcgi_id and fcgi.ring disagree, or %s is down",
 	        what, id, owner, rq->set->ring_self, owner);
 	fail(rq, 421, "wrong_runner",
-	     "%s %s is held by another runner; send the request through "
-	     "the proxy",
+	     "%s %s is held by another runner; send the request through the proxy",
 	     what, id);
 	return true;
 }
@@ -684,12 +679,10 @@ static void h_stdin(struct req *rq, const char *id)
 		     "no run %s is in progress (it ended, or never was)", id);
 	} else if (r == -EPIPE) {
 		fail(rq, 409, "stdin_closed",
-		     "the run's stdin is closed (the run is not "
-		     "interactive, or its stdin was closed with eof)");
+		     "the run's stdin is closed (the run is not interactive, or its stdin was closed with eof)");
 	} else if (r == -EAGAIN) {
 		fail(rq, 409, "stdin_full",
-		     "the program has not read its earlier input yet: %zu "
-		     "bytes are free; send less or retry",
+		     "the program has not read its earlier input yet: %zu bytes are free; send less or retry",
 		     room);
 	} else {
 		o = json_object_new_object();
@@ -737,16 +730,14 @@ static void h_submit(struct req *rq)
 	if (r.interactive) {
 		run_req_fini(&r);
 		fail(rq, 400, "bad_field",
-		     "interactive: a submission runs unattended; use a "
-		     "streaming run");
+		     "interactive: a submission runs unattended; use a streaming run");
 		return;
 	}
 	run_req_fini(&r);
 	rc = runs_make_id(id, rq->set->owners, rq->set->ring_self);
 	if (rc == -EAGAIN) {
 		srv_log(3,
-		        "no submission id that fcgi.ring gives to '%s': "
-		        "check fcgi.ring",
+		        "no submission id that fcgi.ring gives to '%s': check fcgi.ring",
 		        rq->set->ring_self);
 		fail(rq, 500, "internal_error",
 		     "cannot make a submission id this runner holds");
@@ -764,8 +755,7 @@ static void h_submit(struct req *rq)
 	}
 	if (rc == -ENOSPC) {
 		fail(rq, 503, "busy",
-		     "%u submissions are waiting or running; try again "
-		     "shortly",
+		     "%u submissions are waiting or running; try again shortly",
 		     rq->set->max_submissions);
 		return;
 	}
@@ -873,11 +863,10 @@ static void run_submission(struct srv *s, struct store_sub *sub)
 	if (rc == 0)
 		rc = pool_acquire(s->pool, 0, false, -1, NULL, NULL, &slot);
 	if (rc < 0) {
-		text = internal_result(rc == -ESHUTDOWN
-		                               ? "the runner stopped before "
-		                                 "this submission ran"
-		                               : "the runner could not start "
-		                                 "this submission");
+		text = internal_result(
+		        rc == -ESHUTDOWN
+		                ? "the runner stopped before this submission ran"
+		                : "the runner could not start this submission");
 		goto out_fini;
 	}
 	io.cancel_fd = cancel_rd;
@@ -888,8 +877,7 @@ static void run_submission(struct srv *s, struct store_sub *sub)
 			json_object_object_add(
 			        o, "message",
 			        json_object_new_string(
-			                "the runner stopped while this "
-			                "submission ran"));
+			                "the runner stopped while this submission ran"));
 		if (o)
 			text = strdup(json_object_to_json_string_ext(
 			        o, JSON_C_TO_STRING_PLAIN |
@@ -1064,8 +1052,7 @@ static void handle(struct srv *s, FCGX_Request *fr)
 	if (rt.id != ROUTE_HEALTHZ && rt.id != ROUTE_METRICS &&
 	    !authorized(&rq)) {
 		fail(&rq, 401, "unauthorized",
-		     "this server needs an API token: Authorization: Bearer "
-		     "<token>");
+		     "this server needs an API token: Authorization: Bearer <token>");
 		goto out_log;
 	}
 	if (strcmp(rq.method, "POST") == 0 && read_body(&rq) < 0)
@@ -1187,8 +1174,8 @@ int srv_new(struct settings *set, struct sbx_ctx *ctx, int listen_fd,
 		if (r < 0)
 			goto out_free;
 	}
-	text = internal_result("the runner restarted while this submission "
-	                       "ran");
+	text = internal_result(
+	        "the runner restarted while this submission ran");
 	r = text ? store_recover(s->store, now_ms(), text, strlen(text),
 	                         &interrupted, &queued, err, errlen)
 	         : -ENOMEM;
@@ -1197,8 +1184,7 @@ int srv_new(struct settings *set, struct sbx_ctx *ctx, int listen_fd,
 		goto out_free;
 	if (interrupted || queued)
 		srv_log(5,
-		        "submissions: %zu interrupted by a restart (reported "
-		        "as internal_error), %zu still queued",
+		        "submissions: %zu interrupted by a restart (reported as internal_error), %zu still queued",
 		        interrupted, queued);
 	*out = s;
 	return 0;

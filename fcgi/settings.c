@@ -170,11 +170,10 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 
 	if (strcmp(key, "fcgi.listen") == 0) {
 		if (settings_check_listen(value) < 0) {
-			snprintf(err, errlen,
-			         "fcgi.listen: expected an absolute socket "
-			         "path, ADDRESS:PORT or [IPv6]:PORT, got "
-			         "'%.200s'",
-			         value);
+			snprintf(
+			        err, errlen,
+			        "fcgi.listen: expected an absolute socket path, ADDRESS:PORT or [IPv6]:PORT, got '%.200s'",
+			        value);
 			return -EINVAL;
 		}
 		return conf_set_string(&s->listen, value);
@@ -192,9 +191,9 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 		errno = 0;
 		u = strtoull(value, &end, 8);
 		if (errno || end == value || *end || u > 0777) {
-			snprintf(err, errlen,
-			         "fcgi.socket_mode: expected octal such as "
-			         "0660");
+			snprintf(
+			        err, errlen,
+			        "fcgi.socket_mode: expected octal such as 0660");
 			return -EINVAL;
 		}
 		s->socket_mode = (unsigned)u;
@@ -209,17 +208,17 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 		size_t n = strlen(value);
 		if (n < 1 || value[0] != '/' || value[n - 1] != '/' ||
 		    n > 200) {
-			snprintf(err, errlen,
-			         "fcgi.prefix: expected a path that starts "
-			         "and ends with '/'");
+			snprintf(
+			        err, errlen,
+			        "fcgi.prefix: expected a path that starts and ends with '/'");
 			return -EINVAL;
 		}
 		return conf_set_string(&s->prefix, value);
 	} else if (strcmp(key, "fcgi.token") == 0) {
 		if (strlen(value) < 16 || strpbrk(value, " \t")) {
-			snprintf(err, errlen,
-			         "fcgi.token: expected at least 16 characters "
-			         "without blanks");
+			snprintf(
+			        err, errlen,
+			        "fcgi.token: expected at least 16 characters without blanks");
 			return -EINVAL;
 		}
 		if (s->ntokens == SET_MAX_TOKENS) {
@@ -234,9 +233,9 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 	} else if (strcmp(key, "fcgi.submission_ttl") == 0) {
 		uint64_t ms;
 		if (sbx_parse_duration_ms(value, &ms) < 0 || ms < 1000) {
-			snprintf(err, errlen,
-			         "fcgi.submission_ttl: expected a duration "
-			         "such as 1h or 600s (at least 1s)");
+			snprintf(
+			        err, errlen,
+			        "fcgi.submission_ttl: expected a duration such as 1h or 600s (at least 1s)");
 			return -EINVAL;
 		}
 		s->submission_ttl_ms = ms;

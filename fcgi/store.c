@@ -455,8 +455,7 @@ static int claim_head(MDB_txn *txn, struct store *st, int64_t now_ms,
 		rc = rec_decode(&v, id, out, &rseq);
 		if (rc == -EBADMSG) {
 			seterr(err, errlen,
-			       "submission %s: record does not parse; "
-			       "taken off the queue",
+			       "submission %s: record does not parse; taken off the queue",
 			       id);
 			*bad = true;
 			rc = 0;

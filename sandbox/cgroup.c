@@ -247,23 +247,22 @@ static void probe(const struct cg_mounts *m, enum sbx_cgroup_mode *mode,
 	} else if (v1_mem && v1_pids && v1_cpu) {
 		*mode = SBX_CGROUP_V1;
 		snprintf(controllers, clen, "memory pids cpuacct");
-		snprintf(detail, dlen,
-		         "cgroup v1: memory at %s, pids at %s, cpuacct at %s%s",
-		         mem, pids, cpu,
-		         have_v2 ? " (a cgroup2 mount exists without the "
-		                   "memory and pids controllers)"
-		                 : "");
+		snprintf(
+		        detail, dlen,
+		        "cgroup v1: memory at %s, pids at %s, cpuacct at %s%s",
+		        mem, pids, cpu,
+		        have_v2 ? " (a cgroup2 mount exists without the memory and pids controllers)"
+		                : "");
 	} else {
 		*mode = SBX_CGROUP_NONE;
 		controllers[0] = '\0';
-		snprintf(detail, dlen,
-		         "no usable cgroup: need cgroup2 with the memory and "
-		         "pids controllers, or cgroup v1 memory, pids and "
-		         "cpuacct hierarchies (found:%s%s%s%s%s)",
-		         have_v2 ? " cgroup2" : "",
-		         have_v2 && !v2_mem ? " without memory" : "",
-		         v1_mem ? " v1-memory" : "", v1_pids ? " v1-pids" : "",
-		         v1_cpu ? " v1-cpuacct" : "");
+		snprintf(
+		        detail, dlen,
+		        "no usable cgroup: need cgroup2 with the memory and pids controllers, or cgroup v1 memory, pids and cpuacct hierarchies (found:%s%s%s%s%s)",
+		        have_v2 ? " cgroup2" : "",
+		        have_v2 && !v2_mem ? " without memory" : "",
+		        v1_mem ? " v1-memory" : "", v1_pids ? " v1-pids" : "",
+		        v1_cpu ? " v1-cpuacct" : "");
 	}
 }
 
@@ -291,13 +290,12 @@ static int open_parent(const char *base, const char *rel, char *err,
 	if (mkdir(path, 0755) < 0 && errno != EEXIST) {
 		int e = errno;
 		if (err)
-			snprintf(err, errlen, "cannot create cgroup %s: %s%s",
-			         path, strerror(e),
-			         e == EACCES || e == EPERM
-			                 ? " (as a user, ask the installer to "
-			                   "create it and give it to you, or "
-			                   "use systemd's Delegate=yes)"
-			                 : "");
+			snprintf(
+			        err, errlen, "cannot create cgroup %s: %s%s",
+			        path, strerror(e),
+			        e == EACCES || e == EPERM
+			                ? " (as a user, ask the installer to create it and give it to you, or use systemd's Delegate=yes)"
+			                : "");
 		return -e;
 	}
 	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -446,11 +444,11 @@ int sbx_cg_slot_open(const struct sbx_cgroup_root *root, unsigned slot,
 			int fd = open_child(parents[i], name);
 			if (fd < 0) {
 				if (err)
-					snprintf(err, errlen,
-					         "cannot create cgroup %s/%s: "
-					         "%s",
-					         v1_names[i], name,
-					         strerror(-fd));
+					snprintf(
+					        err, errlen,
+					        "cannot create cgroup %s/%s: %s",
+					        v1_names[i], name,
+					        strerror(-fd));
 				sbx_cg_slot_close(cg);
 				return fd;
 			}

@@ -217,10 +217,7 @@ static int enter_namespaces(struct sbx_ctx *ctx, char *err, size_t errlen)
 			int e = errno;
 			sbx_seterr(
 			        err, errlen,
-			        "cannot create a user namespace: %s (running "
-			        "as a user needs unprivileged user namespaces; "
-			        "check kernel.unprivileged_userns_clone and "
-			        "user.max_user_namespaces)",
+			        "cannot create a user namespace: %s (running as a user needs unprivileged user namespaces; check kernel.unprivileged_userns_clone and user.max_user_namespaces)",
 			        strerror(e));
 			return -e;
 		}
@@ -433,12 +430,10 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 	                     sizeof(cgerr));
 	if (r < 0) {
 		if (!c->allow_rlimits_only) {
-			sbx_seterr(err, errlen,
-			           "%s; refusing to run without a cgroup "
-			           "(allow it "
-			           "with rlimits only: --rlimits-only, or "
-			           "rlimits_only = yes)",
-			           cgerr);
+			sbx_seterr(
+			        err, errlen,
+			        "%s; refusing to run without a cgroup (allow it with rlimits only: --rlimits-only, or rlimits_only = yes)",
+			        cgerr);
 			goto out_free;
 		}
 		ctx->cgmode = SBX_CGROUP_NONE;
@@ -649,10 +644,10 @@ static int fill_box(const struct slot *s, const struct sbx_job *job, char *err,
 		int fd;
 
 		if (!f->name || !valid_name(f->name)) {
-			sbx_seterr(err, errlen,
-			           "bad file name '%s': one path component, no "
-			           "'/', not '.' or '..'",
-			           f->name ? f->name : "");
+			sbx_seterr(
+			        err, errlen,
+			        "bad file name '%s': one path component, no '/', not '.' or '..'",
+			        f->name ? f->name : "");
 			r = -EINVAL;
 			break;
 		}

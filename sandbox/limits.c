@@ -142,14 +142,14 @@ int sbx_limits_set(struct sbx_limits *l, const char *name, const char *value,
 		r = -ERANGE;
 	if (r == -ERANGE) {
 		if (err)
-			snprintf(err, errlen,
-			         "limit %s: '%s' is out of range (%llu to "
-			         "%llu%s)",
-			         name, value, (unsigned long long)f->min,
-			         (unsigned long long)f->max,
-			         f->kind == LK_TIME   ? " ms"
-			         : f->kind == LK_SIZE ? " bytes"
-			                              : "");
+			snprintf(
+			        err, errlen,
+			        "limit %s: '%s' is out of range (%llu to %llu%s)",
+			        name, value, (unsigned long long)f->min,
+			        (unsigned long long)f->max,
+			        f->kind == LK_TIME   ? " ms"
+			        : f->kind == LK_SIZE ? " bytes"
+			                             : "");
 		return r;
 	}
 	*field_ptr(l, f) = v;

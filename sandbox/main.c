@@ -46,8 +46,7 @@ struct opts {
 
 static void usage(FILE *f)
 {
-	fputs("usage: runpad-jail [OPTIONS] --lang ID --source FILE [-- "
-	      "ARGS...]\n"
+	fputs("usage: runpad-jail [OPTIONS] --lang ID --source FILE [-- ARGS...]\n"
 	      "       runpad-jail [OPTIONS] --exec PROGRAM [ARGS...]\n"
 	      "       runpad-jail --check | --version | --help\n"
 	      "\n"
@@ -66,8 +65,8 @@ static void usage(FILE *f)
 	      "  --first-uid UID          uid of slot 0 (root mode)\n"
 	      "  --rlimits-only           run without cgroups if none usable\n"
 	      "  --fresh                  build the jail's root for this run\n"
-	      "                           (not the template "
-	      "in " SBX_TEMPLATE_DIR ")\n"
+	      "                           (not the template in " SBX_TEMPLATE_DIR
+	      ")\n"
 	      "  --registry FILE          language registry\n"
 	      "  --config FILE            settings file (key = value)\n"
 	      "  --check                  report what this host offers\n"
@@ -242,16 +241,13 @@ static int do_check(const struct opts *o)
 		} else {
 			const char *why = sbx_ctx_root_shared(ctx);
 			if (why)
-				printf("jail root:        shared inodes (%s): "
-				       "locks on the root reach other slots "
-				       "and the host\n",
+				printf("jail root:        shared inodes (%s): locks on the root reach other slots and the host\n",
 				       why);
 			else
 				printf("jail root:        per-slot overlays\n");
 			printf("device nodes:     %s\n",
 			       sbx_ctx_rootless(ctx)
-			               ? "the host's (rootless: locks on them "
-			                 "reach other slots)"
+			               ? "the host's (rootless: locks on them reach other slots)"
 			               : "per slot");
 			sbx_ctx_free(ctx);
 		}
@@ -515,13 +511,13 @@ int main(int argc, char **argv)
 		sbx_registry_resolve(&reg, o.jc.cfg.path_env);
 		lang = sbx_registry_find(&reg, o.lang);
 		if (!lang)
-			die_usage("unknown language '%s' (runpad-jail --check "
-			          "lists them)",
-			          o.lang);
+			die_usage(
+			        "unknown language '%s' (runpad-jail --check lists them)",
+			        o.lang);
 		if (!lang->available)
-			die_usage("language '%s' is not available: its "
-			          "toolchain is not installed",
-			          o.lang);
+			die_usage(
+			        "language '%s' is not available: its toolchain is not installed",
+			        o.lang);
 		files[nf].name = lang->source;
 		files[nf].data = read_all(o.source, &len);
 		if (!files[nf].data)
@@ -645,8 +641,7 @@ int main(int argc, char **argv)
 		const struct sbx_stage_result *s =
 		        res.ran ? &res.run : &res.compile;
 		fprintf(stderr,
-		        "runpad-jail: %s%s%s exit=%d signal=%d cpu=%llums "
-		        "wall=%llums mem=%lluKiB%s%s\n",
+		        "runpad-jail: %s%s%s exit=%d signal=%d cpu=%llums wall=%llums mem=%lluKiB%s%s\n",
 		        sbx_verdict_name(res.verdict),
 		        res.verdict == SBX_TIME_LIMIT
 		                ? (s->time_limit_wall ? " (wall)" : " (cpu)")

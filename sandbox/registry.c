@@ -65,9 +65,9 @@ char **sbx_split_command(const char *s, char *err, size_t errlen)
 				const char *q = strchr(p + 1, '\'');
 				if (!q) {
 					if (err)
-						snprintf(err, errlen,
-						         "unterminated ' in "
-						         "command");
+						snprintf(
+						        err, errlen,
+						        "unterminated ' in command");
 					goto out_fail;
 				}
 				memcpy(word + w, p + 1, (size_t)(q - p - 1));
@@ -83,9 +83,9 @@ char **sbx_split_command(const char *s, char *err, size_t errlen)
 				}
 				if (*p != '"') {
 					if (err)
-						snprintf(err, errlen,
-						         "unterminated \" in "
-						         "command");
+						snprintf(
+						        err, errlen,
+						        "unterminated \" in command");
 					goto out_fail;
 				}
 				p++;
@@ -211,19 +211,19 @@ static int finish_lang(struct sbx_registry *reg, unsigned line, char *err,
 	l = &reg->langs[reg->n - 1];
 	if (!l->source || !l->run_cmd || !l->run_cmd[0]) {
 		if (err)
-			snprintf(err, errlen,
-			         "line %u: language [%s] needs 'source' and "
-			         "'run'",
-			         line, l->id);
+			snprintf(
+			        err, errlen,
+			        "line %u: language [%s] needs 'source' and 'run'",
+			        line, l->id);
 		return -EINVAL;
 	}
 	if (strchr(l->source, '/') || strcmp(l->source, "..") == 0 ||
 	    strcmp(l->source, ".") == 0) {
 		if (err)
-			snprintf(err, errlen,
-			         "line %u: [%s] source must be a plain file "
-			         "name",
-			         line, l->id);
+			snprintf(
+			        err, errlen,
+			        "line %u: [%s] source must be a plain file name",
+			        line, l->id);
 		return -EINVAL;
 	}
 	if (!l->name)
@@ -356,19 +356,19 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 			s = trim(s + 1);
 			if (!valid_id(s)) {
 				if (err)
-					snprintf(err, errlen,
-					         "line %u: bad language id "
-					         "'%s'",
-					         lineno, s);
+					snprintf(
+					        err, errlen,
+					        "line %u: bad language id '%s'",
+					        lineno, s);
 				r = -EINVAL;
 				goto out_fail;
 			}
 			if (name_taken(reg, s)) {
 				if (err)
-					snprintf(err, errlen,
-					         "line %u: '%s' is already a "
-					         "language or alias",
-					         lineno, s);
+					snprintf(
+					        err, errlen,
+					        "line %u: '%s' is already a language or alias",
+					        lineno, s);
 				r = -EINVAL;
 				goto out_fail;
 			}
@@ -414,10 +414,10 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 		}
 		if (reg->n == 0) {
 			if (err)
-				snprintf(err, errlen,
-				         "line %u: key outside a [language] "
-				         "section",
-				         lineno);
+				snprintf(
+				        err, errlen,
+				        "line %u: key outside a [language] section",
+				        lineno);
 			r = -EINVAL;
 			goto out_fail;
 		}
@@ -441,13 +441,12 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 				reg->n++;
 				if (dup || !valid_id(*a)) {
 					if (err)
-						snprintf(err, errlen,
-						         "line %u: alias '%s' "
-						         "is %s",
-						         lineno, *a,
-						         dup ? "taken"
-						             : "not a valid "
-						               "name");
+						snprintf(
+						        err, errlen,
+						        "line %u: alias '%s' is %s",
+						        lineno, *a,
+						        dup ? "taken"
+						            : "not a valid name");
 					r = -EINVAL;
 				}
 			}
@@ -478,11 +477,10 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 			for (char **q = l->requires; r == 0 && q && *q; q++) {
 				if (**q != '/') {
 					if (err)
-						snprintf(err, errlen,
-						         "line %u: requires: "
-						         "'%s' is not an "
-						         "absolute path",
-						         lineno, *q);
+						snprintf(
+						        err, errlen,
+						        "line %u: requires: '%s' is not an absolute path",
+						        lineno, *q);
 					r = -EINVAL;
 				}
 			}

@@ -283,10 +283,10 @@ static void send_close(struct hub *h, struct hub_conn *c, int code)
    the client reconnects through nginx. */
 static void refuse_foreign(struct hub *h, struct hub_conn *c)
 {
-	send_error(h, c, "wrong_daemon",
-	           "pad is served by another daemon; reconnect through the "
-	           "proxy",
-	           NULL, -1);
+	send_error(
+	        h, c, "wrong_daemon",
+	        "pad is served by another daemon; reconnect through the proxy",
+	        NULL, -1);
 	send_close(h, c, 4421);
 	c->refused = true;
 }
@@ -660,8 +660,7 @@ static void deliver(struct hub *h, struct hub_conn *c, struct wsmsg *m)
 			wsmsg_unref(s);
 		}
 		logf_(h, 5,
-		      "pad %s: participant %s reads too slowly; sent a "
-		      "snapshot at version %llu instead of the backlog",
+		      "pad %s: participant %s reads too slowly; sent a snapshot at version %llu instead of the backlog",
 		      c->pad->id, c->part ? c->part->id : "?",
 		      (unsigned long long)c->pad->version);
 	}
@@ -698,8 +697,7 @@ static json_object *catchup(struct hub *h, struct pad *p, uint64_t from)
 	    padstore_updates(h->store, p->id, from, p->version, collect_update,
 	                     &c, err, sizeof(err)) < 0) {
 		logf_(h, 4,
-		      "pad %s: catch-up from %llu failed (%s); sending "
-		      "a snapshot",
+		      "pad %s: catch-up from %llu failed (%s); sending a snapshot",
 		      p->id, (unsigned long long)from, err);
 		json_object_put(c.arr);
 		return NULL;
@@ -1031,9 +1029,9 @@ static void note_handle(struct hub *h, struct note *n)
 		if (n->code) {
 			char msg[400];
 			if (strcmp(n->code, "runner_killed") == 0) {
-				snprintf(msg, sizeof(msg),
-				         "the run was stopped before it "
-				         "started");
+				snprintf(
+				        msg, sizeof(msg),
+				        "the run was stopped before it started");
 			} else {
 				snprintf(msg, sizeof(msg), "%s",
 				         n->message ? n->message : n->code);
@@ -1093,10 +1091,10 @@ static void do_run(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	char err[300];
 
 	if (p->run.active) {
-		send_error(h, c, "run_in_progress",
-		           "a run of this pad is in progress; wait for it or "
-		           "stop it",
-		           NULL, -1);
+		send_error(
+		        h, c, "run_in_progress",
+		        "a run of this pad is in progress; wait for it or stop it",
+		        NULL, -1);
 		return;
 	}
 	if (!p->language[0]) {
@@ -1205,10 +1203,10 @@ static void do_stdin(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		return;
 	}
 	if (!p->run.interactive) {
-		send_error(h, c, "no_run",
-		           "a run of the tests takes no input: each test has "
-		           "its own",
-		           NULL, -1);
+		send_error(
+		        h, c, "no_run",
+		        "a run of the tests takes no input: each test has its own",
+		        NULL, -1);
 		return;
 	}
 	r = runner_send_stdin(p->run.rr, m->data, m->data_len, m->eof);
@@ -1328,10 +1326,10 @@ static void do_push(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		double wait = ((double)n - c->tokens) * 1000.0 /
 		              h->conf->updates_per_second;
 		json_object *err = json_object_new_object();
-		snprintf(msg, sizeof(msg),
-		         "too many changes: at most %u per second (bursts of "
-		         "%u)",
-		         h->conf->updates_per_second, h->conf->update_burst);
+		snprintf(
+		        msg, sizeof(msg),
+		        "too many changes: at most %u per second (bursts of %u)",
+		        h->conf->updates_per_second, h->conf->update_burst);
 		json_object_object_add(err, "type",
 		                       json_object_new_string("error"));
 		json_object_object_add(err, "code",
@@ -1415,10 +1413,10 @@ static void do_push(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	p->last_edit_ms = now_ms();
 	h->accepted += n;
 
-	head_len = snprintf(head, sizeof(head),
-	                    "{\"type\":\"updates\",\"version\":%llu,"
-	                    "\"updates\":[",
-	                    (unsigned long long)base);
+	head_len =
+	        snprintf(head, sizeof(head),
+	                 "{\"type\":\"updates\",\"version\":%llu,\"updates\":[",
+	                 (unsigned long long)base);
 	msg_out = wsmsg_alloc((size_t)head_len + total + 1);
 	if (msg_out) {
 		char *w = (char *)msg_out->data + WSMSG_PRE;
@@ -1479,10 +1477,10 @@ static void do_presence(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 			json_object_object_get_ex(r, "head", &hd);
 			if ((size_t)json_object_get_int64(a) > p->len16 ||
 			    (size_t)json_object_get_int64(hd) > p->len16) {
-				snprintf(msg, sizeof(msg),
-				         "selection.ranges[%zu] is outside the "
-				         "document (%zu units)",
-				         i, p->len16);
+				snprintf(
+				        msg, sizeof(msg),
+				        "selection.ranges[%zu] is outside the document (%zu units)",
+				        i, p->len16);
 				send_error(h, c, "bad_selection", msg, NULL,
 				           (int64_t)p->version);
 				return;
@@ -1603,18 +1601,16 @@ static void do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		/* misrouted: an operator's mistake, not the client's */
 		refuse_foreign(h, c);
 		logf_(h, 5,
-		      "pad %s refused (4421): ws.ring gives it to %s, not to "
-		      "%s; nginx's upstream and ws.ring disagree, or %s is "
-		      "down and nginx fell back",
+		      "pad %s refused (4421): ws.ring gives it to %s, not to %s; nginx's upstream and ws.ring disagree, or %s is down and nginx fell back",
 		      c->pad_id, owner, h->conf->ring_self, owner);
 		return;
 	}
 	if (!p) {
 		if (h->npads >= h->conf->max_pads) {
-			send_error(h, c, "server_busy",
-			           "this server has too many pads open; try "
-			           "again in a minute",
-			           NULL, -1);
+			send_error(
+			        h, c, "server_busy",
+			        "this server has too many pads open; try again in a minute",
+			        NULL, -1);
 			send_close(h, c, 4503);
 			logf_(h, 4, "pad %s refused: %zu pads in memory",
 			      c->pad_id, h->npads);
@@ -1628,10 +1624,10 @@ static void do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		}
 	}
 	if (p->nparts >= h->conf->max_participants) {
-		snprintf(err, sizeof(err),
-		         "this pad already has %u participants, the most "
-		         "allowed",
-		         p->nparts);
+		snprintf(
+		        err, sizeof(err),
+		        "this pad already has %u participants, the most allowed",
+		        p->nparts);
 		send_error(h, c, "pad_full", err, NULL, -1);
 		send_close(h, c, 4429);
 		return;
@@ -1699,10 +1695,10 @@ int hub_join(struct hub *h, struct hub_conn *c, const char *path)
 			return 0;
 		}
 	}
-	send_error(h, c, "bad_pad_id",
-	           "the address must be /ws/ followed by 1 to 64 of "
-	           "A-Z a-z 0-9 _ -",
-	           NULL, -1);
+	send_error(
+	        h, c, "bad_pad_id",
+	        "the address must be /ws/ followed by 1 to 64 of A-Z a-z 0-9 _ -",
+	        NULL, -1);
 	send_close(h, c, 4400);
 	return -1;
 }
@@ -1897,8 +1893,7 @@ static void tick(struct hub *h)
 			logf_(h, 3, "expiry sweep failed: %s", err);
 		else if (deleted)
 			logf_(h, 6,
-			      "expiry sweep deleted %zu pads not edited for "
-			      "%u days",
+			      "expiry sweep deleted %zu pads not edited for %u days",
 			      deleted, h->conf->expire_days);
 		/* more to do: come back soon */
 		h->next_sweep_ms =
@@ -1917,8 +1912,7 @@ void hub_turn_end(struct hub *h)
 		ok = turn_commit(h) == 0;
 		if (!ok)
 			logf_(h, 3,
-			      "commit failed, the turn's changes are "
-			      "refused: %s",
+			      "commit failed, the turn's changes are refused: %s",
 			      h->txn_err);
 		turn_settle(h, ok);
 		flush(h, ok);
@@ -1974,8 +1968,7 @@ void hub_set_conf(struct hub *h, const struct wsconf *conf)
 		}
 	if (moved || closed)
 		logf_(h, 5,
-		      "ws.ring now gives %zu pads in memory to other daemons: "
-		      "%zu connections closed (4421), the pads unload",
+		      "ws.ring now gives %zu pads in memory to other daemons: %zu connections closed (4421), the pads unload",
 		      moved, closed);
 	/* the refusals go out now; empty foreign pads leave at the tick */
 	hub_turn_end(h);

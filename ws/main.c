@@ -18,14 +18,13 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: runpad-ws [--config FILE] [--listen unix:/PATH | "
-	           "ADDRESS:PORT]\n"
-	           "                 [--state-dir DIR] [--runner URL] [--set "
-	           "KEY=VALUE]...\n"
-	           "                 [--check-config] [--version]\n"
-	           "--config defaults to " SYSTEM_CONFIG " when it exists.\n"
-	           "The pad daemon of runpad; see runpad-ws(8) and "
-	           "docs/ops.md.\n");
+	fprintf(f,
+	        "usage: runpad-ws [--config FILE] [--listen unix:/PATH | ADDRESS:PORT]\n"
+	        "                 [--state-dir DIR] [--runner URL] [--set KEY=VALUE]...\n"
+	        "                 [--check-config] [--version]\n"
+	        "--config defaults to " SYSTEM_CONFIG " when it exists.\n"
+	        "The pad daemon of runpad; see runpad-ws(8) and "
+	        "docs/ops.md.\n");
 }
 
 int main(int argc, char **argv)
@@ -81,8 +80,8 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		if (nsets == MAX_SETS) {
-			fprintf(stderr, "runpad-ws: too many settings on the "
-			                "command line\n");
+			fprintf(stderr,
+			        "runpad-ws: too many settings on the command line\n");
 			return 2;
 		}
 		if (asprintf(&sets[nsets], "%s%s", key, optarg) < 0)
@@ -104,12 +103,10 @@ int main(int argc, char **argv)
 	}
 	if (check) {
 		if (*conf->ring)
-			printf("runpad-ws: settings are valid; ws.ring has %zu "
-			       "entries, this daemon is %s\n",
+			printf("runpad-ws: settings are valid; ws.ring has %zu entries, this daemon is %s\n",
 			       ring_entries(conf->owners), conf->ring_self);
 		else
-			printf("runpad-ws: settings are valid; ws.ring is "
-			       "empty: this daemon serves every pad\n");
+			printf("runpad-ws: settings are valid; ws.ring is empty: this daemon serves every pad\n");
 		wsconf_free(conf);
 		return 0;
 	}

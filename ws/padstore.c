@@ -82,13 +82,11 @@ static int mdb_fail(const struct padstore *ps, int rc, const char *what,
 		return lmdb_errno(rc, what, err, errlen);
 	if (map >= (size_t)1 << 20)
 		seterr(err, errlen,
-		       "pad store is full (map size %zu MiB); raise "
-		       "ws.map_size",
+		       "pad store is full (map size %zu MiB); raise ws.map_size",
 		       map >> 20);
 	else
 		seterr(err, errlen,
-		       "pad store is full (map size %zu KiB); raise "
-		       "ws.map_size",
+		       "pad store is full (map size %zu KiB); raise ws.map_size",
 		       map >> 10);
 	return -ENOSPC;
 }

@@ -62,10 +62,9 @@ static int get_version(json_object *root, const char *field, bool nullable,
 	if (json_object_get_type(v) != json_type_int ||
 	    json_object_get_int64(v) < 0 ||
 	    json_object_get_int64(v) > (INT64_C(1) << 53)) {
-		return proto_error_set(e, "bad_message",
-		                       "%s: expected a version, a whole number "
-		                       "from 0",
-		                       field);
+		return proto_error_set(
+		        e, "bad_message",
+		        "%s: expected a version, a whole number from 0", field);
 	}
 	*has = true;
 	*out = json_object_get_int64(v);
@@ -105,9 +104,9 @@ static int check_name(const char *s, size_t len, const struct proto_limits *lim,
 		return proto_error_set(e, "bad_name", "name: empty");
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return proto_error_set(e, "bad_name",
-			                       "name: control characters are "
-			                       "not allowed");
+			return proto_error_set(
+			        e, "bad_name",
+			        "name: control characters are not allowed");
 	return 0;
 }
 
@@ -137,10 +136,10 @@ static int check_updates(json_object *u, const struct proto_limits *lim,
 	if (n == 0)
 		return proto_error_set(e, "bad_message", "updates: empty");
 	if (n > lim->max_updates_per_push)
-		return proto_error_set(e, "too_many_updates",
-		                       "a push may carry at most %zu updates, "
-		                       "this one has %zu",
-		                       lim->max_updates_per_push, n);
+		return proto_error_set(
+		        e, "too_many_updates",
+		        "a push may carry at most %zu updates, this one has %zu",
+		        lim->max_updates_per_push, n);
 	for (size_t i = 0; i < n; i++) {
 		json_object *up = json_object_array_get_idx(u, i), *id, *ch;
 		size_t idlen;
@@ -164,8 +163,7 @@ static int check_updates(json_object *u, const struct proto_limits *lim,
 		    !utf8_valid(json_object_get_string(id), idlen))
 			return proto_error_set(
 			        e, "bad_message",
-			        "updates[%zu].clientID: expected a "
-			        "string of 1 to %d bytes",
+			        "updates[%zu].clientID: expected a string of 1 to %d bytes",
 			        i, PROTO_MAX_CLIENT_ID);
 		if (!json_object_object_get_ex(up, "changes", &ch))
 			return proto_error_set(e, "bad_message",
@@ -174,8 +172,7 @@ static int check_updates(json_object *u, const struct proto_limits *lim,
 		if (json_object_get_type(ch) != json_type_array)
 			return proto_error_set(
 			        e, "invalid_changes",
-			        "updates[%zu].changes: expected a "
-			        "ChangeSet (an array)",
+			        "updates[%zu].changes: expected a ChangeSet (an array)",
 			        i);
 	}
 	return 0;
@@ -191,10 +188,10 @@ static int check_tests(json_object *t, struct proto_error *e)
 		                       "tests: expected an array");
 	n = json_object_array_length(t);
 	if (n > PROTO_MAX_TESTS)
-		return proto_error_set(e, "tests_too_large",
-		                       "a pad may hold at most %d tests, this "
-		                       "list has %zu",
-		                       PROTO_MAX_TESTS, n);
+		return proto_error_set(
+		        e, "tests_too_large",
+		        "a pad may hold at most %d tests, this list has %zu",
+		        PROTO_MAX_TESTS, n);
 	for (size_t i = 0; i < n; i++) {
 		json_object *x = json_object_array_get_idx(t, i);
 		static const char *const fields[] = {"name", "stdin",
@@ -217,16 +214,14 @@ static int check_tests(json_object *t, struct proto_error *e)
 			if (json_object_get_type(val) != json_type_string)
 				return proto_error_set(
 				        e, "bad_message",
-				        "tests[%zu].%s: expected "
-				        "a string",
-				        i, key);
+				        "tests[%zu].%s: expected a string", i,
+				        key);
 			len = (size_t)json_object_get_string_len(val);
 			if (memchr(json_object_get_string(val), 0, len) ||
 			    !utf8_valid(json_object_get_string(val), len))
 				return proto_error_set(
 				        e, "invalid_utf8",
-				        "tests[%zu].%s: not valid "
-				        "UTF-8 text",
+				        "tests[%zu].%s: not valid UTF-8 text",
 				        i, key);
 			if (len > (f == 0 ? PROTO_MAX_TEST_NAME
 			                  : PROTO_MAX_TEST_FIELD))
@@ -240,10 +235,10 @@ static int check_tests(json_object *t, struct proto_error *e)
 		}
 		if (!json_object_object_get_ex(x, "stdin", NULL) ||
 		    !json_object_object_get_ex(x, "expected_stdout", NULL))
-			return proto_error_set(e, "bad_message",
-			                       "tests[%zu]: needs stdin and "
-			                       "expected_stdout",
-			                       i);
+			return proto_error_set(
+			        e, "bad_message",
+			        "tests[%zu]: needs stdin and expected_stdout",
+			        i);
 	}
 	if (total > PROTO_MAX_TESTS_BYTES)
 		return proto_error_set(e, "tests_too_large",
@@ -276,15 +271,15 @@ static int check_selection(json_object *s, struct proto_error *e)
 	    !json_object_object_get_ex(s, "ranges", &ranges) ||
 	    json_object_get_type(ranges) != json_type_array ||
 	    int_field(s, "main", &main_idx) < 0)
-		return proto_error_set(e, "bad_message",
-		                       "selection: expected {main, ranges} or "
-		                       "null");
+		return proto_error_set(
+		        e, "bad_message",
+		        "selection: expected {main, ranges} or null");
 	n = json_object_array_length(ranges);
 	if (n == 0 || n > PROTO_MAX_RANGES || (size_t)main_idx >= n)
-		return proto_error_set(e, "bad_message",
-		                       "selection: 1 to %d ranges, main one of "
-		                       "them",
-		                       PROTO_MAX_RANGES);
+		return proto_error_set(
+		        e, "bad_message",
+		        "selection: 1 to %d ranges, main one of them",
+		        PROTO_MAX_RANGES);
 	for (size_t i = 0; i < n; i++) {
 		json_object *r = json_object_array_get_idx(ranges, i);
 		if (json_object_get_type(r) != json_type_object ||
@@ -293,8 +288,7 @@ static int check_selection(json_object *s, struct proto_error *e)
 		    int_field(r, "head", &x) < 0)
 			return proto_error_set(
 			        e, "bad_message",
-			        "selection.ranges[%zu]: expected "
-			        "{anchor, head} positions",
+			        "selection.ranges[%zu]: expected {anchor, head} positions",
 			        i);
 	}
 	return 0;
@@ -350,9 +344,9 @@ static int parse_fields(struct proto_msg *m, const struct proto_limits *lim,
 			if (t == json_type_object || t == json_type_array ||
 			    (t == json_type_string &&
 			     json_object_get_string_len(m->ref) > 64))
-				return proto_error_set(e, "bad_message",
-				                       "ref: expected a number "
-				                       "or a short string");
+				return proto_error_set(
+				        e, "bad_message",
+				        "ref: expected a number or a short string");
 		}
 		return 0;
 	case PROTO_PULL:
@@ -376,12 +370,11 @@ static int parse_fields(struct proto_msg *m, const struct proto_limits *lim,
 		    0)
 			return -1;
 		if (len == 0 || len > PROTO_MAX_LANGUAGE ||
-		    strspn(m->language, "abcdefghijklmnopqrstuvwxyz0123456789+#"
-		                        "._-") != len)
+		    strspn(m->language,
+		           "abcdefghijklmnopqrstuvwxyz0123456789+#._-") != len)
 			return proto_error_set(
 			        e, "bad_language",
-			        "language: 1 to %d characters of "
-			        "a-z 0-9 + # . _ -",
+			        "language: 1 to %d characters of a-z 0-9 + # . _ -",
 			        PROTO_MAX_LANGUAGE);
 		return 0;
 	case PROTO_RUN:
@@ -389,8 +382,7 @@ static int parse_fields(struct proto_msg *m, const struct proto_limits *lim,
 			if (json_object_get_type(v) != json_type_boolean)
 				return proto_error_set(
 				        e, "bad_message",
-				        "tests: expected true or "
-				        "false");
+				        "tests: expected true or false");
 			m->run_tests = json_object_get_boolean(v);
 		}
 		if (get_string(root, "stdin", true, &m->data, &m->data_len, e) <
@@ -399,8 +391,7 @@ static int parse_fields(struct proto_msg *m, const struct proto_limits *lim,
 		if (m->run_tests && m->data)
 			return proto_error_set(
 			        e, "bad_message",
-			        "stdin: a run of the tests takes "
-			        "each test's own stdin");
+			        "stdin: a run of the tests takes each test's own stdin");
 		return 0;
 	case PROTO_TESTS:
 		json_object_object_get_ex(root, "tests", &m->tests);
@@ -411,9 +402,9 @@ static int parse_fields(struct proto_msg *m, const struct proto_limits *lim,
 			return -1;
 		if (json_object_object_get_ex(root, "eof", &v)) {
 			if (json_object_get_type(v) != json_type_boolean)
-				return proto_error_set(e, "bad_message",
-				                       "eof: expected true or "
-				                       "false");
+				return proto_error_set(
+				        e, "bad_message",
+				        "eof: expected true or false");
 			m->eof = json_object_get_boolean(v);
 		}
 		return 0;

@@ -97,14 +97,12 @@ static int parse_prefix(const char *s, size_t n, char **out, char *err,
 
 		if (c == '?' || c == '#') {
 			fmt(err, errlen,
-			    "runner address: a query or fragment is not "
-			    "allowed");
+			    "runner address: a query or fragment is not allowed");
 			return -EINVAL;
 		}
 		if (c <= ' ' || c >= 0x7f || c == '"' || c == '\\') {
 			fmt(err, errlen,
-			    "runner address: the prefix holds a character "
-			    "that needs escaping (0x%02x)",
+			    "runner address: the prefix holds a character that needs escaping (0x%02x)",
 			    c);
 			return -EINVAL;
 		}
@@ -246,8 +244,7 @@ static int parse_unix(const char *s, struct runner_url *u, char *err,
 	}
 	if (plen >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		fmt(err, errlen,
-		    "runner address '%s': the socket path is longer than %zu "
-		    "bytes",
+		    "runner address '%s': the socket path is longer than %zu bytes",
 		    s, sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
 		return -EINVAL;
 	}
@@ -274,8 +271,7 @@ int runner_url_parse(const char *s, struct runner_url **out, char *err,
 	for (const char *c = s; *c; c++) {
 		if ((unsigned char)*c <= ' ' || *c == 0x7f) {
 			fmt(err, errlen,
-			    "runner address '%s': blanks and control "
-			    "characters are not allowed",
+			    "runner address '%s': blanks and control characters are not allowed",
 			    s);
 			return -EINVAL;
 		}
@@ -294,14 +290,12 @@ int runner_url_parse(const char *s, struct runner_url **out, char *err,
 		rc = parse_unix(s, u, err, errlen);
 	} else if (strncmp(s, "https://", 8) == 0) {
 		fmt(err, errlen,
-		    "runner address '%s': https is not supported (use "
-		    "http:// to a local nginx, or unix:)",
+		    "runner address '%s': https is not supported (use http:// to a local nginx, or unix:)",
 		    s);
 		rc = -EINVAL;
 	} else {
 		fmt(err, errlen,
-		    "runner address '%s': expected http://HOST:PORT/PREFIX/ "
-		    "or unix:/PATH:/PREFIX/",
+		    "runner address '%s': expected http://HOST:PORT/PREFIX/ or unix:/PATH:/PREFIX/",
 		    s);
 		rc = -EINVAL;
 	}
@@ -856,11 +850,11 @@ int runner_parser_eof(struct runner_parser *p)
 	case P_DONE:
 		return 1;
 	case P_STATUS:
-		return pfail(p, -EPIPE,
-		             p->hdr_total ? "the connection closed in the "
-		                            "status line"
-		                          : "the connection closed without an "
-		                            "answer");
+		return pfail(
+		        p, -EPIPE,
+		        p->hdr_total
+		                ? "the connection closed in the status line"
+		                : "the connection closed without an answer");
 	case P_HEADER:
 		return pfail(p, -EPIPE, "the connection closed in the headers");
 	case P_BODY_CLOSE:
@@ -1049,8 +1043,7 @@ static int dial(struct runner_run *r, int *out, struct fail *f)
 	if (rc == -ETIMEDOUT) {
 		f->code = "runner_timeout";
 		fmt(f->msg, sizeof(f->msg),
-		    "the runner at %s did not accept the connection within "
-		    "%d ms",
+		    "the runner at %s did not accept the connection within %d ms",
 		    u->display, r->connect_ms);
 	} else {
 		f->code = "runner_unavailable";
@@ -1470,8 +1463,7 @@ struct runner_run *runner_start(const struct runner_opts *o,
 			if ((unsigned char)*c <= ' ' ||
 			    (unsigned char)*c >= 0x7f) {
 				fmt(err, errlen,
-				    "runner token: only printable ASCII "
-				    "without blanks is allowed");
+				    "runner token: only printable ASCII without blanks is allowed");
 				return NULL;
 			}
 		}

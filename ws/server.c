@@ -199,8 +199,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 			return http_reply(wsi, 200, "{\"status\":\"ok\"}");
 		return http_reply(
 		        wsi, 404,
-		        "{\"error\":{\"code\":\"not_found\",\"message\":"
-		        "\"pads are websockets at /ws/<pad-id>\"}}");
+		        "{\"error\":{\"code\":\"not_found\",\"message\":\"pads are websockets at /ws/<pad-id>\"}}");
 
 	case LWS_CALLBACK_ESTABLISHED:
 		memset(c, 0, sizeof(*c));
@@ -405,8 +404,7 @@ struct wss *wss_new(struct wsconf *conf, const char *config_path,
 	s->ctx = lws_create_context(&info);
 	if (!s->ctx) {
 		snprintf(err, errlen,
-		         "cannot listen on %s (see lws: lines "
-		         "above)",
+		         "cannot listen on %s (see lws: lines above)",
 		         conf->listen);
 		goto out_free;
 	}
@@ -416,10 +414,10 @@ struct wss *wss_new(struct wsconf *conf, const char *config_path,
 		goto out_free;
 	}
 	if (s->unix_path && (r = probe_unix(s->unix_path)) < 0) {
-		snprintf(err, errlen,
-		         "not listening on %s: connect: %s (see lws: lines "
-		         "above)",
-		         conf->listen, strerror(-r));
+		snprintf(
+		        err, errlen,
+		        "not listening on %s: connect: %s (see lws: lines above)",
+		        conf->listen, strerror(-r));
 		goto out_free;
 	}
 	lws_sul_schedule(s->ctx, 0, &s->sul, on_tick, 250 * LWS_US_PER_MS);
@@ -444,8 +442,7 @@ static void reload(struct wss *s)
 	bad = wsconf_restart_only_change(s->conf, c);
 	if (bad) {
 		fprintf(stderr,
-		        "<3>reload refused, keeping the settings: %s changes "
-		        "only at a restart\n",
+		        "<3>reload refused, keeping the settings: %s changes only at a restart\n",
 		        bad);
 		wsconf_free(c);
 		return;
@@ -486,8 +483,7 @@ int wss_run(struct wss *s)
 	        s->conf->listen, s->conf->state_dir);
 	if (s->conf->owners)
 		fprintf(stderr,
-		        "<6>ws.ring has %zu entries; this daemon is %s and "
-		        "refuses the others' pads (4421)\n",
+		        "<6>ws.ring has %zu entries; this daemon is %s and refuses the others' pads (4421)\n",
 		        ring_entries(s->conf->owners), s->conf->ring_self);
 	while (!got_stop) {
 		if (lws_service(s->ctx, 0) < 0)

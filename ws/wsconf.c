@@ -100,19 +100,19 @@ static int check_listen(const char *v, char *err, size_t errlen)
 
 	if (strncmp(v, "unix:", 5) == 0) {
 		if (v[5] != '/' || strlen(v + 5) > 100) {
-			snprintf(err, errlen,
-			         "ws.listen: expected unix:/absolute/path (at "
-			         "most 100 bytes)");
+			snprintf(
+			        err, errlen,
+			        "ws.listen: expected unix:/absolute/path (at most 100 bytes)");
 			return -EINVAL;
 		}
 		return 0;
 	}
 	colon = strrchr(v, ':');
 	if (!colon || colon == v || conf_uint(colon + 1, 1, 65535, &port) < 0) {
-		snprintf(err, errlen,
-		         "ws.listen: expected unix:/path or ADDRESS:PORT, "
-		         "got '%s'",
-		         v);
+		snprintf(
+		        err, errlen,
+		        "ws.listen: expected unix:/path or ADDRESS:PORT, got '%s'",
+		        v);
 		return -EINVAL;
 	}
 	return 0;
@@ -143,10 +143,10 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 		case K_SIZE:
 			if (units_parse_size(value, &v) < 0 || v < k->min ||
 			    v > k->max) {
-				snprintf(err, errlen,
-				         "%s: expected a size from %lluK to "
-				         "%lluM, such as 512K",
-				         key, k->min / KiB, k->max / MiB);
+				snprintf(
+				        err, errlen,
+				        "%s: expected a size from %lluK to %lluM, such as 512K",
+				        key, k->min / KiB, k->max / MiB);
 				return -EINVAL;
 			}
 			*(uint64_t *)dst = v;
@@ -154,10 +154,10 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 		case K_MS:
 			if (units_parse_duration_ms(value, &v) < 0 ||
 			    v < k->min || v > k->max) {
-				snprintf(err, errlen,
-				         "%s: expected a duration from %llu ms "
-				         "to %llu s, such as 30s",
-				         key, k->min, k->max / 1000);
+				snprintf(
+				        err, errlen,
+				        "%s: expected a duration from %llu ms to %llu s, such as 30s",
+				        key, k->min, k->max / 1000);
 				return -EINVAL;
 			}
 			*(uint64_t *)dst = v;
@@ -168,9 +168,9 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 				return -EINVAL;
 			if (strcmp(key, "ws.state_dir") == 0 &&
 			    value[0] != '/') {
-				snprintf(err, errlen,
-				         "ws.state_dir: expected an absolute "
-				         "path");
+				snprintf(
+				        err, errlen,
+				        "ws.state_dir: expected an absolute path");
 				return -EINVAL;
 			}
 			if (strcmp(key, "ws.ring") == 0) {

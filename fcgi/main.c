@@ -246,7 +246,9 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		goto out_settings;
 
-	/* while still single-threaded */
+	/* while still single-threaded; the languages' host paths are the
+	   registry's at start (a reload that adds one needs a restart) */
+	set->jail.cfg.lang_binds = sbx_registry_binds(&set->registry);
 	if (sbx_ctx_new(&set->jail.cfg, &ctx, err, sizeof(err)) < 0) {
 		fprintf(stderr, "runpad-fcgi: the jail cannot start: %s\n",
 		        err);

@@ -450,7 +450,7 @@ int sbx_ctx_new(const struct sbx_config *c, struct sbx_ctx **out, char *err,
 	r = sbx_view_prepare(&ctx->view, err, errlen);
 	if (r < 0)
 		goto out_free;
-	r = sbx_binds_keep(ctx, c->binds);
+	r = sbx_binds_keep(ctx, c->binds, c->lang_binds);
 	if (r < 0) {
 		sbx_seterr(err, errlen, "out of memory");
 		goto out_free;

@@ -131,9 +131,10 @@ int sbx_create_file(const char *path, const char *data, mode_t mode);
 
 /* ----------------------------------------------------------------- root.c */
 extern const char *const sbx_default_binds[];
-/* Keep the list of binds (NULL: the built-in one): slot roots are built
-   after sbx_ctx_new.  0 or -ENOMEM. */
-int sbx_binds_keep(struct sbx_ctx *ctx, const char *const *binds);
+/* Keep the list of binds (NULL: the built-in one and lang_binds): slot
+   roots are built after sbx_ctx_new.  0 or -ENOMEM. */
+int sbx_binds_keep(struct sbx_ctx *ctx, const char *const *binds,
+                   const char *const *lang_binds);
 /* The run dir's read-only "mask" (an empty file and directory). */
 int sbx_mask_make(struct sbx_ctx *ctx, char *err, size_t errlen);
 /* Build slot's root below the run dir; the mounts go with the run dir

@@ -230,10 +230,15 @@ static int do_check(const struct opts *o)
 	       hr.cgroup_detail);
 	if (hr.cgroup != SBX_CGROUP_NONE)
 		printf("controllers:      %s\n", hr.controllers);
+	if (sbx_registry_load(path, &reg, err, sizeof(err)) < 0) {
+		printf("languages:        registry error: %s\n", err);
+		return EXIT_JAIL_FAILED;
+	}
 	{
 		/* build one slot's root for real, to say what it is made of */
 		struct sbx_config cfg = o->jc.cfg;
 		struct sbx_ctx *ctx = NULL;
+		cfg.lang_binds = sbx_registry_binds(&reg);
 		cfg.slots = 1;
 		cfg.netns_at_start = true;
 		if (sbx_ctx_new(&cfg, &ctx, err, sizeof(err)) < 0) {
@@ -253,10 +258,6 @@ static int do_check(const struct opts *o)
 		}
 	}
 
-	if (sbx_registry_load(path, &reg, err, sizeof(err)) < 0) {
-		printf("languages:        registry error: %s\n", err);
-		return EXIT_JAIL_FAILED;
-	}
 	sbx_registry_resolve(&reg, o->jc.cfg.path_env);
 	sbx_registry_detect_versions(&reg, o->jc.cfg.path_env);
 	for (size_t i = 0; i < reg.n; i++)
@@ -503,11 +504,14 @@ int main(int argc, char **argv)
 	sbx_limits_default(&run.limits);
 	sbx_limits_default_compile(&compile.limits);
 
+	/* the registry names the host paths each language needs in the
+	   root, so --exec loads it too */
+	if (sbx_registry_load(jailconf_registry(&o.jc), &reg, err,
+	                      sizeof(err)) < 0)
+		die_usage("%s", err);
+	o.jc.cfg.lang_binds = sbx_registry_binds(&reg);
 	if (o.lang) {
-		const char *path = jailconf_registry(&o.jc);
 		size_t len;
-		if (sbx_registry_load(path, &reg, err, sizeof(err)) < 0)
-			die_usage("%s", err);
 		sbx_registry_resolve(&reg, o.jc.cfg.path_env);
 		lang = sbx_registry_find(&reg, o.lang);
 		if (!lang)

@@ -136,6 +136,7 @@ static void lang_fini(struct sbx_lang *l)
 	sbx_argv_free(l->limits);
 	sbx_argv_free(l->compile_limits);
 	sbx_argv_free(l->requires);
+	sbx_argv_free(l->binds);
 	free(l->version);
 	memset(l, 0, sizeof(*l));
 }
@@ -147,8 +148,33 @@ void sbx_registry_fini(struct sbx_registry *reg)
 	for (size_t i = 0; i < reg->n; i++)
 		lang_fini(&reg->langs[i]);
 	free(reg->langs);
+	free(reg->binds); /* its strings are the languages' */
 	reg->langs = NULL;
+	reg->binds = NULL;
 	reg->n = 0;
+}
+
+const char *const *sbx_registry_binds(struct sbx_registry *reg)
+{
+	size_t n = 0, k = 0;
+
+	if (reg->binds)
+		return (const char *const *)reg->binds;
+	for (size_t i = 0; i < reg->n; i++)
+		for (char **b = reg->langs[i].binds; b && *b; b++)
+			n++;
+	reg->binds = calloc(n + 1, sizeof(char *));
+	if (!reg->binds)
+		return NULL;
+	for (size_t i = 0; i < reg->n; i++)
+		for (char **b = reg->langs[i].binds; b && *b; b++) {
+			bool seen = false;
+			for (size_t j = 0; j < k && !seen; j++)
+				seen = strcmp(reg->binds[j], *b) == 0;
+			if (!seen)
+				reg->binds[k++] = *b;
+		}
+	return (const char *const *)reg->binds;
 }
 
 static char *trim(char *s)
@@ -471,16 +497,17 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 		} else if (strcmp(key, "compile_limits") == 0) {
 			r = set_words(&l->compile_limits, val, lineno, key, err,
 			              errlen);
-		} else if (strcmp(key, "requires") == 0) {
-			r = set_words(&l->requires, val, lineno, key, err,
-			              errlen);
-			for (char **q = l->requires; r == 0 && q && *q; q++) {
+		} else if (strcmp(key, "requires") == 0 ||
+		           strcmp(key, "binds") == 0) {
+			char ***dst = key[0] == 'r' ? &l->requires : &l->binds;
+			r = set_words(dst, val, lineno, key, err, errlen);
+			for (char **q = *dst; r == 0 && q && *q; q++) {
 				if (**q != '/') {
 					if (err)
 						snprintf(
 						        err, errlen,
-						        "line %u: requires: '%s' is not an absolute path",
-						        lineno, *q);
+						        "line %u: %s: '%s' is not an absolute path",
+						        lineno, key, *q);
 					r = -EINVAL;
 				}
 			}

@@ -39,8 +39,9 @@
 
 #include "jail.h"
 
-/* Host paths shown read-only in every slot's root (missing ones are
-   skipped; the `bind` setting replaces the list). */
+/* Host paths shown read-only in every slot's root, whatever the language
+   (missing ones are skipped; the `bind` setting replaces the list, and the
+   registry's `binds =` lines add each language's own: sbx_config). */
 const char *const sbx_default_binds[] = {
         "/usr",
         "/etc/alternatives",
@@ -50,25 +51,6 @@ const char *const sbx_default_binds[] = {
         "/etc/localtime",
         "/etc/ssl/certs",
         "/etc/ca-certificates.conf",
-        "/etc/java-17-openjdk",
-        "/etc/mono",
-        "/etc/fpc.cfg",
-        "/etc/fpc-*.cfg",
-        "/etc/gnucobol",
-        "/etc/nim",
-        "/var/lib/chicken",
-        "/etc/gprolog",
-        "/etc/R",
-        "/etc/php",
-        "/etc/ocamlfind.conf",
-        "/etc/gnat",
-        "/etc/emacs",
-        "/etc/sbclrc",
-        "/etc/racket",
-        "/etc/guile",
-        "/etc/elixir",
-        "/etc/erlang",
-        "/var/lib/ghc",
         "/var/lib/dpkg/alternatives",
         NULL,
 };
@@ -644,24 +626,32 @@ int sbx_mask_make(struct sbx_ctx *ctx, char *err, size_t errlen)
 }
 
 /* Keep the list of binds: slot roots are built after sbx_ctx_new. */
-int sbx_binds_keep(struct sbx_ctx *ctx, const char *const *binds)
+int sbx_binds_keep(struct sbx_ctx *ctx, const char *const *binds,
+                   const char *const *lang_binds)
 {
-	size_t n = 0;
+	const char *const *parts[2] = {binds, NULL};
+	size_t n = 0, k = 0;
 
 	if (!binds) {
-		ctx->binds = sbx_default_binds;
-		return 0;
+		if (!lang_binds || !*lang_binds) {
+			ctx->binds = sbx_default_binds;
+			return 0;
+		}
+		parts[0] = sbx_default_binds;
+		parts[1] = lang_binds;
 	}
-	while (binds[n])
-		n++;
+	for (int p = 0; p < 2; p++)
+		for (size_t i = 0; parts[p] && parts[p][i]; i++)
+			n++;
 	ctx->binds_own = calloc(n + 1, sizeof(char *));
 	if (!ctx->binds_own)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		ctx->binds_own[i] = strdup(binds[i]);
-		if (!ctx->binds_own[i])
-			return -ENOMEM;
-	}
+	for (int p = 0; p < 2; p++)
+		for (size_t i = 0; parts[p] && parts[p][i]; i++) {
+			ctx->binds_own[k] = strdup(parts[p][i]);
+			if (!ctx->binds_own[k++])
+				return -ENOMEM;
+		}
 	ctx->binds = (const char *const *)ctx->binds_own;
 	return 0;
 }

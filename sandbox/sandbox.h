@@ -188,13 +188,17 @@ struct sbx_config {
 	const char *const *binds;  /* NULL-terminated host paths shown read-only
 				      (copied by sbx_ctx_new)
 				      (host paths, mounted at the same place);
-				      NULL: the built-in list */
-	const char *path_env;      /* PATH inside; NULL: built-in */
-	const char *lang_env;      /* LANG inside; NULL: "C.UTF-8" */
-	bool netns_at_start;       /* make every slot's network namespace in
+				      NULL: the built-in list (the base every
+				      language needs) and lang_binds */
+	const char *const *lang_binds; /* with binds NULL: the languages' own
+					  paths (sbx_registry_binds), added
+					  to the built-in list; copied */
+	const char *path_env;          /* PATH inside; NULL: built-in */
+	const char *lang_env;          /* LANG inside; NULL: "C.UTF-8" */
+	bool netns_at_start;           /* make every slot's network namespace in
 				      sbx_ctx_new (daemons), not on the
 				      slot's first use (the CLI) */
-	const char *template_dir;  /* root, with a cgroup, not netns_at_start:
+	const char *template_dir; /* root, with a cgroup, not netns_at_start:
 				      keep each slot's root and network
 				      namespace in template namespaces held
 				      under this directory (created 0700),
@@ -337,6 +341,8 @@ void sbx_host_probe(struct sbx_host_report *r);
  *   env      = PYTHONDONTWRITEBYTECODE=1
  *   limits   = memory=512M processes=32
  *   compile_limits = cpu_time=20s
+ *   requires = /usr/lib/gcc/x86_64-linux-gnu/[0-9]*\/cc1obj   (optional)
+ *   binds    = /etc/java-17-openjdk     (optional: host paths it needs)
  *
  * Commands are split on blanks with '...' and "..." quoting; a first word
  * without '/' is looked up in the jail's PATH.  `{args}` (a whole word) in
@@ -356,6 +362,9 @@ struct sbx_lang {
 	char **compile_limits;
 	char **requires; /* absolute path patterns (glob) that must each match
 	                    an existing file, or NULL */
+	char **binds;    /* host paths outside /usr the language needs in the
+	                    jail's root, read-only (absolute; globs allowed),
+	                    or NULL */
 	bool available;  /* every command's program is installed, and every
 	                    `requires` pattern matches */
 	char *version;   /* detected, or NULL until sbx_registry_detect */
@@ -364,7 +373,15 @@ struct sbx_lang {
 struct sbx_registry {
 	struct sbx_lang *langs;
 	size_t n;
+	char **binds; /* every language's binds, once each (sbx_registry_binds) */
 };
+
+/*
+ * The binds of every language of the registry, each path once, in the
+ * registry's order: what sbx_config.lang_binds takes.  NULL-terminated;
+ * owned by reg (freed by sbx_registry_fini); NULL on ENOMEM.
+ */
+const char *const *sbx_registry_binds(struct sbx_registry *reg);
 
 /*
  * Parse a registry from text.  Refuses duplicate ids or aliases, unknown

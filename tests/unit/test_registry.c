@@ -226,3 +226,54 @@ Test(registry, requires_patterns_must_each_match_a_file)
 	                      "path"),
 	          "%s", err);
 }
+
+Test(registry, binds_are_absolute_and_listed_once)
+{
+	static const char text[] =
+	        "[java]\nsource = Main.java\nrun = java Main\n"
+	        "binds = /etc/java-17-openjdk\n"
+	        "[kotlin]\nsource = m.kt\nrun = kotlin m\n"
+	        "binds = /etc/java-17-openjdk /etc/kotlin*\n"
+	        "[c]\nsource = main.c\nrun = /box/main\n";
+	struct sbx_registry reg;
+	const char *const *b;
+	char err[256] = "";
+
+	cr_assert_eq(parse(text, &reg, err), 0, "%s", err);
+	b = sbx_registry_binds(&reg);
+	cr_assert_not_null(b);
+	cr_assert_str_eq(b[0], "/etc/java-17-openjdk");
+	cr_assert_str_eq(b[1], "/etc/kotlin*");
+	cr_assert_null(b[2], "a path two languages need is listed once");
+	cr_assert_eq(sbx_registry_binds(&reg), b, "computed once");
+	sbx_registry_fini(&reg);
+
+	cr_assert_eq(
+	        parse("[x]\nsource = a\nrun = a\nbinds = etc/x\n", &reg, err),
+	        -EINVAL);
+	cr_assert_str_eq(err, "line 4: binds: 'etc/x' is not an absolute path");
+}
+
+Test(registry, the_shipped_languages_name_their_host_paths)
+{
+	/* what the jail used to carry in its code: each comes from a
+	   language now, and the base list has none of them */
+	static const char *const want[] = {"/etc/java-17-openjdk", "/etc/mono",
+	                                   "/var/lib/ghc", "/etc/gnucobol",
+	                                   "/etc/fpc-*.cfg"};
+	struct sbx_registry reg;
+	const char *const *b;
+	char err[256] = "";
+
+	cr_assert_eq(sbx_registry_load(RUNPAD_DATADIR "/languages.conf", &reg,
+	                               err, sizeof(err)),
+	             0, "%s", err);
+	b = sbx_registry_binds(&reg);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		bool found = false;
+		for (size_t k = 0; b[k]; k++)
+			found |= strcmp(b[k], want[i]) == 0;
+		cr_assert(found, "%s is no language's", want[i]);
+	}
+	sbx_registry_fini(&reg);
+}

@@ -12,7 +12,7 @@
  * Streaming answers send their header as soon as the run is admitted and
  * flush one NDJSON line per event.
  */
-#include "server.h"
+#include "server_int.h"
 
 #include <errno.h>
 #include <fcgiapp.h>
@@ -38,83 +38,6 @@
 #include "runs.h"
 #include "store.h"
 
-#define SRV_STORE_MAP (256u << 20)
-
-struct srv {
-	pthread_mutex_t lock; /* guards set */
-	struct settings *set;
-	struct sbx_ctx *ctx;
-	int listen_fd;
-	struct pool *pool;
-	struct runs *runs;
-	struct metrics *metrics;
-	struct store *store;
-
-	pthread_t *workers;
-	size_t nworkers;
-	pthread_t *async;
-	size_t nasync;
-	pthread_mutex_t async_lock;
-	pthread_cond_t async_cond;
-
-	int stopping;     /* atomically read */
-	int active;       /* requests in progress, atomically changed */
-	int async_active; /* submissions running */
-};
-
-/* One request being answered. */
-struct req {
-	struct srv *srv;
-	FCGX_Request *fr;
-	struct settings *set;
-	const char *method;
-	char path[1024];
-	char *body;
-	size_t body_len;
-	int status;
-	const char *language;
-	const char *verdict;
-	const char *route;
-	bool headers_sent;
-	bool client_gone;
-	struct timespec t0;
-	char run_id[RUN_ID_LEN + 1];
-};
-
-static const char *status_text(int status)
-{
-	switch (status) {
-	case 200:
-		return "OK";
-	case 202:
-		return "Accepted";
-	case 400:
-		return "Bad Request";
-	case 401:
-		return "Unauthorized";
-	case 404:
-		return "Not Found";
-	case 405:
-		return "Method Not Allowed";
-	case 409:
-		return "Conflict";
-	case 411:
-		return "Length Required";
-	case 413:
-		return "Content Too Large";
-	case 415:
-		return "Unsupported Media Type";
-	case 421:
-		return "Misdirected Request";
-	case 500:
-		return "Internal Server Error";
-	case 503:
-		return "Service Unavailable";
-	default:
-		return "Unknown";
-	}
-}
-
 void srv_log(int prio, const char *fmt, ...)
 {
 	char line[1024];
@@ -132,7 +55,7 @@ void srv_log(int prio, const char *fmt, ...)
 	(void)!write(2, line, (size_t)n);
 }
 
-static int64_t now_ms(void)
+int64_t srv_now_ms(void)
 {
 	struct timespec ts;
 
@@ -140,7 +63,7 @@ static int64_t now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static double since(const struct timespec *t0)
+double srv_since(const struct timespec *t0)
 {
 	struct timespec t;
 
@@ -168,216 +91,6 @@ void srv_reload(struct srv *s, struct settings *next)
 	s->set = settings_ref(next);
 	pthread_mutex_unlock(&s->lock);
 	settings_unref(old);
-}
-
-/* ---------------------------------------------------------- output */
-
-static int put(struct req *rq, const char *s, size_t n)
-{
-	if (rq->client_gone)
-		return -1;
-	if (FCGX_PutStr(s, (int)n, rq->fr->out) < 0) {
-		rq->client_gone = true;
-		return -1;
-	}
-	return 0;
-}
-
-static void send_head(struct req *rq, int status, const char *ctype,
-                      const char *extra)
-{
-	char head[1024];
-	int n;
-
-	rq->status = status;
-	rq->headers_sent = true;
-	n = snprintf(head, sizeof(head),
-	             "Status: %d %s\r\nContent-Type: %s\r\n"
-	             "Cache-Control: no-store\r\n"
-	             "X-Content-Type-Options: nosniff\r\n%s\r\n",
-	             status, status_text(status), ctype, extra ? extra : "");
-	put(rq, head, (size_t)n);
-}
-
-/* Answer with a JSON body; `o` is consumed. */
-static void send_json(struct req *rq, int status, json_object *o,
-                      const char *extra)
-{
-	size_t n;
-	const char *text;
-
-	if (!o) {
-		status = 500;
-		o = json_object_new_string("out of memory");
-	}
-	text = json_object_to_json_string_length(
-	        o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &n);
-	send_head(rq, status, "application/json", extra);
-	put(rq, text, n);
-	put(rq, "\n", 1);
-	json_object_put(o);
-}
-
-static void send_error(struct req *rq, const struct api_error *e)
-{
-	json_object *o = api_error_json(e);
-	char extra[256] = "";
-
-	if (e->status == 503)
-		snprintf(extra, sizeof(extra), "Retry-After: %u\r\n",
-		         rq->set->retry_after);
-	else if (e->status == 401)
-		snprintf(extra, sizeof(extra),
-		         "WWW-Authenticate: Bearer realm=\"runpad\"\r\n");
-	/* Piston clients read a top-level "message" */
-	if (strncmp(rq->path, rq->set->prefix, strlen(rq->set->prefix)) == 0 &&
-	    strncmp(rq->path + strlen(rq->set->prefix), "v2/", 3) == 0)
-		json_object_object_add(o, "message",
-		                       json_object_new_string(e->message));
-	send_json(rq, e->status, o, extra[0] ? extra : NULL);
-}
-
-static void fail(struct req *rq, int status, const char *code, const char *fmt,
-                 ...) __attribute__((format(printf, 4, 5)));
-static void fail(struct req *rq, int status, const char *code, const char *fmt,
-                 ...)
-{
-	struct api_error e = {.status = status, .code = code};
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(e.message, sizeof(e.message), fmt, ap);
-	va_end(ap);
-	send_error(rq, &e);
-}
-
-/* One NDJSON line, flushed at once. */
-static bool send_event(struct req *rq, json_object *ev)
-{
-	size_t n;
-	const char *text = json_object_to_json_string_length(
-	        ev, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
-	        &n);
-
-	if (put(rq, text, n) < 0 || put(rq, "\n", 1) < 0)
-		return false;
-	if (FCGX_FFlush(rq->fr->out) < 0) {
-		rq->client_gone = true;
-		return false;
-	}
-	return true;
-}
-
-static bool emit_cb(void *arg, json_object *ev)
-{
-	return send_event(arg, ev);
-}
-
-/* ---------------------------------------------------------- input */
-
-static const char *param(struct req *rq, const char *name)
-{
-	return FCGX_GetParam(name, rq->fr->envp);
-}
-
-/*
- * Read the body to its end (the end record must be consumed, or the
- * connection would look readable and the run would be taken for
- * abandoned).  More than max_body is refused with 413.
- */
-static int read_body(struct req *rq)
-{
-	const char *cl = param(rq, "CONTENT_LENGTH");
-	unsigned long long want = 0;
-	size_t cap, n = 0;
-	char sink[4096];
-
-	if (cl && *cl) {
-		char *end;
-		errno = 0;
-		want = strtoull(cl, &end, 10);
-		if (errno || *end) {
-			fail(rq, 400, "bad_request",
-			     "Content-Length: not a number");
-			return -1;
-		}
-	}
-	if (want > rq->set->max_body) {
-		fail(rq, 413, "too_large",
-		     "the body is %llu bytes, at most %llu", want,
-		     (unsigned long long)rq->set->max_body);
-		return -1;
-	}
-	cap = want ? (size_t)want + 1 : 4096;
-	rq->body = malloc(cap);
-	if (!rq->body) {
-		fail(rq, 503, "out_of_memory", "out of memory");
-		return -1;
-	}
-	for (;;) {
-		int k;
-		if (n == cap - 1) {
-			size_t nc = cap * 2;
-			char *nb;
-			if (nc > rq->set->max_body + 2)
-				nc = rq->set->max_body + 2;
-			if (n + 1 >= nc) {
-				/* over the cap: drain, then refuse */
-				while (FCGX_GetStr(sink, sizeof(sink),
-				                   rq->fr->in) > 0)
-					;
-				fail(rq, 413, "too_large",
-				     "the body is more than %llu bytes",
-				     (unsigned long long)rq->set->max_body);
-				return -1;
-			}
-			nb = realloc(rq->body, nc);
-			if (!nb) {
-				fail(rq, 503, "out_of_memory", "out of memory");
-				return -1;
-			}
-			rq->body = nb;
-			cap = nc;
-		}
-		k = FCGX_GetStr(rq->body + n, (int)(cap - 1 - n), rq->fr->in);
-		if (k <= 0)
-			break;
-		n += (size_t)k;
-	}
-	rq->body[n] = '\0';
-	rq->body_len = n;
-	return 0;
-}
-
-/* Constant-time comparison of a presented token with the configured ones. */
-static bool authorized(struct req *rq)
-{
-	const char *h = param(rq, "HTTP_AUTHORIZATION");
-	bool ok = false;
-
-	if (!rq->set->ntokens)
-		return true;
-	if (!h || strncasecmp(h, "Bearer ", 7))
-		return false;
-	h += 7;
-	while (*h == ' ')
-		h++;
-	for (size_t i = 0; i < rq->set->ntokens; i++) {
-		const char *t = rq->set->tokens[i];
-		size_t lt = strlen(t), lh = strlen(h);
-		unsigned char diff = lt != lh;
-		for (size_t k = 0; k < lt; k++)
-			diff |= (unsigned char)(t[k] ^ (k < lh ? h[k] : 0));
-		ok |= diff == 0;
-	}
-	return ok;
-}
-
-static bool wants_stream(struct req *rq)
-{
-	const char *a = param(rq, "HTTP_ACCEPT");
-
-	return a && strstr(a, "application/x-ndjson");
 }
 
 /* ---------------------------------------------------------- runtimes */
@@ -420,7 +133,7 @@ static void h_runtimes(struct req *rq, bool piston)
 		}
 		json_object_array_add(arr, o);
 	}
-	send_json(rq, 200, arr, NULL);
+	rq_json(rq, 200, arr, NULL);
 }
 
 /* ---------------------------------------------------------- runs */
@@ -435,7 +148,7 @@ static void stream_start(struct req *rq, const struct run_req *r)
 	json_object *ev = json_object_new_object();
 	char prefix[300];
 
-	send_head(rq, 200, "application/x-ndjson", "X-Accel-Buffering: no\r\n");
+	rq_head(rq, 200, "application/x-ndjson", "X-Accel-Buffering: no\r\n");
 	snprintf(prefix, sizeof(prefix), "%sruns/%s/", rq->set->prefix,
 	         rq->run_id);
 	/* every value added belongs to ev */
@@ -450,7 +163,7 @@ static void stream_start(struct req *rq, const struct run_req *r)
 	json_object_object_add(ev, "interactive",
 	                       json_object_new_boolean(r->interactive));
 	json_object_object_add(ev, "control", json_object_new_string(prefix));
-	send_event(rq, ev);
+	rq_event(rq, ev);
 	json_object_put(ev);
 }
 
@@ -471,7 +184,7 @@ static void on_queued(void *arg, unsigned pos)
 	ev = json_object_new_object();
 	json_object_object_add(ev, "event", json_object_new_string("queued"));
 	json_object_object_add(ev, "position", json_object_new_int((int)pos));
-	send_event(q->rq, ev);
+	rq_event(q->rq, ev);
 	json_object_put(ev);
 }
 
@@ -479,14 +192,13 @@ static void on_queued(void *arg, unsigned pos)
  * Run in the slot just taken, then give the slot back and count the run;
  * the same for a client's run and a submission.
  */
-static void run_in_slot(struct srv *s, const struct run_req *r,
-                        struct exec_io *io, int slot, const struct timespec *t0,
-                        struct exec_result *x)
+void srv_run_in_slot(struct srv *s, const struct run_req *r, struct exec_io *io,
+                     int slot, const struct timespec *t0, struct exec_result *x)
 {
 	io->slot = slot;
 	exec_run(s->ctx, r, io, x);
 	pool_release(s->pool, slot);
-	metrics_run(s->metrics, r->lang->id, x->verdict, since(t0));
+	metrics_run(s->metrics, r->lang->id, x->verdict, srv_since(t0));
 	if (x->rc < 0)
 		srv_log(3, "a %s run failed in the jail: %s", r->lang->id,
 		        x->err);
@@ -515,22 +227,22 @@ static void do_run(struct req *rq, struct run_req *r, bool stream, bool piston)
 		srv_log(3,
 		        "no run id that fcgi.ring gives to '%s' in %zu tries: check fcgi.ring",
 		        rq->set->ring_self, 64 * ring_entries(rq->set->owners));
-		fail(rq, 500, "internal_error",
-		     "cannot make a run id this runner holds");
+		rq_fail(rq, 500, "internal_error",
+		        "cannot make a run id this runner holds");
 		return;
 	}
 	if (rc < 0) {
-		fail(rq, 503, "out_of_memory", "cannot start a run: %s",
-		     strerror(-rc));
+		rq_fail(rq, 503, "out_of_memory", "cannot start a run: %s",
+		        strerror(-rc));
 		return;
 	}
 	if (stream && r->interactive && r->stdin_len) {
 		size_t room = 0;
 		if (runs_stdin(s->runs, rq->run_id, r->stdin_data, r->stdin_len,
 		               false, &room) < 0) {
-			fail(rq, 413, "too_large",
-			     "stdin: more than the %zu bytes an interactive run buffers",
-			     room);
+			rq_fail(rq, 413, "too_large",
+			        "stdin: more than the %zu bytes an interactive run buffers",
+			        room);
 			goto out_remove;
 		}
 	}
@@ -539,11 +251,11 @@ static void do_run(struct req *rq, struct run_req *r, bool stream, bool piston)
 	if (rc == -EBUSY || rc == -ESHUTDOWN) {
 		if (rq->headers_sent)
 			goto out_remove;
-		fail(rq, 503, "busy",
-		     rc == -EBUSY
-		             ? "every jail slot is busy and %u runs are waiting; try again shortly"
-		             : "the runner is shutting down%.0u",
-		     rq->set->queue);
+		rq_fail(rq, 503, "busy",
+		        rc == -EBUSY
+		                ? "every jail slot is busy and %u runs are waiting; try again shortly"
+		                : "the runner is shutting down%.0u",
+		        rq->set->queue);
 		goto out_remove;
 	}
 	if (rc == -ECANCELED) {
@@ -557,9 +269,9 @@ static void do_run(struct req *rq, struct run_req *r, bool stream, bool piston)
 	io.stdin_fd = stdin_rd;
 	io.cancel_fd = cancel_rd;
 	io.hangup_fd = rq->fr->ipcFd;
-	io.emit = stream ? emit_cb : NULL;
+	io.emit = stream ? rq_emit_cb : NULL;
 	io.arg = rq;
-	run_in_slot(s, r, &io, slot, &t0, &x);
+	srv_run_in_slot(s, r, &io, slot, &t0, &x);
 	rq->verdict = x.verdict;
 
 	if (x.cancelled && pool_client_gone(rq->fr->ipcFd)) {
@@ -567,7 +279,7 @@ static void do_run(struct req *rq, struct run_req *r, bool stream, bool piston)
 		rq->status = 499;
 		rq->client_gone = true;
 	} else if (piston) {
-		send_json(rq, 200, exec_piston_json(r, &x), NULL);
+		rq_json(rq, 200, exec_piston_json(r, &x), NULL);
 	} else {
 		json_object *res = exec_result_json(r, &x);
 		if (res)
@@ -578,10 +290,10 @@ static void do_run(struct req *rq, struct run_req *r, bool stream, bool piston)
 			json_object_object_add(
 			        ev, "event", json_object_new_string("result"));
 			json_object_object_add(ev, "result", res);
-			send_event(rq, ev);
+			rq_event(rq, ev);
 			json_object_put(ev);
 		} else {
-			send_json(rq, 200, res, NULL);
+			rq_json(rq, 200, res, NULL);
 		}
 	}
 	exec_result_fini(&x);
@@ -597,17 +309,17 @@ static void h_run(struct req *rq, bool piston)
 
 	if (run_req_parse(rq->body, rq->body_len, rq->set, piston, &r, &e) <
 	    0) {
-		send_error(rq, &e);
+		rq_error(rq, &e);
 		run_req_fini(&r);
 		return;
 	}
-	if (r.interactive && !wants_stream(rq)) {
-		fail(rq, 400, "bad_field",
-		     "interactive: needs a streaming request (Accept: application/x-ndjson)");
+	if (r.interactive && !rq_wants_stream(rq)) {
+		rq_fail(rq, 400, "bad_field",
+		        "interactive: needs a streaming request (Accept: application/x-ndjson)");
 		run_req_fini(&r);
 		return;
 	}
-	do_run(rq, &r, !piston && wants_stream(rq), piston);
+	do_run(rq, &r, !piston && rq_wants_stream(rq), piston);
 	run_req_fini(&r);
 }
 
@@ -618,7 +330,7 @@ static void h_run(struct req *rq, bool piston)
  * 421 wrong_runner (not 404: the run or submission may well exist) and
  * return true; false when the id is this runner's.
  */
-static bool wrong_runner(struct req *rq, const char *what, const char *id)
+bool srv_wrong_runner(struct req *rq, const char *what, const char *id)
 {
 	const char *owner;
 
@@ -627,9 +339,9 @@ static bool wrong_runner(struct req *rq, const char *what, const char *id)
 	srv_log(5,
 	        "%s %s is held by %s, not by this runner (%s): nginx's runpad_fcgi_id and fcgi.ring disagree, or %s is down",
 	        what, id, owner, rq->set->ring_self, owner);
-	fail(rq, 421, "wrong_runner",
-	     "%s %s is held by another runner; send the request through the proxy",
-	     what, id);
+	rq_fail(rq, 421, "wrong_runner",
+	        "%s %s is held by another runner; send the request through the proxy",
+	        what, id);
 	return true;
 }
 
@@ -644,19 +356,19 @@ static void h_stdin(struct req *rq, const char *id)
 
 	if (req_parse_object(rq->body, rq->body_len, &root, &e) < 0) {
 		json_object_put(root);
-		send_error(rq, &e);
+		rq_error(rq, &e);
 		return;
 	}
 	json_object_object_get_ex(root, "data", &data);
 	json_object_object_get_ex(root, "eof", &eof);
 	if (data && json_object_get_type(data) != json_type_string) {
 		json_object_put(root);
-		fail(rq, 400, "bad_field", "data: expected a string");
+		rq_fail(rq, 400, "bad_field", "data: expected a string");
 		return;
 	}
 	if (eof && json_object_get_type(eof) != json_type_boolean) {
 		json_object_put(root);
-		fail(rq, 400, "bad_field", "eof: expected true or false");
+		rq_fail(rq, 400, "bad_field", "eof: expected true or false");
 		return;
 	}
 	if (data) {
@@ -666,31 +378,32 @@ static void h_stdin(struct req *rq, const char *id)
 	close_after = eof && json_object_get_boolean(eof);
 	if (n > rq->set->max_stdin) {
 		json_object_put(root);
-		fail(rq, 413, "too_large", "data: %zu bytes, at most %llu", n,
-		     (unsigned long long)rq->set->max_stdin);
+		rq_fail(rq, 413, "too_large", "data: %zu bytes, at most %llu",
+		        n, (unsigned long long)rq->set->max_stdin);
 		return;
 	}
 	r = runs_stdin(rq->srv->runs, id, d, n, close_after, &room);
 	json_object_put(root);
-	if (r == -ENOENT && wrong_runner(rq, "run", id)) {
+	if (r == -ENOENT && srv_wrong_runner(rq, "run", id)) {
 		/* answered */
 	} else if (r == -ENOENT) {
-		fail(rq, 404, "no_such_run",
-		     "no run %s is in progress (it ended, or never was)", id);
+		rq_fail(rq, 404, "no_such_run",
+		        "no run %s is in progress (it ended, or never was)",
+		        id);
 	} else if (r == -EPIPE) {
-		fail(rq, 409, "stdin_closed",
-		     "the run's stdin is closed (the run is not interactive, or its stdin was closed with eof)");
+		rq_fail(rq, 409, "stdin_closed",
+		        "the run's stdin is closed (the run is not interactive, or its stdin was closed with eof)");
 	} else if (r == -EAGAIN) {
-		fail(rq, 409, "stdin_full",
-		     "the program has not read its earlier input yet: %zu bytes are free; send less or retry",
-		     room);
+		rq_fail(rq, 409, "stdin_full",
+		        "the program has not read its earlier input yet: %zu bytes are free; send less or retry",
+		        room);
 	} else {
 		o = json_object_new_object();
 		json_object_object_add(o, "accepted",
 		                       json_object_new_int64((int64_t)n));
 		json_object_object_add(o, "eof",
 		                       json_object_new_boolean(close_after));
-		send_json(rq, 200, o, NULL);
+		rq_json(rq, 200, o, NULL);
 	}
 }
 
@@ -699,255 +412,16 @@ static void h_kill(struct req *rq, const char *id)
 	json_object *o;
 
 	if (runs_kill(rq->srv->runs, id) < 0) {
-		if (wrong_runner(rq, "run", id))
+		if (srv_wrong_runner(rq, "run", id))
 			return;
-		fail(rq, 404, "no_such_run",
-		     "no run %s is in progress (it ended, or never was)", id);
+		rq_fail(rq, 404, "no_such_run",
+		        "no run %s is in progress (it ended, or never was)",
+		        id);
 		return;
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "killed", json_object_new_boolean(true));
-	send_json(rq, 200, o, NULL);
-}
-
-/* ---------------------------------------------------------- async */
-
-static void h_submit(struct req *rq)
-{
-	struct srv *s = rq->srv;
-	struct run_req r;
-	struct api_error e;
-	char id[RUN_ID_LEN + 1], err[256], loc[400];
-	json_object *o;
-	int rc;
-
-	if (run_req_parse(rq->body, rq->body_len, rq->set, false, &r, &e) < 0) {
-		send_error(rq, &e);
-		run_req_fini(&r);
-		return;
-	}
-	rq->language = r.lang->id;
-	if (r.interactive) {
-		run_req_fini(&r);
-		fail(rq, 400, "bad_field",
-		     "interactive: a submission runs unattended; use a streaming run");
-		return;
-	}
-	run_req_fini(&r);
-	rc = runs_make_id(id, rq->set->owners, rq->set->ring_self);
-	if (rc == -EAGAIN) {
-		srv_log(3,
-		        "no submission id that fcgi.ring gives to '%s': check fcgi.ring",
-		        rq->set->ring_self);
-		fail(rq, 500, "internal_error",
-		     "cannot make a submission id this runner holds");
-		return;
-	}
-	if (rc == 0)
-		rc = store_submit(s->store, id, rq->body, rq->body_len,
-		                  now_ms(), rq->set->max_submissions, err,
-		                  sizeof(err));
-	if (rc == -ENOSPC && strstr(err, "store full")) {
-		srv_log(3, "the submissions store is full: %s", err);
-		fail(rq, 503, "store_full",
-		     "the submissions store is full; try again later");
-		return;
-	}
-	if (rc == -ENOSPC) {
-		fail(rq, 503, "busy",
-		     "%u submissions are waiting or running; try again shortly",
-		     rq->set->max_submissions);
-		return;
-	}
-	if (rc < 0) {
-		srv_log(3, "cannot store a submission: %s", err);
-		fail(rq, 500, "store_failed", "cannot store the submission");
-		return;
-	}
-	pthread_mutex_lock(&s->async_lock);
-	pthread_cond_signal(&s->async_cond);
-	pthread_mutex_unlock(&s->async_lock);
-
-	snprintf(loc, sizeof(loc), "%ssubmissions/%s", rq->set->prefix, id);
-	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(id));
-	json_object_object_add(o, "status", json_object_new_string("queued"));
-	json_object_object_add(o, "url", json_object_new_string(loc));
-	{
-		char extra[512];
-		snprintf(extra, sizeof(extra), "Location: %s\r\n", loc);
-		send_json(rq, 202, o, extra);
-	}
-}
-
-static json_object *ms_or_null(int64_t ms)
-{
-	return ms ? json_object_new_int64(ms) : NULL;
-}
-
-static void h_submission(struct req *rq, const char *id)
-{
-	struct store_sub sub;
-	char err[256];
-	json_object *o;
-	int rc;
-
-	memset(&sub, 0, sizeof(sub));
-	rc = store_get(rq->srv->store, id, &sub, err, sizeof(err));
-	if (rc == -ENOENT && wrong_runner(rq, "submission", id))
-		return;
-	if (rc == -ENOENT) {
-		fail(rq, 404, "no_such_submission",
-		     "no submission %s (unknown, or expired)", id);
-		return;
-	}
-	if (rc < 0) {
-		srv_log(3, "cannot read submission %s: %s", id, err);
-		fail(rq, 500, "store_failed", "cannot read the submission");
-		return;
-	}
-	o = json_object_new_object();
-	json_object_object_add(o, "id", json_object_new_string(sub.id));
-	json_object_object_add(
-	        o, "status",
-	        json_object_new_string(store_state_name(sub.state)));
-	json_object_object_add(o, "created_at", ms_or_null(sub.created_ms));
-	json_object_object_add(o, "started_at", ms_or_null(sub.started_ms));
-	json_object_object_add(o, "finished_at", ms_or_null(sub.finished_ms));
-	json_object_object_add(o, "result",
-	                       sub.result ? json_tokener_parse(sub.result)
-	                                  : NULL);
-	store_sub_fini(&sub);
-	send_json(rq, 200, o, NULL);
-}
-
-/* The result stored for a submission the runner could not run. */
-static char *internal_result(const char *message)
-{
-	json_object *o = json_object_new_object();
-	char *text;
-
-	json_object_object_add(o, "verdict",
-	                       json_object_new_string("internal_error"));
-	json_object_object_add(o, "compile", NULL);
-	json_object_object_add(o, "run", NULL);
-	json_object_object_add(o, "message", json_object_new_string(message));
-	text = strdup(
-	        json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
-	json_object_put(o);
-	return text;
-}
-
-static void run_submission(struct srv *s, struct store_sub *sub)
-{
-	struct settings *set = srv_settings(s);
-	struct run_req r;
-	struct api_error e;
-	struct exec_result x;
-	struct exec_io io = {.slot = -1, .stdin_fd = -1, .hangup_fd = -1};
-	struct run_entry *entry = NULL;
-	char *text = NULL, id[RUN_ID_LEN + 1], err[256];
-	int stdin_rd, cancel_rd, slot, rc;
-	struct timespec t0;
-
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	if (run_req_parse(sub->request, sub->request_len, set, false, &r, &e) <
-	    0) {
-		/* valid when submitted: the settings changed since */
-		text = internal_result(e.message);
-		goto out_store;
-	}
-	/* an id nobody sees: any will do */
-	rc = runs_add(s->runs, false, NULL, NULL, id, &entry, &stdin_rd,
-	              &cancel_rd);
-	if (rc == 0)
-		rc = pool_acquire(s->pool, 0, false, -1, NULL, NULL, &slot);
-	if (rc < 0) {
-		text = internal_result(
-		        rc == -ESHUTDOWN
-		                ? "the runner stopped before this submission ran"
-		                : "the runner could not start this submission");
-		goto out_fini;
-	}
-	io.cancel_fd = cancel_rd;
-	run_in_slot(s, &r, &io, slot, &t0, &x);
-	{
-		json_object *o = exec_result_json(&r, &x);
-		if (x.cancelled)
-			json_object_object_add(
-			        o, "message",
-			        json_object_new_string(
-			                "the runner stopped while this submission ran"));
-		if (o)
-			text = strdup(json_object_to_json_string_ext(
-			        o, JSON_C_TO_STRING_PLAIN |
-			                   JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(o);
-	}
-	srv_log(6, "submission %s %s %s %lldms", sub->id, r.lang->id, x.verdict,
-	        (long long)(since(&t0) * 1000));
-	exec_result_fini(&x);
-
-out_fini:
-	if (entry)
-		runs_remove(s->runs, entry);
-	run_req_fini(&r);
-out_store:
-	if (!text)
-		text = internal_result("out of memory");
-	if (text && store_finish(s->store, sub->id, text, strlen(text),
-	                         now_ms(), err, sizeof(err)) < 0)
-		srv_log(3, "cannot store the result of %s: %s", sub->id, err);
-	free(text);
-	settings_unref(set);
-}
-
-static void *async_main(void *arg)
-{
-	struct srv *s = arg;
-	int64_t last_expire = 0;
-
-	while (!__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE)) {
-		struct store_sub sub;
-		char err[256];
-		int rc;
-
-		if (now_ms() - last_expire > 60000) {
-			struct settings *set = srv_settings(s);
-			size_t gone = 0;
-			last_expire = now_ms();
-			store_expire(s->store, last_expire,
-			             (int64_t)set->submission_ttl_ms, 10000,
-			             &gone, err, sizeof(err));
-			if (gone)
-				srv_log(6, "expired %zu submissions", gone);
-			settings_unref(set);
-		}
-		memset(&sub, 0, sizeof(sub));
-		rc = store_claim_next(s->store, now_ms(), &sub, err,
-		                      sizeof(err));
-		if (rc == 0) {
-			__atomic_add_fetch(&s->async_active, 1,
-			                   __ATOMIC_RELAXED);
-			run_submission(s, &sub);
-			__atomic_sub_fetch(&s->async_active, 1,
-			                   __ATOMIC_RELAXED);
-			store_sub_fini(&sub);
-			continue;
-		}
-		if (rc != -ENOENT)
-			srv_log(3, "cannot take a submission: %s", err);
-		pthread_mutex_lock(&s->async_lock);
-		if (!__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE)) {
-			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_sec += 1;
-			pthread_cond_timedwait(&s->async_cond, &s->async_lock,
-			                       &ts);
-		}
-		pthread_mutex_unlock(&s->async_lock);
-	}
-	return NULL;
+	rq_json(rq, 200, o, NULL);
 }
 
 /* ---------------------------------------------------------- health */
@@ -978,7 +452,7 @@ static void h_healthz(struct req *rq)
 	json_object_object_add(
 	        o, "rootless",
 	        json_object_new_boolean(sbx_ctx_rootless(rq->srv->ctx)));
-	send_json(rq, 200, o, NULL);
+	rq_json(rq, 200, o, NULL);
 }
 
 static void h_metrics(struct req *rq)
@@ -992,11 +466,11 @@ static void h_metrics(struct req *rq)
 	             &g.async_done);
 	text = metrics_render(rq->srv->metrics, &g);
 	if (!text) {
-		fail(rq, 503, "out_of_memory", "out of memory");
+		rq_fail(rq, 503, "out_of_memory", "out of memory");
 		return;
 	}
-	send_head(rq, 200, "text/plain; version=0.0.4; charset=utf-8", NULL);
-	put(rq, text, strlen(text));
+	rq_head(rq, 200, "text/plain; version=0.0.4; charset=utf-8", NULL);
+	rq_put(rq, text, strlen(text));
 	free(text);
 }
 
@@ -1004,11 +478,11 @@ static void h_metrics(struct req *rq)
 
 static void request_path(struct req *rq)
 {
-	const char *p = param(rq, "DOCUMENT_URI");
+	const char *p = rq_param(rq, "DOCUMENT_URI");
 	size_t n;
 
 	if (!p || !*p) {
-		p = param(rq, "REQUEST_URI");
+		p = rq_param(rq, "REQUEST_URI");
 		if (!p)
 			p = "/";
 	}
@@ -1027,7 +501,7 @@ static void handle(struct srv *s, FCGX_Request *fr)
 
 	clock_gettime(CLOCK_MONOTONIC, &rq.t0);
 	rq.set = srv_settings(s);
-	rq.method = param(&rq, "REQUEST_METHOD");
+	rq.method = rq_param(&rq, "REQUEST_METHOD");
 	if (!rq.method)
 		rq.method = "GET";
 	request_path(&rq);
@@ -1035,7 +509,7 @@ static void handle(struct srv *s, FCGX_Request *fr)
 	m = route_match(rq.set->prefix, rq.method, rq.path, &rt);
 	rq.route = rt.name;
 	if (m == 404) {
-		fail(&rq, 404, "not_found", "no endpoint %.200s", rq.path);
+		rq_fail(&rq, 404, "not_found", "no endpoint %.200s", rq.path);
 		goto out_log;
 	}
 	if (m == 405) {
@@ -1046,16 +520,16 @@ static void handle(struct srv *s, FCGX_Request *fr)
 		         "%.200s takes %s, not %.16s", rq.path, rt.allowed,
 		         rq.method);
 		snprintf(extra, sizeof(extra), "Allow: %s\r\n", rt.allowed);
-		send_json(&rq, 405, api_error_json(&e), extra);
+		rq_json(&rq, 405, api_error_json(&e), extra);
 		goto out_log;
 	}
 	if (rt.id != ROUTE_HEALTHZ && rt.id != ROUTE_METRICS &&
-	    !authorized(&rq)) {
-		fail(&rq, 401, "unauthorized",
-		     "this server needs an API token: Authorization: Bearer <token>");
+	    !rq_authorized(&rq)) {
+		rq_fail(&rq, 401, "unauthorized",
+		        "this server needs an API token: Authorization: Bearer <token>");
 		goto out_log;
 	}
-	if (strcmp(rq.method, "POST") == 0 && read_body(&rq) < 0)
+	if (strcmp(rq.method, "POST") == 0 && rq_read_body(&rq) < 0)
 		goto out_log;
 
 	switch (rt.id) {
@@ -1078,10 +552,10 @@ static void handle(struct srv *s, FCGX_Request *fr)
 		h_kill(&rq, rt.arg);
 		break;
 	case ROUTE_SUBMIT:
-		h_submit(&rq);
+		srv_h_submit(&rq);
 		break;
 	case ROUTE_SUBMISSION:
-		h_submission(&rq, rt.arg);
+		srv_h_submission(&rq, rt.arg);
 		break;
 	case ROUTE_HEALTHZ:
 		h_healthz(&rq);
@@ -1090,7 +564,7 @@ static void handle(struct srv *s, FCGX_Request *fr)
 		h_metrics(&rq);
 		break;
 	case ROUTE_NONE:
-		fail(&rq, 404, "not_found", "no endpoint %.200s", rq.path);
+		rq_fail(&rq, 404, "not_found", "no endpoint %.200s", rq.path);
 		break;
 	}
 
@@ -1100,7 +574,7 @@ out_log:
 		srv_log(rq.status >= 500 ? 4 : 6, "%s %s %d%s%s%s%s %.0fms",
 		        rq.method, rq.path, rq.status, rq.language ? " " : "",
 		        rq.language ? rq.language : "", rq.verdict ? " " : "",
-		        rq.verdict ? rq.verdict : "", since(&rq.t0) * 1000);
+		        rq.verdict ? rq.verdict : "", srv_since(&rq.t0) * 1000);
 	free(rq.body);
 	settings_unref(rq.set);
 }
@@ -1174,9 +648,9 @@ int srv_new(struct settings *set, struct sbx_ctx *ctx, int listen_fd,
 		if (r < 0)
 			goto out_free;
 	}
-	text = internal_result(
+	text = srv_internal_result(
 	        "the runner restarted while this submission ran");
-	r = text ? store_recover(s->store, now_ms(), text, strlen(text),
+	r = text ? store_recover(s->store, srv_now_ms(), text, strlen(text),
 	                         &interrupted, &queued, err, errlen)
 	         : -ENOMEM;
 	free(text);
@@ -1229,7 +703,7 @@ int srv_start(struct srv *s, char *err, size_t errlen)
 		s->nworkers++;
 	}
 	for (unsigned i = 0; i < s->set->async_workers; i++) {
-		int r = pthread_create(&s->async[i], NULL, async_main, s);
+		int r = pthread_create(&s->async[i], NULL, srv_async_main, s);
 		if (r) {
 			snprintf(err, errlen, "cannot start a thread: %s",
 			         strerror(r));

@@ -169,7 +169,9 @@ $(call unit_of,$(UNIT_FCGI)): $(B)/tests/test_%: tests/unit/test_%.c $(LIBS_fcgi
 	$(CC) $(BASE_CFLAGS) $(INC_fcgi) $(LDHARDEN) $(LDFLAGS) -o $@ $< $(LIBS_fcgi) -lcriterion $(LDLIBS_FCGI)
 $(call unit_of,$(UNIT_WS)): $(B)/tests/test_%: tests/unit/test_%.c $(LIBS_ws)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(INC_ws) $(LDHARDEN) $(LDFLAGS) -o $@ $< $(LIBS_ws) -lcriterion $(LDLIBS_WS)
+	$(CC) $(BASE_CFLAGS) $(INC_ws) $(LDHARDEN) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $< $(LIBS_ws) -lcriterion $(LDLIBS_WS)
+# test_hub makes the hub's message allocation fail on demand
+$(B)/tests/test_hub: TEST_LDFLAGS = -Wl,--wrap=wsmsg_alloc
 
 .PHONY: tests test-unit
 tests: $(UNIT_BIN)

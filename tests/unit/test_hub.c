@@ -1939,3 +1939,73 @@ Test(hub, ring_reload_moves_pads_away)
 	append(a, 0, 0, "ok");
 	expect_doc(mine, "ok", 1);
 }
+
+/* ------------------------------------------------------ injected failure */
+
+/*
+ * test_hub links with -Wl,--wrap=wsmsg_alloc: every message the hub makes
+ * goes through here, and fail_next_alloc makes the next one fail.
+ */
+struct wsmsg *__real_wsmsg_alloc(size_t len);
+struct wsmsg *__wrap_wsmsg_alloc(size_t len);
+static int fail_next_alloc;
+
+struct wsmsg *__wrap_wsmsg_alloc(size_t len)
+{
+	if (fail_next_alloc) {
+		fail_next_alloc = 0;
+		return NULL;
+	}
+	return __real_wsmsg_alloc(len);
+}
+
+/*
+ * The broadcast of an accepted push cannot be made: the update was
+ * applied and stored in the turn's transaction, so the turn fails. The
+ * pusher is told store_error, nobody else hears of it, and the pad stays
+ * at its last committed version in memory and in the store; the next push
+ * goes through.
+ */
+Test(hub, a_broadcast_that_cannot_be_made_fails_the_push)
+{
+	struct tconn *a, *b;
+	json_object *o, *w;
+	int64_t vv;
+	char *doc;
+
+	start();
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	drain_all();
+	fail_next_alloc = 1;
+	say(a,
+	    "{\"type\":\"push\",\"version\":0,\"ref\":1,"
+	    "\"updates\":[{\"clientID\":\"ka\",\"changes\":[[0,\"lost\"]]}]}");
+	turn();
+	cr_assert_eq(fail_next_alloc, 0, "the broadcast was not allocated");
+	o = next_msg(a);
+	cr_assert_str_eq(str_of(o, "type"), "error", "%s", plain(o));
+	cr_assert_str_eq(str_of(o, "code"), "store_error", "%s", plain(o));
+	cr_assert_eq(int_of(o, "head"), 0);
+	cr_assert_eq(int_of(o, "ref"), 1);
+	expect_none_all();
+
+	w = enter_t(conn_new(), "p", NULL);
+	cr_assert_eq(int_of(w, "version"), 0);
+	cr_assert_str_eq(str_of(w, "doc"), "");
+	drain_all();
+
+	say(a,
+	    "{\"type\":\"push\",\"version\":0,\"ref\":2,"
+	    "\"updates\":[{\"clientID\":\"ka\",\"changes\":[[0,\"kept\"]]}]}");
+	turn();
+	o = next_msg(a);
+	cr_assert_str_eq(str_of(o, "type"), "updates", "%s", plain(o));
+	expect(b, "updates");
+
+	restart();
+	doc = pad_doc("p", &vv);
+	cr_assert_eq(vv, 1);
+	cr_assert_str_eq(doc, "kept");
+	free(doc);
+}

@@ -1141,6 +1141,9 @@ Test(runner, control_failure_reported, .fini = teardown)
 	cr_assert_eq(runner_send_stdin(R, "a", 1, false), 0);
 	cr_assert_eq(runner_send_stdin(R, "b", 1, false), 0);
 	assert_done(200, "(null)");
+	/* the run may end as soon as the server has the second request,
+	   before the control thread has read its answer */
+	cr_assert(OBS_WAIT(O.nctl >= 2, 3000), "%d control answers", O.nctl);
 	cr_assert_eq(O.nctl, 2);
 	cr_assert_str_eq(O.ctl[0],
 	                 "stdin 409 stdin_full stdin: only 3 bytes free");

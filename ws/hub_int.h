@@ -1,0 +1,227 @@
+/*
+ * hub_int.h - what the parts of the pad authority share (not a public
+ * header: see hub.h).  The parts:
+ *
+ *   wsmsg.c         refcounted messages
+ *   hub_pad.c       a pad: loaded from the store, its text, freed
+ *   hub_turn.c      the turn: the outbox, the one commit that comes
+ *                   before every broadcast, settling a failed turn, and
+ *                   the delivery of welcomes, catch-ups and broadcasts
+ *   hub_edit.c      edits: a push checked, applied, stored, broadcast
+ *   hub_presence.c  presence, profile, language and the tests list
+ *   hub_run.c       shared runs through the run API
+ *   hub.c           connections (hello, join, message, leave), the
+ *                   periodic work and the hub's life
+ */
+#ifndef RUNPAD_HUB_INT_H
+#define RUNPAD_HUB_INT_H
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "hub.h"
+#include "ot.h"
+#include "padstore.h"
+#include "proto.h"
+#include "runner.h"
+
+#define HUB_BUCKETS       4096
+#define PART_ID_MAX       16
+#define STORE_SWEEP_BATCH 100
+
+/* ---------------------------------------------------------------- types */
+
+struct participant {
+	struct participant *next;
+	struct hub_conn *conn;
+	uint64_t seq; /* order of joining, daemon-wide */
+	char id[PART_ID_MAX];
+	char *name;
+	char color[8];
+	json_object *selection; /* owned, or NULL */
+	int64_t sel_version;
+};
+
+struct run_ctx {
+	struct hub *hub;
+	char pad[PADSTORE_ID_MAX + 1];
+	unsigned no;
+};
+
+struct run {
+	unsigned no;
+	bool active;
+	char by[PART_ID_MAX];
+	char *by_name;
+	uint64_t version;
+	char language[PADSTORE_LANG_MAX + 1];
+	json_object *events; /* array, owned; NULL before the first run */
+	size_t bytes;
+	bool truncated;
+	char *verdict;
+	bool interactive; /* false for a run of the tests */
+	struct runner_run *rr;
+	struct run_ctx *ctx;
+};
+
+struct pad {
+	struct pad *next;       /* bucket chain */
+	struct pad *dirty_next; /* turn's dirty list */
+	char id[PADSTORE_ID_MAX + 1];
+	char *text;
+	size_t bytes, len16;
+	uint64_t version, snap_version;
+	char language[PADSTORE_LANG_MAX + 1];
+	int64_t last_edit_ms;
+	struct participant *parts;
+	unsigned nparts;
+	int64_t empty_since_ms;
+	struct run run;
+	json_object *tests; /* the pad's tests (array), owned, or NULL */
+	bool foreign;       /* ws.ring gives it to another daemon now */
+	/* the turn's state */
+	bool dirty, run_dirty;
+	char *prev_text;
+	size_t prev_bytes, prev_len16;
+	uint64_t prev_version, prev_snap;
+	char prev_language[PADSTORE_LANG_MAX + 1];
+	int64_t prev_last_edit;
+	json_object *prev_tests; /* a reference, during a dirty turn */
+};
+
+enum out_kind { OUT_MSG, OUT_WELCOME, OUT_PULL, OUT_CLOSE };
+
+struct out {
+	struct out *next;
+	enum out_kind kind;
+	struct pad *pad;
+	struct hub_conn *to;     /* NULL: every participant of pad */
+	struct hub_conn *except; /* with to NULL */
+	struct wsmsg *msg;
+	uint64_t upd_to; /* an updates broadcast: version after it */
+	bool needs_commit;
+	struct hub_conn *pusher; /* told store_error if the commit fails */
+	json_object *ref;        /* the push's ref, owned */
+	uint64_t from;           /* OUT_WELCOME (with has_from), OUT_PULL */
+	bool has_from;
+	int code; /* OUT_CLOSE */
+};
+
+enum note_kind { NOTE_EVENT, NOTE_CONTROL, NOTE_DONE };
+
+struct note {
+	struct note *next;
+	struct run_ctx *ctx;
+	enum note_kind kind;
+	json_object *ev;
+	int status;
+	char *code, *message, *what;
+};
+
+struct hub {
+	const struct wsconf *conf;
+	struct padstore *store;
+	const struct hub_ops *ops;
+	void *srv;
+	struct pad *buckets[HUB_BUCKETS];
+	struct hub_conn *conns;
+	size_t npads, nconns;
+	uint64_t next_part;
+	struct out *out_head, **out_tail;
+	struct padstore_txn *txn;
+	bool txn_failed;
+	char txn_err[256];
+	struct pad *dirty;
+	struct runner_url *runner_url;
+	char *runner_url_text;
+	pthread_mutex_t qlock;
+	struct note *q_head, **q_tail;
+	int64_t next_tick_ms, next_sync_ms, next_sweep_ms;
+	size_t active_runs;
+	uint64_t accepted, rejected;
+};
+
+static inline int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static inline int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static inline void logf_(struct hub *h, int prio, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static inline void logf_(struct hub *h, int prio, const char *fmt, ...)
+{
+	char line[600];
+	int n = snprintf(line, sizeof(line), "<%d>", prio);
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	va_end(ap);
+	if (h->ops->log)
+		h->ops->log(h->srv, line);
+}
+
+/* wsmsg.c: a message of len bytes (plus a NUL) for the caller to fill */
+struct wsmsg *wsmsg_alloc(size_t len);
+
+/* hub_turn.c */
+void hub_flush(struct hub *h, bool committed);
+void hub_mark_dirty(struct hub *h, struct pad *p);
+struct out *hub_out_add(struct hub *h, enum out_kind kind, struct pad *p,
+                        struct hub_conn *to, struct wsmsg *m);
+json_object *hub_participant_json(const struct participant *pt, bool sel);
+void hub_refuse_foreign(struct hub *h, struct hub_conn *c);
+json_object *hub_run_json(const struct run *r);
+void hub_send_close(struct hub *h, struct hub_conn *c, int code);
+void hub_send_error(struct hub *h, struct hub_conn *c, const char *code,
+                    const char *message, json_object *ref, int64_t head);
+struct out *hub_send_json(struct hub *h, struct pad *p, struct hub_conn *to,
+                          struct hub_conn *except, json_object *o);
+void hub_set_text(struct pad *p, char *text, size_t bytes, size_t len16);
+int hub_turn_commit(struct hub *h);
+void hub_turn_settle(struct hub *h, bool ok);
+int hub_txn_get(struct hub *h);
+
+/* hub_pad.c */
+json_object *hub_json_from_bytes(const void *data, size_t len);
+struct pad *hub_pad_find(struct hub *h, const char *id);
+void hub_pad_free(struct pad *p);
+struct pad *hub_pad_load(struct hub *h, const char *id, char *err,
+                         size_t errlen);
+void hub_run_clear(struct run *r);
+
+/* hub_run.c */
+void hub_do_run(struct hub *h, struct hub_conn *c, struct proto_msg *m);
+void hub_do_stdin(struct hub *h, struct hub_conn *c, struct proto_msg *m);
+void hub_do_stop(struct hub *h, struct hub_conn *c);
+void hub_drain_notes(struct hub *h, bool handle);
+int hub_runner_url(struct hub *h, char *err, size_t errlen);
+
+/* hub_edit.c */
+void hub_do_push(struct hub *h, struct hub_conn *c, struct proto_msg *m);
+
+/* hub_presence.c */
+void hub_do_language(struct hub *h, struct hub_conn *c, struct proto_msg *m);
+void hub_do_presence(struct hub *h, struct hub_conn *c, struct proto_msg *m);
+void hub_do_profile(struct hub *h, struct hub_conn *c, struct proto_msg *m);
+void hub_do_tests(struct hub *h, struct hub_conn *c, struct proto_msg *m);
+int hub_set_profile(struct participant *pt, const char *name,
+                    const char *color);
+
+#endif

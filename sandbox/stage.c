@@ -376,11 +376,21 @@ static int stage_start(struct stage_run *r)
 }
 
 /*
- * The stage's memory is sampled this often while it runs, and at every
- * exit_group of its processes (on_notify), when a process's memory is
- * still whole: most programs hold their peak until they exit.
+ * The stage's memory is sampled while it runs, and at every exit_group of
+ * its processes (on_notify), when a process's memory is still whole: most
+ * programs hold their peak until they exit.  Every 2 ms for the first
+ * 100 ms (most runs are shorter), every 10 ms up to a second, then every
+ * 25 ms: each wakeup costs the supervisor, and a long stage's peak is
+ * held long enough to be seen.
  */
-#define SAMPLE_NS 2000000ull
+static uint64_t sample_period_ns(uint64_t elapsed_ns)
+{
+	if (elapsed_ns < 100000000ull)
+		return 2000000ull;
+	if (elapsed_ns < 1000000000ull)
+		return 10000000ull;
+	return 25000000ull;
+}
 
 /* The listener of the program's exit_group calls, sent by the program
    before its exec (child.c: load_exit_filter). */
@@ -500,7 +510,7 @@ static int check_limits(struct stage_run *r, uint64_t now)
 		return 50;
 	if (r->use_cg && now >= r->next_sample) {
 		sbx_cg_sample(&r->s->cg);
-		r->next_sample = now + SAMPLE_NS;
+		r->next_sample = now + sample_period_ns(now - r->t0);
 	}
 	wake = r->deadline;
 	if (r->use_cg && r->cpu_limit_ns && r->next_cpu_check < wake)

@@ -141,33 +141,31 @@ PROGRAMS := $(B)/runpad-jail $(B)/runpad-fcgi $(B)/runpad-ws
 all: $(PROGRAMS)
 
 # ------------------------------------------------------------------ unit tests
-# One Criterion binary per module, with the include path of its part and
-# linked against that part's libraries only.
-UNIT_COMMON  := conf jailkeys jsonstrict lmdbutil ot ot_sim ring units utf8
-UNIT_SANDBOX := cgroup jail jailconf limits registry seccomp template view
-UNIT_FCGI    := diag exec metrics pool request route runs settings store
-UNIT_WS      := hub padstore proto runner wsconf
-UNIT_SRC  := $(wildcard tests/unit/test_*.c)
-UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+# One Criterion binary per module, grouped by part (tests/unit/PART/), each
+# with the include path of its part and linked against that part's
+# libraries only.
+UNIT_PARTS := common sandbox fcgi ws
+unit_names = $(patsubst tests/unit/$(1)/test_%.c,%,$(wildcard tests/unit/$(1)/test_*.c))
 unit_of = $(addprefix $(B)/tests/test_,$(1))
-ifneq ($(sort $(UNIT_BIN)),$(sort $(call unit_of,$(UNIT_COMMON) $(UNIT_SANDBOX) $(UNIT_FCGI) $(UNIT_WS))))
-$(error tests/unit: every test_*.c belongs in one of UNIT_COMMON, UNIT_SANDBOX, UNIT_FCGI, UNIT_WS)
+UNIT_BIN  := $(foreach p,$(UNIT_PARTS),$(call unit_of,$(call unit_names,$(p))))
+ifneq ($(wildcard tests/unit/*.c),)
+$(error tests/unit: a test belongs in the directory of its part: $(UNIT_PARTS))
 endif
 LIBS_common  := $(B)/libcommon.a
 LIBS_sandbox := $(B)/libsandbox.a $(B)/libcommon.a
 LIBS_fcgi    := $(B)/libapi.a $(B)/libsandbox.a $(B)/libcommon.a
 LIBS_ws      := $(B)/libws.a $(B)/libcommon.a
 
-$(call unit_of,$(UNIT_COMMON)): $(B)/tests/test_%: tests/unit/test_%.c $(LIBS_common)
+$(call unit_of,$(call unit_names,common)): $(B)/tests/test_%: tests/unit/common/test_%.c $(LIBS_common)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(INC_common) $(LDHARDEN) $(LDFLAGS) -o $@ $< $(LIBS_common) -lcriterion -llmdb -ljson-c
-$(call unit_of,$(UNIT_SANDBOX)): $(B)/tests/test_%: tests/unit/test_%.c $(LIBS_sandbox)
+$(call unit_of,$(call unit_names,sandbox)): $(B)/tests/test_%: tests/unit/sandbox/test_%.c $(LIBS_sandbox)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(INC_sandbox) $(LDHARDEN) $(LDFLAGS) -o $@ $< $(LIBS_sandbox) -lcriterion $(LDLIBS_JSON) $(if $(filter %test_seccomp,$@),$(LDLIBS_SECCOMP))
-$(call unit_of,$(UNIT_FCGI)): $(B)/tests/test_%: tests/unit/test_%.c $(LIBS_fcgi)
+$(call unit_of,$(call unit_names,fcgi)): $(B)/tests/test_%: tests/unit/fcgi/test_%.c $(LIBS_fcgi)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(INC_fcgi) $(LDHARDEN) $(LDFLAGS) -o $@ $< $(LIBS_fcgi) -lcriterion $(LDLIBS_FCGI)
-$(call unit_of,$(UNIT_WS)): $(B)/tests/test_%: tests/unit/test_%.c $(LIBS_ws)
+$(call unit_of,$(call unit_names,ws)): $(B)/tests/test_%: tests/unit/ws/test_%.c $(LIBS_ws)
 	@mkdir -p $(@D)
 	$(CC) $(BASE_CFLAGS) $(INC_ws) $(LDHARDEN) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $< $(LIBS_ws) -lcriterion $(LDLIBS_WS)
 # test_hub makes the hub's message allocation fail on demand
@@ -303,7 +301,7 @@ check: deps
 	@echo "make check: all passed"
 
 # Our C, not the language samples (which hold deliberate errors).
-C_DIRS  := sandbox sandbox/gen common fcgi ws tests/unit tests/fuzz tests/hostile tests/hostile/progs bench
+C_DIRS  := sandbox sandbox/gen common fcgi ws tests/unit/common tests/unit/sandbox tests/unit/fcgi tests/unit/ws tests/fuzz tests/hostile tests/hostile/progs bench
 C_FILES  = $(shell git ls-files $(addsuffix /*.[ch],$(C_DIRS)) 2>/dev/null || \
              find $(C_DIRS) -name '*.[ch]')
 lint:

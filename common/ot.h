@@ -15,7 +15,7 @@
  * This is exactly ChangeSet.toJSON(); ot_changes_to_json(ot_changes_from_json
  * (x)) gives what ChangeSet.fromJSON(x).toJSON() gives (sections are kept as
  * sent, not merged; [n, ""] comes back as [n]).  tests/ot/vectors.json holds
- * cases made by the real @codemirror/state and tests/unit/test_ot.c checks
+ * cases made by the real @codemirror/state and tests/unit/common/test_ot.c checks
  * every one.
  *
  * Line breaks.  CodeMirror's Text stores lines; its doc.toString() joins

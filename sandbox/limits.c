@@ -3,7 +3,7 @@
  *
  * Everything here is pure: no system calls, so the rules that decide what a
  * user is told about their program are tested on their own
- * (tests/unit/test_limits.c).
+ * (tests/unit/sandbox/test_limits.c).
  */
 #include <errno.h>
 #include <stddef.h>

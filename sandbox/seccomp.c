@@ -470,7 +470,7 @@ static int add(scmp_filter_ctx sc, int nr, const char *name, uint32_t action,
  * ("a >= 0", always true), the rules it overlaps are equality tests of the
  * same argument: libseccomp orders the nodes of one level equality tests
  * first, range tests last (_db_chain_lt in its db.c), so the catch-all only
- * sees what the equality tests did not take.  tests/unit/test_seccomp.c
+ * sees what the equality tests did not take.  tests/unit/sandbox/test_seccomp.c
  * runs the exported BPF to hold it to that.
  */
 static int add_checked(scmp_filter_ctx sc, int nr, const char *name,

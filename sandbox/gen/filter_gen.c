@@ -5,7 +5,7 @@
  * it took a third of a CLI start) and the programs that run jails do not
  * link libseccomp.  The output depends only on the table, libseccomp's
  * syscall numbers for the build's architecture and its BPF generator:
- * tests/unit/test_seccomp.c checks that the arrays are what the table
+ * tests/unit/sandbox/test_seccomp.c checks that the arrays are what the table
  * builds today.
  *
  * usage: filter_gen > filter_bpf.h

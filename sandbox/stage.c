@@ -84,9 +84,14 @@ static void close_fd(int *fd)
 }
 
 /* A read of less than this many bytes makes the supervisor leave that
-   pipe alone for SBX_DRAIN_HOLD_NS, so that small writes pile up in it. */
-#define SBX_DRAIN_BATCH   16384
-#define SBX_DRAIN_HOLD_NS 1000000ull
+   pipe alone for a while, so that small writes pile up in it: 1 ms after
+   the first such read, doubling with each one in a row up to 8 ms (a
+   flood of one-byte writes then costs the supervisor a wakeup per 8 ms,
+   not one per write); a read of a full batch resets it, so a fast writer
+   is never held back by a full pipe. */
+#define SBX_DRAIN_BATCH     16384
+#define SBX_DRAIN_HOLD_NS   1000000ull
+#define SBX_DRAIN_HOLD_GROW 3 /* at most 1 ms << 3 */
 
 /*
  * Read what is ready on one output pipe into its buffer and hand the kept
@@ -102,7 +107,7 @@ static void close_fd(int *fd)
  * streams within a millisecond.
  */
 static bool drain_stream(int *fd, struct outbuf *o, const struct sbx_stage *st,
-                         int stream, uint64_t *hold)
+                         int stream, uint64_t *hold, unsigned *streak)
 {
 	char buf[65536];
 	ssize_t k = read(*fd, buf, sizeof(buf));
@@ -114,8 +119,13 @@ static bool drain_stream(int *fd, struct outbuf *o, const struct sbx_stage *st,
 			close_fd(fd);
 		return false;
 	}
-	if (k < SBX_DRAIN_BATCH)
-		*hold = sbx_now_ns() + SBX_DRAIN_HOLD_NS;
+	if (k < SBX_DRAIN_BATCH) {
+		*hold = sbx_now_ns() + (SBX_DRAIN_HOLD_NS << *streak);
+		if (*streak < SBX_DRAIN_HOLD_GROW)
+			(*streak)++;
+	} else {
+		*streak = 0;
+	}
 	fit = outbuf_add(o, buf, (size_t)k);
 	if (st->on_output && o->len > before)
 		st->on_output(st->arg, stream, o->buf + before,
@@ -206,7 +216,8 @@ struct stage_run {
 	char **env;
 	pid_t init;
 	uint64_t t0, deadline, cpu_limit_ns, next_cpu_check;
-	uint64_t hold[2]; /* stdout, stderr: not polled until then */
+	uint64_t hold[2];   /* stdout, stderr: not polled until then */
+	unsigned streak[2]; /* small reads in a row (SBX_DRAIN_HOLD_GROW) */
 	struct outbuf ob, eb;
 	struct report report; /* being read from the report pipe */
 	size_t rep_got;
@@ -668,13 +679,15 @@ static void stage_watch(struct stage_run *r)
 			break;
 		}
 		if (iout >= 0 && pfd[iout].revents &&
-		    drain_stream(&r->out[0], &r->ob, st, 1, &r->hold[0]) &&
+		    drain_stream(&r->out[0], &r->ob, st, 1, &r->hold[0],
+		                 &r->streak[0]) &&
 		    !r->killed) {
 			r->facts.killed_output = true;
 			stop(r);
 		}
 		if (ierr >= 0 && pfd[ierr].revents &&
-		    drain_stream(&r->err[0], &r->eb, st, 2, &r->hold[1]) &&
+		    drain_stream(&r->err[0], &r->eb, st, 2, &r->hold[1],
+		                 &r->streak[1]) &&
 		    !r->killed) {
 			r->facts.killed_output = true;
 			stop(r);

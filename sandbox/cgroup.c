@@ -762,18 +762,10 @@ int sbx_cg_own_parse(enum sbx_cgroup_mode mode, const char *memstat,
 	return 0;
 }
 
-static uint64_t mono_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
-
 uint64_t sbx_cg_sample(struct sbx_cgroup *cg)
 {
 	char buf[4096];
-	uint64_t own, usage = 0, now = mono_ns();
+	uint64_t own, usage = 0, now = sbx_now_ns();
 	ssize_t n;
 
 	if (cg->stat_fd < 0)

@@ -13,6 +13,9 @@
 
 #include "sandbox.h"
 
+/* CLOCK_MONOTONIC in ns (jail.c) */
+uint64_t sbx_now_ns(void);
+
 /* ---------------------------------------------------------------- cgroups */
 
 /*

@@ -123,7 +123,6 @@ struct stage_plan {
 /* ------------------------------------------------------- jail.c: util */
 void sbx_seterr(char *err, size_t errlen, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
-uint64_t sbx_now_ns(void);
 /* Write data to an existing file (a /proc or cgroup file); 0 or -errno.
    System calls only: the children use it. */
 int sbx_write_file(const char *path, const char *data);

@@ -152,14 +152,29 @@ static int open_held(const char *path)
 	return fd;
 }
 
-/* Unmount (every layer) and remove a holder file. */
-static void drop_holder(int dirfd, const char *dir, const char *name)
+/* A holder's name: slotN.mnt or slotN.net. */
+static bool is_holder(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 4 && (strcmp(name + n - 4, ".mnt") == 0 ||
+	                 strcmp(name + n - 4, ".net") == 0);
+}
+
+/* Unmount every layer mounted on dir/name (in our mount namespace). */
+static void unmount_holder(const char *dir, const char *name)
 {
 	char path[512];
 
 	snprintf(path, sizeof(path), "%.200s/%.200s", dir, name);
 	while (umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW) == 0)
 		;
+}
+
+/* Unmount and remove a holder file. */
+static void drop_holder(int dirfd, const char *dir, const char *name)
+{
+	unmount_holder(dir, name);
 	unlinkat(dirfd, name, 0);
 }
 
@@ -172,11 +187,9 @@ static void remove_template(const char *dir)
 	if (!d)
 		return;
 	while ((e = readdir(d))) {
-		size_t n = strlen(e->d_name);
 		if (e->d_name[0] == '.')
 			continue;
-		if (n > 4 && (strcmp(e->d_name + n - 4, ".mnt") == 0 ||
-		              strcmp(e->d_name + n - 4, ".net") == 0))
+		if (is_holder(e->d_name))
 			drop_holder(dirfd(d), dir, e->d_name);
 		else
 			unlinkat(dirfd(d), e->d_name, AT_REMOVEDIR);
@@ -289,19 +302,9 @@ __attribute__((noreturn)) static void build_child(struct sbx_ctx *ctx,
 		           "cannot create a mount namespace: %s", strerror(-r));
 	/* the other slots' holders are not this namespace's to keep */
 	if (r == 0 && (d = opendir(keydir))) {
-		while ((e = readdir(d))) {
-			size_t n = strlen(e->d_name);
-			char path[512];
-			if (n > 4 && (strcmp(e->d_name + n - 4, ".mnt") == 0 ||
-			              strcmp(e->d_name + n - 4, ".net") == 0)) {
-				snprintf(path, sizeof(path), "%s/%s", keydir,
-				         e->d_name);
-				while (umount2(path,
-				               MNT_DETACH | UMOUNT_NOFOLLOW) ==
-				       0)
-					;
-			}
-		}
+		while ((e = readdir(d)))
+			if (is_holder(e->d_name))
+				unmount_holder(keydir, e->d_name);
 		closedir(d);
 	}
 	if (r == 0)

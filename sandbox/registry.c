@@ -46,11 +46,12 @@ void sbx_argv_free(char **argv)
  */
 char **sbx_split_command(const char *s, char *err, size_t errlen)
 {
-	char **v = calloc(MAX_WORDS + 1, sizeof(char *));
+	char *words[MAX_WORDS];
+	char **v = NULL;
 	size_t n = 0, len = strlen(s);
 	char *word = malloc(len + 1);
 
-	if (!v || !word)
+	if (!word)
 		goto out_nomem;
 	for (const char *p = s;;) {
 		size_t w = 0;
@@ -106,11 +107,18 @@ char **sbx_split_command(const char *s, char *err, size_t errlen)
 			goto out_fail;
 		}
 		word[w] = '\0';
-		v[n] = strdup(word);
-		if (!v[n])
+		words[n] = strdup(word);
+		if (!words[n])
 			goto out_nomem;
 		n++;
 	}
+	/* the array is exactly as long as the command: a registry holds a few
+	   hundred of them, and every run's fork copies what they touch */
+	v = malloc((n + 1) * sizeof(char *));
+	if (!v)
+		goto out_nomem;
+	memcpy(v, words, n * sizeof(char *));
+	v[n] = NULL;
 	free(word);
 	return v;
 out_nomem:
@@ -118,7 +126,8 @@ out_nomem:
 		snprintf(err, errlen, "out of memory");
 out_fail:
 	free(word);
-	sbx_argv_free(v);
+	while (n)
+		free(words[--n]);
 	return NULL;
 }
 
@@ -202,17 +211,57 @@ static bool valid_id(const char *s)
 	return true;
 }
 
-static bool name_taken(const struct sbx_registry *reg, const char *name)
+/*
+ * The names (ids and aliases) a parse has seen, case-insensitively: an
+ * open-addressed set of pointers to the languages' own strings, so every
+ * new name is checked in one probe rather than against every language.
+ */
+struct nameset {
+	const char **slot;
+	size_t cap, n;
+};
+
+static size_t name_hash(const char *s)
 {
-	for (size_t i = 0; i < reg->n; i++) {
-		const struct sbx_lang *l = &reg->langs[i];
-		if (l->id && strcasecmp(l->id, name) == 0)
+	size_t h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)tolower((unsigned char)*s)) * 16777619u;
+	return h;
+}
+
+static bool name_taken(const struct nameset *ns, const char *name)
+{
+	if (!ns->cap)
+		return false;
+	for (size_t i = name_hash(name) & (ns->cap - 1);;
+	     i = (i + 1) & (ns->cap - 1)) {
+		if (!ns->slot[i])
+			return false;
+		if (strcasecmp(ns->slot[i], name) == 0)
 			return true;
-		for (char **a = l->aliases; a && *a; a++)
-			if (strcasecmp(*a, name) == 0)
-				return true;
 	}
-	return false;
+}
+
+static int name_add(struct nameset *ns, const char *name)
+{
+	if (2 * (ns->n + 1) > ns->cap) {
+		struct nameset big = {
+		        calloc(ns->cap ? 2 * ns->cap : 128, sizeof(char *)),
+		        ns->cap ? 2 * ns->cap : 128, 0};
+		if (!big.slot)
+			return -ENOMEM;
+		for (size_t i = 0; i < ns->cap; i++)
+			if (ns->slot[i])
+				name_add(&big, ns->slot[i]);
+		free(ns->slot);
+		*ns = big;
+	}
+	size_t i = name_hash(name) & (ns->cap - 1);
+	while (ns->slot[i])
+		i = (i + 1) & (ns->cap - 1);
+	ns->slot[i] = name;
+	ns->n++;
+	return 0;
 }
 
 static int check_limits(char **pairs, char *err, size_t errlen)
@@ -331,6 +380,7 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 	size_t cap = 0;
 	unsigned lineno = 0;
 	const char *p = text, *end = text + len;
+	struct nameset names = {0};
 	char line[4096];
 	int r = 0;
 
@@ -389,7 +439,7 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 				r = -EINVAL;
 				goto out_fail;
 			}
-			if (name_taken(reg, s)) {
+			if (name_taken(&names, s)) {
 				if (err)
 					snprintf(
 					        err, errlen,
@@ -423,7 +473,7 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 			l = &reg->langs[reg->n++];
 			memset(l, 0, sizeof(*l));
 			l->id = strdup(s);
-			if (!l->id) {
+			if (!l->id || name_add(&names, l->id) < 0) {
 				r = -ENOMEM;
 				goto out_fail;
 			}
@@ -457,14 +507,13 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 			r = set_words(&l->aliases, val, lineno, key, err,
 			              errlen);
 			for (char **a = l->aliases; r == 0 && a && *a; a++) {
-				bool dup = strcasecmp(*a, l->id) == 0;
-				for (char **b = l->aliases; b < a; b++)
-					dup = dup || strcasecmp(*a, *b) == 0;
-				/* the current language is last: look only at
-				   the others */
-				reg->n--;
-				dup = dup || name_taken(reg, *a);
-				reg->n++;
+				/* its own id and earlier aliases are in the set */
+				bool dup = name_taken(&names, *a);
+				if (!dup && valid_id(*a) &&
+				    name_add(&names, *a) < 0) {
+					r = -ENOMEM;
+					break;
+				}
 				if (dup || !valid_id(*a)) {
 					if (err)
 						snprintf(
@@ -532,10 +581,12 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 	r = finish_lang(reg, lineno, err, errlen);
 	if (r < 0)
 		goto out_fail;
+	free(names.slot);
 	return 0;
 out_fail:
 	if (r == -ENOMEM && err)
 		snprintf(err, errlen, "out of memory");
+	free(names.slot);
 	sbx_registry_fini(reg);
 	return r;
 }

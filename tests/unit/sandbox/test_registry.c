@@ -1,6 +1,7 @@
 /* Unit tests: the language registry. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -276,4 +277,52 @@ Test(registry, the_shipped_languages_name_their_host_paths)
 		cr_assert(found, "%s is no language's", want[i]);
 	}
 	sbx_registry_fini(&reg);
+}
+
+/* Hundreds of languages and aliases: every name stays unique, case-blind,
+ * past the point where the parser's name set has grown several times. */
+Test(registry, names_stay_unique_across_many_languages)
+{
+	enum { N = 700 };
+	size_t cap = (size_t)N * 64 + 64;
+	char *text = malloc(cap);
+	cr_assert_not_null(text);
+	size_t len = 0;
+	for (int i = 0; i < N; i++)
+		len += (size_t)snprintf(text + len, cap - len,
+		                        "[l%d]\naliases = a%d B%d\nsource = x\n"
+		                        "run = y\n",
+		                        i, i, i);
+	struct sbx_registry reg;
+	char err[256] = "";
+	cr_assert_eq(sbx_registry_parse(text, len, &reg, err, sizeof(err)), 0,
+	             "%s", err);
+	cr_assert_eq(reg.n, (size_t)N);
+	cr_assert_not_null(sbx_registry_find(&reg, "b699"));
+	cr_assert_not_null(sbx_registry_find(&reg, "L0"));
+	sbx_registry_fini(&reg);
+
+	static const struct {
+		const char *text, *want;
+	} late[] = {
+	        /* an earlier alias, an earlier id */
+	        {"[A3]\nsource = x\nrun = y\n", "already a language"},
+	        {"[L5]\nsource = x\nrun = y\n", "already a language"},
+	        /* an earlier alias, its own alias, its own id */
+	        {"[z]\naliases = b650\nsource = x\nrun = y\n",
+	         "'b650' is taken"},
+	        {"[z]\naliases = q Q\nsource = x\nrun = y\n", "'Q' is taken"},
+	        {"[z]\naliases = Z\nsource = x\nrun = y\n", "'Z' is taken"},
+	};
+	for (size_t k = 0; k < sizeof(late) / sizeof(late[0]); k++) {
+		size_t l2 = len + (size_t)snprintf(text + len, cap - len, "%s",
+		                                   late[k].text);
+		err[0] = '\0';
+		cr_assert_lt(
+		        sbx_registry_parse(text, l2, &reg, err, sizeof(err)), 0,
+		        "case %zu", k);
+		cr_assert(strstr(err, late[k].want), "case %zu: '%s'", k, err);
+		cr_assert_null(reg.langs);
+	}
+	free(text);
 }

@@ -17,7 +17,7 @@ struct stage_ctx {
 	struct exec_ctx *ec;
 	const char *stage; /* "compile" or "run" */
 	int test;          /* index of the test, or -1 */
-	struct exec_output *combined;
+	struct buf *combined;
 	char carry[2][4];
 	size_t carry_len[2];
 };
@@ -50,24 +50,11 @@ size_t exec_utf8_cut(const char *buf, size_t len)
 	return len;
 }
 
-static void output_add(struct exec_output *o, const char *buf, size_t len)
+static void output_add(struct buf *o, const char *buf, size_t len)
 {
-	if (!o)
-		return;
-	if (o->len + len + 1 > o->cap) {
-		size_t nc = o->cap ? o->cap : 4096;
-		char *nb;
-		while (nc < o->len + len + 1)
-			nc *= 2;
-		nb = realloc(o->buf, nc);
-		if (!nb)
-			return; /* Piston's "output" is a convenience: drop */
-		o->buf = nb;
-		o->cap = nc;
-	}
-	memcpy(o->buf + o->len, buf, len);
-	o->len += len;
-	o->buf[o->len] = '\0';
+	/* Piston's "output" is a convenience: on ENOMEM it misses a part */
+	if (o)
+		(void)buf_add(o, buf, len);
 }
 
 static void emit(struct exec_ctx *ec, json_object *ev)
@@ -328,8 +315,8 @@ void exec_result_fini(struct exec_result *x)
 	sbx_job_result_fini(&x->job);
 	diag_list_fini(&x->compile_diags);
 	diag_list_fini(&x->run_diags);
-	free(x->compile_output.buf);
-	free(x->run_output.buf);
+	buf_fini(&x->compile_output);
+	buf_fini(&x->run_output);
 	memset(x, 0, sizeof(*x));
 }
 
@@ -460,7 +447,7 @@ static const char *piston_message(const struct sbx_stage_result *s)
 }
 
 static json_object *piston_stage(const struct sbx_stage_result *s,
-                                 const struct exec_output *combined)
+                                 const struct buf *combined)
 {
 	json_object *o = json_object_new_object();
 	const char *status = exec_piston_status(s);
@@ -473,7 +460,7 @@ static json_object *piston_stage(const struct sbx_stage_result *s,
 	json_object_object_add(o, "stdout", result_string(s->out, s->out_len));
 	json_object_object_add(o, "stderr", result_string(s->err, s->err_len));
 	json_object_object_add(o, "output",
-	                       result_string(combined->buf, combined->len));
+	                       result_string(combined->p, combined->len));
 	json_object_object_add(
 	        o, "code",
 	        result_exited(s) ? json_object_new_int(s->exit_code) : NULL);

@@ -12,6 +12,7 @@
 #include <json-c/json.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "diag.h"
 #include "request.h"
 #include "sandbox.h"
@@ -31,18 +32,14 @@ struct exec_io {
 	void *arg;
 };
 
-/* A combined stdout+stderr in arrival order (Piston's "output"). */
-struct exec_output {
-	char *buf;
-	size_t len, cap;
-};
-
 struct exec_result {
 	struct sbx_job_result job;
 	int rc;        /* sbx_run's return: <0 when the jail failed */
 	char err[256]; /* why, when rc < 0 */
 	struct diag_list compile_diags, run_diags;
-	struct exec_output compile_output, run_output;
+	/* each stage's stdout+stderr in arrival order (Piston's "output");
+	   owned, freed by exec_result_fini */
+	struct buf compile_output, run_output;
 	bool cancelled;      /* stopped by kill or by the client leaving */
 	const char *verdict; /* overall, with tests: "wrong_answer" etc. */
 	unsigned passed;     /* tests that were accepted */

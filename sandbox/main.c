@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "conf.h"
 #include "jailconf.h"
 #include "result.h"
@@ -148,49 +149,51 @@ static int conf_cb_fn(void *arg, const char *key, const char *value, char *err,
 	return -EINVAL;
 }
 
+/* A whole file (or stdin for "-"), at most MAX_INPUT_BYTES: a new string
+   the caller frees, or NULL with errno (EFBIG when it is larger). */
 static char *read_all(const char *path, size_t *len)
 {
 	int fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-	size_t cap = 65536, n = 0;
-	char *buf;
+	struct buf b = {0};
+	int r = 0;
 
 	if (fd < 0)
 		return NULL;
-	buf = malloc(cap);
-	while (buf) {
-		ssize_t k;
-		if (n == cap) {
-			if (cap >= MAX_INPUT_BYTES) {
-				errno = EFBIG;
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			char *nb = realloc(buf, cap * 2);
-			if (!nb) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
-		k = read(fd, buf + n, cap - n);
-		if (k < 0) {
-			if (errno == EINTR)
+	buf_limit(&b, MAX_INPUT_BYTES);
+	for (;;) {
+		/* one byte past the limit tells a file of exactly the limit
+		   from a larger one */
+		size_t want = b.len < 65536 ? 65536 : b.len;
+		if (want > MAX_INPUT_BYTES - b.len)
+			want = MAX_INPUT_BYTES - b.len;
+		if (want == 0) {
+			char c;
+			ssize_t k = read(fd, &c, 1);
+			if (k < 0 && errno == EINTR)
 				continue;
-			free(buf);
-			buf = NULL;
+			r = k > 0 ? -EFBIG : k < 0 ? -errno : 0;
 			break;
 		}
-		if (k == 0)
+		r = buf_reserve(&b, want);
+		if (r < 0)
 			break;
-		n += (size_t)k;
+		ssize_t k = read(fd, b.p + b.len, want);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			r = k < 0 ? -errno : 0;
+			break;
+		}
+		buf_commit(&b, (size_t)k);
 	}
 	if (fd > 0)
 		close(fd);
-	*len = n;
-	return buf;
+	if (r < 0) {
+		buf_fini(&b);
+		errno = -r;
+		return NULL;
+	}
+	return buf_steal(&b, len);
 }
 
 static void on_output(void *arg, int stream, const char *buf, size_t len)
@@ -525,7 +528,8 @@ int main(int argc, char **argv)
 		files[nf].name = lang->source;
 		files[nf].data = read_all(o.source, &len);
 		if (!files[nf].data)
-			die_usage("cannot read %s", o.source);
+			die_usage("cannot read %s: %s", o.source,
+			          strerror(errno));
 		files[nf].len = len;
 		files[nf].executable = false;
 		nf++;
@@ -574,7 +578,7 @@ int main(int argc, char **argv)
 		files[nf].name = eq ? eq + 1 : base_name(spec);
 		files[nf].data = read_all(spec, &len);
 		if (!files[nf].data)
-			die_usage("cannot read %s", spec);
+			die_usage("cannot read %s: %s", spec, strerror(errno));
 		files[nf].len = len;
 		files[nf].executable =
 		        stat(spec, &st) == 0 && (st.st_mode & 0111);
@@ -586,7 +590,8 @@ int main(int argc, char **argv)
 		} else {
 			stdin_data = read_all(o.stdin_path, &stdin_len);
 			if (!stdin_data)
-				die_usage("cannot read %s", o.stdin_path);
+				die_usage("cannot read %s: %s", o.stdin_path,
+				          strerror(errno));
 			run.stdin_data = stdin_data;
 			run.stdin_len = stdin_len;
 		}

@@ -38,39 +38,22 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "jail.h"
 
 /* ------------------------------------------------------- the supervisor */
 
+/* A stream's kept output: a buf limited to the stage's stdout/stderr. */
 struct outbuf {
-	char *buf;
-	size_t len, cap, max;
+	struct buf b;
 	bool truncated;
 };
 
-/* Append, keeping at most max bytes; false once something was dropped. */
+/* Append, keeping at most the limit; false once something was dropped. */
 static bool outbuf_add(struct outbuf *o, const char *data, size_t n)
 {
-	size_t room = o->max - o->len;
-	size_t take = n < room ? n : room;
+	size_t take = buf_add_upto(&o->b, data, n, NULL);
 
-	if (take) {
-		if (o->len + take + 1 > o->cap) {
-			size_t nc = o->cap ? o->cap : 4096;
-			while (nc < o->len + take + 1)
-				nc *= 2;
-			if (nc > o->max + 1)
-				nc = o->max + 1;
-			char *nb = realloc(o->buf, nc);
-			if (!nb)
-				return false;
-			o->buf = nb;
-			o->cap = nc;
-		}
-		memcpy(o->buf + o->len, data, take);
-		o->len += take;
-		o->buf[o->len] = '\0';
-	}
 	if (take < n)
 		o->truncated = true;
 	return take == n;
@@ -111,7 +94,7 @@ static bool drain_stream(int *fd, struct outbuf *o, const struct sbx_stage *st,
 {
 	char buf[65536];
 	ssize_t k = read(*fd, buf, sizeof(buf));
-	size_t before = o->len;
+	size_t before = o->b.len;
 	bool fit;
 
 	if (k <= 0) {
@@ -127,9 +110,9 @@ static bool drain_stream(int *fd, struct outbuf *o, const struct sbx_stage *st,
 		*streak = 0;
 	}
 	fit = outbuf_add(o, buf, (size_t)k);
-	if (st->on_output && o->len > before)
-		st->on_output(st->arg, stream, o->buf + before,
-		              o->len - before);
+	if (st->on_output && o->b.len > before)
+		st->on_output(st->arg, stream, o->b.p + before,
+		              o->b.len - before);
 	return !fit;
 }
 
@@ -790,13 +773,10 @@ static void stage_finish(struct stage_run *r)
 	res->exit_code = f->exit_code;
 	res->signal = f->signal;
 	res->cpu_ms = f->cpu_ms;
-	res->out = r->ob.buf ? r->ob.buf : calloc(1, 1);
-	res->out_len = r->ob.len;
 	res->out_truncated = r->ob.truncated;
-	res->err = r->eb.buf ? r->eb.buf : calloc(1, 1);
-	res->err_len = r->eb.len;
+	res->out = buf_steal(&r->ob.b, &res->out_len);
 	res->err_truncated = r->eb.truncated;
-	r->ob.buf = r->eb.buf = NULL;
+	res->err = buf_steal(&r->eb.b, &res->err_len);
 }
 
 int sbx_stage_run(struct sbx_ctx *ctx, struct slot *s,
@@ -819,8 +799,8 @@ int sbx_stage_run(struct sbx_ctx *ctx, struct slot *s,
 	r.use_cg = ctx->cgmode != SBX_CGROUP_NONE;
 	r.init = -1;
 	r.stdin_src = st->stdin_fd;
-	r.ob.max = st->limits.stdout_max;
-	r.eb.max = st->limits.stderr_max;
+	buf_limit(&r.ob.b, st->limits.stdout_max);
+	buf_limit(&r.eb.b, st->limits.stderr_max);
 	res->rlimits_only = !r.use_cg;
 
 	r.rc = stage_open(&r);
@@ -836,8 +816,8 @@ int sbx_stage_run(struct sbx_ctx *ctx, struct slot *s,
 	}
 	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
 		close_fd(fds[i]);
-	free(r.ob.buf);
-	free(r.eb.buf);
+	buf_fini(&r.ob.b);
+	buf_fini(&r.eb.b);
 	free(r.env);
 	return r.rc;
 }

@@ -35,61 +35,35 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "jail.h"
 
-/* A growable string; NULL buf after a failed allocation. */
+/* A view being written: the first failed allocation fails the view. */
 struct sbuf {
-	char *buf;
-	size_t len, cap;
+	struct buf b;
 	bool failed;
 };
 
 static void sb_add(struct sbuf *b, const char *s, size_t n)
 {
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1024;
-		char *p;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		p = realloc(b->buf, cap);
-		if (!p) {
-			b->failed = true;
-			return;
-		}
-		b->buf = p;
-		b->cap = cap;
-	}
-	memcpy(b->buf + b->len, s, n);
-	b->len += n;
-	b->buf[b->len] = '\0';
+	if (!b->failed && buf_add(&b->b, s, n) < 0)
+		b->failed = true;
 }
 
-__attribute__((format(printf, 2, 3))) static void sb_fmt(struct sbuf *b,
-                                                         const char *fmt, ...)
-{
-	char tmp[256];
-	va_list ap;
-	int n;
+#define sb_fmt(sb, ...)                                                        \
+	do {                                                                   \
+		if (!(sb)->failed && buf_addf(&(sb)->b, __VA_ARGS__) < 0)      \
+			(sb)->failed = true;                                   \
+	} while (0)
 
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		sb_add(b, tmp,
-		       (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
-}
-
+/* The view as a new string (the caller frees it), or NULL on ENOMEM. */
 static char *sb_done(struct sbuf *b)
 {
 	if (b->failed) {
-		free(b->buf);
+		buf_fini(&b->b);
 		return NULL;
 	}
-	if (!b->buf)
-		sb_add(b, "", 0);
-	return b->failed ? NULL : b->buf;
+	return buf_steal(&b->b, NULL);
 }
 
 char *sbx_view_cpuinfo(const char *host, const cpu_set_t *cpus)
@@ -179,7 +153,7 @@ static char *slurp(const char *path)
 	while ((n = read(fd, tmp, sizeof(tmp))) > 0)
 		sb_add(&b, tmp, (size_t)n);
 	close(fd);
-	return n < 0 ? (free(b.buf), NULL) : sb_done(&b);
+	return n < 0 ? (buf_fini(&b.b), NULL) : sb_done(&b);
 }
 
 void sbx_view_fini(struct sbx_view *v)

@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "runner_int.h"
 
 #define CHUNK_LINE_MAX 4096 /* a chunk-size line with its extensions */
@@ -64,9 +65,9 @@ struct runner_parser {
 	bool chunked, have_len, ndjson;
 	uint64_t len; /* Content-Length; bytes left of a body or chunk */
 
-	/* NDJSON: the unfinished line. */
-	char *line;
-	size_t llen, lcap;
+	/* NDJSON: the unfinished line (RUNNER_LINE_MAX at most, checked
+	   before each add). */
+	struct buf line;
 	json_tokener *tok;
 };
 
@@ -97,6 +98,7 @@ runner_parser_new(bool stream, void (*event)(void *arg, struct json_object *ev),
 	p->event = event;
 	p->arg = arg;
 	p->res.retry_after = -1;
+	buf_limit(&p->line, RUNNER_LINE_MAX);
 	p->tok = json_tokener_new_ex(64);
 	if (!p->tok) {
 		free(p);
@@ -110,7 +112,7 @@ void runner_parser_free(struct runner_parser *p)
 	if (!p)
 		return;
 	json_tokener_free(p->tok);
-	free(p->line);
+	buf_fini(&p->line);
 	free(p->res.body);
 	free(p);
 }
@@ -344,36 +346,19 @@ static int ndjson_bytes(struct runner_parser *p, const char *s, size_t n)
 		size_t take = nl ? (size_t)(nl - s) : n;
 		int rc;
 
-		if (p->llen + take > RUNNER_LINE_MAX)
+		if (p->line.len + take > RUNNER_LINE_MAX)
 			return pfail(p, -EMSGSIZE,
 			             "an event line is longer than %d bytes",
 			             RUNNER_LINE_MAX);
-		if (nl && p->llen == 0) {
+		if (nl && p->line.len == 0) {
 			rc = event_line(p, s, take); /* no copy */
 		} else {
-			if (p->llen + take > p->lcap) {
-				size_t cap = p->lcap ? p->lcap : 4096;
-				char *l;
-
-				while (cap < p->llen + take)
-					cap *= 2;
-				if (cap > RUNNER_LINE_MAX)
-					cap = RUNNER_LINE_MAX;
-				l = realloc(p->line, cap);
-				if (!l)
-					return pfail(p, -ENOMEM,
-					             "out of memory");
-				p->line = l;
-				p->lcap = cap;
-			}
-			memcpy(p->line + p->llen, s, take);
-			p->llen += take;
+			if (buf_add(&p->line, s, take) < 0)
+				return pfail(p, -ENOMEM, "out of memory");
 			rc = 0;
 			if (nl) {
-				size_t len = p->llen;
-
-				p->llen = 0;
-				rc = event_line(p, p->line, len);
+				rc = event_line(p, p->line.p, p->line.len);
+				buf_clear(&p->line);
 			}
 		}
 		if (rc < 0)
@@ -414,12 +399,14 @@ static int body_end(struct runner_parser *p, bool flush, bool lenient)
 
 	p->st = P_DONE;
 	if (p->ndjson) {
-		size_t n = p->llen;
+		size_t n = p->line.len;
 
-		p->llen = 0;
-		if (!flush || !n)
+		if (!flush || !n) {
+			buf_clear(&p->line);
 			return 1;
-		rc = event_line(p, p->line, n);
+		}
+		rc = event_line(p, p->line.p, n);
+		buf_clear(&p->line);
 		if (rc < 0 && lenient) {
 			/* A last line cut by the close: a truncated stream. */
 			p->st = P_DONE;

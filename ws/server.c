@@ -23,6 +23,7 @@
 
 #include <libwebsockets.h>
 
+#include "buf.h"
 #include "hub.h"
 #include "padstore.h"
 #include "ring.h"
@@ -40,8 +41,7 @@ struct conn {
 	struct wss *srv;
 	struct qent *q_head, **q_tail;
 	size_t q_bytes;
-	char *rx;
-	size_t rx_len, rx_cap;
+	struct buf rx; /* the message being received, in pieces */
 	bool rx_too_big, rx_binary;
 	bool closing;
 	int close_code;
@@ -162,28 +162,13 @@ static int rx_add(struct conn *c, const void *in, size_t len, size_t max)
 {
 	if (c->rx_too_big)
 		return 0;
-	if (c->rx_len + len > max) {
+	if (len > max || c->rx.len > max - len) {
+		/* the hub refuses it by its size; nothing of it is kept */
 		c->rx_too_big = true;
-		free(c->rx);
-		c->rx = NULL;
-		c->rx_len = c->rx_cap = 0;
+		buf_fini(&c->rx);
 		return 0;
 	}
-	if (c->rx_len + len + 1 > c->rx_cap) {
-		size_t cap = c->rx_cap ? c->rx_cap : 4096;
-		char *n;
-		while (cap < c->rx_len + len + 1)
-			cap *= 2;
-		n = realloc(c->rx, cap);
-		if (!n)
-			return -1;
-		c->rx = n;
-		c->rx_cap = cap;
-	}
-	memcpy(c->rx + c->rx_len, in, len);
-	c->rx_len += len;
-	c->rx[c->rx_len] = 0;
-	return 0;
+	return buf_add(&c->rx, in, len) < 0 ? -1 : 0;
 }
 
 static int callback(struct lws *wsi, enum lws_callback_reasons reason,
@@ -217,7 +202,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 		if (!c->joined)
 			break;
 		if (lws_is_first_fragment(wsi)) {
-			c->rx_len = 0;
+			buf_clear(&c->rx);
 			c->rx_too_big = false;
 			c->rx_binary = lws_frame_is_binary(wsi);
 		}
@@ -225,15 +210,13 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 			return -1;
 		if (lws_is_final_fragment(wsi) &&
 		    !lws_remaining_packet_payload(wsi)) {
-			hub_message(s->hub, &c->hc, c->rx ? c->rx : "",
-			            c->rx_len, c->rx_binary, c->rx_too_big);
-			c->rx_len = 0;
+			hub_message(s->hub, &c->hc, c->rx.p ? c->rx.p : "",
+			            c->rx.len, c->rx_binary, c->rx_too_big);
 			c->rx_too_big = false;
-			if (c->rx_cap > 65536) {
-				free(c->rx);
-				c->rx = NULL;
-				c->rx_cap = 0;
-			}
+			if (c->rx.cap > 65536)
+				buf_fini(&c->rx);
+			else
+				buf_clear(&c->rx);
 		}
 		break;
 
@@ -272,8 +255,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 			break;
 		hub_leave(s->hub, &c->hc);
 		q_free(c);
-		free(c->rx);
-		c->rx = NULL;
+		buf_fini(&c->rx);
 		c->joined = false;
 		break;
 

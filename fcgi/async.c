@@ -39,7 +39,7 @@ void srv_h_submit(struct req *rq)
 	run_req_fini(&r);
 	rc = runs_make_id(id, rq->set->owners, rq->set->ring_self);
 	if (rc == -EAGAIN) {
-		srv_log(3,
+		log_msg(LOG_ERR,
 		        "no submission id that fcgi.ring gives to '%s': check fcgi.ring",
 		        rq->set->ring_self);
 		rq_fail(rq, 500, "internal_error",
@@ -51,7 +51,7 @@ void srv_h_submit(struct req *rq)
 		                  srv_now_ms(), rq->set->max_submissions, err,
 		                  sizeof(err));
 	if (rc == -ENOSPC && strstr(err, "store full")) {
-		srv_log(3, "the submissions store is full: %s", err);
+		log_msg(LOG_ERR, "the submissions store is full: %s", err);
 		rq_fail(rq, 503, "store_full",
 		        "the submissions store is full; try again later");
 		return;
@@ -63,7 +63,7 @@ void srv_h_submit(struct req *rq)
 		return;
 	}
 	if (rc < 0) {
-		srv_log(3, "cannot store a submission: %s", err);
+		log_msg(LOG_ERR, "cannot store a submission: %s", err);
 		rq_fail(rq, 500, "store_failed", "cannot store the submission");
 		return;
 	}
@@ -105,7 +105,7 @@ void srv_h_submission(struct req *rq, const char *id)
 		return;
 	}
 	if (rc < 0) {
-		srv_log(3, "cannot read submission %s: %s", id, err);
+		log_msg(LOG_ERR, "cannot read submission %s: %s", id, err);
 		rq_fail(rq, 500, "store_failed", "cannot read the submission");
 		return;
 	}
@@ -187,8 +187,8 @@ static void run_submission(struct srv *s, struct store_sub *sub)
 			                   JSON_C_TO_STRING_NOSLASHESCAPE));
 		json_object_put(o);
 	}
-	srv_log(6, "submission %s %s %s %lldms", sub->id, r.lang->id, x.verdict,
-	        (long long)(srv_since(&t0) * 1000));
+	log_msg(LOG_INFO, "submission %s %s %s %lldms", sub->id, r.lang->id,
+	        x.verdict, (long long)(srv_since(&t0) * 1000));
 	exec_result_fini(&x);
 
 out_fini:
@@ -200,7 +200,8 @@ out_store:
 		text = srv_internal_result("out of memory");
 	if (text && store_finish(s->store, sub->id, text, strlen(text),
 	                         srv_now_ms(), err, sizeof(err)) < 0)
-		srv_log(3, "cannot store the result of %s: %s", sub->id, err);
+		log_msg(LOG_ERR, "cannot store the result of %s: %s", sub->id,
+		        err);
 	free(text);
 	settings_unref(set);
 }
@@ -223,7 +224,8 @@ void *srv_async_main(void *arg)
 			             (int64_t)set->submission_ttl_ms, 10000,
 			             &gone, err, sizeof(err));
 			if (gone)
-				srv_log(6, "expired %zu submissions", gone);
+				log_msg(LOG_INFO, "expired %zu submissions",
+				        gone);
 			settings_unref(set);
 		}
 		memset(&sub, 0, sizeof(sub));
@@ -239,7 +241,7 @@ void *srv_async_main(void *arg)
 			continue;
 		}
 		if (rc != -ENOENT)
-			srv_log(3, "cannot take a submission: %s", err);
+			log_msg(LOG_ERR, "cannot take a submission: %s", err);
 		pthread_mutex_lock(&s->async_lock);
 		if (!__atomic_load_n(&s->stopping, __ATOMIC_ACQUIRE)) {
 			struct timespec ts;

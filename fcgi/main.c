@@ -69,8 +69,7 @@ static int listen_unix(const char *path, unsigned mode)
 	int fd;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "runpad-fcgi: socket path too long: %s\n",
-		        path);
+		log_msg(LOG_ERR, "socket path too long: %s", path);
 		return -1;
 	}
 	strcpy(sa.sun_path, path);
@@ -83,7 +82,7 @@ static int listen_unix(const char *path, unsigned mode)
 	unlink(path);
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0 ||
 	    chmod(path, mode) < 0 || listen(fd, 256) < 0) {
-		fprintf(stderr, "runpad-fcgi: cannot listen on %s: %s\n", path,
+		log_msg(LOG_ERR, "cannot listen on %s: %s", path,
 		        strerror(errno));
 		close(fd);
 		return -1;
@@ -129,7 +128,7 @@ static int listen_tcp(const char *addr)
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 256) < 0) {
-		fprintf(stderr, "runpad-fcgi: cannot listen on %s: %s\n", addr,
+		log_msg(LOG_ERR, "cannot listen on %s: %s", addr,
 		        strerror(errno));
 		close(fd);
 		return -1;
@@ -158,6 +157,7 @@ int main(int argc, char **argv)
 	int c, fd, rc = 1;
 	bool inherited;
 
+	log_init("runpad-fcgi");
 	while ((c = getopt_long(argc, argv, "c:l:s:h", lo, NULL)) != -1) {
 		switch (c) {
 		case 'c':
@@ -250,17 +250,16 @@ int main(int argc, char **argv)
 	   registry's at start (a reload that adds one needs a restart) */
 	set->jail.cfg.lang_binds = sbx_registry_binds(&set->registry);
 	if (sbx_ctx_new(&set->jail.cfg, &ctx, err, sizeof(err)) < 0) {
-		fprintf(stderr, "runpad-fcgi: the jail cannot start: %s\n",
-		        err);
+		log_msg(LOG_ERR, "the jail cannot start: %s", err);
 		close(fd);
 		goto out_settings;
 	}
 	if (srv_new(set, ctx, fd, &srv, err, sizeof(err)) < 0) {
-		fprintf(stderr, "runpad-fcgi: %s\n", err);
+		log_msg(LOG_ERR, "%s", err);
 		goto out_ctx;
 	}
 	if (srv_start(srv, err, sizeof(err)) < 0) {
-		fprintf(stderr, "runpad-fcgi: %s\n", err);
+		log_msg(LOG_ERR, "%s", err);
 		srv_stop(srv, 0);
 		goto out_srv;
 	}
@@ -269,7 +268,7 @@ int main(int argc, char **argv)
 		for (size_t i = 0; i < set->registry.n; i++)
 			n += set->registry.langs[i].available;
 		const char *shared = sbx_ctx_root_shared(ctx);
-		srv_log(6,
+		log_msg(LOG_INFO,
 		        "ready: %s, %u slots, %zu languages, cgroup %s%s%s%s, prefix %s",
 		        !inherited ? set->listen
 		        : fd == 0  ? "socket on fd 0"
@@ -294,7 +293,7 @@ int main(int argc, char **argv)
 			const char *blocker;
 			next = settings_load(config, err, sizeof(err));
 			if (!next) {
-				srv_log(3,
+				log_msg(LOG_ERR,
 				        "reload refused, keeping the running settings: %s",
 				        err);
 			} else {
@@ -311,19 +310,20 @@ int main(int argc, char **argv)
 				settings_detect_versions(next);
 				blocker = settings_reload_blocker(cur, next);
 				if (blocker) {
-					srv_log(3,
+					log_msg(LOG_ERR,
 					        "reload refused: '%s' changes only with a restart",
 					        blocker);
 				} else {
 					srv_reload(srv, next);
-					srv_log(6, "settings reloaded");
+					log_msg(LOG_INFO, "settings reloaded");
 				}
 				settings_unref(next);
 			}
 			settings_unref(cur);
 			continue;
 		}
-		srv_log(6, "stopping (signal %d): runs in flight get %u s", sig,
+		log_msg(LOG_INFO,
+		        "stopping (signal %d): runs in flight get %u s", sig,
 		        GRACE_MS / 1000);
 		break;
 	}

@@ -38,23 +38,6 @@
 #include "runs.h"
 #include "store.h"
 
-void srv_log(int prio, const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-	int n;
-
-	n = snprintf(line, sizeof(line), "<%d>runpad-fcgi: ", prio);
-	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	va_end(ap);
-	/* one write per line: lines of concurrent threads do not mix */
-	n = (int)strlen(line);
-	if (n < (int)sizeof(line) - 1)
-		line[n++] = '\n';
-	(void)!write(2, line, (size_t)n);
-}
-
 int64_t srv_now_ms(void)
 {
 	struct timespec ts;
@@ -200,7 +183,7 @@ void srv_run_in_slot(struct srv *s, const struct run_req *r, struct exec_io *io,
 	pool_release(s->pool, slot);
 	metrics_run(s->metrics, r->lang->id, x->verdict, srv_since(t0));
 	if (x->rc < 0)
-		srv_log(3, "a %s run failed in the jail: %s", r->lang->id,
+		log_msg(LOG_ERR, "a %s run failed in the jail: %s", r->lang->id,
 		        x->err);
 }
 
@@ -224,7 +207,7 @@ static void do_run(struct req *rq, struct run_req *r, bool stream, bool piston)
 	              rq->set->ring_self, rq->run_id, &entry, &stdin_rd,
 	              &cancel_rd);
 	if (rc == -EAGAIN) {
-		srv_log(3,
+		log_msg(LOG_ERR,
 		        "no run id that fcgi.ring gives to '%s' in %zu tries: check fcgi.ring",
 		        rq->set->ring_self, 64 * ring_entries(rq->set->owners));
 		rq_fail(rq, 500, "internal_error",
@@ -336,7 +319,7 @@ bool srv_wrong_runner(struct req *rq, const char *what, const char *id)
 
 	if (settings_owns(rq->set, id, &owner))
 		return false;
-	srv_log(5,
+	log_msg(LOG_NOTICE,
 	        "%s %s is held by %s, not by this runner (%s): nginx's runpad_fcgi_id and fcgi.ring disagree, or %s is down",
 	        what, id, owner, rq->set->ring_self, owner);
 	rq_fail(rq, 421, "wrong_runner",
@@ -571,8 +554,9 @@ static void handle(struct srv *s, FCGX_Request *fr)
 out_log:
 	metrics_request(s->metrics, rq.status);
 	if (rq.set->log_requests || rq.status >= 500)
-		srv_log(rq.status >= 500 ? 4 : 6, "%s %s %d%s%s%s%s %.0fms",
-		        rq.method, rq.path, rq.status, rq.language ? " " : "",
+		log_msg(rq.status >= 500 ? LOG_WARNING : LOG_INFO,
+		        "%s %s %d%s%s%s%s %.0fms", rq.method, rq.path,
+		        rq.status, rq.language ? " " : "",
 		        rq.language ? rq.language : "", rq.verdict ? " " : "",
 		        rq.verdict ? rq.verdict : "", srv_since(&rq.t0) * 1000);
 	free(rq.body);
@@ -657,7 +641,7 @@ int srv_new(struct settings *set, struct sbx_ctx *ctx, int listen_fd,
 	if (r < 0)
 		goto out_free;
 	if (interrupted || queued)
-		srv_log(5,
+		log_msg(LOG_NOTICE,
 		        "submissions: %zu interrupted by a restart (reported as internal_error), %zu still queued",
 		        interrupted, queued);
 	*out = s;
@@ -734,7 +718,7 @@ void srv_stop(struct srv *s, unsigned grace_ms)
 		waited += 50;
 	}
 	if (runs_kill_all(s->runs))
-		srv_log(4, "stopping the runs still in progress");
+		log_msg(LOG_WARNING, "stopping the runs still in progress");
 	pool_shutdown(s->pool);
 	for (size_t i = 0; i < s->nworkers; i++) {
 		pthread_kill(s->workers[i], SIGUSR1);

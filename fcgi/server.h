@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+#include "log.h" /* the daemon logs with log_msg() */
 #include "sandbox.h"
 #include "settings.h"
 
@@ -43,10 +44,5 @@ struct settings *srv_settings(struct srv *s);
  */
 void srv_stop(struct srv *s, unsigned grace_ms);
 void srv_free(struct srv *s); /* accepts NULL; after srv_stop */
-
-/* Log one line to stderr with a journal priority ("<6>" info, "<4>"
-   warning, "<3>" error). */
-void srv_log(int prio, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
 
 #endif

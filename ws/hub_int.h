@@ -25,6 +25,7 @@
 #include <time.h>
 
 #include "hub.h"
+#include "log.h"
 #include "ot.h"
 #include "padstore.h"
 #include "proto.h"
@@ -166,12 +167,11 @@ static inline void logf_(struct hub *h, int prio, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 static inline void logf_(struct hub *h, int prio, const char *fmt, ...)
 {
-	char line[600];
-	int n = snprintf(line, sizeof(line), "<%d>", prio);
+	char line[LOG_LINE_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+	log_format(line, sizeof(line), prio, fmt, ap);
 	va_end(ap);
 	if (h->ops->log)
 		h->ops->log(h->srv, line);

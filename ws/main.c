@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "version.h"
 #include "ring.h"
 #include "server.h"
@@ -48,6 +49,7 @@ int main(int argc, char **argv)
 	struct wsconf *conf;
 	struct wss *s;
 
+	log_init("runpad-ws");
 	while ((o = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
 		const char *key = NULL;
 		switch (o) {
@@ -112,12 +114,12 @@ int main(int argc, char **argv)
 	}
 	s = wss_new(conf, config, sets, nsets, err, sizeof(err));
 	if (!s) {
-		fprintf(stderr, "<3>runpad-ws: %s\n", err);
+		log_msg(LOG_ERR, "%s", err);
 		return 1;
 	}
 	wss_run(s);
 	wss_free(s);
-	fprintf(stderr, "<6>runpad-ws stopped\n");
+	log_msg(LOG_INFO, "stopped");
 	for (size_t i = 0; i < nsets; i++)
 		free(sets[i]);
 	return 0;

@@ -24,6 +24,7 @@
 #include <libwebsockets.h>
 
 #include "buf.h"
+#include "log.h"
 #include "hub.h"
 #include "padstore.h"
 #include "ring.h"
@@ -74,7 +75,7 @@ static void on_signal(int sig)
 static void log_line(void *srv, const char *line)
 {
 	(void)srv;
-	fprintf(stderr, "%s\n", line);
+	log_write(line);
 }
 
 static void q_free(struct conn *c)
@@ -285,7 +286,7 @@ static void lws_log(int level, const char *line)
 
 	while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 		n--;
-	fprintf(stderr, "<%d>lws: %.*s\n", level == LLL_ERR ? 3 : 4, (int)n,
+	log_msg(level == LLL_ERR ? LOG_ERR : LOG_WARNING, "lws: %.*s", (int)n,
 	        line);
 }
 
@@ -417,14 +418,14 @@ static void reload(struct wss *s)
 	const char *bad;
 
 	if (!c) {
-		fprintf(stderr, "<3>reload refused, keeping the settings: %s\n",
+		log_msg(LOG_ERR, "reload refused, keeping the settings: %s",
 		        err);
 		return;
 	}
 	bad = wsconf_restart_only_change(s->conf, c);
 	if (bad) {
-		fprintf(stderr,
-		        "<3>reload refused, keeping the settings: %s changes only at a restart\n",
+		log_msg(LOG_ERR,
+		        "reload refused, keeping the settings: %s changes only at a restart",
 		        bad);
 		wsconf_free(c);
 		return;
@@ -434,7 +435,7 @@ static void reload(struct wss *s)
 	s->conf = c;
 	/* may close connections to pads ws.ring now gives elsewhere */
 	hub_set_conf(s->hub, c);
-	fprintf(stderr, "<6>settings reloaded%s%s\n",
+	log_msg(LOG_INFO, "settings reloaded%s%s",
 	        s->config_path ? " from " : "",
 	        s->config_path ? s->config_path : "");
 }
@@ -461,11 +462,11 @@ int wss_run(struct wss *s)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	fprintf(stderr, "<6>runpad-ws listening on %s, pads in %s/pads\n",
-	        s->conf->listen, s->conf->state_dir);
+	log_msg(LOG_INFO, "listening on %s, pads in %s/pads", s->conf->listen,
+	        s->conf->state_dir);
 	if (s->conf->owners)
-		fprintf(stderr,
-		        "<6>ws.ring has %zu entries; this daemon is %s and refuses the others' pads (4421)\n",
+		log_msg(LOG_INFO,
+		        "ws.ring has %zu entries; this daemon is %s and refuses the others' pads (4421)",
 		        ring_entries(s->conf->owners), s->conf->ring_self);
 	while (!got_stop) {
 		if (lws_service(s->ctx, 0) < 0)
@@ -477,8 +478,7 @@ int wss_run(struct wss *s)
 		}
 	}
 	hub_stats(s->hub, &st);
-	fprintf(stderr,
-	        "<6>stopping: closing %zu connections (1001 going away)\n",
+	log_msg(LOG_INFO, "stopping: closing %zu connections (1001 going away)",
 	        st.connections);
 	hub_shutdown(s->hub);
 	deadline = mono_ms() + 2000;

@@ -19,6 +19,7 @@
 #include <netinet/in.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "sandbox.h"
 #include "server.h"
 #include "settings.h"
@@ -75,7 +76,7 @@ static int listen_unix(const char *path, unsigned mode)
 	strcpy(sa.sun_path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		perror("runpad-fcgi: socket");
+		log_msg(LOG_ERR, "socket: %s", strerror(errno));
 		return -1;
 	}
 	/* a socket file left by a previous run: replace it */
@@ -91,44 +92,23 @@ static int listen_unix(const char *path, unsigned mode)
 }
 
 /*
- * A TCP socket on "A.B.C.D:PORT" or "[IPv6]:PORT" (checked by
- * settings_check_listen()), for nginx on another host.  FastCGI has no
+ * A TCP socket, for nginx on another host.  FastCGI has no
  * authentication: whoever reaches the port runs code in the jail, so
  * docs/ops.md says to bind to a private interface only.
  */
-static int listen_tcp(const char *addr)
+static int listen_tcp(const struct addr *a, const char *text)
 {
-	struct sockaddr_storage ss = {0};
-	const char *colon = strrchr(addr, ':');
-	char host[64];
-	socklen_t len;
-	size_t n = (size_t)(colon - addr);
 	int fd, one = 1;
-	uint16_t port = (uint16_t)strtoul(colon + 1, NULL, 10);
 
-	if (addr[0] == '[') {
-		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-		snprintf(host, sizeof(host), "%.*s", (int)(n - 2), addr + 1);
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons(port);
-		inet_pton(AF_INET6, host, &s6->sin6_addr);
-		len = sizeof(*s6);
-	} else {
-		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-		snprintf(host, sizeof(host), "%.*s", (int)n, addr);
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons(port);
-		inet_pton(AF_INET, host, &s4->sin_addr);
-		len = sizeof(*s4);
-	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	fd = socket(a->sa.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
-		perror("runpad-fcgi: socket");
+		log_msg(LOG_ERR, "socket: %s", strerror(errno));
 		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 256) < 0) {
-		log_msg(LOG_ERR, "cannot listen on %s: %s", addr,
+	if (bind(fd, (const struct sockaddr *)&a->sa, a->salen) < 0 ||
+	    listen(fd, 256) < 0) {
+		log_msg(LOG_ERR, "cannot listen on %s: %s", text,
 		        strerror(errno));
 		close(fd);
 		return -1;
@@ -197,9 +177,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (listen_path) {
-		if (settings_check_listen(listen_path) < 0) {
-			fprintf(stderr,
-			        "runpad-fcgi: --listen: expected an absolute socket path, ADDRESS:PORT or [IPv6]:PORT\n");
+		struct addr a;
+		char why[96];
+		if (addr_parse(listen_path, &a, why, sizeof(why)) < 0) {
+			fprintf(stderr, "runpad-fcgi: --listen: %s, got '%s'\n",
+			        why, listen_path);
 			settings_unref(set);
 			return 2;
 		}
@@ -239,10 +221,16 @@ int main(int argc, char **argv)
 
 	fd = listen_path ? -1 : inherited_socket();
 	inherited = fd >= 0;
-	if (fd < 0 && set->listen[0] == '/')
-		fd = listen_unix(set->listen, set->socket_mode);
-	else if (fd < 0)
-		fd = listen_tcp(set->listen);
+	if (fd < 0) {
+		struct addr a;
+		/* checked when the settings were read */
+		if (addr_parse(set->listen, &a, NULL, 0) < 0)
+			log_msg(LOG_ERR, "cannot listen on '%s'", set->listen);
+		else if (a.kind == ADDR_UNIX)
+			fd = listen_unix(a.path, set->socket_mode);
+		else
+			fd = listen_tcp(&a, set->listen);
+	}
 	if (fd < 0)
 		goto out_settings;
 

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "conf.h"
 #include "ring.h"
 
@@ -169,11 +170,11 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 		return r < 0 ? r : 0;
 
 	if (strcmp(key, "fcgi.listen") == 0) {
-		if (settings_check_listen(value) < 0) {
-			snprintf(
-			        err, errlen,
-			        "fcgi.listen: expected an absolute socket path, ADDRESS:PORT or [IPv6]:PORT, got '%.200s'",
-			        value);
+		struct addr a;
+		char why[96];
+		if (addr_parse(value, &a, why, sizeof(why)) < 0) {
+			snprintf(err, errlen, "fcgi.listen: %s, got '%.200s'",
+			         why, value);
 			return -EINVAL;
 		}
 		return conf_set_string(&s->listen, value);
@@ -253,33 +254,6 @@ static int on_setting(void *arg, const char *key, const char *value, char *err,
 	}
 	/* else: another program's key */
 	return 0;
-}
-
-int settings_check_listen(const char *v)
-{
-	const char *colon = strrchr(v, ':');
-	unsigned long long port;
-	unsigned char addr[16];
-	char host[64];
-	size_t n;
-
-	if (v[0] == '/')
-		return strlen(v) < 108 ? 0 : -EINVAL; /* sun_path */
-	if (!colon || conf_uint(colon + 1, 1, 65535, &port) < 0)
-		return -EINVAL;
-	n = (size_t)(colon - v);
-	if (n >= sizeof(host))
-		return -EINVAL;
-	if (v[0] == '[') {
-		if (n < 3 || v[n - 1] != ']')
-			return -EINVAL;
-		memcpy(host, v + 1, n - 2);
-		host[n - 2] = 0;
-		return inet_pton(AF_INET6, host, addr) == 1 ? 0 : -EINVAL;
-	}
-	memcpy(host, v, n);
-	host[n] = 0;
-	return inet_pton(AF_INET, host, addr) == 1 ? 0 : -EINVAL;
 }
 
 bool settings_owns(const struct settings *s, const char *id, const char **owner)

@@ -29,7 +29,7 @@ struct settings {
 	/* fixed at start (a reload that changes them is refused), but for
 	   jail.registry, which a reload reads again */
 	struct jailconf jail;
-	char *listen; /* unix socket path, or ADDRESS:PORT / [IPv6]:PORT */
+	char *listen;         /* an address in common/addr.h's grammar */
 	unsigned socket_mode; /* of the unix socket */
 	char *state_dir;      /* holds the submissions store */
 	unsigned threads;     /* FastCGI worker threads; 0: automatic */
@@ -92,10 +92,6 @@ void settings_detect_versions(struct settings *s);
  */
 bool settings_owns(const struct settings *s, const char *id,
                    const char **owner);
-
-/* Whether v is a valid fcgi.listen: an absolute unix socket path, or an
-   IPv4 literal or [IPv6 literal] with :PORT.  0 or -EINVAL. */
-int settings_check_listen(const char *v);
 
 struct settings *settings_ref(struct settings *s);
 void settings_unref(struct settings *s); /* frees at zero; accepts NULL */

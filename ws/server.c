@@ -23,6 +23,7 @@
 
 #include <libwebsockets.h>
 
+#include "addr.h"
 #include "buf.h"
 #include "log.h"
 #include "hub.h"
@@ -60,6 +61,7 @@ struct wss {
 	size_t nsets;
 	lws_sorted_usec_list_t sul;
 	char *unix_path;
+	struct addr addr; /* ws.listen, parsed; lws's iface points into it */
 };
 
 static volatile sig_atomic_t got_stop, got_reload;
@@ -319,7 +321,7 @@ struct wss *wss_new(struct wsconf *conf, const char *config_path,
 	struct lws_context_creation_info info;
 	struct padstore_options po = {0};
 	struct wss *s = calloc(1, sizeof(*s));
-	char dir[4200];
+	char dir[4200], why[96];
 	int r;
 
 	if (!s) {
@@ -361,8 +363,14 @@ struct wss *wss_new(struct wsconf *conf, const char *config_path,
 	info.uid = (uid_t)-1;
 	info.options = LWS_SERVER_OPTION_DISABLE_IPV6;
 	info.timeout_secs = 20;
-	if (strncmp(conf->listen, "unix:", 5) == 0) {
-		s->unix_path = strdup(conf->listen + 5);
+	if (addr_parse(conf->listen, &s->addr, why, sizeof(why)) < 0) {
+		/* wsconf checked it; a caller that did not is told */
+		snprintf(err, errlen, "ws.listen: %s, got '%s'", why,
+		         conf->listen);
+		goto out_free;
+	}
+	if (s->addr.kind == ADDR_UNIX) {
+		s->unix_path = strdup(s->addr.path);
 		if (!s->unix_path) {
 			snprintf(err, errlen, "out of memory");
 			goto out_free;
@@ -372,17 +380,10 @@ struct wss *wss_new(struct wsconf *conf, const char *config_path,
 		info.iface = s->unix_path;
 		info.port = 0;
 	} else {
-		static char host[128];
-		const char *colon = strrchr(conf->listen, ':');
-		snprintf(host, sizeof(host), "%.*s",
-		         (int)(colon - conf->listen), conf->listen);
-		if (host[0] == '[') { /* [::1] */
-			memmove(host, host + 1, strlen(host));
-			host[strcspn(host, "]")] = 0;
+		if (s->addr.kind == ADDR_INET6)
 			info.options = 0;
-		}
-		info.iface = host;
-		info.port = atoi(colon + 1);
+		info.iface = s->addr.host;
+		info.port = s->addr.port;
 	}
 	s->ctx = lws_create_context(&info);
 	if (!s->ctx) {

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "conf.h"
 #include "jailkeys.h"
 #include "ring.h"
@@ -95,24 +96,11 @@ static int defaults(struct wsconf *c)
 
 static int check_listen(const char *v, char *err, size_t errlen)
 {
-	const char *colon;
-	unsigned long long port;
+	struct addr a;
+	char why[96];
 
-	if (strncmp(v, "unix:", 5) == 0) {
-		if (v[5] != '/' || strlen(v + 5) > 100) {
-			snprintf(
-			        err, errlen,
-			        "ws.listen: expected unix:/absolute/path (at most 100 bytes)");
-			return -EINVAL;
-		}
-		return 0;
-	}
-	colon = strrchr(v, ':');
-	if (!colon || colon == v || conf_uint(colon + 1, 1, 65535, &port) < 0) {
-		snprintf(
-		        err, errlen,
-		        "ws.listen: expected unix:/path or ADDRESS:PORT, got '%s'",
-		        v);
+	if (addr_parse(v, &a, why, sizeof(why)) < 0) {
+		snprintf(err, errlen, "ws.listen: %s, got '%.200s'", why, v);
 		return -EINVAL;
 	}
 	return 0;

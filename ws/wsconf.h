@@ -21,7 +21,7 @@
 struct ring;
 
 struct wsconf {
-	char *listen;         /* "unix:/path" or "HOST:PORT"; restart only */
+	char *listen;         /* common/addr.h's grammar; restart only */
 	char *state_dir;      /* LMDB environment lives in <state_dir>/pads */
 	char *runner;         /* run API base URL (runner.h) */
 	char *runner_token;   /* Bearer token for the run API, or NULL */

@@ -244,17 +244,22 @@ Test(settings, bad_values_refused_with_the_line)
 	        {"bind = opt\n",
 	         "line 1: bind: expected an absolute path (at most 64)"},
 	        {"fcgi.listen = run/x.sock\n",
-	         "line 1: fcgi.listen: expected an absolute socket path, "
-	         "ADDRESS:PORT or [IPv6]:PORT, got 'run/x.sock'"},
+	         "line 1: fcgi.listen: expected unix:/absolute/path, "
+	         "A.B.C.D:PORT or [IPv6]:PORT, got 'run/x.sock'"},
 	        {"fcgi.listen = localhost:9000\n",
-	         "line 1: fcgi.listen: expected an absolute socket path, "
-	         "ADDRESS:PORT or [IPv6]:PORT, got 'localhost:9000'"},
+	         "line 1: fcgi.listen: expected unix:/absolute/path, "
+	         "A.B.C.D:PORT or [IPv6]:PORT, got 'localhost:9000'"},
 	        {"fcgi.listen = 10.0.0.1:0\n",
-	         "line 1: fcgi.listen: expected an absolute socket path, "
-	         "ADDRESS:PORT or [IPv6]:PORT, got '10.0.0.1:0'"},
+	         "line 1: fcgi.listen: a port is 1 to 65535, got '10.0.0.1:0'"},
 	        {"fcgi.listen = ::1:9000\n",
-	         "line 1: fcgi.listen: expected an absolute socket path, "
-	         "ADDRESS:PORT or [IPv6]:PORT, got '::1:9000'"},
+	         "line 1: fcgi.listen: expected unix:/absolute/path, "
+	         "A.B.C.D:PORT or [IPv6]:PORT, got '::1:9000'"},
+	        {"fcgi.listen = [::1]\n",
+	         "line 1: fcgi.listen: expected unix:/absolute/path, "
+	         "A.B.C.D:PORT or [IPv6]:PORT, got '[::1]'"},
+	        {"fcgi.listen = unix:run/x.sock\n",
+	         "line 1: fcgi.listen: a unix socket path must be absolute, "
+	         "got 'unix:run/x.sock'"},
 	        {"fcgi.ring = unix:/a.sock weight=0\n",
 	         "line 1: fcgi.ring: entry 1: unix:/a.sock: weight: expected 1 "
 	         "to 100"},
@@ -429,22 +434,20 @@ Test(settings, listen_takes_tcp_addresses)
 {
 	static const char *const good[] = {
 	        "/run/runpad/fcgi.sock",
+	        "unix:/run/runpad/fcgi.sock",
 	        "10.1.2.3:9000",
 	        "0.0.0.0:1",
 	        "[::1]:9000",
 	        "[fd00::7]:65535",
 	};
-	struct settings *s;
+	char line[128];
 
-	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
-		cr_assert_eq(settings_check_listen(good[i]), 0, "%s", good[i]);
-	cr_assert_eq(settings_check_listen("[::1]"), -EINVAL);
-	cr_assert_eq(settings_check_listen("[::1:9000"), -EINVAL);
-	cr_assert_eq(settings_check_listen("1.2.3.4:65536"), -EINVAL);
-	cr_assert_eq(settings_check_listen(":9000"), -EINVAL);
-	s = load_ok("fcgi.listen = 192.168.0.10:9000\n");
-	cr_assert_str_eq(s->listen, "192.168.0.10:9000");
-	settings_unref(s);
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		snprintf(line, sizeof(line), "fcgi.listen = %s\n", good[i]);
+		struct settings *s = load_ok(line);
+		cr_assert_str_eq(s->listen, good[i]);
+		settings_unref(s);
+	}
 }
 
 #define RING2 "unix:/run/runpad/fcgi.sock, 10.0.0.2:9000 weight=2"

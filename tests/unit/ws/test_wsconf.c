@@ -373,18 +373,20 @@ Test(wsconf, string_checks)
 {
 	struct wsconf *c;
 
-	set_err("ws.listen=unix:relative.sock", "ws.listen: expected "
-	                                        "unix:/absolute/path (at most "
-	                                        "100 bytes)");
-	set_err("ws.listen=8080", "ws.listen: expected unix:/path or "
-	                          "ADDRESS:PORT, got '8080'");
-	set_err("ws.listen=:8080", "ws.listen: expected unix:/path or "
-	                           "ADDRESS:PORT, got ':8080'");
-	set_err("ws.listen=localhost:0", "ws.listen: expected unix:/path or "
-	                                 "ADDRESS:PORT, got 'localhost:0'");
-	set_err("ws.listen=localhost:65536", "ws.listen: expected unix:/path "
-	                                     "or ADDRESS:PORT, got "
-	                                     "'localhost:65536'");
+	set_err("ws.listen=unix:relative.sock",
+	        "ws.listen: a unix socket path must be absolute, got "
+	        "'unix:relative.sock'");
+	set_err("ws.listen=8080", "ws.listen: expected unix:/absolute/path, "
+	                          "A.B.C.D:PORT or [IPv6]:PORT, got '8080'");
+	set_err("ws.listen=:8080", "ws.listen: expected unix:/absolute/path, "
+	                           "A.B.C.D:PORT or [IPv6]:PORT, got ':8080'");
+	set_err("ws.listen=localhost:8080",
+	        "ws.listen: expected unix:/absolute/path, A.B.C.D:PORT or "
+	        "[IPv6]:PORT, got 'localhost:8080'");
+	set_err("ws.listen=127.0.0.1:0",
+	        "ws.listen: a port is 1 to 65535, got '127.0.0.1:0'");
+	set_err("ws.listen=127.0.0.1:65536",
+	        "ws.listen: a port is 1 to 65535, got '127.0.0.1:65536'");
 	set_err("ws.state_dir=var/state", "ws.state_dir: expected an absolute "
 	                                  "path");
 
@@ -393,6 +395,9 @@ Test(wsconf, string_checks)
 	wsconf_free(c);
 	c = set_ok("ws.listen=unix:/run/ws.sock");
 	cr_assert_str_eq(c->listen, "unix:/run/ws.sock");
+	wsconf_free(c);
+	c = set_ok("ws.listen=/run/ws.sock"); /* as fcgi.listen takes it */
+	cr_assert_str_eq(c->listen, "/run/ws.sock");
 	wsconf_free(c);
 }
 

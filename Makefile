@@ -298,6 +298,7 @@ check: deps
 	$(MAKE) --no-print-directory WERROR=-Werror check-ws
 	$(MAKE) --no-print-directory WERROR=-Werror check-ws-asan
 	$(MAKE) --no-print-directory WERROR=-Werror check-scale
+	$(MAKE) --no-print-directory lint-web
 	$(MAKE) --no-print-directory test-web
 	$(MAKE) --no-print-directory check-web
 	$(MAKE) --no-print-directory WERROR=-Werror check-deb
@@ -310,6 +311,14 @@ C_FILES  = $(shell git ls-files $(addsuffix /*.[ch],$(C_DIRS)) 2>/dev/null || \
              find $(C_DIRS) -name '*.[ch]')
 lint:
 	clang-format --dry-run -Werror $(C_FILES)
+
+# The web app's TypeScript, TSX and CSS in prettier's style (web/.prettierrc.json).
+.PHONY: lint-web format-web
+lint-web: web/dist/index.html
+	cd web && npx prettier --check .
+
+format-web: web/dist/index.html
+	cd web && npx prettier --write .
 
 format:
 	clang-format -i $(C_FILES)
@@ -331,6 +340,6 @@ help:
 	@echo "targets: all check run deps fuzz bench format lint clean"
 	@echo "         test-unit test-asan check-hostile check-hostile-user check-languages"
 	@echo "         check-api check-piston check-api-asan check-ws check-ws-asan check-scale"
-	@echo "         web test-web check-web bench-api bench-collab deb check-deb check-host"
+	@echo "         web lint-web format-web test-web check-web bench-api bench-collab deb check-deb check-host"
 
 -include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d)

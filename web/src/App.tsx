@@ -13,8 +13,12 @@ export function App({ session }: { session: Session }) {
   return (
     <div className="app">
       <header className="topbar">
-        <a className="brand" href="./" aria-label="runpad: start a new pad" title="Start a new pad">runpad</a>
-        <label htmlFor="language-select" className="visually-hidden">Language</label>
+        <a className="brand" href="./" aria-label="runpad: start a new pad" title="Start a new pad">
+          runpad
+        </a>
+        <label htmlFor="language-select" className="visually-hidden">
+          Language
+        </label>
         <select
           id="language-select"
           data-testid="language"
@@ -26,30 +30,59 @@ export function App({ session }: { session: Session }) {
           {!v.language && <option value="">Choose a language…</option>}
           {v.language && !known && <option value={v.language}>{v.language}</option>}
           {v.runtimes.map((r) => (
-            <option key={r.language} value={r.language}>{r.name}{r.version && r.version !== "0" ? ` ${r.version}` : ""}</option>
+            <option key={r.language} value={r.language}>
+              {r.name}
+              {r.version && r.version !== "0" ? ` ${r.version}` : ""}
+            </option>
           ))}
         </select>
         <button
-          type="button" className="primary" data-testid="run" onClick={() => session.run()}
+          type="button"
+          className="primary"
+          data-testid="run"
+          onClick={() => session.run()}
           disabled={!v.ready || v.run.active || v.connection !== "connected"}
-          aria-label="Run the pad (Ctrl or Cmd + Enter)" title="Run (Ctrl/⌘-Enter)"
+          aria-label="Run the pad (Ctrl or Cmd + Enter)"
+          title="Run (Ctrl/⌘-Enter)"
         >
           {v.run.active ? "Running…" : "▶ Run"}
         </button>
-        <button type="button" data-testid="stop" onClick={() => session.stop()} disabled={!v.run.active} aria-label="Stop the running program">
+        <button
+          type="button"
+          data-testid="stop"
+          onClick={() => session.stop()}
+          disabled={!v.run.active}
+          aria-label="Stop the running program"
+        >
           ■ Stop
         </button>
         <span className="spacer" />
         <Connection state={v.connection} />
-        <button type="button" data-testid="copy-link" onClick={() => session.copyLink()} aria-label="Copy the link of this pad" title={v.link}>
+        <button
+          type="button"
+          data-testid="copy-link"
+          onClick={() => session.copyLink()}
+          aria-label="Copy the link of this pad"
+          title={v.link}
+        >
           Copy link
         </button>
         <SettingsMenu session={session} />
       </header>
-      {v.fatal && <div className="fatal" role="alert">{v.fatal} <a href="./">Start a new pad</a></div>}
-      {v.runtimesError && <div className="warn" role="alert">{v.runtimesError}</div>}
+      {v.fatal && (
+        <div className="fatal" role="alert">
+          {v.fatal} <a href="./">Start a new pad</a>
+        </div>
+      )}
+      {v.runtimesError && (
+        <div className="warn" role="alert">
+          {v.runtimesError}
+        </div>
+      )}
       <main className="workspace">
-        <div className="editor-wrap"><EditorPane session={session} /></div>
+        <div className="editor-wrap">
+          <EditorPane session={session} />
+        </div>
         <aside className="side">
           <Participants session={session} />
           <SideTabs session={session} />

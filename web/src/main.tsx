@@ -18,7 +18,9 @@ const session = new Session(padId);
 if (badLink) session.toast("That pad link was not valid, so a new pad was made.", "error");
 
 declare global {
-  interface Window { __runpad: { version(): number | null; text(): string | null; padId: string } }
+  interface Window {
+    __runpad: { version(): number | null; text(): string | null; padId: string };
+  }
 }
 window.__runpad = {
   version: () => session.client?.version ?? null,

@@ -15,7 +15,12 @@ import { emptyRun, foldRun, runFromWelcome, RunState, terminalText, RunResult } 
 import { LineEditor } from "../run/lineEditor";
 import { LocalTest, normalizeTests, TestField, TestsState } from "../tests/testsModel";
 
-export interface Person { id: string; name: string; color: string; you: boolean }
+export interface Person {
+  id: string;
+  name: string;
+  color: string;
+  you: boolean;
+}
 
 export interface PadView {
   padId: string;
@@ -36,9 +41,16 @@ export interface PadView {
   testsRun: RunState | null; // the last run with tests (a later plain run keeps it)
 }
 
-export interface Toast { id: number; text: string; level: "info" | "error" }
+export interface Toast {
+  id: number;
+  text: string;
+  level: "info" | "error";
+}
 
-export interface TermSink { write(s: string): void; clear(): void }
+export interface TermSink {
+  write(s: string): void;
+  clear(): void;
+}
 
 const TERM_BUFFER_MAX = 2 * 1024 * 1024;
 
@@ -64,9 +76,22 @@ export class Session {
   constructor(readonly padId: string) {
     this.settings = createStore(loadSettings());
     this.view = createStore<PadView>({
-      padId, link: padLink(padId, location.href), connection: "reconnecting", you: null, people: [], language: "",
-      version: null, run: emptyRun, runtimes: [], runtimesError: null, fatal: null, ready: false,
-      tests: [], testsError: null, testsSupported: false, testsRun: null,
+      padId,
+      link: padLink(padId, location.href),
+      connection: "reconnecting",
+      you: null,
+      people: [],
+      language: "",
+      version: null,
+      run: emptyRun,
+      runtimes: [],
+      runtimesError: null,
+      fatal: null,
+      ready: false,
+      tests: [],
+      testsError: null,
+      testsSupported: false,
+      testsRun: null,
     });
     this.tests = new TestsState({
       send: (msg) => this.client?.sendTests(msg.tests) ?? false,
@@ -82,14 +107,23 @@ export class Session {
 
   // ------------------------------------------------------------ lifecycle
 
-  mount(parent: HTMLElement, socket: (url: string) => SocketLike = (url) => new WebSocket(url) as unknown as SocketLike): void {
+  mount(
+    parent: HTMLElement,
+    socket: (url: string) => SocketLike = (url) => new WebSocket(url) as unknown as SocketLike,
+  ): void {
     const s = this.settings.get();
     this.editor = new EditorController(parent, {
       onLocal: (sel) => this.client?.localChange(sel),
       onRun: () => this.run(),
     });
     this.applySettings(s, null);
-    this.client = new PadClient({ url: padSocketUrl(this.padId, location.href), host: this.editor, socket, name: s.name, color: s.color });
+    this.client = new PadClient({
+      url: padSocketUrl(this.padId, location.href),
+      host: this.editor,
+      socket,
+      name: s.name,
+      color: s.color,
+    });
     this.cleanup.push(this.client.on((e) => this.onClient(e)));
     this.client.start();
 
@@ -105,8 +139,15 @@ export class Session {
     this.cleanup.push(() => this.media?.removeEventListener?.("change", mq));
 
     fetchRuntimes().then(
-      (runtimes) => { this.patch({ runtimes, runtimesError: null }); this.updateMode(); this.maybeDefaultLanguage(); },
-      (e: Error) => { this.patch({ runtimesError: e.message }); this.toast(e.message, "error"); },
+      (runtimes) => {
+        this.patch({ runtimes, runtimesError: null });
+        this.updateMode();
+        this.maybeDefaultLanguage();
+      },
+      (e: Error) => {
+        this.patch({ runtimesError: e.message });
+        this.toast(e.message, "error");
+      },
     );
   }
 
@@ -141,7 +182,14 @@ export class Session {
         for (const p of w.participants) this.addPerson(p);
         const run = runFromWelcome(w.run);
         const tests = normalizeTests(w.tests);
-        this.patch({ you: w.you, language: w.language, ready: true, run, testsSupported: tests !== null, ...(run.tests !== null ? { testsRun: run } : {}) });
+        this.patch({
+          you: w.you,
+          language: w.language,
+          ready: true,
+          run,
+          testsSupported: tests !== null,
+          ...(run.tests !== null ? { testsRun: run } : {}),
+        });
         if (tests) this.tests.welcome(tests);
         this.syncPeople();
         this.redrawTerminal(w.run?.events ?? []);
@@ -252,7 +300,9 @@ export class Session {
   private showDiagnostics(result: RunResult | null): void {
     if (!this.editor?.ready) return;
     const rt = this.view.get().runtimes.find((r) => r.language === this.view.get().run.language);
-    this.editor.setDiagnostics(toEditorDiagnostics(resultDiagnostics(result as never), this.editor.state.doc, rt?.source_file));
+    this.editor.setDiagnostics(
+      toEditorDiagnostics(resultDiagnostics(result as never), this.editor.state.doc, rt?.source_file),
+    );
   }
 
   private redrawTerminal(events: RunEvent[]): void {
@@ -302,19 +352,36 @@ export class Session {
 
   run(): void {
     const v = this.view.get();
-    if (v.run.active) { this.toast("A run is already in progress on this pad.", "info"); return; }
-    if (!v.language) { this.toast("Choose a language before running.", "error"); return; }
+    if (v.run.active) {
+      this.toast("A run is already in progress on this pad.", "info");
+      return;
+    }
+    if (!v.language) {
+      this.toast("Choose a language before running.", "error");
+      return;
+    }
     this.client?.run();
   }
 
-  stop(): void { this.client?.stopRun(); }
+  stop(): void {
+    this.client?.stopRun();
+  }
 
   // Runs the pad against its tests, with the edits typed so far.
   runTests(): void {
     const v = this.view.get();
-    if (v.run.active) { this.toast("A run is already in progress on this pad.", "info"); return; }
-    if (!v.language) { this.toast("Choose a language before running.", "error"); return; }
-    if (!v.tests.length) { this.toast("Add a test first.", "info"); return; }
+    if (v.run.active) {
+      this.toast("A run is already in progress on this pad.", "info");
+      return;
+    }
+    if (!v.language) {
+      this.toast("Choose a language before running.", "error");
+      return;
+    }
+    if (!v.tests.length) {
+      this.toast("Add a test first.", "info");
+      return;
+    }
     if (!this.tests.flush()) {
       this.toast(v.testsError ?? this.tests.error ?? "The tests could not be sent; try again when connected.", "error");
       return;
@@ -327,10 +394,18 @@ export class Session {
     if (!key) this.toast("A pad holds at most 64 tests.", "info");
     return key;
   }
-  removeTest(key: string): void { this.tests.remove(key); }
-  editTest(key: string, field: TestField, value: string): void { this.tests.edit(key, field, value); }
-  focusTest(key: string, field: TestField): void { this.tests.setFocus(key, field); }
-  blurTest(key: string, field: TestField): void { this.tests.blur(key, field); }
+  removeTest(key: string): void {
+    this.tests.remove(key);
+  }
+  editTest(key: string, field: TestField, value: string): void {
+    this.tests.edit(key, field, value);
+  }
+  focusTest(key: string, field: TestField): void {
+    this.tests.setFocus(key, field);
+  }
+  blurTest(key: string, field: TestField): void {
+    this.tests.blur(key, field);
+  }
 
   setLanguage(language: string): void {
     if (this.client?.setLanguage(language)) this.wantDefaultLanguage = false;
@@ -346,7 +421,10 @@ export class Session {
     saveSettings(next);
     this.applySettings(next, prev);
     if (next.name !== prev.name || next.color !== prev.color) {
-      this.client?.setProfile(next.name !== prev.name ? next.name : undefined, next.color !== prev.color ? next.color : undefined);
+      this.client?.setProfile(
+        next.name !== prev.name ? next.name : undefined,
+        next.color !== prev.color ? next.color : undefined,
+      );
       const you = this.view.get().you;
       if (you && this.people.has(you)) {
         this.people.set(you, { ...this.people.get(you)!, name: next.name, color: next.color });
@@ -366,7 +444,10 @@ export class Session {
     if (!prev || prev.wrap !== s.wrap) ed.setWrap(s.wrap);
     if (!prev || prev.fontSize !== s.fontSize) ed.setFontSize(s.fontSize);
     if (!prev || prev.vim !== s.vim) {
-      if (s.vim) import("@replit/codemirror-vim").then((m) => { if (this.settings.get().vim) ed.setVim(m.vim()); });
+      if (s.vim)
+        import("@replit/codemirror-vim").then((m) => {
+          if (this.settings.get().vim) ed.setVim(m.vim());
+        });
       else if (prev) ed.setVim(null);
     }
   }

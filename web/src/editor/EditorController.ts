@@ -7,8 +7,17 @@
 // compartments and survive a reset, which rebuilds the state.
 import { Compartment, EditorState, Extension, Prec, Transaction, TransactionSpec } from "@codemirror/state";
 import {
-  EditorView, keymap, lineNumbers, highlightActiveLineGutter, highlightSpecialChars, drawSelection,
-  dropCursor, rectangularSelection, crosshairCursor, highlightActiveLine, placeholder,
+  EditorView,
+  keymap,
+  lineNumbers,
+  highlightActiveLineGutter,
+  highlightSpecialChars,
+  drawSelection,
+  dropCursor,
+  rectangularSelection,
+  crosshairCursor,
+  highlightActiveLine,
+  placeholder,
 } from "@codemirror/view";
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { bracketMatching, indentOnInput, foldGutter, foldKeymap } from "@codemirror/language";
@@ -28,7 +37,10 @@ export interface EditorCallbacks {
 }
 
 export function selectionJSON(state: EditorState): SelectionJSON {
-  return { main: state.selection.mainIndex, ranges: state.selection.ranges.map((r) => ({ anchor: r.anchor, head: r.head })) };
+  return {
+    main: state.selection.mainIndex,
+    ranges: state.selection.ranges.map((r) => ({ anchor: r.anchor, head: r.head })),
+  };
 }
 
 export class EditorController implements DocHost {
@@ -47,10 +59,21 @@ export class EditorController implements DocHost {
   };
   ready = false;
 
-  constructor(parent: HTMLElement, private cb: EditorCallbacks) {
+  constructor(
+    parent: HTMLElement,
+    private cb: EditorCallbacks,
+  ) {
     this.view = new EditorView({
       parent,
-      state: EditorState.create({ doc: "", extensions: [this.configured(), EditorState.readOnly.of(true), EditorView.editable.of(false), placeholder("Connecting to the pad…")] }),
+      state: EditorState.create({
+        doc: "",
+        extensions: [
+          this.configured(),
+          EditorState.readOnly.of(true),
+          EditorView.editable.of(false),
+          placeholder("Connecting to the pad…"),
+        ],
+      }),
     });
   }
 
@@ -65,11 +88,13 @@ export class EditorController implements DocHost {
   reset(doc: string, version: number, clientID: string): void {
     const hadFocus = this.view.hasFocus;
     const sel = this.ready ? this.view.state.selection.main.head : 0;
-    this.view.setState(EditorState.create({
-      doc,
-      selection: { anchor: Math.min(sel, doc.length) },
-      extensions: [collab({ startVersion: version, clientID }), this.configured(), this.local()],
-    }));
+    this.view.setState(
+      EditorState.create({
+        doc,
+        selection: { anchor: Math.min(sel, doc.length) },
+        extensions: [collab({ startVersion: version, clientID }), this.configured(), this.local()],
+      }),
+    );
     this.ready = true;
     if (hadFocus) this.view.focus();
   }
@@ -81,7 +106,17 @@ export class EditorController implements DocHost {
       this.theme.of(editorTheme(this.cur.dark)),
       this.wrap.of(this.cur.wrap ? EditorView.lineWrapping : []),
       this.font.of(fontTheme(this.cur.fontSize)),
-      Prec.highest(keymap.of([{ key: "Mod-Enter", run: () => { this.cb.onRun(); return true; } }])),
+      Prec.highest(
+        keymap.of([
+          {
+            key: "Mod-Enter",
+            run: () => {
+              this.cb.onRun();
+              return true;
+            },
+          },
+        ]),
+      ),
       lineNumbers(),
       highlightActiveLineGutter(),
       highlightSpecialChars(),
@@ -101,8 +136,14 @@ export class EditorController implements DocHost {
       highlightSelectionMatches(),
       remoteCursors(),
       keymap.of([
-        ...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...historyKeymap,
-        ...foldKeymap, ...completionKeymap, ...lintKeymap, indentWithTab,
+        ...closeBracketsKeymap,
+        ...defaultKeymap,
+        ...searchKeymap,
+        ...historyKeymap,
+        ...foldKeymap,
+        ...completionKeymap,
+        ...lintKeymap,
+        indentWithTab,
       ]),
       EditorView.contentAttributes.of({ "aria-label": "Code editor" }),
     ];
@@ -147,7 +188,10 @@ export class EditorController implements DocHost {
     this.view.dispatch(setDiagnostics(this.view.state, diags));
   }
 
-  setRemote(id: string, fields: { ranges?: { anchor: number; head: number }[] | null; name?: string; color?: string }): void {
+  setRemote(
+    id: string,
+    fields: { ranges?: { anchor: number; head: number }[] | null; name?: string; color?: string },
+  ): void {
     if (!this.ready) return;
     this.view.dispatch({ effects: setRemoteCursor.of({ id, ...fields }) });
   }

@@ -19,9 +19,13 @@ export interface EditorDiagnostic {
   source?: string;
 }
 
-interface Stage { diagnostics?: ApiDiagnostic[] | null }
+interface Stage {
+  diagnostics?: ApiDiagnostic[] | null;
+}
 
-export function resultDiagnostics(result: { compile?: Stage | null; run?: Stage | null } | null | undefined): ApiDiagnostic[] {
+export function resultDiagnostics(
+  result: { compile?: Stage | null; run?: Stage | null } | null | undefined,
+): ApiDiagnostic[] {
   if (!result) return [];
   return [...(result.compile?.diagnostics ?? []), ...(result.run?.diagnostics ?? [])];
 }
@@ -48,7 +52,10 @@ export function toEditorDiagnostics(diags: ApiDiagnostic[], doc: Text, sourceFil
       const rest = line.text.slice(from - line.from);
       const word = /^[\p{L}\p{N}_$]+/u.exec(rest);
       to = Math.min(line.to, from + Math.max(1, word ? word[0].length : 1));
-      if (to <= from && line.length > 0) { from = Math.max(line.from, line.to - 1); to = line.to; }
+      if (to <= from && line.length > 0) {
+        from = Math.max(line.from, line.to - 1);
+        to = line.to;
+      }
     } else {
       from = line.from;
       to = line.to;

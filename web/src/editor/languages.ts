@@ -14,7 +14,10 @@ async function legacy(load: () => Promise<Record<string, unknown>>, name: string
   return StreamLanguage.define(mod[name] as StreamParser<unknown>);
 }
 
-const L = (load: () => Promise<Record<string, unknown>>, name: string): LanguageLoader => () => legacy(load, name);
+const L =
+  (load: () => Promise<Record<string, unknown>>, name: string): LanguageLoader =>
+  () =>
+    legacy(load, name);
 
 const clike = () => import("@codemirror/legacy-modes/mode/clike") as Promise<Record<string, unknown>>;
 const mllike = () => import("@codemirror/legacy-modes/mode/mllike") as Promise<Record<string, unknown>>;
@@ -30,7 +33,10 @@ export const LOADERS: Record<string, LanguageLoader> = {
   go: async () => (await import("@codemirror/lang-go")).go(),
   php: async () => (await import("@codemirror/lang-php")).php({ plain: false }),
   sql: async () => (await import("@codemirror/lang-sql")).sql(),
-  sqlite: async () => { const m = await import("@codemirror/lang-sql"); return m.sql({ dialect: m.SQLite }); },
+  sqlite: async () => {
+    const m = await import("@codemirror/lang-sql");
+    return m.sql({ dialect: m.SQLite });
+  },
   c: L(clike, "c"),
   csharp: L(clike, "csharp"),
   kotlin: L(clike, "kotlin"),
@@ -79,9 +85,14 @@ export function modeKey(mode: string | null | undefined): string | null {
 }
 
 // The mode of a language id, from the runtimes list: by id, then alias.
-export function modeOfLanguage(language: string, runtimes: { language: string; aliases?: string[]; mode: string | null }[]): string | null {
+export function modeOfLanguage(
+  language: string,
+  runtimes: { language: string; aliases?: string[]; mode: string | null }[],
+): string | null {
   const l = language.toLowerCase();
-  const rt = runtimes.find((r) => r.language === l) ?? runtimes.find((r) => (r.aliases ?? []).some((a) => a.toLowerCase() === l));
+  const rt =
+    runtimes.find((r) => r.language === l) ??
+    runtimes.find((r) => (r.aliases ?? []).some((a) => a.toLowerCase() === l));
   if (rt) return modeKey(rt.mode);
   return modeKey(l); // a pad language the server no longer lists: try it as a mode
 }

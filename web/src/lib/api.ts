@@ -21,16 +21,25 @@ export function httpErrorText(status: number, body: string, contentType: string 
     try {
       const j = JSON.parse(body);
       if (j && j.error && typeof j.error.message === "string") return `The run service refused: ${j.error.message}`;
-    } catch { /* fall through */ }
+    } catch {
+      /* fall through */
+    }
   }
   switch (status) {
-    case 401: return "The run service needs a token that this page does not have (HTTP 401).";
-    case 404: return "The run service was not found at ./api/ (HTTP 404): is the site set up behind nginx?";
-    case 429: return "Too many requests to the run service; wait a moment (HTTP 429).";
-    case 502: return "The run service is not running (HTTP 502); running code will not work until it is back.";
-    case 503: return "The run service is overloaded (HTTP 503); try again in a few seconds.";
-    case 504: return "The run service took too long to answer (HTTP 504).";
-    default: return `The run service answered with HTTP ${status}.`;
+    case 401:
+      return "The run service needs a token that this page does not have (HTTP 401).";
+    case 404:
+      return "The run service was not found at ./api/ (HTTP 404): is the site set up behind nginx?";
+    case 429:
+      return "Too many requests to the run service; wait a moment (HTTP 429).";
+    case 502:
+      return "The run service is not running (HTTP 502); running code will not work until it is back.";
+    case 503:
+      return "The run service is overloaded (HTTP 503); try again in a few seconds.";
+    case 504:
+      return "The run service took too long to answer (HTTP 504).";
+    default:
+      return `The run service answered with HTTP ${status}.`;
   }
 }
 

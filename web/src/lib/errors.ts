@@ -21,7 +21,8 @@ const PAD_ERRORS: Record<string, string> = {
   run_in_progress: "A run is already in progress on this pad.",
   no_run: "Nothing is running right now.",
   no_language: "Choose a language before running.",
-  tests_too_large: "The tests are too large (at most 64 tests, 64 KiB of input and of expected output each, 256 KiB in all); your last change to them was undone.",
+  tests_too_large:
+    "The tests are too large (at most 64 tests, 64 KiB of input and of expected output each, 256 KiB in all); your last change to them was undone.",
   no_tests: "Add a test first: the pad has no tests to run.",
   store_error: "The server could not save your change (its disk may be full); the editor was reset to the pad's text.",
   bad_pad_id: "This pad link is not valid.",
@@ -45,10 +46,15 @@ export function padErrorText(code: string, message?: string): string {
 
 export function closeText(code: number): string | null {
   switch (code) {
-    case 4400: return "This pad link is not valid: a pad id is 1 to 64 letters, digits, '-' or '_'.";
-    case 4429: return PAD_ERRORS.pad_full;
-    case 4503: return PAD_ERRORS.server_busy;
-    case 4421: return PAD_ERRORS.wrong_daemon;
-    default: return null;
+    case 4400:
+      return "This pad link is not valid: a pad id is 1 to 64 letters, digits, '-' or '_'.";
+    case 4429:
+      return PAD_ERRORS.pad_full;
+    case 4503:
+      return PAD_ERRORS.server_busy;
+    case 4421:
+      return PAD_ERRORS.wrong_daemon;
+    default:
+      return null;
   }
 }

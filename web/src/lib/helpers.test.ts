@@ -52,9 +52,47 @@ describe("language modes", () => {
     expect(modeOfLanguage("rust", rts)).toBe("rust");
   });
   it("has a loader for every mode of docs/languages.md", () => {
-    for (const m of ["c", "cpp", "objectiveC", "d", "fortran", "pascal", "gas", "python", "javascript", "typescript", "coffeeScript",
-      "shell", "ruby", "php", "perl", "lua", "tcl", "r", "octave", "sqlite", "java", "kotlin", "scala", "groovy", "clojure", "csharp",
-      "go", "rust", "haskell", "oCaml", "sml", "cobol", "crystal", "haxe", "brainfuck", "forth", "erlang", "commonLisp", "scheme"]) {
+    for (const m of [
+      "c",
+      "cpp",
+      "objectiveC",
+      "d",
+      "fortran",
+      "pascal",
+      "gas",
+      "python",
+      "javascript",
+      "typescript",
+      "coffeeScript",
+      "shell",
+      "ruby",
+      "php",
+      "perl",
+      "lua",
+      "tcl",
+      "r",
+      "octave",
+      "sqlite",
+      "java",
+      "kotlin",
+      "scala",
+      "groovy",
+      "clojure",
+      "csharp",
+      "go",
+      "rust",
+      "haskell",
+      "oCaml",
+      "sml",
+      "cobol",
+      "crystal",
+      "haxe",
+      "brainfuck",
+      "forth",
+      "erlang",
+      "commonLisp",
+      "scheme",
+    ]) {
       expect(LOADERS[m], m).toBeTypeOf("function");
     }
   });
@@ -67,25 +105,37 @@ describe("language modes", () => {
 describe("diagnostics", () => {
   const doc = Text.of(["#include <stdio.h>", "int main(void)", "{", "\treturn x;", "}"]);
   it("maps line and column to a word", () => {
-    const r = { compile: { diagnostics: [{ file: "main.c", line: 4, column: 9, severity: "error", message: "‘x’ undeclared" }] }, run: null };
+    const r = {
+      compile: { diagnostics: [{ file: "main.c", line: 4, column: 9, severity: "error", message: "‘x’ undeclared" }] },
+      run: null,
+    };
     const d = toEditorDiagnostics(resultDiagnostics(r), doc, "main.c");
     const line4 = doc.line(4);
     expect(d).toEqual([{ from: line4.from + 8, to: line4.from + 9, severity: "error", message: "‘x’ undeclared" }]);
   });
   it("takes the whole line without a column, skips other files and unknown lines", () => {
-    const d = toEditorDiagnostics([
-      { file: "main.py", line: 2, column: null, severity: "warning", message: "w" },
-      { file: "/usr/include/stdio.h", line: 1, column: 1, severity: "note", message: "n" },
-      { file: "", line: null, column: null, severity: "error", message: "ld" },
-      { file: "", line: 99, column: 1, severity: "note", message: "past the end" },
-    ], doc, "main.py");
+    const d = toEditorDiagnostics(
+      [
+        { file: "main.py", line: 2, column: null, severity: "warning", message: "w" },
+        { file: "/usr/include/stdio.h", line: 1, column: 1, severity: "note", message: "n" },
+        { file: "", line: null, column: null, severity: "error", message: "ld" },
+        { file: "", line: 99, column: 1, severity: "note", message: "past the end" },
+      ],
+      doc,
+      "main.py",
+    );
     expect(d[0]).toEqual({ from: doc.line(2).from, to: doc.line(2).to, severity: "warning", message: "w" });
     expect(d[1]).toMatchObject({ severity: "info", message: "past the end" });
     expect(d).toHaveLength(2);
   });
   it("reads compile and run diagnostics", () => {
     expect(resultDiagnostics(null)).toEqual([]);
-    expect(resultDiagnostics({ compile: null, run: { diagnostics: [{ file: "", line: 1, column: 1, severity: "error", message: "m" }] } })).toHaveLength(1);
+    expect(
+      resultDiagnostics({
+        compile: null,
+        run: { diagnostics: [{ file: "", line: 1, column: 1, severity: "error", message: "m" }] },
+      }),
+    ).toHaveLength(1);
   });
 });
 
@@ -95,7 +145,9 @@ describe("text diff", () => {
     expect(c.apply(Text.of(["hello world"])).toString()).toBe("hello brave world");
     const e = diffText("a😀b", "a😃b");
     let ok = true;
-    e.iterChanges((fa, ta) => { if (fa !== 1 || ta !== 3) ok = false; });
+    e.iterChanges((fa, ta) => {
+      if (fa !== 1 || ta !== 3) ok = false;
+    });
     expect(ok).toBe(true);
     expect(diffText("same", "same").empty).toBe(true);
   });
@@ -117,15 +169,42 @@ describe("run model", () => {
     s = foldRun(s, { event: "stdout", stage: "run", data: "Name? " });
     s = foldRun(s, { event: "stdin", by: "p2", data: "Bob\n", eof: false });
     s = foldRun(s, { event: "stderr", stage: "run", data: "oops\n" });
-    s = foldRun(s, { event: "result", result: { verdict: "runtime_error", compile: null, run: { verdict: "runtime_error", exit_code: 1, signal: null, signal_name: null, cpu_ms: 12, wall_ms: 30, memory_bytes: 8 << 20 } } });
+    s = foldRun(s, {
+      event: "result",
+      result: {
+        verdict: "runtime_error",
+        compile: null,
+        run: {
+          verdict: "runtime_error",
+          exit_code: 1,
+          signal: null,
+          signal_name: null,
+          cpu_ms: 12,
+          wall_ms: 30,
+          memory_bytes: 8 << 20,
+        },
+      },
+    });
     s = foldRun(s, { event: "end", verdict: "runtime_error" });
     expect(s.output).toBe("Name? Bob\noops\n");
     expect(s.active).toBe(false);
     expect(verdictText(s)).toBe("runtime error · exit 1 · 12 ms CPU · 30 ms wall · 8.0 MiB");
   });
   it("draws a late joiner's run from welcome", () => {
-    const s = runFromWelcome({ run: 1, by: "p1", name: "Ada", version: 1, language: "c", active: true, verdict: null, truncated: false,
-      events: [{ event: "started", run: 1, by: "p1", name: "Ada", version: 1, language: "c" }, { event: "stdout", data: "hi\n" }] });
+    const s = runFromWelcome({
+      run: 1,
+      by: "p1",
+      name: "Ada",
+      version: 1,
+      language: "c",
+      active: true,
+      verdict: null,
+      truncated: false,
+      events: [
+        { event: "started", run: 1, by: "p1", name: "Ada", version: 1, language: "c" },
+        { event: "stdout", data: "hi\n" },
+      ],
+    });
     expect(s.active).toBe(true);
     expect(s.output).toBe("hi\n");
   });
@@ -134,11 +213,17 @@ describe("run model", () => {
 describe("api and settings", () => {
   it("puts HTTP errors in words", () => {
     expect(httpErrorText(502, "<html>", "text/html")).toMatch(/not running/);
-    expect(httpErrorText(400, '{"error":{"code":"x","message":"language: unknown"}}', "application/json")).toMatch(/language: unknown/);
+    expect(httpErrorText(400, '{"error":{"code":"x","message":"language: unknown"}}', "application/json")).toMatch(
+      /language: unknown/,
+    );
   });
   it("sanitizes stored settings", () => {
     const d = defaultSettings(() => 0);
-    expect(sanitize({ theme: "neon", fontSize: 100, color: "red", name: "Ada", vim: true }, d)).toEqual({ ...d, name: "Ada", vim: true });
+    expect(sanitize({ theme: "neon", fontSize: 100, color: "red", name: "Ada", vim: true }, d)).toEqual({
+      ...d,
+      name: "Ada",
+      vim: true,
+    });
     expect(cleanName(" Ada\n ")).toBe("Ada");
     expect(new TextEncoder().encode(cleanName("é".repeat(64))).length).toBeLessThanOrEqual(64);
   });

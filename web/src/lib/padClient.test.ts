@@ -13,33 +13,67 @@ class FakeSocket implements SocketLike {
   onclose: ((ev: { code: number; reason: string }) => void) | null = null;
   onerror: ((ev: unknown) => void) | null = null;
   constructor(readonly url: string) {}
-  send(data: string) { this.sent.push(JSON.parse(data)); }
-  close(code = 1000) { this.closed = code; this.readyState = 3; }
-  open() { this.readyState = 1; this.onopen?.({}); }
-  recv(msg: object) { this.onmessage?.({ data: JSON.stringify(msg) }); }
-  drop(code = 1006) { this.readyState = 3; this.onclose?.({ code, reason: "" }); }
-  last(type: string) { return [...this.sent].reverse().find((m) => m.type === type); }
-  all(type: string) { return this.sent.filter((m) => m.type === type); }
+  send(data: string) {
+    this.sent.push(JSON.parse(data));
+  }
+  close(code = 1000) {
+    this.closed = code;
+    this.readyState = 3;
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.({});
+  }
+  recv(msg: object) {
+    this.onmessage?.({ data: JSON.stringify(msg) });
+  }
+  drop(code = 1006) {
+    this.readyState = 3;
+    this.onclose?.({ code, reason: "" });
+  }
+  last(type: string) {
+    return [...this.sent].reverse().find((m) => m.type === type);
+  }
+  all(type: string) {
+    return this.sent.filter((m) => m.type === type);
+  }
 }
 
 class MemoryHost implements DocHost {
   state = EditorState.create({ doc: "" });
-  dispatch(spec: TransactionSpec) { this.state = this.state.update(spec).state; }
+  dispatch(spec: TransactionSpec) {
+    this.state = this.state.update(spec).state;
+  }
   reset(doc: string, version: number, clientID: string) {
     this.state = EditorState.create({ doc, extensions: [collab({ startVersion: version, clientID })] });
   }
-  type(from: number, to: number, insert: string) { this.dispatch({ changes: { from, to, insert } }); }
-  get text() { return this.state.doc.toString(); }
+  type(from: number, to: number, insert: string) {
+    this.dispatch({ changes: { from, to, insert } });
+  }
+  get text() {
+    return this.state.doc.toString();
+  }
 }
 
 const welcome = (over: object = {}) => ({
-  type: "welcome", you: "p1", pad: "t", version: 0, doc: "", language: "python", participants: [], run: null,
-  limits: { updates_per_push: 1000 }, ...over,
+  type: "welcome",
+  you: "p1",
+  pad: "t",
+  version: 0,
+  doc: "",
+  language: "python",
+  participants: [],
+  run: null,
+  limits: { updates_per_push: 1000 },
+  ...over,
 });
 
 function lcg() {
   let x = 42;
-  return () => { x = (x * 1103515245 + 12345) % 2147483648; return x / 2147483648; };
+  return () => {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    return x / 2147483648;
+  };
 }
 
 let sockets: FakeSocket[];
@@ -63,12 +97,25 @@ beforeEach(() => {
   sockets = [];
   host = new MemoryHost();
   events = [];
-  client = new PadClient({ url: "ws://x/ws/t", host, socket: (u) => { const s = new FakeSocket(u); sockets.push(s); return s; }, name: "Ada", random: lcg() });
+  client = new PadClient({
+    url: "ws://x/ws/t",
+    host,
+    socket: (u) => {
+      const s = new FakeSocket(u);
+      sockets.push(s);
+      return s;
+    },
+    name: "Ada",
+    random: lcg(),
+  });
   client.on((e) => events.push(e));
   client.start();
 });
 
-afterEach(() => { client.stop(); vi.useRealTimers(); });
+afterEach(() => {
+  client.stop();
+  vi.useRealTimers();
+});
 
 describe("PadClient", () => {
   it("says hello without a version first, then takes the snapshot", () => {
@@ -108,11 +155,19 @@ describe("PadClient", () => {
     sock().recv({ type: "error", code: "stale_version", message: "stale", ref: p.ref, head: 1 });
     expect(sock().all("push")).toHaveLength(1);
     // someone else's insert at the start
-    sock().recv({ type: "updates", version: 0, updates: [{ clientID: "other", changes: ChangeSet.of({ from: 0, insert: ">" }, 5).toJSON() }] });
+    sock().recv({
+      type: "updates",
+      version: 0,
+      updates: [{ clientID: "other", changes: ChangeSet.of({ from: 0, insert: ">" }, 5).toJSON() }],
+    });
     expect(host.text).toBe(">hello!");
     const p2 = sock().last("push");
     expect(p2.version).toBe(1);
-    expect(ChangeSet.fromJSON(p2.updates[0].changes).apply(EditorState.create({ doc: ">hello" }).doc).toString()).toBe(">hello!");
+    expect(
+      ChangeSet.fromJSON(p2.updates[0].changes)
+        .apply(EditorState.create({ doc: ">hello" }).doc)
+        .toString(),
+    ).toBe(">hello!");
   });
 
   it("pulls when the broadcast after stale_version does not come", () => {
@@ -219,7 +274,11 @@ describe("PadClient", () => {
     sock().open();
     sock().recv(welcome({ version: 0, doc: "abc" }));
     client.localChange({ main: 0, ranges: [{ anchor: 1, head: 2 }] });
-    expect(sock().last("presence")).toEqual({ type: "presence", version: 0, selection: { main: 0, ranges: [{ anchor: 1, head: 2 }] } });
+    expect(sock().last("presence")).toEqual({
+      type: "presence",
+      version: 0,
+      selection: { main: 0, ranges: [{ anchor: 1, head: 2 }] },
+    });
     host.type(0, 0, "z");
     client.localChange({ main: 0, ranges: [{ anchor: 1, head: 1 }] });
     expect(sock().all("presence")).toHaveLength(1);
@@ -242,7 +301,11 @@ describe("PadClient", () => {
     edit(3, 3, "d");
     const first = sock();
     // the daemon moved the pad away: error, then close 4421
-    first.recv({ type: "error", code: "wrong_daemon", message: "pad is served by another daemon; reconnect through the proxy" });
+    first.recv({
+      type: "error",
+      code: "wrong_daemon",
+      message: "pad is served by another daemon; reconnect through the proxy",
+    });
     first.drop(4421);
     expect(client.connState).toBe("reconnecting");
     expect(host.text).toBe("abcd");

@@ -22,7 +22,16 @@
 // factory (a WebSocket in the browser, a fake in the tests).
 import { ChangeSet, EditorState, Text, TransactionSpec } from "@codemirror/state";
 import { getSyncedVersion, receiveUpdates, sendableUpdates, Update } from "@codemirror/collab";
-import type { ClientMessage, Participant, RunEvent, SelectionJSON, ServerMessage, TestCase, UpdateJSON, Welcome } from "./protocol";
+import type {
+  ClientMessage,
+  Participant,
+  RunEvent,
+  SelectionJSON,
+  ServerMessage,
+  TestCase,
+  UpdateJSON,
+  Welcome,
+} from "./protocol";
 import { closeText, padErrorText } from "./errors";
 import { diffText } from "./textDiff";
 
@@ -94,7 +103,8 @@ export class PadClient {
   limits: Welcome["limits"] | null = null;
   connState: ConnState = "reconnecting";
 
-  private readonly opts: Required<Pick<PadClientOptions, "pingMs" | "pongTimeoutMs" | "staleWaitMs">> & PadClientOptions;
+  private readonly opts: Required<Pick<PadClientOptions, "pingMs" | "pongTimeoutMs" | "staleWaitMs">> &
+    PadClientOptions;
   private listeners: ((e: ClientEvent) => void)[] = [];
   private ws: SocketLike | null = null;
   private gen = 0;
@@ -129,7 +139,9 @@ export class PadClient {
 
   on(fn: (e: ClientEvent) => void): () => void {
     this.listeners.push(fn);
-    return () => { this.listeners = this.listeners.filter((l) => l !== fn); };
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== fn);
+    };
   }
 
   private emit(e: ClientEvent): void {
@@ -163,7 +175,11 @@ export class PadClient {
       const ws = this.ws;
       this.ws = null;
       ws.onclose = ws.onmessage = ws.onopen = ws.onerror = null;
-      try { ws.close(1000); } catch { /* already closed */ }
+      try {
+        ws.close(1000);
+      } catch {
+        /* already closed */
+      }
     }
     this.joined = false;
   }
@@ -191,7 +207,11 @@ export class PadClient {
     if (this.ws) {
       const old = this.ws;
       old.onclose = old.onmessage = old.onopen = old.onerror = null;
-      try { old.close(1000); } catch { /* ignore */ }
+      try {
+        old.close(1000);
+      } catch {
+        /* ignore */
+      }
     }
     let ws: SocketLike;
     try {
@@ -204,7 +224,12 @@ export class PadClient {
     ws.onopen = () => {
       if (gen !== this.gen) return;
       const version = this.started && !this.discardLocal ? this.version : null;
-      this.send({ type: "hello", version, ...(this.opts.name ? { name: this.opts.name } : {}), ...(this.opts.color ? { color: this.opts.color } : {}) });
+      this.send({
+        type: "hello",
+        version,
+        ...(this.opts.name ? { name: this.opts.name } : {}),
+        ...(this.opts.color ? { color: this.opts.color } : {}),
+      });
     };
     ws.onmessage = (ev) => {
       if (gen !== this.gen) return;
@@ -217,7 +242,9 @@ export class PadClient {
       this.alive();
       this.handle(msg);
     };
-    ws.onerror = () => { /* a close follows */ };
+    ws.onerror = () => {
+      /* a close follows */
+    };
     ws.onclose = (ev) => {
       if (gen !== this.gen) return;
       this.ws = null;
@@ -262,7 +289,11 @@ export class PadClient {
     if (this.ws) {
       const ws = this.ws;
       ws.onclose = ws.onmessage = ws.onopen = ws.onerror = null;
-      try { ws.close(4000, "reconnecting"); } catch { /* ignore */ }
+      try {
+        ws.close(4000, "reconnecting");
+      } catch {
+        /* ignore */
+      }
       this.ws = null;
     }
     this.gen++;
@@ -276,7 +307,11 @@ export class PadClient {
     this.stopPing();
     this.pingTimer = setInterval(() => {
       this.send({ type: "ping" });
-      if (!this.pongTimer) this.pongTimer = setTimeout(() => { this.pongTimer = null; this.dropConnection(); }, this.opts.pongTimeoutMs);
+      if (!this.pongTimer)
+        this.pongTimer = setTimeout(() => {
+          this.pongTimer = null;
+          this.dropConnection();
+        }, this.opts.pongTimeoutMs);
     }, this.opts.pingMs);
   }
 
@@ -307,21 +342,37 @@ export class PadClient {
 
   private handle(msg: ServerMessage): void {
     switch (msg.type) {
-      case "welcome": return this.onWelcome(msg);
-      case "updates": return this.onUpdates(msg.version, msg.updates);
-      case "snapshot": return this.resync(msg.doc, msg.version);
-      case "error": return this.onError(msg);
-      case "join": this.emit({ kind: "join", participant: msg.participant }); return;
-      case "profile": this.emit({ kind: "profile", participant: msg.participant }); return;
+      case "welcome":
+        return this.onWelcome(msg);
+      case "updates":
+        return this.onUpdates(msg.version, msg.updates);
+      case "snapshot":
+        return this.resync(msg.doc, msg.version);
+      case "error":
+        return this.onError(msg);
+      case "join":
+        this.emit({ kind: "join", participant: msg.participant });
+        return;
+      case "profile":
+        this.emit({ kind: "profile", participant: msg.participant });
+        return;
       case "leave":
         this.pendingPresence.delete(msg.id);
         this.emit({ kind: "leave", id: msg.id });
         return;
-      case "presence": return this.onPresence(msg.id, msg.version, msg.selection);
-      case "language": this.emit({ kind: "language", language: msg.language, by: msg.by }); return;
-      case "run": this.emit({ kind: "run", event: msg.event }); return;
-      case "tests": this.emit({ kind: "tests", tests: msg.tests, by: msg.by }); return;
-      case "pong": return;
+      case "presence":
+        return this.onPresence(msg.id, msg.version, msg.selection);
+      case "language":
+        this.emit({ kind: "language", language: msg.language, by: msg.by });
+        return;
+      case "run":
+        this.emit({ kind: "run", event: msg.event });
+        return;
+      case "tests":
+        this.emit({ kind: "tests", tests: msg.tests, by: msg.by });
+        return;
+      case "pong":
+        return;
     }
   }
 
@@ -471,7 +522,13 @@ export class PadClient {
       if (msg.code === "rate_limited") {
         this.emit({ kind: "toast", code: msg.code, text: padErrorText(msg.code, msg.message), level: "info" });
         if (this.retryTimer) clearTimeout(this.retryTimer);
-        this.retryTimer = setTimeout(() => { this.retryTimer = null; this.schedulePush(); }, (msg.retry_after_ms ?? 200) + 10);
+        this.retryTimer = setTimeout(
+          () => {
+            this.retryTimer = null;
+            this.schedulePush();
+          },
+          (msg.retry_after_ms ?? 200) + 10,
+        );
         return;
       }
       this.emit({ kind: "toast", code: msg.code, text: padErrorText(msg.code, msg.message), level: "error" });
@@ -517,7 +574,11 @@ export class PadClient {
     if (this.ws) {
       const ws = this.ws;
       ws.onclose = ws.onmessage = ws.onopen = ws.onerror = null;
-      try { ws.close(1000); } catch { /* ignore */ }
+      try {
+        ws.close(1000);
+      } catch {
+        /* ignore */
+      }
       this.ws = null;
     }
     this.stopPing();
@@ -588,23 +649,45 @@ export class PadClient {
 
   private request(msg: ClientMessage): boolean {
     if (this.send(msg)) return true;
-    this.emit({ kind: "toast", code: "offline", text: "Not connected to the pad right now; try again when the indicator shows connected.", level: "error" });
+    this.emit({
+      kind: "toast",
+      code: "offline",
+      text: "Not connected to the pad right now; try again when the indicator shows connected.",
+      level: "error",
+    });
     return false;
   }
 
   setProfile(name?: string, color?: string): void {
     if (name !== undefined) this.opts.name = name;
     if (color !== undefined) this.opts.color = color;
-    if (this.connected) this.send({ type: "profile", ...(name !== undefined ? { name } : {}), ...(color !== undefined ? { color } : {}) });
+    if (this.connected)
+      this.send({
+        type: "profile",
+        ...(name !== undefined ? { name } : {}),
+        ...(color !== undefined ? { color } : {}),
+      });
   }
 
-  setLanguage(language: string): boolean { return this.request({ type: "language", language }); }
-  run(): boolean { return this.request({ type: "run" }); }
+  setLanguage(language: string): boolean {
+    return this.request({ type: "language", language });
+  }
+  run(): boolean {
+    return this.request({ type: "run" });
+  }
   // runs the pad's text against its tests (not interactive)
-  runTests(): boolean { return this.request({ type: "run", tests: true }); }
+  runTests(): boolean {
+    return this.request({ type: "run", tests: true });
+  }
   // replaces the pad's tests; false (and nothing said) when not connected:
   // the caller keeps them and sends them after the next welcome
-  sendTests(tests: Partial<TestCase>[]): boolean { return this.connected && this.send({ type: "tests", tests }); }
-  stdin(data: string, eof = false): boolean { return this.request({ type: "stdin", data, eof }); }
-  stopRun(): boolean { return this.request({ type: "stop" }); }
+  sendTests(tests: Partial<TestCase>[]): boolean {
+    return this.connected && this.send({ type: "tests", tests });
+  }
+  stdin(data: string, eof = false): boolean {
+    return this.request({ type: "stdin", data, eof });
+  }
+  stopRun(): boolean {
+    return this.request({ type: "stop" });
+  }
 }

@@ -15,7 +15,10 @@ export const COLORS = ["#e06c75", "#61afef", "#98c379", "#c678dd", "#e5c07b", "#
 
 export function defaultSettings(random: () => number = Math.random): Settings {
   return {
-    theme: "system", vim: false, wrap: false, fontSize: 14,
+    theme: "system",
+    vim: false,
+    wrap: false,
+    fontSize: 14,
     name: "Guest " + Math.floor(100 + random() * 900),
     color: COLORS[Math.floor(random() * COLORS.length)],
   };
@@ -45,11 +48,19 @@ export function loadSettings(storage: Pick<Storage, "getItem"> | null = safeStor
 }
 
 export function saveSettings(s: Settings, storage: Pick<Storage, "setItem"> | null = safeStorage()): void {
-  try { storage?.setItem(KEY, JSON.stringify(s)); } catch { /* private mode, full */ }
+  try {
+    storage?.setItem(KEY, JSON.stringify(s));
+  } catch {
+    /* private mode, full */
+  }
 }
 
 function safeStorage(): Storage | null {
-  try { return window.localStorage; } catch { return null; }
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
 }
 
 // A name the daemon accepts: no control characters, at most 64 bytes.

@@ -8,11 +8,15 @@ export function Participants({ session }: { session: Session }) {
   const s = useStore(session.settings);
   const [name, setName] = useState(s.name);
   useEffect(() => setName(s.name), [s.name]);
-  const commit = () => { if (name !== s.name) session.updateSettings({ name }); };
+  const commit = () => {
+    if (name !== s.name) session.updateSettings({ name });
+  };
   return (
     <section className="people" aria-label="People in this pad">
       <div className="profile">
-        <label htmlFor="name-input" className="visually-hidden">Your name</label>
+        <label htmlFor="name-input" className="visually-hidden">
+          Your name
+        </label>
         <input
           id="name-input"
           data-testid="name"
@@ -20,7 +24,12 @@ export function Participants({ session }: { session: Session }) {
           maxLength={64}
           onChange={(e) => setName(e.target.value)}
           onBlur={commit}
-          onKeyDown={(e) => { if (e.key === "Enter") { commit(); (e.target as HTMLInputElement).blur(); } }}
+          onKeyDown={(e) => {
+            if (e.key === "Enter") {
+              commit();
+              (e.target as HTMLInputElement).blur();
+            }
+          }}
           aria-label="Your display name"
         />
         <input
@@ -31,11 +40,20 @@ export function Participants({ session }: { session: Session }) {
           aria-label="Your colour"
           list="runpad-colors"
         />
-        <datalist id="runpad-colors">{COLORS.map((c) => <option key={c} value={c} />)}</datalist>
+        <datalist id="runpad-colors">
+          {COLORS.map((c) => (
+            <option key={c} value={c} />
+          ))}
+        </datalist>
       </div>
       <ul data-testid="participants" className="participants" aria-label="Participants">
         {v.people.map((p) => (
-          <li key={p.id} data-testid="participant" title={p.you ? `${p.name} (you)` : p.name} aria-current={p.you ? "true" : undefined}>
+          <li
+            key={p.id}
+            data-testid="participant"
+            title={p.you ? `${p.name} (you)` : p.name}
+            aria-current={p.you ? "true" : undefined}
+          >
             <span className="dot" style={{ background: p.color }} aria-hidden="true" />
             <span className="pname">{p.name}</span>
             {p.you && <span className="you" aria-hidden="true" />}

@@ -16,12 +16,24 @@ export interface RemoteCursor {
   ranges: { anchor: number; head: number }[];
 }
 
-export const setRemoteCursor = StateEffect.define<{ id: string; ranges?: { anchor: number; head: number }[] | null; name?: string; color?: string }>();
+export const setRemoteCursor = StateEffect.define<{
+  id: string;
+  ranges?: { anchor: number; head: number }[] | null;
+  name?: string;
+  color?: string;
+}>();
 export const removeRemoteCursor = StateEffect.define<string>();
 
 class CaretWidget extends WidgetType {
-  constructor(readonly name: string, readonly color: string) { super(); }
-  eq(o: CaretWidget): boolean { return o.name === this.name && o.color === this.color; }
+  constructor(
+    readonly name: string,
+    readonly color: string,
+  ) {
+    super();
+  }
+  eq(o: CaretWidget): boolean {
+    return o.name === this.name && o.color === this.color;
+  }
   toDOM(): HTMLElement {
     const caret = document.createElement("span");
     caret.className = "cm-remote-caret";
@@ -35,7 +47,9 @@ class CaretWidget extends WidgetType {
     caret.appendChild(label);
     return caret;
   }
-  ignoreEvent(): boolean { return true; }
+  ignoreEvent(): boolean {
+    return true;
+  }
 }
 
 function clampRange(r: { anchor: number; head: number }, len: number) {
@@ -64,7 +78,8 @@ export const remoteCursorField = StateField.define<Map<string, RemoteCursor>>({
           id: e.value.id,
           name: e.value.name ?? old?.name ?? "Guest",
           color: e.value.color ?? old?.color ?? "#888888",
-          ranges: e.value.ranges === undefined ? old?.ranges ?? [] : (e.value.ranges ?? []).map((r) => clampRange(r, len)),
+          ranges:
+            e.value.ranges === undefined ? (old?.ranges ?? []) : (e.value.ranges ?? []).map((r) => clampRange(r, len)),
         });
       } else if (e.is(removeRemoteCursor)) {
         if (next === map) next = new Map(map);
@@ -80,12 +95,15 @@ function buildDecorations(map: Map<string, RemoteCursor>): DecorationSet {
   const decos: Range<Decoration>[] = [];
   for (const c of map.values()) {
     for (const r of c.ranges) {
-      const from = Math.min(r.anchor, r.head), to = Math.max(r.anchor, r.head);
+      const from = Math.min(r.anchor, r.head),
+        to = Math.max(r.anchor, r.head);
       if (from < to) {
-        decos.push(Decoration.mark({
-          class: "cm-remote-selection",
-          attributes: { style: `background-color: ${c.color}40`, title: c.name },
-        }).range(from, to));
+        decos.push(
+          Decoration.mark({
+            class: "cm-remote-selection",
+            attributes: { style: `background-color: ${c.color}40`, title: c.name },
+          }).range(from, to),
+        );
       }
       decos.push(Decoration.widget({ widget: new CaretWidget(c.name, c.color), side: 1 }).range(r.head));
     }

@@ -17,15 +17,37 @@ export function Terminal({ session }: { session: Session }) {
       const { term, fit } = createTerminal(ref.current, session.dark.get());
       const detach = session.attachTerminal({ write: (s) => term.write(s), clear: () => term.reset() });
       const input = term.onData((d) => session.terminalInput(d));
-      const ro = new ResizeObserver(() => { try { fit.fit(); } catch { /* hidden */ } });
+      const ro = new ResizeObserver(() => {
+        try {
+          fit.fit();
+        } catch {
+          /* hidden */
+        }
+      });
       ro.observe(ref.current);
-      termRef.current = { setDark: (d) => { term.options.theme = d ? darkTerm : lightTerm; } };
-      cleanup = () => { ro.disconnect(); input.dispose(); detach(); term.dispose(); };
+      termRef.current = {
+        setDark: (d) => {
+          term.options.theme = d ? darkTerm : lightTerm;
+        },
+      };
+      cleanup = () => {
+        ro.disconnect();
+        input.dispose();
+        detach();
+        term.dispose();
+      };
     });
-    return () => { disposed = true; cleanup(); };
+    return () => {
+      disposed = true;
+      cleanup();
+    };
   }, [session]);
 
-  useEffect(() => { termRef.current?.setDark(dark); }, [dark]);
+  useEffect(() => {
+    termRef.current?.setDark(dark);
+  }, [dark]);
 
-  return <div className="terminal" data-testid="terminal" ref={ref} role="region" aria-label="Program output and input" />;
+  return (
+    <div className="terminal" data-testid="terminal" ref={ref} role="region" aria-label="Program output and input" />
+  );
 }

@@ -1,7 +1,11 @@
 // Line-buffered input typed into the terminal: echo locally, send a line
 // with "\n" on Enter.  Pure: feed() takes what xterm's onData gives and
 // returns what to echo and the finished lines.
-export interface LineResult { echo: string; lines: string[]; eof: boolean }
+export interface LineResult {
+  echo: string;
+  lines: string[];
+  eof: boolean;
+}
 
 export class LineEditor {
   buf = "";
@@ -29,7 +33,6 @@ export class LineEditor {
         eof = true;
       } else if (ch < " ") {
         continue; // other controls
-
       } else {
         this.buf += ch;
         echo += ch;

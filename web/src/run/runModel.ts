@@ -58,17 +58,35 @@ export interface RunState {
 }
 
 export const emptyRun: RunState = {
-  run: null, active: false, by: null, name: null, version: null, language: null,
-  output: "", verdict: null, ended: false, result: null, error: null, truncated: false,
-  tests: null, testStage: [], currentTest: null,
+  run: null,
+  active: false,
+  by: null,
+  name: null,
+  version: null,
+  language: null,
+  output: "",
+  verdict: null,
+  ended: false,
+  result: null,
+  error: null,
+  truncated: false,
+  tests: null,
+  testStage: [],
+  currentTest: null,
 };
 
 export function foldRun(s: RunState, ev: RunEvent): RunState {
   switch (ev.event) {
     case "started":
       return {
-        ...emptyRun, run: num(ev.run), active: true, by: str(ev.by), name: str(ev.name),
-        version: num(ev.version), language: str(ev.language), tests: num(ev.tests),
+        ...emptyRun,
+        run: num(ev.run),
+        active: true,
+        by: str(ev.by),
+        name: str(ev.name),
+        version: num(ev.version),
+        language: str(ev.language),
+        tests: num(ev.tests),
       };
     case "run_start":
       return typeof ev.test === "number" ? { ...s, currentTest: ev.test, tests: s.tests ?? 0 } : s;
@@ -91,7 +109,13 @@ export function foldRun(s: RunState, ev: RunEvent): RunState {
     case "error":
       return { ...s, error: str(ev.message) ?? str(ev.code) };
     case "end":
-      return { ...s, active: false, ended: true, currentTest: null, verdict: (ev.verdict as string | null) ?? s.verdict ?? null };
+      return {
+        ...s,
+        active: false,
+        ended: true,
+        currentTest: null,
+        verdict: (ev.verdict as string | null) ?? s.verdict ?? null,
+      };
     default:
       return s;
   }
@@ -99,17 +123,35 @@ export function foldRun(s: RunState, ev: RunEvent): RunState {
 
 export function runFromWelcome(info: RunInfo | null): RunState {
   if (!info) return emptyRun;
-  let s: RunState = { ...emptyRun, run: info.run, by: info.by, name: info.name, version: info.version, language: info.language, active: true };
+  let s: RunState = {
+    ...emptyRun,
+    run: info.run,
+    by: info.by,
+    name: info.name,
+    version: info.version,
+    language: info.language,
+    active: true,
+  };
   for (const ev of info.events) s = foldRun(s, ev);
   return {
-    ...s, run: info.run, by: info.by, name: info.name, active: info.active,
-    ended: !info.active, verdict: s.verdict ?? info.verdict, truncated: info.truncated,
+    ...s,
+    run: info.run,
+    by: info.by,
+    name: info.name,
+    active: info.active,
+    ended: !info.active,
+    verdict: s.verdict ?? info.verdict,
+    truncated: info.truncated,
     tests: s.tests ?? num((info as unknown as Record<string, unknown>).tests),
   };
 }
 
-function num(x: unknown): number | null { return typeof x === "number" ? x : null; }
-function str(x: unknown): string | null { return typeof x === "string" ? x : null; }
+function num(x: unknown): number | null {
+  return typeof x === "number" ? x : null;
+}
+function str(x: unknown): string | null {
+  return typeof x === "string" ? x : null;
+}
 
 export function formatBytes(n: number): string {
   if (n >= 1 << 20) return `${(n / (1 << 20)).toFixed(1)} MiB`;
@@ -125,7 +167,9 @@ export function verdictText(s: RunState): string | null {
   const r = s.result;
   if (r && Array.isArray(r.tests) && verdict !== "compile_error") {
     // a tests run: the tests panel has each test's numbers
-    parts.push(`${r.passed ?? r.tests.filter((t) => t.verdict === "accepted").length}/${r.total ?? r.tests.length} tests passed`);
+    parts.push(
+      `${r.passed ?? r.tests.filter((t) => t.verdict === "accepted").length}/${r.total ?? r.tests.length} tests passed`,
+    );
     return parts.join(" · ");
   }
   const stage = r?.run ?? r?.compile ?? null;
@@ -141,7 +185,10 @@ export function verdictText(s: RunState): string | null {
 
 // ANSI text the terminal draws for one event.  `you` is this participant's
 // id: stdin this page typed was echoed as it was typed.
-const RED = "\x1b[31m", DIM = "\x1b[2m", CYAN = "\x1b[36m", RESET = "\x1b[0m";
+const RED = "\x1b[31m",
+  DIM = "\x1b[2m",
+  CYAN = "\x1b[36m",
+  RESET = "\x1b[0m";
 
 export function terminalText(ev: RunEvent, you: string | null, names: (id: string) => string | null): string {
   const d = typeof ev.data === "string" ? ev.data : "";
@@ -153,7 +200,9 @@ export function terminalText(ev: RunEvent, you: string | null, names: (id: strin
     case "compile_start":
       return `${DIM}compiling…${RESET}\r\n`;
     case "run_start":
-      return typeof ev.test === "number" ? `${ev.test > 0 ? "\r\n" : ""}${CYAN}── test ${ev.test + 1} ──${RESET}\r\n` : "";
+      return typeof ev.test === "number"
+        ? `${ev.test > 0 ? "\r\n" : ""}${CYAN}── test ${ev.test + 1} ──${RESET}\r\n`
+        : "";
     case "stdout":
       return d;
     case "stderr":
@@ -161,8 +210,10 @@ export function terminalText(ev: RunEvent, you: string | null, names: (id: strin
     case "stdin":
       return ev.by === you ? "" : CYAN + d + RESET;
     case "exit":
-      if (ev.stage === "compile" && ev.verdict !== "accepted") return `${RED}compilation failed (${ev.verdict})${RESET}\r\n`;
-      if (typeof ev.test === "number" && ev.verdict !== "accepted") return `\r\n${RED}test ${ev.test + 1}: ${String(ev.verdict).replace(/_/g, " ")}${RESET}\r\n`;
+      if (ev.stage === "compile" && ev.verdict !== "accepted")
+        return `${RED}compilation failed (${ev.verdict})${RESET}\r\n`;
+      if (typeof ev.test === "number" && ev.verdict !== "accepted")
+        return `\r\n${RED}test ${ev.test + 1}: ${String(ev.verdict).replace(/_/g, " ")}${RESET}\r\n`;
       return "";
     case "stop":
       return `\r\n${DIM}■ stopped by ${names(String(ev.by)) ?? "someone"}${RESET}\r\n`;
@@ -171,7 +222,10 @@ export function terminalText(ev: RunEvent, you: string | null, names: (id: strin
     case "result": {
       const r = ev.result as RunResult | undefined;
       if (!r || !Array.isArray(r.tests)) return "";
-      const lines = r.tests.map((t, i) => `${t.verdict === "accepted" ? CYAN : RED}test ${i + 1}${t.name ? ` (${t.name})` : ""}: ${t.verdict.replace(/_/g, " ")}${RESET}`);
+      const lines = r.tests.map(
+        (t, i) =>
+          `${t.verdict === "accepted" ? CYAN : RED}test ${i + 1}${t.name ? ` (${t.name})` : ""}: ${t.verdict.replace(/_/g, " ")}${RESET}`,
+      );
       return `\r\n${lines.join("\r\n")}\r\n${DIM}${r.passed ?? 0}/${r.total ?? r.tests.length} tests passed${RESET}\r\n`;
     }
     case "end":

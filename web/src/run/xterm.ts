@@ -3,8 +3,20 @@ import { Terminal } from "@xterm/xterm";
 import { FitAddon } from "@xterm/addon-fit";
 import "@xterm/xterm/css/xterm.css";
 
-export const darkTerm = { background: "#16181d", foreground: "#d7dae0", cursor: "#528bff", selectionBackground: "#3e4451" };
-export const lightTerm = { background: "#fbfbfc", foreground: "#24292f", cursor: "#0969da", selectionBackground: "#c8d7f0", red: "#cf222e", cyan: "#0e7490" };
+export const darkTerm = {
+  background: "#16181d",
+  foreground: "#d7dae0",
+  cursor: "#528bff",
+  selectionBackground: "#3e4451",
+};
+export const lightTerm = {
+  background: "#fbfbfc",
+  foreground: "#24292f",
+  cursor: "#0969da",
+  selectionBackground: "#c8d7f0",
+  red: "#cf222e",
+  cyan: "#0e7490",
+};
 
 export function createTerminal(parent: HTMLElement, dark: boolean) {
   const term = new Terminal({
@@ -18,6 +30,10 @@ export function createTerminal(parent: HTMLElement, dark: boolean) {
   const fit = new FitAddon();
   term.loadAddon(fit);
   term.open(parent);
-  try { fit.fit(); } catch { /* not laid out yet */ }
+  try {
+    fit.fit();
+  } catch {
+    /* not laid out yet */
+  }
   return { term, fit };
 }

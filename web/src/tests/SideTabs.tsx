@@ -14,7 +14,14 @@ export function SideTabs({ session }: { session: Session }) {
   const [tab, setTab] = useState<Tab>("output");
   const refs = useRef<Record<Tab, HTMLButtonElement | null>>({ output: null, tests: null });
   const result = v.testsRun?.result && Array.isArray(v.testsRun.result.tests) ? v.testsRun.result : null;
-  const badge = v.run.active && v.run.tests !== null ? "…" : result ? `${result.passed ?? 0}/${result.total ?? result.tests!.length}` : v.tests.length ? String(v.tests.length) : "";
+  const badge =
+    v.run.active && v.run.tests !== null
+      ? "…"
+      : result
+        ? `${result.passed ?? 0}/${result.total ?? result.tests!.length}`
+        : v.tests.length
+          ? String(v.tests.length)
+          : "";
 
   // arrows, Home and End move between tabs (WAI-ARIA tabs pattern)
   const onKey = (e: KeyboardEvent) => {
@@ -31,11 +38,21 @@ export function SideTabs({ session }: { session: Session }) {
   };
   const tabButton = (t: Tab, label: string, extra?: string) => (
     <button
-      type="button" role="tab" id={`tab-${t}`} data-testid={`tab-${t}`} aria-selected={tab === t} aria-controls={`panel-${t}`}
-      tabIndex={tab === t ? 0 : -1} className={`tab ${tab === t ? "selected" : ""}`} onClick={() => setTab(t)}
-      ref={(el) => { refs.current[t] = el; }}
+      type="button"
+      role="tab"
+      id={`tab-${t}`}
+      data-testid={`tab-${t}`}
+      aria-selected={tab === t}
+      aria-controls={`panel-${t}`}
+      tabIndex={tab === t ? 0 : -1}
+      className={`tab ${tab === t ? "selected" : ""}`}
+      onClick={() => setTab(t)}
+      ref={(el) => {
+        refs.current[t] = el;
+      }}
     >
-      {label}{extra ? <span className="tab-badge">{extra}</span> : null}
+      {label}
+      {extra ? <span className="tab-badge">{extra}</span> : null}
     </button>
   );
   return (

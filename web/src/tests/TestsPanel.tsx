@@ -16,7 +16,12 @@ export interface TestStatus {
 export function testStatus(run: RunState | null, i: number, t: LocalTest): TestStatus | null {
   if (!run || run.tests === null) return null;
   const r = run.result?.tests?.[i];
-  if (r) return { verdict: r.verdict, result: r, stale: typeof r.expected_stdout === "string" && r.expected_stdout !== t.expected_stdout };
+  if (r)
+    return {
+      verdict: r.verdict,
+      result: r,
+      stale: typeof r.expected_stdout === "string" && r.expected_stdout !== t.expected_stdout,
+    };
   if (run.result || !run.active) return null;
   if (i >= (run.tests || Infinity)) return null;
   const stage = run.testStage[i];
@@ -27,7 +32,17 @@ export function testStatus(run: RunState | null, i: number, t: LocalTest): TestS
 
 const LIVE = new Set(["running", "queued", "checking"]);
 
-export function TestsPanel({ session, hidden, id, labelledBy }: { session: Session; hidden: boolean; id: string; labelledBy: string }) {
+export function TestsPanel({
+  session,
+  hidden,
+  id,
+  labelledBy,
+}: {
+  session: Session;
+  hidden: boolean;
+  id: string;
+  labelledBy: string;
+}) {
   const v = useStore(session.view);
   const listRef = useRef<HTMLOListElement>(null);
   const [focusKey, setFocusKey] = useState<string | null>(null);
@@ -35,7 +50,10 @@ export function TestsPanel({ session, hidden, id, labelledBy }: { session: Sessi
   useEffect(() => {
     if (!focusKey) return;
     const el = listRef.current?.querySelector<HTMLTextAreaElement>(`[data-key="${focusKey}"] textarea`);
-    if (el) { el.focus(); setFocusKey(null); }
+    if (el) {
+      el.focus();
+      setFocusKey(null);
+    }
   }, [focusKey, v.tests]);
 
   const run = v.testsRun;
@@ -48,52 +66,91 @@ export function TestsPanel({ session, hidden, id, labelledBy }: { session: Sessi
     <section className="tests-panel" id={id} role="tabpanel" aria-labelledby={labelledBy} hidden={hidden}>
       <div className="tests-bar">
         <button
-          type="button" className="primary" data-testid="run-tests" onClick={() => session.runTests()} disabled={!canRun}
+          type="button"
+          className="primary"
+          data-testid="run-tests"
+          onClick={() => session.runTests()}
+          disabled={!canRun}
           aria-label="Run the pad against every test"
         >
           {runningTests ? "Running tests…" : "▶ Run tests"}
         </button>
         <button
-          type="button" data-testid="add-test" onClick={() => { const k = session.addTest(); if (k) setFocusKey(k); }}
-          disabled={!canEdit || v.tests.length >= LIMITS.tests} aria-label="Add a test"
+          type="button"
+          data-testid="add-test"
+          onClick={() => {
+            const k = session.addTest();
+            if (k) setFocusKey(k);
+          }}
+          disabled={!canEdit || v.tests.length >= LIMITS.tests}
+          aria-label="Add a test"
         >
           + Add test
         </button>
         <span className="spacer" />
         {runningTests ? (
           <span className="running" role="status">
-            {v.run.currentTest !== null ? `Test ${v.run.currentTest + 1} of ${v.run.tests || v.tests.length}…` : "Starting…"}
+            {v.run.currentTest !== null
+              ? `Test ${v.run.currentTest + 1} of ${v.run.tests || v.tests.length}…`
+              : "Starting…"}
           </span>
         ) : result ? (
           <span className={`summary ${result.verdict === "accepted" ? "ok" : "bad"}`} role="status">
-            <span data-testid="tests-summary" data-passed={result.passed ?? 0} data-total={result.total ?? result.tests!.length}>
+            <span
+              data-testid="tests-summary"
+              data-passed={result.passed ?? 0}
+              data-total={result.total ?? result.tests!.length}
+            >
               {result.passed ?? 0}/{result.total ?? result.tests!.length}
             </span>{" "}
             passed
           </span>
         ) : run && run.ended && run.verdict ? (
-          <span className="summary bad" role="status">{run.verdict.replace(/_/g, " ")}</span>
+          <span className="summary bad" role="status">
+            {run.verdict.replace(/_/g, " ")}
+          </span>
         ) : null}
       </div>
       {!v.testsSupported && v.ready && <p className="hint tests-note">This server does not keep tests for pads.</p>}
-      {v.testsError && <p className="tests-error" role="alert">{v.testsError}</p>}
+      {v.testsError && (
+        <p className="tests-error" role="alert">
+          {v.testsError}
+        </p>
+      )}
       {canEdit && v.tests.length === 0 && (
         <p className="hint tests-note">
-          No tests yet. A test is an input and the output the program should print for it; everyone in the pad sees
-          and edits the same tests.
+          No tests yet. A test is an input and the output the program should print for it; everyone in the pad sees and
+          edits the same tests.
         </p>
       )}
       <ol className="tests-list" ref={listRef} aria-label="Tests">
         {v.tests.map((t, i) => (
-          <TestItem key={t.key} session={session} test={t} index={i} status={testStatus(run, i, t)} disabled={!canEdit} />
+          <TestItem
+            key={t.key}
+            session={session}
+            test={t}
+            index={i}
+            status={testStatus(run, i, t)}
+            disabled={!canEdit}
+          />
         ))}
       </ol>
     </section>
   );
 }
 
-function TestItem({ session, test, index, status, disabled }: {
-  session: Session; test: LocalTest; index: number; status: TestStatus | null; disabled: boolean;
+function TestItem({
+  session,
+  test,
+  index,
+  status,
+  disabled,
+}: {
+  session: Session;
+  test: LocalTest;
+  index: number;
+  status: TestStatus | null;
+  disabled: boolean;
 }) {
   const n = index + 1;
   const id = `test-${test.key}`;
@@ -107,32 +164,72 @@ function TestItem({ session, test, index, status, disabled }: {
   });
   const r = status?.result ?? null;
   return (
-    <li className="test-item" data-testid="test-item" data-key={test.key} aria-label={`Test ${n}${test.name ? `: ${test.name}` : ""}`}>
+    <li
+      className="test-item"
+      data-testid="test-item"
+      data-key={test.key}
+      aria-label={`Test ${n}${test.name ? `: ${test.name}` : ""}`}
+    >
       <div className="test-head">
-        <span className="test-num" aria-hidden="true">#{n}</span>
-        <label htmlFor={`${id}-name`} className="visually-hidden">Name of test {n}</label>
-        <input id={`${id}-name`} data-testid="test-name" className="test-name" placeholder={`Test ${n}`} maxLength={LIMITS.name_bytes} {...field("name")} />
+        <span className="test-num" aria-hidden="true">
+          #{n}
+        </span>
+        <label htmlFor={`${id}-name`} className="visually-hidden">
+          Name of test {n}
+        </label>
+        <input
+          id={`${id}-name`}
+          data-testid="test-name"
+          className="test-name"
+          placeholder={`Test ${n}`}
+          maxLength={LIMITS.name_bytes}
+          {...field("name")}
+        />
         {status && (
           <span
             className={`test-verdict ${status.verdict === "accepted" ? "ok" : LIVE.has(status.verdict) ? "live" : "bad"}`}
-            data-testid="test-verdict" data-verdict={status.verdict}
+            data-testid="test-verdict"
+            data-verdict={status.verdict}
             title={status.stale ? "The expected output changed since this run" : undefined}
           >
-            {status.verdict.replace(/_/g, " ")}{status.stale ? " (edited since)" : ""}
+            {status.verdict.replace(/_/g, " ")}
+            {status.stale ? " (edited since)" : ""}
           </span>
         )}
-        <button type="button" className="test-remove" data-testid="remove-test" onClick={() => session.removeTest(test.key)} disabled={disabled} aria-label={`Remove test ${n}`} title="Remove this test">
+        <button
+          type="button"
+          className="test-remove"
+          data-testid="remove-test"
+          onClick={() => session.removeTest(test.key)}
+          disabled={disabled}
+          aria-label={`Remove test ${n}`}
+          title="Remove this test"
+        >
           ×
         </button>
       </div>
       <div className="test-io">
         <div className="test-field">
           <label htmlFor={`${id}-stdin`}>Input</label>
-          <textarea id={`${id}-stdin`} data-testid="test-stdin" rows={2} maxLength={LIMITS.field_bytes} aria-label={`Input of test ${n}`} {...field("stdin")} />
+          <textarea
+            id={`${id}-stdin`}
+            data-testid="test-stdin"
+            rows={2}
+            maxLength={LIMITS.field_bytes}
+            aria-label={`Input of test ${n}`}
+            {...field("stdin")}
+          />
         </div>
         <div className="test-field">
           <label htmlFor={`${id}-expected`}>Expected output</label>
-          <textarea id={`${id}-expected`} data-testid="test-expected" rows={2} maxLength={LIMITS.field_bytes} aria-label={`Expected output of test ${n}`} {...field("expected_stdout")} />
+          <textarea
+            id={`${id}-expected`}
+            data-testid="test-expected"
+            rows={2}
+            maxLength={LIMITS.field_bytes}
+            aria-label={`Expected output of test ${n}`}
+            {...field("expected_stdout")}
+          />
         </div>
       </div>
       {r && r.verdict !== "skipped" && (
@@ -144,10 +241,18 @@ function TestItem({ session, test, index, status, disabled }: {
           {typeof r.memory_bytes === "number" && <span>{formatBytes(r.memory_bytes)}</span>}
         </div>
       )}
-      {r && r.verdict === "wrong_answer" && <Diff expected={r.expected_stdout} actual={r.stdout ?? ""} truncated={!!r.stdout_truncated} n={n} />}
-      {r && r.verdict !== "accepted" && r.verdict !== "wrong_answer" && r.verdict !== "skipped" && (r.stderr || r.stdout) && (
-        <pre className="test-output" data-testid="test-output" aria-label={`Output of test ${n}`}>{clip(r.stderr || r.stdout || "")}</pre>
+      {r && r.verdict === "wrong_answer" && (
+        <Diff expected={r.expected_stdout} actual={r.stdout ?? ""} truncated={!!r.stdout_truncated} n={n} />
       )}
+      {r &&
+        r.verdict !== "accepted" &&
+        r.verdict !== "wrong_answer" &&
+        r.verdict !== "skipped" &&
+        (r.stderr || r.stdout) && (
+          <pre className="test-output" data-testid="test-output" aria-label={`Output of test ${n}`}>
+            {clip(r.stderr || r.stdout || "")}
+          </pre>
+        )}
     </li>
   );
 }
@@ -164,19 +269,37 @@ function Diff({ expected, actual, truncated, n }: { expected: string; actual: st
       <div className="diff-legend" id={`diff-legend-${n}`}>
         <span className="del">− expected</span> <span className="add">+ printed</span>
       </div>
-      <pre className="test-diff" data-testid="test-diff" aria-describedby={`diff-legend-${n}`} aria-label={`Difference between expected and printed output of test ${n}`} tabIndex={0}>
+      <pre
+        className="test-diff"
+        data-testid="test-diff"
+        aria-describedby={`diff-legend-${n}`}
+        aria-label={`Difference between expected and printed output of test ${n}`}
+        tabIndex={0}
+      >
         {shown.map((d, i) =>
           d === null ? (
-            <span key={i} className="diff-line skip">⋯{"\n"}</span>
+            <span key={i} className="diff-line skip">
+              ⋯{"\n"}
+            </span>
           ) : (
             <span key={i} className={`diff-line ${d.op === "-" ? "del" : d.op === "+" ? "add" : "same"}`}>
-              {d.op}{d.text}{"\n"}
+              {d.op}
+              {d.text}
+              {"\n"}
             </span>
           ),
         )}
-        {lines.length > shown.length && <span className="diff-line skip">… {lines.length - shown.length} more lines{"\n"}</span>}
+        {lines.length > shown.length && (
+          <span className="diff-line skip">
+            … {lines.length - shown.length} more lines{"\n"}
+          </span>
+        )}
         {truncated && <span className="diff-line skip">(the printed output was cut at the runner's limit){"\n"}</span>}
-        {!changed && <span className="diff-line skip">(the lines match once blanks at their ends are ignored: the difference is in spaces or line ends){"\n"}</span>}
+        {!changed && (
+          <span className="diff-line skip">
+            (the lines match once blanks at their ends are ignored: the difference is in spaces or line ends){"\n"}
+          </span>
+        )}
       </pre>
     </div>
   );

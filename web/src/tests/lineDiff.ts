@@ -13,7 +13,10 @@
 // MAX_CELLS) is shown as all removed, then all added.
 
 export type DiffOp = " " | "-" | "+";
-export interface DiffLine { op: DiffOp; text: string }
+export interface DiffLine {
+  op: DiffOp;
+  text: string;
+}
 
 export const MAX_CELLS = 4_000_000;
 
@@ -35,13 +38,17 @@ export function lineDiff(expected: string, actual: string, maxCells = MAX_CELLS)
   let head = 0;
   while (head < a.length && head < b.length && ka[head] === kb[head]) head++;
   let tail = 0;
-  while (tail < a.length - head && tail < b.length - head && ka[a.length - 1 - tail] === kb[b.length - 1 - tail]) tail++;
+  while (tail < a.length - head && tail < b.length - head && ka[a.length - 1 - tail] === kb[b.length - 1 - tail])
+    tail++;
 
   const out: DiffLine[] = [];
   for (let i = 0; i < head; i++) out.push({ op: " ", text: b[i] });
-  const ma = a.slice(head, a.length - tail), mb = b.slice(head, b.length - tail);
-  const mka = ka.slice(head, a.length - tail), mkb = kb.slice(head, b.length - tail);
-  const n = ma.length, m = mb.length;
+  const ma = a.slice(head, a.length - tail),
+    mb = b.slice(head, b.length - tail);
+  const mka = ka.slice(head, a.length - tail),
+    mkb = kb.slice(head, b.length - tail);
+  const n = ma.length,
+    m = mb.length;
   if (n * m > maxCells) {
     for (const t of ma) out.push({ op: "-", text: t });
     for (const t of mb) out.push({ op: "+", text: t });
@@ -51,13 +58,18 @@ export function lineDiff(expected: string, actual: string, maxCells = MAX_CELLS)
     const lcs = new Uint32Array((n + 1) * w);
     for (let i = n - 1; i >= 0; i--) {
       for (let j = m - 1; j >= 0; j--) {
-        lcs[i * w + j] = mka[i] === mkb[j] ? lcs[(i + 1) * w + j + 1] + 1 : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
+        lcs[i * w + j] =
+          mka[i] === mkb[j] ? lcs[(i + 1) * w + j + 1] + 1 : Math.max(lcs[(i + 1) * w + j], lcs[i * w + j + 1]);
       }
     }
-    let i = 0, j = 0;
+    let i = 0,
+      j = 0;
     while (i < n && j < m) {
-      if (mka[i] === mkb[j]) { out.push({ op: " ", text: mb[j] }); i++; j++; }
-      else if (lcs[(i + 1) * w + j] >= lcs[i * w + j + 1]) out.push({ op: "-", text: ma[i++] });
+      if (mka[i] === mkb[j]) {
+        out.push({ op: " ", text: mb[j] });
+        i++;
+        j++;
+      } else if (lcs[(i + 1) * w + j] >= lcs[i * w + j + 1]) out.push({ op: "-", text: ma[i++] });
       else out.push({ op: "+", text: mb[j++] });
     }
     while (i < n) out.push({ op: "-", text: ma[i++] });
@@ -81,8 +93,13 @@ export function withContext(diff: DiffLine[], context = 3): (DiffLine | null)[] 
   const out: (DiffLine | null)[] = [];
   let skipped = false;
   diff.forEach((d, i) => {
-    if (keep[i]) { out.push(d); skipped = false; }
-    else if (!skipped) { out.push(null); skipped = true; }
+    if (keep[i]) {
+      out.push(d);
+      skipped = false;
+    } else if (!skipped) {
+      out.push(null);
+      skipped = true;
+    }
   });
   return out;
 }

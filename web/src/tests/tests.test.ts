@@ -1,8 +1,17 @@
 import { describe, it, expect, beforeEach } from "vitest";
 import { lineDiff, splitLines, withContext, DiffLine } from "./lineDiff";
 import {
-  alignTests, checkTests, cutUtf8, LocalTest, mergeRemote, normalizeTests, TestCase, TestsSnapshot, TestsState,
-  testsMessage, utf8Length,
+  alignTests,
+  checkTests,
+  cutUtf8,
+  LocalTest,
+  mergeRemote,
+  normalizeTests,
+  TestCase,
+  TestsSnapshot,
+  TestsState,
+  testsMessage,
+  utf8Length,
 } from "./testsModel";
 import { emptyRun, foldRun, terminalText, verdictText } from "../run/runModel";
 import { testStatus } from "./TestsPanel";
@@ -68,12 +77,18 @@ describe("tests list helpers", () => {
     expect(normalizeTests({})).toBe(null);
     expect(normalizeTests([])).toEqual([]);
     expect(normalizeTests([{ stdin: "1", expected_stdout: "2" }, null, { name: 3 }])).toEqual([
-      T("", "1", "2"), T("", "", ""), T("", "", ""),
+      T("", "1", "2"),
+      T("", "", ""),
+      T("", "", ""),
     ]);
   });
   it("builds the message (name only when set)", () => {
     expect(testsMessage([T("one", "1 2\n", "3\n"), T("", "a", "b")])).toEqual({
-      type: "tests", tests: [{ name: "one", stdin: "1 2\n", expected_stdout: "3\n" }, { stdin: "a", expected_stdout: "b" }],
+      type: "tests",
+      tests: [
+        { name: "one", stdin: "1 2\n", expected_stdout: "3\n" },
+        { stdin: "a", expected_stdout: "b" },
+      ],
     });
     expect(JSON.stringify(testsMessage([]))).toBe('{"type":"tests","tests":[]}');
   });
@@ -92,7 +107,9 @@ describe("tests list helpers", () => {
     expect(utf8Length(cutUtf8("😀".repeat(20), 64))).toBe(64);
   });
   it("aligns remote tests with local ones by content", () => {
-    const a = T("", "1 2", "3"), b = T("", "2 2", "4"), c = T("", "5 5", "10");
+    const a = T("", "1 2", "3"),
+      b = T("", "2 2", "4"),
+      c = T("", "5 5", "10");
     expect(alignTests([a, b, c], [a, b, c])).toEqual([0, 1, 2]);
     expect(alignTests([a, b, c], [b, c])).toEqual([1, 2]); // a removed
     expect(alignTests([b, c], [a, b, c])).toEqual([null, 0, 1]); // a inserted
@@ -123,15 +140,30 @@ describe("tests state", () => {
   let timers: { fn: () => void; ms: number; live: boolean }[];
   let online: boolean;
   let s: TestsState;
-  const fire = () => { for (const t of timers.splice(0)) if (t.live) t.fn(); };
+  const fire = () => {
+    for (const t of timers.splice(0)) if (t.live) t.fn();
+  };
   const lastSent = () => sent[sent.length - 1] as { type: string; tests: TestCase[] };
   beforeEach(() => {
-    sent = []; snaps = []; timers = []; online = true;
+    sent = [];
+    snaps = [];
+    timers = [];
+    online = true;
     s = new TestsState({
-      send: (m) => { if (!online) return false; sent.push(JSON.parse(JSON.stringify(m))); return true; },
+      send: (m) => {
+        if (!online) return false;
+        sent.push(JSON.parse(JSON.stringify(m)));
+        return true;
+      },
       onChange: (x) => snaps.push(x),
-      setTimer: (fn, ms) => { const t = { fn, ms, live: true }; timers.push(t); return t; },
-      clearTimer: (t) => { (t as { live: boolean }).live = false; },
+      setTimer: (fn, ms) => {
+        const t = { fn, ms, live: true };
+        timers.push(t);
+        return t;
+      },
+      clearTimer: (t) => {
+        (t as { live: boolean }).live = false;
+      },
     });
   });
 
@@ -171,7 +203,10 @@ describe("tests state", () => {
     expect(s.items.find((t) => t.key === k1)!.stdin).toBe("1 2 3");
     expect(s.items.find((t) => t.key === k2)!.expected_stdout).toBe("5");
     fire(); // our list carries their change too
-    expect(lastSent().tests).toEqual([{ stdin: "1 2 3", expected_stdout: "3" }, { stdin: "2 2", expected_stdout: "5" }]);
+    expect(lastSent().tests).toEqual([
+      { stdin: "1 2 3", expected_stdout: "3" },
+      { stdin: "2 2", expected_stdout: "5" },
+    ]);
     // typing on after the send: the echo of the older send does not undo it
     s.edit(k1, "stdin", "1 2 3 4");
     s.remote([T("", "1 2 3", "3"), T("", "2 2", "5")], true);
@@ -226,7 +261,10 @@ describe("tests state", () => {
     expect(s.pending).toBe(true);
     online = true;
     s.welcome([T("", "1", "1"), T("other", "x", "y")]);
-    expect(lastSent().tests).toEqual([{ stdin: "1", expected_stdout: "2" }, { name: "other", stdin: "x", expected_stdout: "y" }]);
+    expect(lastSent().tests).toEqual([
+      { stdin: "1", expected_stdout: "2" },
+      { name: "other", stdin: "x", expected_stdout: "y" },
+    ]);
   });
 
   it("resends what was not echoed when the connection came back", () => {
@@ -275,11 +313,34 @@ describe("a tests run", () => {
     { event: "stdout", stage: "run", test: 1, data: "4\n" },
     { event: "exit", stage: "run", test: 1, verdict: "accepted", exit_code: 0 },
     {
-      event: "result", result: {
-        verdict: "wrong_answer", compile: null, run: null, passed: 1, total: 2,
+      event: "result",
+      result: {
+        verdict: "wrong_answer",
+        compile: null,
+        run: null,
+        passed: 1,
+        total: 2,
         tests: [
-          { name: "one", verdict: "accepted", stdout: "3\n", expected_stdout: "3", exit_code: 0, cpu_ms: 10, wall_ms: 20, memory_bytes: 1 << 20 },
-          { name: "two", verdict: "wrong_answer", stdout: "4\n", expected_stdout: "5", exit_code: 0, cpu_ms: 10, wall_ms: 20, memory_bytes: 1 << 20 },
+          {
+            name: "one",
+            verdict: "accepted",
+            stdout: "3\n",
+            expected_stdout: "3",
+            exit_code: 0,
+            cpu_ms: 10,
+            wall_ms: 20,
+            memory_bytes: 1 << 20,
+          },
+          {
+            name: "two",
+            verdict: "wrong_answer",
+            stdout: "4\n",
+            expected_stdout: "5",
+            exit_code: 0,
+            cpu_ms: 10,
+            wall_ms: 20,
+            memory_bytes: 1 << 20,
+          },
         ],
       },
     },

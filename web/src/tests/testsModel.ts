@@ -20,7 +20,9 @@ export type TestField = "name" | "stdin" | "expected_stdout";
 export const FIELDS: TestField[] = ["name", "stdin", "expected_stdout"];
 
 // A test on this page; `key` is local (React keys, focus, dirty fields).
-export interface LocalTest extends TestCase { key: string }
+export interface LocalTest extends TestCase {
+  key: string;
+}
 
 export const LIMITS = { tests: 64, name_bytes: 64, field_bytes: 64 * 1024, total_bytes: 256 * 1024 };
 
@@ -32,7 +34,8 @@ export function utf8Length(s: string): number {
 // The longest head of `s` of at most `max` UTF-8 bytes (whole characters).
 export function cutUtf8(s: string, max: number): string {
   if (utf8Length(s) <= max) return s;
-  let n = 0, out = "";
+  let n = 0,
+    out = "";
   for (const ch of s) {
     const l = utf8Length(ch);
     if (n + l > max) break;
@@ -59,7 +62,9 @@ export function checkTests(tests: TestCase[]): string | null {
   let total = 0;
   for (let i = 0; i < tests.length; i++) {
     const t = tests[i];
-    const nb = utf8Length(t.name), ib = utf8Length(t.stdin), eb = utf8Length(t.expected_stdout);
+    const nb = utf8Length(t.name),
+      ib = utf8Length(t.stdin),
+      eb = utf8Length(t.expected_stdout);
     if (nb > LIMITS.name_bytes) return `Test ${i + 1}: the name is over ${LIMITS.name_bytes} bytes.`;
     if (ib > LIMITS.field_bytes) return `Test ${i + 1}: the input is over 64 KiB.`;
     if (eb > LIMITS.field_bytes) return `Test ${i + 1}: the expected output is over 64 KiB.`;
@@ -72,7 +77,9 @@ export function checkTests(tests: TestCase[]): string | null {
 export function testsMessage(tests: TestCase[]): { type: "tests"; tests: TestCase[] } {
   return {
     type: "tests",
-    tests: tests.map((t) => ({ ...(t.name ? { name: t.name } : {}), stdin: t.stdin, expected_stdout: t.expected_stdout } as TestCase)),
+    tests: tests.map(
+      (t) => ({ ...(t.name ? { name: t.name } : {}), stdin: t.stdin, expected_stdout: t.expected_stdout }) as TestCase,
+    ),
   };
 }
 
@@ -91,7 +98,8 @@ function score(a: TestCase, b: TestCase): number {
 // of similarity (equal fields; a whole match counts more); tests that share
 // no field are never paired.
 export function alignTests(local: TestCase[], remote: TestCase[]): (number | null)[] {
-  const n = local.length, m = remote.length;
+  const n = local.length,
+    m = remote.length;
   const w = m + 1;
   const best = new Int32Array((n + 1) * w);
   for (let i = n - 1; i >= 0; i--) {
@@ -103,11 +111,15 @@ export function alignTests(local: TestCase[], remote: TestCase[]): (number | nul
     }
   }
   const pair: (number | null)[] = new Array(m).fill(null);
-  let i = 0, j = 0;
+  let i = 0,
+    j = 0;
   while (i < n && j < m) {
     const s = score(local[i], remote[j]);
-    if (s > 0 && best[i * w + j] === s + best[(i + 1) * w + j + 1]) { pair[j] = i; i++; j++; }
-    else if (best[i * w + j] === best[(i + 1) * w + j]) i++;
+    if (s > 0 && best[i * w + j] === s + best[(i + 1) * w + j + 1]) {
+      pair[j] = i;
+      i++;
+      j++;
+    } else if (best[i * w + j] === best[(i + 1) * w + j]) i++;
     else j++;
   }
   return pair;
@@ -117,7 +129,10 @@ export function alignTests(local: TestCase[], remote: TestCase[]): (number | nul
 // Local tests no remote one continues are dropped (someone removed them),
 // unless they hold kept fields (an unsent new test).
 export function mergeRemote(
-  local: LocalTest[], remote: TestCase[], keep: (key: string, field: TestField) => boolean, newKey: () => string,
+  local: LocalTest[],
+  remote: TestCase[],
+  keep: (key: string, field: TestField) => boolean,
+  newKey: () => string,
 ): LocalTest[] {
   const pair = alignTests(local, remote);
   const out: LocalTest[] = [];
@@ -128,7 +143,10 @@ export function mergeRemote(
   };
   remote.forEach((r, j) => {
     const p = pair[j];
-    if (p === null) { out.push({ key: newKey(), ...r }); return; }
+    if (p === null) {
+      out.push({ key: newKey(), ...r });
+      return;
+    }
     flushLocal(p);
     li = p + 1;
     const l = local[p];
@@ -177,12 +195,16 @@ export class TestsState {
     this.clearTimer = opts.clearTimer ?? ((t) => clearTimeout(t as ReturnType<typeof setTimeout>));
   }
 
-  get pending(): boolean { return this.structural || this.dirty.size > 0; }
+  get pending(): boolean {
+    return this.structural || this.dirty.size > 0;
+  }
 
   private newKey = (): string => `t${++this.seq}`;
 
   private keep = (key: string, field: TestField): boolean =>
-    this.dirty.has(fk(key, field)) || this.sent.has(fk(key, field)) || (this.focus !== null && this.focus.key === key && this.focus.field === field);
+    this.dirty.has(fk(key, field)) ||
+    this.sent.has(fk(key, field)) ||
+    (this.focus !== null && this.focus.key === key && this.focus.field === field);
 
   private changed(): void {
     this.opts.onChange({ items: this.items, error: this.error, pending: this.pending });
@@ -195,7 +217,8 @@ export class TestsState {
     this.lastRemote = list;
     const next = mergeRemote(this.items, list, this.keep, this.newKey);
     const live = new Set(next.map((t) => t.key));
-    for (const set of [this.dirty, this.sent]) for (const d of [...set]) if (!live.has(d.split("\u0000")[0])) set.delete(d);
+    for (const set of [this.dirty, this.sent])
+      for (const d of [...set]) if (!live.has(d.split("\u0000")[0])) set.delete(d);
     if (this.focus && !live.has(this.focus.key)) this.focus = null;
     this.items = next;
     this.error = checkTests(plainTests(next));
@@ -263,16 +286,25 @@ export class TestsState {
 
   private schedule(): void {
     if (this.timer !== null) this.clearTimer(this.timer);
-    this.timer = this.setTimer(() => { this.timer = null; this.flush(); }, this.delay);
+    this.timer = this.setTimer(() => {
+      this.timer = null;
+      this.flush();
+    }, this.delay);
   }
 
   // Send the local changes now (before a run, after a reconnection).
   flush(): boolean {
-    if (this.timer !== null) { this.clearTimer(this.timer); this.timer = null; }
+    if (this.timer !== null) {
+      this.clearTimer(this.timer);
+      this.timer = null;
+    }
     if (!this.pending) return true;
     const tests = plainTests(this.items);
     this.error = checkTests(tests);
-    if (this.error) { this.changed(); return false; }
+    if (this.error) {
+      this.changed();
+      return false;
+    }
     if (!this.opts.send(testsMessage(tests))) return false; // offline: kept, sent after the welcome
     for (const d of this.dirty) this.sent.add(d);
     this.inflight++;
@@ -288,7 +320,10 @@ export class TestsState {
     this.sent.clear();
     this.inflight = 0;
     this.structural = false;
-    if (this.timer !== null) { this.clearTimer(this.timer); this.timer = null; }
+    if (this.timer !== null) {
+      this.clearTimer(this.timer);
+      this.timer = null;
+    }
     if (this.lastRemote) this.remote(this.lastRemote);
     else this.changed();
   }

@@ -8,7 +8,14 @@ const WORDS: Record<ConnState, string> = {
 
 export function Connection({ state }: { state: ConnState }) {
   return (
-    <span className={`connection ${state}`} data-testid="connection" data-state={state} role="status" aria-label={WORDS[state]} title={WORDS[state]}>
+    <span
+      className={`connection ${state}`}
+      data-testid="connection"
+      data-state={state}
+      role="status"
+      aria-label={WORDS[state]}
+      title={WORDS[state]}
+    >
       <span className="dot" aria-hidden="true" />
       <span className="label">{state === "offline" ? "Offline" : WORDS[state]}</span>
     </span>

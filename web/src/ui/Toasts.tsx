@@ -8,7 +8,12 @@ export function Toasts({ session }: { session: Session }) {
       {toasts.map((t) => (
         <div key={t.id} className={`toast ${t.level}`} data-testid="toast">
           <span>{t.text}</span>
-          <button type="button" onClick={() => session.dismiss(t.id)} aria-label="Dismiss message" className="dismiss" />
+          <button
+            type="button"
+            onClick={() => session.dismiss(t.id)}
+            aria-label="Dismiss message"
+            className="dismiss"
+          />
         </div>
       ))}
     </div>

@@ -9,6 +9,8 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stddef.h>
+#include <stdarg.h>
 #include <glob.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -374,14 +376,181 @@ static int set_str(char **dst, const char *val, unsigned line, const char *key,
 	return *dst ? 0 : -ENOMEM;
 }
 
+/* One parse: the registry being filled and where the error goes. */
+struct parse {
+	struct sbx_registry *reg;
+	struct nameset names; /* every id and alias so far */
+	size_t cap;           /* of reg->langs */
+	unsigned lineno;
+	char *err;
+	size_t errlen;
+};
+
+__attribute__((format(printf, 2, 3))) static int pfail(struct parse *ps,
+                                                       const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (!ps->err)
+		return -EINVAL;
+	n = snprintf(ps->err, ps->errlen, "line %u: ", ps->lineno);
+	if (n >= 0 && (size_t)n < ps->errlen) {
+		va_start(ap, fmt);
+		vsnprintf(ps->err + n, ps->errlen - (size_t)n, fmt, ap);
+		va_end(ap);
+	}
+	return -EINVAL;
+}
+
+/* "[id]": finish the language before it and start a new one. */
+static int parse_section(struct parse *ps, char *s)
+{
+	struct sbx_registry *reg = ps->reg;
+	char *close = strchr(s, ']');
+	struct sbx_lang *l;
+	int r;
+
+	if (!close || *trim(close + 1))
+		return pfail(ps, "expected [id]");
+	*close = '\0';
+	s = trim(s + 1);
+	if (!valid_id(s))
+		return pfail(ps, "bad language id '%s'", s);
+	if (name_taken(&ps->names, s))
+		return pfail(ps, "'%s' is already a language or alias", s);
+	r = finish_lang(reg, ps->lineno, ps->err, ps->errlen);
+	if (r < 0)
+		return r;
+	if (reg->n == MAX_LANGS) {
+		if (ps->err)
+			snprintf(ps->err, ps->errlen, "more than %d languages",
+			         MAX_LANGS);
+		return -EINVAL;
+	}
+	if (reg->n == ps->cap) {
+		size_t nc = ps->cap ? ps->cap * 2 : 32;
+		struct sbx_lang *nl = realloc(reg->langs, nc * sizeof(*nl));
+		if (!nl)
+			return -ENOMEM;
+		reg->langs = nl;
+		ps->cap = nc;
+	}
+	l = &reg->langs[reg->n++];
+	memset(l, 0, sizeof(*l));
+	l->id = strdup(s);
+	if (!l->id || name_add(&ps->names, l->id) < 0)
+		return -ENOMEM;
+	return 0;
+}
+
+/* aliases: each a valid name that no language or alias has yet. */
+static int check_aliases(struct parse *ps, char **aliases)
+{
+	for (char **a = aliases; a && *a; a++) {
+		/* its own id and earlier aliases are in the set */
+		bool dup = name_taken(&ps->names, *a);
+		if (dup || !valid_id(*a))
+			return pfail(ps, "alias '%s' is %s", *a,
+			             dup ? "taken" : "not a valid name");
+		if (name_add(&ps->names, *a) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static int check_absolute(struct parse *ps, const char *key, char **paths)
+{
+	for (char **q = paths; q && *q; q++)
+		if (**q != '/')
+			return pfail(ps, "%s: '%s' is not an absolute path",
+			             key, *q);
+	return 0;
+}
+
+/* The keys of a [language] section: a string or a word list each. */
+static const struct reg_key {
+	const char *key;
+	size_t off; /* of the char * or char ** in struct sbx_lang */
+	bool words;
+	bool nonempty; /* a word list that must hold a word */
+} reg_keys[] = {
+        {"name", offsetof(struct sbx_lang, name), false, false},
+        {"aliases", offsetof(struct sbx_lang, aliases), true, false},
+        {"version", offsetof(struct sbx_lang, version_cmd), true, true},
+        {"source", offsetof(struct sbx_lang, source), false, false},
+        {"compile", offsetof(struct sbx_lang, compile_cmd), true, true},
+        {"run", offsetof(struct sbx_lang, run_cmd), true, false},
+        {"mode", offsetof(struct sbx_lang, mode), false, false},
+        {"env", offsetof(struct sbx_lang, env), true, false},
+        {"limits", offsetof(struct sbx_lang, limits), true, false},
+        {"compile_limits", offsetof(struct sbx_lang, compile_limits), true,
+         false},
+        {"requires", offsetof(struct sbx_lang, requires), true, false},
+        {"binds", offsetof(struct sbx_lang, binds), true, false},
+};
+
+/* "key = value" in the current language. */
+static int parse_key(struct parse *ps, char *s)
+{
+	char *eq = strchr(s, '=');
+	const struct reg_key *k = NULL;
+	struct sbx_lang *l;
+	char *key, *val;
+	int r;
+
+	if (!eq)
+		return pfail(ps, "expected key = value");
+	if (ps->reg->n == 0)
+		return pfail(ps, "key outside a [language] section");
+	*eq = '\0';
+	key = trim(s);
+	val = trim(eq + 1);
+	l = &ps->reg->langs[ps->reg->n - 1];
+	for (size_t i = 0; i < sizeof(reg_keys) / sizeof(reg_keys[0]); i++)
+		if (strcmp(key, reg_keys[i].key) == 0)
+			k = &reg_keys[i];
+	if (!k)
+		return pfail(ps, "unknown key '%s'", key);
+	if (!k->words)
+		return set_str((char **)((char *)l + k->off), val, ps->lineno,
+		               key, ps->err, ps->errlen);
+	char ***dst = (char ***)((char *)l + k->off);
+	r = set_words(dst, val, ps->lineno, key, ps->err, ps->errlen);
+	if (r < 0)
+		return r;
+	if (k->nonempty && !(*dst)[0])
+		return pfail(ps, "'%s' is empty", key);
+	if (strcmp(key, "aliases") == 0)
+		return check_aliases(ps, *dst);
+	if (strcmp(key, "requires") == 0 || strcmp(key, "binds") == 0)
+		return check_absolute(ps, key, *dst);
+	return 0;
+}
+
+/* One line, without its newline: a comment, a section or a key. */
+static int parse_line(struct parse *ps, const char *p, size_t n)
+{
+	char line[4096];
+	char *s;
+
+	if (n >= sizeof(line))
+		return pfail(ps, "too long");
+	if (memchr(p, '\0', n))
+		return pfail(ps, "NUL byte");
+	memcpy(line, p, n);
+	line[n] = '\0';
+	s = trim(line);
+	if (!*s || *s == '#' || *s == ';')
+		return 0;
+	return *s == '[' ? parse_section(ps, s) : parse_key(ps, s);
+}
+
 int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
                        char *err, size_t errlen)
 {
-	size_t cap = 0;
-	unsigned lineno = 0;
+	struct parse ps = {.reg = reg, .err = err, .errlen = errlen};
 	const char *p = text, *end = text + len;
-	struct nameset names = {0};
-	char line[4096];
 	int r = 0;
 
 	memset(reg, 0, sizeof(*reg));
@@ -391,203 +560,22 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 			         MAX_REGISTRY_BYTES);
 		return -EFBIG;
 	}
-	while (p < end) {
+	while (p < end && r == 0) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		char *s, *eq, *key, *val;
 
-		lineno++;
-		if (n >= sizeof(line)) {
-			if (err)
-				snprintf(err, errlen, "line %u: too long",
-				         lineno);
-			r = -EINVAL;
-			goto out_fail;
-		}
-		if (memchr(p, '\0', n)) {
-			if (err)
-				snprintf(err, errlen, "line %u: NUL byte",
-				         lineno);
-			r = -EINVAL;
-			goto out_fail;
-		}
-		memcpy(line, p, n);
-		line[n] = '\0';
+		ps.lineno++;
+		r = parse_line(&ps, p, n);
 		p = nl ? nl + 1 : end;
-		s = trim(line);
-		if (!*s || *s == '#' || *s == ';')
-			continue;
-		if (*s == '[') {
-			char *close = strchr(s, ']');
-			struct sbx_lang *l;
-			if (!close || *trim(close + 1)) {
-				if (err)
-					snprintf(err, errlen,
-					         "line %u: expected [id]",
-					         lineno);
-				r = -EINVAL;
-				goto out_fail;
-			}
-			*close = '\0';
-			s = trim(s + 1);
-			if (!valid_id(s)) {
-				if (err)
-					snprintf(
-					        err, errlen,
-					        "line %u: bad language id '%s'",
-					        lineno, s);
-				r = -EINVAL;
-				goto out_fail;
-			}
-			if (name_taken(&names, s)) {
-				if (err)
-					snprintf(
-					        err, errlen,
-					        "line %u: '%s' is already a language or alias",
-					        lineno, s);
-				r = -EINVAL;
-				goto out_fail;
-			}
-			r = finish_lang(reg, lineno, err, errlen);
-			if (r < 0)
-				goto out_fail;
-			if (reg->n == MAX_LANGS) {
-				if (err)
-					snprintf(err, errlen,
-					         "more than %d languages",
-					         MAX_LANGS);
-				r = -EINVAL;
-				goto out_fail;
-			}
-			if (reg->n == cap) {
-				size_t nc = cap ? cap * 2 : 32;
-				struct sbx_lang *nl2 =
-				        realloc(reg->langs, nc * sizeof(*nl2));
-				if (!nl2) {
-					r = -ENOMEM;
-					goto out_fail;
-				}
-				reg->langs = nl2;
-				cap = nc;
-			}
-			l = &reg->langs[reg->n++];
-			memset(l, 0, sizeof(*l));
-			l->id = strdup(s);
-			if (!l->id || name_add(&names, l->id) < 0) {
-				r = -ENOMEM;
-				goto out_fail;
-			}
-			continue;
-		}
-		eq = strchr(s, '=');
-		if (!eq) {
-			if (err)
-				snprintf(err, errlen,
-				         "line %u: expected key = value",
-				         lineno);
-			r = -EINVAL;
-			goto out_fail;
-		}
-		if (reg->n == 0) {
-			if (err)
-				snprintf(
-				        err, errlen,
-				        "line %u: key outside a [language] section",
-				        lineno);
-			r = -EINVAL;
-			goto out_fail;
-		}
-		*eq = '\0';
-		key = trim(s);
-		val = trim(eq + 1);
-		struct sbx_lang *l = &reg->langs[reg->n - 1];
-		if (strcmp(key, "name") == 0) {
-			r = set_str(&l->name, val, lineno, key, err, errlen);
-		} else if (strcmp(key, "aliases") == 0) {
-			r = set_words(&l->aliases, val, lineno, key, err,
-			              errlen);
-			for (char **a = l->aliases; r == 0 && a && *a; a++) {
-				/* its own id and earlier aliases are in the set */
-				bool dup = name_taken(&names, *a);
-				if (!dup && valid_id(*a) &&
-				    name_add(&names, *a) < 0) {
-					r = -ENOMEM;
-					break;
-				}
-				if (dup || !valid_id(*a)) {
-					if (err)
-						snprintf(
-						        err, errlen,
-						        "line %u: alias '%s' is %s",
-						        lineno, *a,
-						        dup ? "taken"
-						            : "not a valid name");
-					r = -EINVAL;
-				}
-			}
-		} else if (strcmp(key, "version") == 0) {
-			r = set_words(&l->version_cmd, val, lineno, key, err,
-			              errlen);
-		} else if (strcmp(key, "source") == 0) {
-			r = set_str(&l->source, val, lineno, key, err, errlen);
-		} else if (strcmp(key, "compile") == 0) {
-			r = set_words(&l->compile_cmd, val, lineno, key, err,
-			              errlen);
-		} else if (strcmp(key, "run") == 0) {
-			r = set_words(&l->run_cmd, val, lineno, key, err,
-			              errlen);
-		} else if (strcmp(key, "mode") == 0) {
-			r = set_str(&l->mode, val, lineno, key, err, errlen);
-		} else if (strcmp(key, "env") == 0) {
-			r = set_words(&l->env, val, lineno, key, err, errlen);
-		} else if (strcmp(key, "limits") == 0) {
-			r = set_words(&l->limits, val, lineno, key, err,
-			              errlen);
-		} else if (strcmp(key, "compile_limits") == 0) {
-			r = set_words(&l->compile_limits, val, lineno, key, err,
-			              errlen);
-		} else if (strcmp(key, "requires") == 0 ||
-		           strcmp(key, "binds") == 0) {
-			char ***dst = key[0] == 'r' ? &l->requires : &l->binds;
-			r = set_words(dst, val, lineno, key, err, errlen);
-			for (char **q = *dst; r == 0 && q && *q; q++) {
-				if (**q != '/') {
-					if (err)
-						snprintf(
-						        err, errlen,
-						        "line %u: %s: '%s' is not an absolute path",
-						        lineno, key, *q);
-					r = -EINVAL;
-				}
-			}
-		} else {
-			if (err)
-				snprintf(err, errlen,
-				         "line %u: unknown key '%s'", lineno,
-				         key);
-			r = -EINVAL;
-		}
-		if (r < 0)
-			goto out_fail;
-		if ((l->compile_cmd && !l->compile_cmd[0]) ||
-		    (l->version_cmd && !l->version_cmd[0])) {
-			if (err)
-				snprintf(err, errlen, "line %u: '%s' is empty",
-				         lineno, key);
-			r = -EINVAL;
-			goto out_fail;
-		}
 	}
-	r = finish_lang(reg, lineno, err, errlen);
-	if (r < 0)
-		goto out_fail;
-	free(names.slot);
-	return 0;
-out_fail:
-	if (r == -ENOMEM && err)
-		snprintf(err, errlen, "out of memory");
-	free(names.slot);
-	sbx_registry_fini(reg);
+	if (r == 0)
+		r = finish_lang(reg, ps.lineno, err, errlen);
+	free(ps.names.slot);
+	if (r < 0) {
+		if (r == -ENOMEM && err)
+			snprintf(err, errlen, "out of memory");
+		sbx_registry_fini(reg);
+	}
 	return r;
 }
 

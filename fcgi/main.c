@@ -116,6 +116,86 @@ static int listen_tcp(const struct addr *a, const char *text)
 	return fd;
 }
 
+/* The listening socket: inherited (unless --listen), else fcgi.listen. */
+static int take_socket(const struct settings *set, bool listen_given,
+                       bool *inherited)
+{
+	int fd = listen_given ? -1 : inherited_socket();
+
+	*inherited = fd >= 0;
+	if (fd < 0) {
+		struct addr a;
+		/* checked when the settings were read */
+		if (addr_parse(set->listen, &a, NULL, 0) < 0)
+			log_msg(LOG_ERR, "cannot listen on '%s'", set->listen);
+		else if (a.kind == ADDR_UNIX)
+			fd = listen_unix(a.path, set->socket_mode);
+		else
+			fd = listen_tcp(&a, set->listen);
+	}
+	return fd;
+}
+
+static void log_ready(const struct settings *set, struct sbx_ctx *ctx, int fd,
+                      bool inherited)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < set->registry.n; i++)
+		n += set->registry.langs[i].available;
+	const char *shared = sbx_ctx_root_shared(ctx);
+	log_msg(LOG_INFO,
+	        "ready: %s, %u slots, %zu languages, cgroup %s%s%s%s, prefix %s",
+	        !inherited ? set->listen
+	        : fd == 0  ? "socket on fd 0"
+	                   : "socket from systemd",
+	        sbx_ctx_slots(ctx), n,
+	        sbx_ctx_cgroup_mode(ctx) == SBX_CGROUP_V2   ? "v2"
+	        : sbx_ctx_cgroup_mode(ctx) == SBX_CGROUP_V1 ? "v1"
+	                                                    : "none",
+	        sbx_ctx_rootless(ctx) ? ", rootless" : "",
+	        shared ? ", root with shared inodes: " : "",
+	        shared ? shared : "", set->prefix);
+}
+
+/* SIGHUP: read the settings again; apply them unless a restart-only key
+   changed.  Paths given on the command line stay. */
+static void reload(struct srv *srv, const char *config, const char *listen_path,
+                   const char *state_dir)
+{
+	struct settings *next, *cur = srv_settings(srv);
+	const char *blocker;
+	char err[512];
+
+	next = settings_load(config, err, sizeof(err));
+	if (!next) {
+		log_msg(LOG_ERR,
+		        "reload refused, keeping the running settings: %s",
+		        err);
+		settings_unref(cur);
+		return;
+	}
+	if (listen_path) {
+		free(next->listen);
+		next->listen = strdup(cur->listen);
+	}
+	if (state_dir) {
+		free(next->state_dir);
+		next->state_dir = strdup(cur->state_dir);
+	}
+	settings_detect_versions(next);
+	blocker = settings_reload_blocker(cur, next);
+	if (blocker) {
+		log_msg(LOG_ERR,
+		        "reload refused: '%s' changes only with a restart",
+		        blocker);
+	} else {
+		srv_reload(srv, next);
+		log_msg(LOG_INFO, "settings reloaded");
+	}
+	settings_unref(next);
+	settings_unref(cur);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lo[] = {
@@ -219,18 +299,7 @@ int main(int argc, char **argv)
 	sigaddset(&sigs, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 
-	fd = listen_path ? -1 : inherited_socket();
-	inherited = fd >= 0;
-	if (fd < 0) {
-		struct addr a;
-		/* checked when the settings were read */
-		if (addr_parse(set->listen, &a, NULL, 0) < 0)
-			log_msg(LOG_ERR, "cannot listen on '%s'", set->listen);
-		else if (a.kind == ADDR_UNIX)
-			fd = listen_unix(a.path, set->socket_mode);
-		else
-			fd = listen_tcp(&a, set->listen);
-	}
+	fd = take_socket(set, listen_path != NULL, &inherited);
 	if (fd < 0)
 		goto out_settings;
 
@@ -251,24 +320,7 @@ int main(int argc, char **argv)
 		srv_stop(srv, 0);
 		goto out_srv;
 	}
-	{
-		size_t n = 0;
-		for (size_t i = 0; i < set->registry.n; i++)
-			n += set->registry.langs[i].available;
-		const char *shared = sbx_ctx_root_shared(ctx);
-		log_msg(LOG_INFO,
-		        "ready: %s, %u slots, %zu languages, cgroup %s%s%s%s, prefix %s",
-		        !inherited ? set->listen
-		        : fd == 0  ? "socket on fd 0"
-		                   : "socket from systemd",
-		        sbx_ctx_slots(ctx), n,
-		        sbx_ctx_cgroup_mode(ctx) == SBX_CGROUP_V2   ? "v2"
-		        : sbx_ctx_cgroup_mode(ctx) == SBX_CGROUP_V1 ? "v1"
-		                                                    : "none",
-		        sbx_ctx_rootless(ctx) ? ", rootless" : "",
-		        shared ? ", root with shared inodes: " : "",
-		        shared ? shared : "", set->prefix);
-	}
+	log_ready(set, ctx, fd, inherited);
 
 	for (;;) {
 		int sig = 0;
@@ -277,37 +329,7 @@ int main(int argc, char **argv)
 		if (sig == SIGPIPE)
 			continue;
 		if (sig == SIGHUP) {
-			struct settings *next, *cur = srv_settings(srv);
-			const char *blocker;
-			next = settings_load(config, err, sizeof(err));
-			if (!next) {
-				log_msg(LOG_ERR,
-				        "reload refused, keeping the running settings: %s",
-				        err);
-			} else {
-				/* paths given on the command line stay */
-				if (listen_path) {
-					free(next->listen);
-					next->listen = strdup(cur->listen);
-				}
-				if (state_dir) {
-					free(next->state_dir);
-					next->state_dir =
-					        strdup(cur->state_dir);
-				}
-				settings_detect_versions(next);
-				blocker = settings_reload_blocker(cur, next);
-				if (blocker) {
-					log_msg(LOG_ERR,
-					        "reload refused: '%s' changes only with a restart",
-					        blocker);
-				} else {
-					srv_reload(srv, next);
-					log_msg(LOG_INFO, "settings reloaded");
-				}
-				settings_unref(next);
-			}
-			settings_unref(cur);
+			reload(srv, config, listen_path, state_dir);
 			continue;
 		}
 		log_msg(LOG_INFO,

@@ -43,6 +43,18 @@ struct opts {
 	size_t nrun_limits;
 	char *compile_limits[64];
 	size_t ncompile_limits;
+	bool fresh; /* --fresh: build the root, no template */
+};
+
+/* What one invocation runs: the box's files and the two stages. */
+struct plan {
+	struct sbx_file files[MAX_FILES + 1];
+	size_t nf;
+	struct sbx_stage compile, run;
+	const struct sbx_lang *lang; /* NULL for --exec */
+	char **run_argv;
+	char *stdin_data; /* --stdin FILE */
+	size_t stdin_len;
 };
 
 static void usage(FILE *f)
@@ -303,7 +315,12 @@ static char *base_name(const char *path)
 	return strdup(s ? s + 1 : path);
 }
 
-int main(int argc, char **argv)
+/*
+ * The command line into *o (after jailconf_init).  Returns -1 to go on, or
+ * the exit code for --version, --help and a bad option; other mistakes
+ * exit through die_usage().
+ */
+static int parse_args(int argc, char **argv, struct opts *o)
 {
 	enum {
 		O_LANG = 256,
@@ -358,87 +375,70 @@ int main(int argc, char **argv)
 	        {"help", no_argument, NULL, O_HELP},
 	        {NULL, 0, NULL, 0},
 	};
-	struct opts o;
-	struct sbx_file files[MAX_FILES + 1];
-	size_t nf = 0;
-	struct sbx_stage compile, run;
-	struct sbx_job job;
-	struct sbx_job_result res;
-	struct sbx_registry reg = {0};
-	const struct sbx_lang *lang = NULL;
-	struct sbx_ctx *ctx = NULL;
-	char **run_argv = NULL, err[512] = "";
-	char *stdin_data = NULL;
-	size_t stdin_len = 0;
+	char err[512];
 	unsigned long long u;
-	bool fresh = false;
-	int c, r, rc = EXIT_JAIL_OK;
+	int c;
 
-	memset(&o, 0, sizeof(o));
-	jailconf_init(&o.jc);
-	o.slot = -1;
-
-	/* "+": stop at the first non-option, so --exec keeps its args */
 	while ((c = getopt_long(argc, argv, "+h", lo, NULL)) != -1) {
 		switch (c) {
 		case O_LANG:
-			o.lang = optarg;
+			o->lang = optarg;
 			break;
 		case O_SOURCE:
-			o.source = optarg;
+			o->source = optarg;
 			break;
 		case O_FILE:
-			if (o.nfiles == MAX_FILES)
+			if (o->nfiles == MAX_FILES)
 				die_usage("at most %d --file options",
 				          MAX_FILES);
-			o.files[o.nfiles++] = optarg;
+			o->files[o->nfiles++] = optarg;
 			break;
 		case O_EXEC:
 			/* the program and everything after it */
-			o.exec_argv = &argv[optind - 1];
+			o->exec_argv = &argv[optind - 1];
 			optind = argc;
 			break;
 		case O_STDIN:
-			o.stdin_path = optarg;
+			o->stdin_path = optarg;
 			break;
 		case O_ARG:
-			add_arg(&o, optarg);
+			add_arg(o, optarg);
 			break;
 		case O_JSON:
-			o.json = true;
+			o->json = true;
 			break;
 		case O_TIME:
-			add_named_limit(&o, "cpu_time", optarg);
+			add_named_limit(o, "cpu_time", optarg);
 			break;
 		case O_WALL:
-			add_named_limit(&o, "wall_time", optarg);
+			add_named_limit(o, "wall_time", optarg);
 			break;
 		case O_MEM:
-			add_named_limit(&o, "memory", optarg);
+			add_named_limit(o, "memory", optarg);
 			break;
 		case O_PROCS:
-			add_named_limit(&o, "processes", optarg);
+			add_named_limit(o, "processes", optarg);
 			break;
 		case O_OUTPUT:
-			add_named_limit(&o, "stdout", optarg);
+			add_named_limit(o, "stdout", optarg);
 			break;
 		case O_LIMIT:
-			add_limit(&o, optarg);
+			add_limit(o, optarg);
 			break;
 		case O_SLOT:
 			if (conf_uint(optarg, 0, 1023, &u) < 0)
 				die_usage("--slot: '%s' is not 0 to 1023",
 				          optarg);
-			o.slot = (int)u;
+			o->slot = (int)u;
 			break;
 		case O_SLOTS:
 			if (conf_uint(optarg, 1, 1024, &u) < 0)
 				die_usage("--slots: '%s' is not 1 to 1024",
 				          optarg);
-			o.jc.cfg.slots = (unsigned)u;
+			o->jc.cfg.slots = (unsigned)u;
 			break;
 		case O_CGP:
-			if (jailconf_set(&o.jc, "cgroup_parent", optarg, err,
+			if (jailconf_set(&o->jc, "cgroup_parent", optarg, err,
 			                 sizeof(err)) < 0)
 				die_usage("%s", err);
 			break;
@@ -446,26 +446,26 @@ int main(int argc, char **argv)
 			if (conf_uint(optarg, 1, 4294900000ULL, &u) < 0)
 				die_usage("--first-uid: '%s' is not a uid",
 				          optarg);
-			o.jc.cfg.first_uid = o.jc.cfg.first_gid = (uint32_t)u;
+			o->jc.cfg.first_uid = o->jc.cfg.first_gid = (uint32_t)u;
 			break;
 		case O_RLIM:
-			o.jc.cfg.allow_rlimits_only = true;
+			o->jc.cfg.allow_rlimits_only = true;
 			break;
 		case O_FRESH:
-			fresh = true;
+			o->fresh = true;
 			break;
 		case O_REG:
-			if (jailconf_set(&o.jc, "registry", optarg, err,
+			if (jailconf_set(&o->jc, "registry", optarg, err,
 			                 sizeof(err)) < 0)
 				die_usage("%s", err);
 			break;
 		case O_CONF:
-			if (conf_load_with_dropins(optarg, conf_cb_fn, &o, err,
+			if (conf_load_with_dropins(optarg, conf_cb_fn, o, err,
 			                           sizeof(err)) < 0)
 				die_usage("%s", err);
 			break;
 		case O_CHECK:
-			o.check = true;
+			o->check = true;
 			break;
 		case O_VER:
 			printf("runpad-jail %s\n", SBX_VERSION);
@@ -480,10 +480,182 @@ int main(int argc, char **argv)
 		}
 	}
 	for (int i = optind; i < argc; i++) {
-		if (o.exec_argv)
+		if (o->exec_argv)
 			break;
-		add_arg(&o, argv[i]);
+		add_arg(o, argv[i]);
 	}
+	return -1;
+}
+
+/* --lang: the source file, the registry's commands, env and limits. */
+static void plan_lang(struct opts *o, struct sbx_registry *reg, struct plan *pl)
+{
+	const struct sbx_lang *lang;
+	struct sbx_file *f = &pl->files[pl->nf];
+	size_t len;
+
+	sbx_registry_resolve(reg, o->jc.cfg.path_env);
+	lang = sbx_registry_find(reg, o->lang);
+	if (!lang)
+		die_usage(
+		        "unknown language '%s' (runpad-jail --check lists them)",
+		        o->lang);
+	if (!lang->available)
+		die_usage(
+		        "language '%s' is not available: its toolchain is not installed",
+		        o->lang);
+	f->name = lang->source;
+	f->data = read_all(o->source, &len);
+	if (!f->data)
+		die_usage("cannot read %s: %s", o->source, strerror(errno));
+	f->len = len;
+	f->executable = false;
+	pl->nf++;
+	apply_limits(&pl->run.limits, lang->limits, SIZE_MAX,
+	             "registry limits");
+	apply_limits(&pl->compile.limits, lang->compile_limits, SIZE_MAX,
+	             "registry compile_limits");
+	pl->run_argv =
+	        sbx_lang_argv((const char *const *)lang->run_cmd, o->args);
+	if (!pl->run_argv)
+		die_usage("%s", "out of memory");
+	pl->run.env = (const char *const *)lang->env;
+	pl->compile.env = (const char *const *)lang->env;
+	pl->compile.argv = (const char *const *)lang->compile_cmd;
+	pl->lang = lang;
+}
+
+/* --exec: the program, absolute or looked up like the registry does. */
+static void plan_exec(struct opts *o, struct plan *pl)
+{
+	const char *prog = o->exec_argv[0];
+	size_t n = 0;
+
+	if (prog[0] != '/') {
+		prog = sbx_which(prog, o->jc.cfg.path_env);
+		if (!prog)
+			die_usage("'%s' is not in the jail's PATH",
+			          o->exec_argv[0]);
+	}
+	while (o->exec_argv[n])
+		n++;
+	pl->run_argv = calloc(n + o->nargs + 1, sizeof(char *));
+	if (!pl->run_argv)
+		die_usage("%s", "out of memory");
+	pl->run_argv[0] = (char *)prog;
+	for (size_t i = 1; i < n; i++)
+		pl->run_argv[i] = o->exec_argv[i];
+	for (size_t i = 0; i < o->nargs; i++)
+		pl->run_argv[n + i] = (char *)o->args[i];
+}
+
+/* --file PATH[=NAME] and --stdin. */
+static void plan_inputs(struct opts *o, struct plan *pl)
+{
+	for (size_t i = 0; i < o->nfiles; i++) {
+		char *spec = strdup(o->files[i]);
+		struct sbx_file *f = &pl->files[pl->nf];
+		struct stat st;
+		size_t len;
+		char *eq;
+
+		if (!spec)
+			die_usage("%s", "out of memory");
+		eq = strchr(spec, '=');
+		if (eq)
+			*eq = '\0';
+		f->name = eq ? eq + 1 : base_name(spec);
+		f->data = read_all(spec, &len);
+		if (!f->data)
+			die_usage("cannot read %s: %s", spec, strerror(errno));
+		f->len = len;
+		f->executable = stat(spec, &st) == 0 && (st.st_mode & 0111);
+		pl->nf++;
+	}
+	if (!o->stdin_path)
+		return;
+	if (strcmp(o->stdin_path, "-") == 0) {
+		pl->run.stdin_fd = 0;
+		return;
+	}
+	pl->stdin_data = read_all(o->stdin_path, &pl->stdin_len);
+	if (!pl->stdin_data)
+		die_usage("cannot read %s: %s", o->stdin_path, strerror(errno));
+	pl->run.stdin_data = pl->stdin_data;
+	pl->run.stdin_len = pl->stdin_len;
+}
+
+/* The result: one JSON object on stdout, or one line on stderr. */
+static void report(const struct opts *o, const struct plan *pl,
+                   struct sbx_ctx *ctx, const struct sbx_job_result *res, int r,
+                   const char *err)
+{
+	enum sbx_cgroup_mode cg = sbx_ctx_cgroup_mode(ctx);
+
+	if (o->json) {
+		json_object *top = json_object_new_object();
+		/* every value added belongs to top */
+		json_object_object_add(
+		        top, "verdict",
+		        json_object_new_string(sbx_verdict_name(res->verdict)));
+		json_object_object_add(
+		        top, "language",
+		        pl->lang ? json_object_new_string(pl->lang->id) : NULL);
+		json_object_object_add(top, "slot",
+		                       json_object_new_int(res->slot));
+		json_object_object_add(top, "cgroup",
+		                       json_object_new_string(cgroup_name(cg)));
+		json_object_object_add(
+		        top, "rlimits_only",
+		        json_object_new_boolean(cg == SBX_CGROUP_NONE));
+		json_object_object_add(
+		        top, "compile",
+		        res->compiled ? result_stage_json(&res->compile)
+		                      : NULL);
+		json_object_object_add(top, "run",
+		                       res->ran ? result_stage_json(&res->run)
+		                                : NULL);
+		if (r < 0)
+			json_object_object_add(top, "message",
+			                       json_object_new_string(err));
+		puts(json_object_to_json_string_ext(
+		        top, JSON_C_TO_STRING_PLAIN |
+		                     JSON_C_TO_STRING_NOSLASHESCAPE));
+		json_object_put(top);
+		return;
+	}
+	const struct sbx_stage_result *s = res->ran ? &res->run : &res->compile;
+	fprintf(stderr,
+	        "runpad-jail: %s%s%s exit=%d signal=%d cpu=%llums wall=%llums mem=%lluKiB%s%s\n",
+	        sbx_verdict_name(res->verdict),
+	        res->verdict == SBX_TIME_LIMIT
+	                ? (s->time_limit_wall ? " (wall)" : " (cpu)")
+	                : "",
+	        cg == SBX_CGROUP_NONE ? " [rlimits only]" : "", s->exit_code,
+	        s->signal, (unsigned long long)s->cpu_ms,
+	        (unsigned long long)s->wall_ms,
+	        (unsigned long long)s->memory_peak / 1024,
+	        s->message[0] ? ": " : "", s->message);
+}
+
+int main(int argc, char **argv)
+{
+	struct opts o;
+	struct plan pl;
+	struct sbx_job job;
+	struct sbx_job_result res;
+	struct sbx_registry reg = {0};
+	struct sbx_ctx *ctx = NULL;
+	char err[512] = "";
+	int r, rc = EXIT_JAIL_OK;
+
+	memset(&o, 0, sizeof(o));
+	memset(&pl, 0, sizeof(pl));
+	jailconf_init(&o.jc);
+	o.slot = -1;
+	r = parse_args(argc, argv, &o);
+	if (r >= 0)
+		return r;
 	if (o.check)
 		return do_check(&o);
 	if (!!o.exec_argv == !!o.lang)
@@ -492,20 +664,20 @@ int main(int argc, char **argv)
 	if (o.lang && !o.source)
 		die_usage("%s", "--lang needs --source FILE");
 	/* root's runs join the slot's template root (template.c) */
-	if (!fresh)
+	if (!o.fresh)
 		o.jc.cfg.template_dir = SBX_TEMPLATE_DIR;
 	if (o.slot >= 0 && (unsigned)o.slot >= o.jc.cfg.slots)
 		o.jc.cfg.slots = (unsigned)o.slot + 1;
 
-	run = (struct sbx_stage){
+	pl.run = (struct sbx_stage){
 	        .stdin_fd = -1,
 	        .cancel_fd = -1,
 	        .hangup_fd = -1,
 	        .on_output = o.json ? NULL : on_output,
 	};
-	compile = run;
-	sbx_limits_default(&run.limits);
-	sbx_limits_default_compile(&compile.limits);
+	pl.compile = pl.run;
+	sbx_limits_default(&pl.run.limits);
+	sbx_limits_default_compile(&pl.compile.limits);
 
 	/* the registry names the host paths each language needs in the
 	   root, so --exec loads it too */
@@ -513,89 +685,15 @@ int main(int argc, char **argv)
 	                      sizeof(err)) < 0)
 		die_usage("%s", err);
 	o.jc.cfg.lang_binds = sbx_registry_binds(&reg);
-	if (o.lang) {
-		size_t len;
-		sbx_registry_resolve(&reg, o.jc.cfg.path_env);
-		lang = sbx_registry_find(&reg, o.lang);
-		if (!lang)
-			die_usage(
-			        "unknown language '%s' (runpad-jail --check lists them)",
-			        o.lang);
-		if (!lang->available)
-			die_usage(
-			        "language '%s' is not available: its toolchain is not installed",
-			        o.lang);
-		files[nf].name = lang->source;
-		files[nf].data = read_all(o.source, &len);
-		if (!files[nf].data)
-			die_usage("cannot read %s: %s", o.source,
-			          strerror(errno));
-		files[nf].len = len;
-		files[nf].executable = false;
-		nf++;
-		apply_limits(&run.limits, lang->limits, SIZE_MAX,
-		             "registry limits");
-		apply_limits(&compile.limits, lang->compile_limits, SIZE_MAX,
-		             "registry compile_limits");
-		run_argv = sbx_lang_argv((const char *const *)lang->run_cmd,
-		                         o.args);
-		run.env = (const char *const *)lang->env;
-		compile.env = (const char *const *)lang->env;
-		compile.argv = (const char *const *)lang->compile_cmd;
-	} else {
-		/* --exec: absolute, or looked up like the registry does */
-		const char *prog = o.exec_argv[0];
-		if (prog[0] != '/') {
-			prog = sbx_which(prog, o.jc.cfg.path_env);
-			if (!prog)
-				die_usage("'%s' is not in the jail's PATH",
-				          o.exec_argv[0]);
-		}
-		size_t n = 0;
-		while (o.exec_argv[n])
-			n++;
-		run_argv = calloc(n + o.nargs + 1, sizeof(char *));
-		if (!run_argv)
-			die_usage("%s", "out of memory");
-		run_argv[0] = (char *)prog;
-		for (size_t i = 1; i < n; i++)
-			run_argv[i] = o.exec_argv[i];
-		for (size_t i = 0; i < o.nargs; i++)
-			run_argv[n + i] = (char *)o.args[i];
-	}
-	apply_limits(&run.limits, o.run_limits, o.nrun_limits, "--limit");
-	apply_limits(&compile.limits, o.compile_limits, o.ncompile_limits,
+	if (o.lang)
+		plan_lang(&o, &reg, &pl);
+	else
+		plan_exec(&o, &pl);
+	apply_limits(&pl.run.limits, o.run_limits, o.nrun_limits, "--limit");
+	apply_limits(&pl.compile.limits, o.compile_limits, o.ncompile_limits,
 	             "--limit");
-	run.argv = (const char *const *)run_argv;
-
-	for (size_t i = 0; i < o.nfiles; i++) {
-		char *spec = strdup(o.files[i]);
-		char *eq = strchr(spec, '=');
-		struct stat st;
-		size_t len;
-		if (eq)
-			*eq = '\0';
-		files[nf].name = eq ? eq + 1 : base_name(spec);
-		files[nf].data = read_all(spec, &len);
-		if (!files[nf].data)
-			die_usage("cannot read %s: %s", spec, strerror(errno));
-		files[nf].len = len;
-		files[nf].executable =
-		        stat(spec, &st) == 0 && (st.st_mode & 0111);
-		nf++;
-	}
-	if (o.stdin_path) {
-		if (strcmp(o.stdin_path, "-") == 0) {
-			run.stdin_fd = 0;
-		} else {
-			stdin_data = read_all(o.stdin_path, &stdin_len);
-			if (!stdin_data)
-				die_usage("cannot read %s: %s", o.stdin_path,
-				          strerror(errno));
-			run.stdin_data = stdin_data;
-			run.stdin_len = stdin_len;
-		}
-	}
+	pl.run.argv = (const char *const *)pl.run_argv;
+	plan_inputs(&o, &pl);
 
 	r = sbx_ctx_new(&o.jc.cfg, &ctx, err, sizeof(err));
 	if (r < 0) {
@@ -603,10 +701,10 @@ int main(int argc, char **argv)
 		return EXIT_JAIL_FAILED;
 	}
 	job = (struct sbx_job){
-	        .files = files,
-	        .nfiles = nf,
-	        .compile = compile.argv ? &compile : NULL,
-	        .run = &run,
+	        .files = pl.files,
+	        .nfiles = pl.nf,
+	        .compile = pl.compile.argv ? &pl.compile : NULL,
+	        .run = &pl.run,
 	        .slot = o.slot,
 	};
 	r = sbx_run(ctx, &job, &res, err, sizeof(err));
@@ -614,59 +712,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "runpad-jail: %s\n", err);
 		rc = EXIT_JAIL_FAILED;
 	}
-
-	if (o.json) {
-		json_object *top = json_object_new_object();
-		/* every value added belongs to top */
-		json_object_object_add(
-		        top, "verdict",
-		        json_object_new_string(sbx_verdict_name(res.verdict)));
-		json_object_object_add(top, "language",
-		                       lang ? json_object_new_string(lang->id)
-		                            : NULL);
-		json_object_object_add(top, "slot",
-		                       json_object_new_int(res.slot));
-		json_object_object_add(top, "cgroup",
-		                       json_object_new_string(cgroup_name(
-		                               sbx_ctx_cgroup_mode(ctx))));
-		json_object_object_add(
-		        top, "rlimits_only",
-		        json_object_new_boolean(sbx_ctx_cgroup_mode(ctx) ==
-		                                SBX_CGROUP_NONE));
-		json_object_object_add(
-		        top, "compile",
-		        res.compiled ? result_stage_json(&res.compile) : NULL);
-		json_object_object_add(top, "run",
-		                       res.ran ? result_stage_json(&res.run)
-		                               : NULL);
-		if (r < 0)
-			json_object_object_add(top, "message",
-			                       json_object_new_string(err));
-		puts(json_object_to_json_string_ext(
-		        top, JSON_C_TO_STRING_PLAIN |
-		                     JSON_C_TO_STRING_NOSLASHESCAPE));
-		json_object_put(top);
-	} else {
-		const struct sbx_stage_result *s =
-		        res.ran ? &res.run : &res.compile;
-		fprintf(stderr,
-		        "runpad-jail: %s%s%s exit=%d signal=%d cpu=%llums wall=%llums mem=%lluKiB%s%s\n",
-		        sbx_verdict_name(res.verdict),
-		        res.verdict == SBX_TIME_LIMIT
-		                ? (s->time_limit_wall ? " (wall)" : " (cpu)")
-		                : "",
-		        sbx_ctx_cgroup_mode(ctx) == SBX_CGROUP_NONE
-		                ? " [rlimits only]"
-		                : "",
-		        s->exit_code, s->signal, (unsigned long long)s->cpu_ms,
-		        (unsigned long long)s->wall_ms,
-		        (unsigned long long)s->memory_peak / 1024,
-		        s->message[0] ? ": " : "", s->message);
-	}
+	report(&o, &pl, ctx, &res, r, err);
 	sbx_job_result_fini(&res);
 	sbx_ctx_free(ctx);
 	sbx_registry_fini(&reg);
 	jailconf_fini(&o.jc);
-	free(stdin_data);
+	free(pl.stdin_data);
 	return rc;
 }

@@ -118,15 +118,27 @@ static json_object *daemon_event(const char *kind)
 	return ev;
 }
 
-static void run_error(struct hub *h, struct pad *p, const char *code,
-                      const char *message)
+/* An error event; retry_after_s >= 0 (a runner's 503 Retry-After) is
+   passed on as retry_after_ms, so clients can say when to try again. */
+static void run_error_after(struct hub *h, struct pad *p, const char *code,
+                            const char *message, int retry_after_s)
 {
 	json_object *ev = daemon_event("error");
 
 	json_object_object_add(ev, "code", json_object_new_string(code));
 	json_object_object_add(ev, "message",
 	                       json_object_new_string(message ? message : ""));
+	if (retry_after_s >= 0)
+		json_object_object_add(
+		        ev, "retry_after_ms",
+		        json_object_new_int64((int64_t)retry_after_s * 1000));
 	run_event(h, p, ev);
+}
+
+static void run_error(struct hub *h, struct pad *p, const char *code,
+                      const char *message)
+{
+	run_error_after(h, p, code, message, -1);
 }
 
 static void run_finish(struct hub *h, struct pad *p)
@@ -193,7 +205,8 @@ static void note_handle(struct hub *h, struct note *n)
 				snprintf(msg, sizeof(msg), "%s",
 				         n->message ? n->message : n->code);
 			}
-			run_error(h, p, n->code, msg);
+			run_error_after(h, p, n->code, msg,
+			                runner_retry_after(p->run.rr));
 			logf_(h, 4, "pad %s: run %u: %s: %s", p->id, p->run.no,
 			      n->code, msg);
 		}

@@ -10,13 +10,17 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <arpa/inet.h>
 #include <ftw.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <json-c/json.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -2008,4 +2012,105 @@ Test(hub, a_broadcast_that_cannot_be_made_fails_the_push)
 	cr_assert_eq(vv, 1);
 	cr_assert_str_eq(doc, "kept");
 	free(doc);
+}
+
+/* A run API that answers every request with one fixed response. */
+struct fixed_api {
+	int fd;
+	int port;
+	const char *answer;
+	pthread_t th;
+};
+
+static void *fixed_api_main(void *arg)
+{
+	struct fixed_api *f = arg;
+
+	for (;;) {
+		int c = accept(f->fd, NULL, NULL);
+		char buf[8192];
+		size_t n = 0;
+		if (c < 0)
+			return NULL;
+		/* the request: headers, then Content-Length bytes */
+		for (;;) {
+			ssize_t k = read(c, buf + n, sizeof(buf) - 1 - n);
+			if (k <= 0)
+				break;
+			n += (size_t)k;
+			buf[n] = '\0';
+			char *e = strstr(buf, "\r\n\r\n");
+			char *cl = strcasestr(buf, "content-length:");
+			if (e &&
+			    (!cl || (size_t)(e + 4 - buf) + strtoul(cl + 15,
+			                                            NULL, 10) <=
+			                    n))
+				break;
+		}
+		(void)!write(c, f->answer, strlen(f->answer));
+		close(c);
+	}
+}
+
+static void fixed_api_start(struct fixed_api *f, const char *answer)
+{
+	struct sockaddr_in sa = {.sin_family = AF_INET};
+	socklen_t len = sizeof(sa);
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	f->answer = answer;
+	f->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	cr_assert_geq(f->fd, 0);
+	cr_assert_eq(bind(f->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(f->fd, 8), 0);
+	cr_assert_eq(getsockname(f->fd, (struct sockaddr *)&sa, &len), 0);
+	f->port = ntohs(sa.sin_port);
+	cr_assert_eq(pthread_create(&f->th, NULL, fixed_api_main, f), 0);
+}
+
+static void fixed_api_stop(struct fixed_api *f)
+{
+	shutdown(f->fd, SHUT_RDWR);
+	close(f->fd);
+	pthread_join(f->th, NULL);
+}
+
+/* A busy runner's Retry-After reaches everyone in the pad. */
+Test(hub, run_refused_busy_says_when_to_retry)
+{
+	static struct fixed_api api;
+	struct tconn *a, *b;
+	json_object *ev;
+	char runner[80];
+
+	fixed_api_start(
+	        &api,
+	        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3\r\n"
+	        "Content-Type: application/json\r\nContent-Length: 66\r\n"
+	        "Connection: close\r\n\r\n"
+	        "{\"error\":{\"code\":\"busy\",\"message\":\"every slot is busy\"}}");
+	snprintf(runner, sizeof(runner), "ws.runner=http://127.0.0.1:%d/api/",
+	         api.port);
+	start(runner, "ws.runner_timeout=5s", );
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	append(a, 0, 0, "print(1)");
+	say(a, "{\"type\":\"language\",\"language\":\"python\"}");
+	turn();
+	drain_all();
+
+	say(a, "{\"type\":\"run\"}");
+	wait_run_end(a);
+	for (int i = 0; i < 2; i++) {
+		struct tconn *t = i ? b : a;
+		expect_event(t, "started");
+		ev = expect_event(t, "error");
+		cr_assert_str_eq(str_of(ev, "code"), "busy");
+		cr_assert_str_eq(str_of(ev, "message"), "every slot is busy");
+		cr_assert_eq(int_of(ev, "retry_after_ms"), 3000);
+		ev = expect_event(t, "end");
+		cr_assert_null(get(ev, "verdict"));
+		expect_none(t);
+	}
+	fixed_api_stop(&api);
 }

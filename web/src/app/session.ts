@@ -11,7 +11,7 @@ import type { Participant, RunEvent } from "../lib/protocol";
 import { EditorController } from "../editor/EditorController";
 import { loadMode, modeOfLanguage } from "../editor/languages";
 import { resultDiagnostics, toEditorDiagnostics } from "../editor/diagnostics";
-import { emptyRun, foldRun, runFromWelcome, RunState, terminalText, RunResult } from "../run/runModel";
+import { emptyRun, foldRun, runErrorText, runFromWelcome, RunState, terminalText, RunResult } from "../run/runModel";
 import { LineEditor } from "../run/lineEditor";
 import { LocalTest, normalizeTests, TestField, TestsState } from "../tests/testsModel";
 
@@ -294,7 +294,7 @@ export class Session {
     }
     this.term(terminalText(ev, this.view.get().you, (id) => this.nameOf(id)));
     if (ev.event === "result") this.showDiagnostics(run.result);
-    if (ev.event === "error") this.toast(`Run: ${String(ev.message ?? ev.code)}`, "error");
+    if (ev.event === "error") this.toast(`Run: ${runErrorText(ev)}`, "error");
   }
 
   private showDiagnostics(result: RunResult | null): void {

@@ -5,7 +5,7 @@ import { modeKey, modeOfLanguage, LOADERS } from "../editor/languages";
 import { toEditorDiagnostics, resultDiagnostics } from "../editor/diagnostics";
 import { diffText } from "./textDiff";
 import { LineEditor } from "../run/lineEditor";
-import { foldRun, emptyRun, runFromWelcome, verdictText } from "../run/runModel";
+import { foldRun, emptyRun, runErrorText, runFromWelcome, terminalText, verdictText } from "../run/runModel";
 import { httpErrorText } from "./api";
 import { sanitize, defaultSettings, cleanName } from "./settings";
 
@@ -163,6 +163,16 @@ describe("terminal line editor", () => {
 });
 
 describe("run model", () => {
+  it("says when a busy runner asks to be tried again", () => {
+    const busy = { event: "error", code: "busy", message: "every slot is busy", retry_after_ms: 3000 };
+    expect(runErrorText(busy)).toBe("every slot is busy; try again in 3 s");
+    expect(runErrorText({ event: "error", code: "busy", retry_after_ms: 1 })).toBe("busy; try again in 1 s");
+    expect(runErrorText({ event: "error", code: "runner_unavailable", message: "down" })).toBe("down");
+    expect(runErrorText({ event: "error" })).toBe("the run failed");
+    expect(foldRun(emptyRun, busy).error).toBe("every slot is busy; try again in 3 s");
+    expect(terminalText(busy, null, () => null)).toContain("every slot is busy; try again in 3 s");
+  });
+
   it("folds a run's events", () => {
     let s = foldRun(emptyRun, { event: "started", run: 3, by: "p1", name: "Ada", version: 7, language: "python" });
     expect(s.active).toBe(true);

@@ -107,7 +107,7 @@ export function foldRun(s: RunState, ev: RunEvent): RunState {
       return { ...s, result, verdict: result?.verdict ?? s.verdict, currentTest: null, tests };
     }
     case "error":
-      return { ...s, error: str(ev.message) ?? str(ev.code) };
+      return { ...s, error: runErrorText(ev) };
     case "end":
       return {
         ...s,
@@ -149,6 +149,16 @@ export function runFromWelcome(info: RunInfo | null): RunState {
 function num(x: unknown): number | null {
   return typeof x === "number" ? x : null;
 }
+// A run's error event as people read it: the message (or the code), and when
+// the runner said when to try again (a busy runner's Retry-After), that too.
+export function runErrorText(ev: RunEvent): string {
+  const text = str(ev.message) || str(ev.code) || "the run failed";
+  const ms = typeof ev.retry_after_ms === "number" ? ev.retry_after_ms : null;
+  if (ms === null || ms < 0) return text;
+  const s = Math.max(1, Math.ceil(ms / 1000));
+  return `${text}; try again in ${s} s`;
+}
+
 function str(x: unknown): string | null {
   return typeof x === "string" ? x : null;
 }
@@ -218,7 +228,7 @@ export function terminalText(ev: RunEvent, you: string | null, names: (id: strin
     case "stop":
       return `\r\n${DIM}■ stopped by ${names(String(ev.by)) ?? "someone"}${RESET}\r\n`;
     case "error":
-      return `\r\n${RED}✖ ${ev.message ?? ev.code}${RESET}\r\n`;
+      return `\r\n${RED}✖ ${runErrorText(ev)}${RESET}\r\n`;
     case "result": {
       const r = ev.result as RunResult | undefined;
       if (!r || !Array.isArray(r.tests)) return "";

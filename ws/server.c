@@ -161,6 +161,37 @@ static int http_reply(struct lws *wsi, int status, const char *body)
 	return lws_http_transaction_completed(wsi) ? -1 : 0;
 }
 
+/*
+ * GET /healthz: alive, and how full it is: pads in memory and in the
+ * store, connections, runs, and the store's map (when map_used nears
+ * map_size, ws.map_size must grow before writes fail).  503 when the
+ * store cannot be read.
+ */
+static int healthz(struct lws *wsi, struct wss *s)
+{
+	struct hub_stats st;
+	size_t stored = 0, used = 0, size = 0;
+	char body[400];
+	int r;
+
+	hub_stats(s->hub, &st);
+	r = padstore_stats(s->store, &stored, &used, &size);
+	if (r < 0) {
+		snprintf(
+		        body, sizeof(body),
+		        "{\"status\":\"store_error\",\"message\":\"the pad store cannot be read: %s\"}",
+		        strerror(-r));
+		return http_reply(wsi, 503, body);
+	}
+	snprintf(
+	        body, sizeof(body),
+	        "{\"status\":\"ok\",\"pads_in_memory\":%zu,\"pads_stored\":%zu,"
+	        "\"connections\":%zu,\"runs\":%zu,\"map_used\":%zu,"
+	        "\"map_size\":%zu}",
+	        st.pads, stored, st.connections, st.runs, used, size);
+	return http_reply(wsi, 200, body);
+}
+
 static int rx_add(struct conn *c, const void *in, size_t len, size_t max)
 {
 	if (c->rx_too_big)
@@ -184,7 +215,7 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 	switch (reason) {
 	case LWS_CALLBACK_HTTP:
 		if (len && strcmp(in, "/healthz") == 0)
-			return http_reply(wsi, 200, "{\"status\":\"ok\"}");
+			return healthz(wsi, s);
 		return http_reply(
 		        wsi, 404,
 		        "{\"error\":{\"code\":\"not_found\",\"message\":\"pads are websockets at /ws/<pad-id>\"}}");

@@ -15,8 +15,11 @@ missing), build/runpad-ws, and for SharedRuns root or a host where the jail
 can start (runpad-jail --check).  RUNPAD_SEED=<n> replays the random tests.
 """
 import glob
+import http.client
+import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -117,6 +120,38 @@ class SharedRuns(unittest.TestCase):
         })
         cls.addClassCleanup(cls.stack.stop)
         cls.stack.start()
+
+    def test_healthz(self):
+        """The pad daemon's /healthz: alive, with its load and the map's fill."""
+        path = self.stack.ws_sock
+
+        class UnixHTTP(http.client.HTTPConnection):
+            def connect(self):
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.settimeout(10)
+                self.sock.connect(path)
+
+        c = UnixHTTP("localhost")
+        c.request("GET", "/healthz")
+        r = c.getresponse()
+        body = json.loads(r.read())
+        c.close()
+        self.assertEqual(r.status, 200, body)
+        self.assertEqual(r.getheader("Content-Type"), "application/json")
+        self.assertEqual(body["status"], "ok")
+        for k in ("pads_in_memory", "pads_stored", "connections", "runs"):
+            self.assertIsInstance(body[k], int, k)
+            self.assertGreaterEqual(body[k], 0, k)
+        self.assertEqual(body["map_size"], 1 << 30)  # ws.map_size's default
+        self.assertGreater(body["map_used"], 0)
+        self.assertLessEqual(body["map_used"], body["map_size"])
+        # anything else is not a page
+        c = UnixHTTP("localhost")
+        c.request("GET", "/nothing")
+        r = c.getresponse()
+        self.assertEqual(r.status, 404)
+        self.assertEqual(json.loads(r.read())["error"]["code"], "not_found")
+        c.close()
 
     def test_shared_runs(self):
         env = dict(os.environ, RUNPAD_BUILD=stack.BUILD,

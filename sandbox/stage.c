@@ -606,6 +606,11 @@ static void stage_watch(struct stage_run *r)
 		uint64_t now = sbx_now_ns();
 		int timeout = check_limits(r, now);
 
+		/* the hold paces a live writer; once the program is gone (or
+		   killed) what is left in the pipes is read at once, so a run's
+		   end is not a hold later than its last write */
+		if (r->prog_done || r->killed)
+			r->hold[0] = r->hold[1] = 0;
 		for (int i = 0; i < 2; i++) {
 			if (r->hold[i] > now) {
 				int t = (int)((r->hold[i] - now + 999999) /

@@ -57,11 +57,6 @@ int buf_add(struct buf *b, const void *data, size_t n)
 	return 0;
 }
 
-int buf_adds(struct buf *b, const char *s)
-{
-	return buf_add(b, s, strlen(s));
-}
-
 int buf_addf(struct buf *b, const char *fmt, ...)
 {
 	char tmp[256];

@@ -44,8 +44,6 @@ void buf_commit(struct buf *b, size_t k);
 
 /* Append n bytes: 0, or -EFBIG / -ENOMEM with the buffer unchanged. */
 int buf_add(struct buf *b, const void *data, size_t n);
-/* Append a NUL-terminated string. */
-int buf_adds(struct buf *b, const char *s);
 /* Append printf output: 0, -EFBIG / -ENOMEM (unchanged), -EINVAL (format). */
 __attribute__((format(printf, 2, 3))) int buf_addf(struct buf *b,
                                                    const char *fmt, ...);

@@ -34,26 +34,28 @@ int log_format(char *out, size_t outlen, int prio, const char *fmt, va_list ap)
 	return (int)strlen(out);
 }
 
-void log_write(const char *line)
+/* buf holds n < LOG_LINE_MAX bytes and has room for one more: end the line
+   and write it at once, so lines of concurrent threads do not mix. */
+static void emit(char *buf, size_t n)
 {
-	char buf[LOG_LINE_MAX + 1];
-	size_t n = strlen(line);
-
-	if (n > LOG_LINE_MAX - 1)
-		n = LOG_LINE_MAX - 1;
-	memcpy(buf, line, n);
 	buf[n++] = '\n';
 	(void)!write(2, buf, n);
 }
 
+void log_write(const char *line)
+{
+	char buf[LOG_LINE_MAX];
+	size_t n = strnlen(line, LOG_LINE_MAX - 1);
+
+	memcpy(buf, line, n);
+	emit(buf, n);
+}
+
 void log_vmsg(int prio, const char *fmt, va_list ap)
 {
-	char line[LOG_LINE_MAX + 1];
-	int n = log_format(line, LOG_LINE_MAX, prio, fmt, ap);
+	char line[LOG_LINE_MAX];
 
-	/* one write per line: lines of concurrent threads do not mix */
-	line[n++] = '\n';
-	(void)!write(2, line, (size_t)n);
+	emit(line, (size_t)log_format(line, sizeof(line), prio, fmt, ap));
 }
 
 void log_msg(int prio, const char *fmt, ...)

@@ -62,8 +62,8 @@ Test(buf, max_refuses_whole_adds_and_keeps_what_fits)
 {
 	struct buf b = {0};
 	buf_limit(&b, 10);
-	cr_assert_eq(buf_adds(&b, "0123456"), 0);
-	cr_assert_eq(buf_adds(&b, "7890"), -EFBIG);
+	cr_assert_eq(buf_add(&b, "0123456", 7), 0);
+	cr_assert_eq(buf_add(&b, "7890", 4), -EFBIG);
 	cr_assert_str_eq(b.p, "0123456"); /* unchanged */
 	cr_assert_leq(b.cap, 11);         /* never allocates past max + 1 */
 	int err = -1;

@@ -350,17 +350,21 @@ export class Session {
     if (this.client?.stdin(text + "\n")) this.term(text + "\r\n");
   }
 
-  run(): void {
-    const v = this.view.get();
+  // Whether a run may start now; says why not in a toast.
+  private mayRun(v: PadView): boolean {
     if (v.run.active) {
       this.toast("A run is already in progress on this pad.", "info");
-      return;
+      return false;
     }
     if (!v.language) {
       this.toast("Choose a language before running.", "error");
-      return;
+      return false;
     }
-    this.client?.run();
+    return true;
+  }
+
+  run(): void {
+    if (this.mayRun(this.view.get())) this.client?.run();
   }
 
   stop(): void {
@@ -370,14 +374,7 @@ export class Session {
   // Runs the pad against its tests, with the edits typed so far.
   runTests(): void {
     const v = this.view.get();
-    if (v.run.active) {
-      this.toast("A run is already in progress on this pad.", "info");
-      return;
-    }
-    if (!v.language) {
-      this.toast("Choose a language before running.", "error");
-      return;
-    }
+    if (!this.mayRun(v)) return;
     if (!v.tests.length) {
       this.toast("Add a test first.", "info");
       return;

@@ -30,7 +30,7 @@
 static void usage(FILE *f)
 {
 	fputs("usage: runpad-fcgi [--config FILE] [--listen PATH|ADDR:PORT] [--state-dir DIR]\n"
-	      "       runpad-fcgi --check-config [--config FILE]\n"
+	      "       runpad-fcgi --check-config|--print-config [--config FILE]\n"
 	      "\n"
 	      "  --config FILE     settings (default " SYSTEM_CONFIG
 	      " when it exists)\n"
@@ -42,6 +42,8 @@ static void usage(FILE *f)
 	      "(fcgi.state_dir)\n"
 	      "  --check-config    load the settings and the registry, "
 	      "report, exit\n"
+	      "  --print-config    load them and print every key in force, "
+	      "exit\n"
 	      "signals: HUP reloads the settings, TERM and INT stop "
 	      "gracefully\n",
 	      f);
@@ -203,12 +205,13 @@ int main(int argc, char **argv)
 	        {"listen", required_argument, NULL, 'l'},
 	        {"state-dir", required_argument, NULL, 's'},
 	        {"check-config", no_argument, NULL, 'k'},
+	        {"print-config", no_argument, NULL, 'p'},
 	        {"version", no_argument, NULL, 'V'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	const char *config = NULL, *listen_path = NULL, *state_dir = NULL;
-	bool check = false;
+	int check = 0;
 	struct settings *set;
 	struct sbx_ctx *ctx = NULL;
 	struct srv *srv = NULL;
@@ -230,7 +233,10 @@ int main(int argc, char **argv)
 			state_dir = optarg;
 			break;
 		case 'k':
-			check = true;
+			check = 1;
+			break;
+		case 'p':
+			check = 2;
 			break;
 		case 'V':
 			printf("runpad-fcgi %s\n", SBX_VERSION);
@@ -271,6 +277,11 @@ int main(int argc, char **argv)
 	if (state_dir) {
 		free(set->state_dir);
 		set->state_dir = strdup(state_dir);
+	}
+	if (check == 2) {
+		settings_print(set, stdout);
+		settings_unref(set);
+		return 0;
 	}
 	if (check) {
 		size_t n = 0;

@@ -11,35 +11,229 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "addr.h"
 #include "conf.h"
+#include "jailkeys.h"
 #include "ring.h"
+#include "settab.h"
 
 #define KiB 1024ULL
 #define MiB (1024 * KiB)
 #define GiB (1024 * MiB)
 
-static void defaults(struct settings *s)
+#define HOUR 3600000ULL
+
+/* here for the line number; fcgi.ring_self is checked at the end */
+static int check_ring(const char *key, const char *value, char *err,
+                      size_t errlen)
+{
+	struct ring *ring;
+
+	if (ring_load(key, value, NULL, &ring, err, errlen) < 0)
+		return -EINVAL;
+	ring_free(ring);
+	return 0;
+}
+
+static int check_prefix(const char *key, const char *value, char *err,
+                        size_t errlen)
+{
+	size_t n = strlen(value);
+
+	if (n < 1 || value[0] != '/' || value[n - 1] != '/' || n > 200) {
+		snprintf(err, errlen,
+		         "%s: expected a path that starts and ends with '/'",
+		         key);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int check_token(const char *key, const char *value, char *err,
+                       size_t errlen)
+{
+	if (strlen(value) < 16 || strpbrk(value, " \t")) {
+		snprintf(err, errlen,
+		         "%s: expected at least 16 characters without blanks",
+		         key);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int add_token(void *obj, const char *key, const char *value, char *err,
+                     size_t errlen)
+{
+	struct settings *s = obj;
+
+	if (s->ntokens == SET_MAX_TOKENS) {
+		snprintf(err, errlen, "%s: at most %d", key, SET_MAX_TOKENS);
+		return -EINVAL;
+	}
+	s->tokens[s->ntokens] = strdup(value);
+	if (!s->tokens[s->ntokens])
+		return -ENOMEM;
+	s->ntokens++;
+	return 0;
+}
+
+static void print_tokens(const void *obj, const struct settab_key *k, FILE *f)
+{
+	const struct settings *s = obj;
+
+	for (size_t i = 0; i < s->ntokens; i++)
+		fprintf(f, "%s = (set)\n", k->name);
+}
+
+/* "fcgi.limit.memory", "fcgi.max.cpu_time", "fcgi.compile_limit.x", ...:
+   the family's sbx_limits in struct settings */
+static struct sbx_limits *limits_of(const struct settings *s,
+                                    const char *family)
+{
+	if (strcmp(family, "fcgi.limit.") == 0)
+		return (struct sbx_limits *)&s->run_default;
+	if (strcmp(family, "fcgi.max.") == 0)
+		return (struct sbx_limits *)&s->run_max;
+	if (strcmp(family, "fcgi.compile_limit.") == 0)
+		return (struct sbx_limits *)&s->compile_default;
+	return (struct sbx_limits *)&s->compile_max;
+}
+
+static int set_limit(void *obj, const char *key, const char *value, char *err,
+                     size_t errlen)
+{
+	const char *dot = strrchr(key, '.');
+	char family[32], e[160];
+	size_t n = (size_t)(dot + 1 - key);
+
+	snprintf(family, sizeof(family), "%.*s", (int)n, key);
+	if (sbx_limits_set(limits_of(obj, family), dot + 1, value, e,
+	                   sizeof(e)) < 0) {
+		snprintf(err, errlen, "%s: %s", key, e);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void print_limits(const void *obj, const struct settab_key *k, FILE *f)
+{
+	const struct sbx_limits *l = limits_of(obj, k->name);
+	const char *name;
+	char buf[32];
+
+	bool is_time, is_size;
+
+	for (size_t i = 0; (name = sbx_limits_name(i, &is_time, &is_size));
+	     i++) {
+		struct settab_key as = {.type = is_time   ? SETTAB_MS
+		                                : is_size ? SETTAB_SIZE
+		                                          : SETTAB_UINT};
+		uint64_t v = 0;
+		sbx_limits_get(l, name, &v, NULL);
+		settab_format(&as, v, buf, sizeof(buf));
+		fprintf(f, "%s%s = %s\n", k->name, name, buf);
+	}
+}
+
+#define F(m)    offsetof(struct settings, m)
+#define RESTART SETTAB_RESTART
+#define LIMITS(family, what)                                                   \
+	{                                                                      \
+		family, SETTAB_STRING, SETTAB_NOFIELD,                         \
+		        .flags = SETTAB_PREFIX, .apply = set_limit,            \
+		        .print = print_limits, .values = "as the limit",       \
+		        .def_doc = what                                        \
+	}
+static const struct settab_key keys[] = {
+        {.name = "fcgi.listen",
+         .type = SETTAB_STRING,
+         .off = F(listen),
+         .def = "/run/runpad/fcgi.sock",
+         .flags = RESTART,
+         .check = settab_check_addr,
+         .values = "a listen address"},
+        SETTAB_NUM("fcgi.socket_mode", SETTAB_OCTAL, F(socket_mode), 0, 0777,
+                   "0660", RESTART),
+        {.name = "fcgi.state_dir",
+         .type = SETTAB_STRING,
+         .off = F(state_dir),
+         .def = "/var/lib/runpad",
+         .flags = RESTART,
+         .check = settab_check_abspath,
+         .values = "absolute path"},
+        SETTAB_NUM("fcgi.threads", SETTAB_UINT, F(threads), 0, 1024, "0",
+                   RESTART),
+        SETTAB_NUM("fcgi.async_workers", SETTAB_UINT, F(async_workers), 1, 64,
+                   "2", RESTART),
+        {.name = "fcgi.ring",
+         .type = SETTAB_STRING,
+         .off = F(ring),
+         .def = "",
+         .check = check_ring,
+         .values =
+                 "comma-separated ADDRESS [weight=N], as in nginx's server lines"},
+        {.name = "fcgi.ring_self",
+         .type = SETTAB_STRING,
+         .off = F(ring_self),
+         .def = "",
+         .values = "one entry of fcgi.ring, exactly as written there"},
+        {.name = "fcgi.prefix",
+         .type = SETTAB_STRING,
+         .off = F(prefix),
+         .def = "/api/",
+         .check = check_prefix,
+         .values = "starts and ends with /, 200 bytes"},
+        SETTAB_NUM("fcgi.queue", SETTAB_UINT, F(queue), 0, 4096, "16", 0),
+        SETTAB_NUM("fcgi.retry_after", SETTAB_UINT, F(retry_after), 1, 3600,
+                   "2", 0),
+        SETTAB_NUM("fcgi.max_body", SETTAB_SIZE, F(max_body), 1, 1024 * MiB,
+                   "4M", 0),
+        SETTAB_NUM("fcgi.max_code", SETTAB_SIZE, F(max_code), 1, 1024 * MiB,
+                   "1M", 0),
+        SETTAB_NUM("fcgi.max_stdin", SETTAB_SIZE, F(max_stdin), 1, 1024 * MiB,
+                   "1M", 0),
+        SETTAB_NUM("fcgi.max_files", SETTAB_UINT, F(max_files), 1, 1024, "32",
+                   0),
+        SETTAB_NUM("fcgi.max_file_name", SETTAB_UINT, F(max_file_name), 1, 255,
+                   "128", 0),
+        SETTAB_NUM("fcgi.max_args", SETTAB_UINT, F(max_args), 0, 4096, "64", 0),
+        SETTAB_NUM("fcgi.max_arg_len", SETTAB_UINT, F(max_arg_len), 1, 1 << 20,
+                   "4096", 0),
+        SETTAB_NUM("fcgi.max_tests", SETTAB_UINT, F(max_tests), 0, 1024, "64",
+                   0),
+        SETTAB_NUM("fcgi.max_submissions", SETTAB_UINT, F(max_submissions), 1,
+                   10000000, "1000", 0),
+        SETTAB_NUM("fcgi.submission_ttl", SETTAB_MS, F(submission_ttl_ms), 1000,
+                   365 * 24 * HOUR, "1h", 0),
+        {.name = "fcgi.token",
+         .type = SETTAB_STRING,
+         .off = SETTAB_NOFIELD,
+         .flags = SETTAB_REPEAT | SETTAB_SECRET,
+         .check = check_token,
+         .apply = add_token,
+         .print = print_tokens,
+         .values = "16 characters or more, no blanks; repeatable (32)"},
+        {.name = "fcgi.log_requests",
+         .type = SETTAB_BOOL,
+         .off = F(log_requests),
+         .def = "yes"},
+        LIMITS("fcgi.limit.", "see below"),
+        LIMITS("fcgi.max.", "see below"),
+        LIMITS("fcgi.compile_limit.", "see below"),
+        LIMITS("fcgi.compile_max.", "see below"),
+};
+#undef LIMITS
+#undef RESTART
+#undef F
+
+_Static_assert(SET_MAX_TOKENS == 32, "fcgi.token's values say 32");
+
+const struct settab settings_table = {keys, sizeof(keys) / sizeof(keys[0]),
+                                      "fcgi."};
+
+static int defaults(struct settings *s, char *err, size_t errlen)
 {
 	jailconf_init(&s->jail);
 	s->jail.cfg.netns_at_start = true;
-	s->listen = strdup("/run/runpad/fcgi.sock");
-	s->socket_mode = 0660;
-	s->state_dir = strdup("/var/lib/runpad");
-	s->prefix = strdup("/api/");
-	s->ring = strdup("");
-	s->ring_self = strdup("");
-	s->queue = 16;
-	s->retry_after = 2;
-	s->max_body = 4 * MiB;
-	s->max_code = 1 * MiB;
-	s->max_files = 32;
-	s->max_file_name = 128;
-	s->max_stdin = 1 * MiB;
-	s->max_args = 64;
-	s->max_arg_len = 4096;
-	s->max_tests = 64;
-	s->async_workers = 2;
 	sbx_limits_default(&s->run_default);
 	sbx_limits_default_compile(&s->compile_default);
 	s->run_max = (struct sbx_limits){
@@ -60,200 +254,23 @@ static void defaults(struct settings *s)
 	s->compile_max.cpu_ms = 60000;
 	s->compile_max.wall_ms = 90000;
 	s->compile_max.memory = 2 * GiB;
-	s->submission_ttl_ms = 3600 * 1000;
-	s->max_submissions = 1000;
-	s->log_requests = true;
 	s->refs = 1;
-}
-
-/* key -> the unsigned field it sets, with its bounds */
-static const struct uint_key {
-	const char *key;
-	size_t off;
-	unsigned long long min, max;
-} uint_keys[] = {
-        {"fcgi.threads", offsetof(struct settings, threads), 0, 1024},
-        {"fcgi.async_workers", offsetof(struct settings, async_workers), 1, 64},
-        {"fcgi.queue", offsetof(struct settings, queue), 0, 4096},
-        {"fcgi.retry_after", offsetof(struct settings, retry_after), 1, 3600},
-        {"fcgi.max_files", offsetof(struct settings, max_files), 1, 1024},
-        {"fcgi.max_file_name", offsetof(struct settings, max_file_name), 1,
-         255},
-        {"fcgi.max_args", offsetof(struct settings, max_args), 0, 4096},
-        {"fcgi.max_arg_len", offsetof(struct settings, max_arg_len), 1,
-         1 << 20},
-        {"fcgi.max_tests", offsetof(struct settings, max_tests), 0, 1024},
-        {"fcgi.max_submissions", offsetof(struct settings, max_submissions), 1,
-         10000000},
-};
-
-static const struct size_key {
-	const char *key;
-	size_t off;
-} size_keys[] = {
-        {"fcgi.max_body", offsetof(struct settings, max_body)},
-        {"fcgi.max_code", offsetof(struct settings, max_code)},
-        {"fcgi.max_stdin", offsetof(struct settings, max_stdin)},
-};
-
-/* "fcgi.limit.memory", "fcgi.max.cpu_time", "fcgi.compile_limit.x", ... */
-static int limit_key(struct settings *s, const char *key, const char *value,
-                     char *err, size_t errlen)
-{
-	static const struct {
-		const char *prefix;
-		size_t off;
-	} kinds[] = {
-	        {"fcgi.limit.", offsetof(struct settings, run_default)},
-	        {"fcgi.max.", offsetof(struct settings, run_max)},
-	        {"fcgi.compile_limit.",
-	         offsetof(struct settings, compile_default)},
-	        {"fcgi.compile_max.", offsetof(struct settings, compile_max)},
-	};
-
-	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		size_t n = strlen(kinds[i].prefix);
-		if (strncmp(key, kinds[i].prefix, n) == 0) {
-			struct sbx_limits *l =
-			        (struct sbx_limits *)((char *)s + kinds[i].off);
-			char e[160];
-			if (sbx_limits_set(l, key + n, value, e, sizeof(e)) <
-			    0) {
-				snprintf(err, errlen, "%s: %s", key, e);
-				return -EINVAL;
-			}
-			return 1;
-		}
-	}
-	return 0;
+	return settab_defaults(&settings_table, s, err, errlen);
 }
 
 static int on_setting(void *arg, const char *key, const char *value, char *err,
                       size_t errlen)
 {
+	static const struct settab *const tables[] = {&settings_table,
+	                                              &jailkeys_table};
 	struct settings *s = arg;
-	unsigned long long u;
-	uint64_t sz;
-	int b, r;
+	int r = settab_set(&settings_table, s, key, value, err, errlen);
 
-	for (size_t i = 0; i < sizeof(uint_keys) / sizeof(uint_keys[0]); i++) {
-		const struct uint_key *k = &uint_keys[i];
-		if (strcmp(key, k->key))
-			continue;
-		if (conf_uint(value, k->min, k->max, &u) < 0) {
-			snprintf(err, errlen, "%s: expected %llu to %llu", key,
-			         k->min, k->max);
-			return -EINVAL;
-		}
-		*(unsigned *)((char *)s + k->off) = (unsigned)u;
-		return 0;
-	}
-	for (size_t i = 0; i < sizeof(size_keys) / sizeof(size_keys[0]); i++) {
-		if (strcmp(key, size_keys[i].key))
-			continue;
-		if (sbx_parse_size(value, &sz) < 0 || sz == 0 ||
-		    sz > 1024 * MiB) {
-			snprintf(err, errlen,
-			         "%s: expected a size such as 4M (at most 1G)",
-			         key);
-			return -EINVAL;
-		}
-		*(uint64_t *)((char *)s + size_keys[i].off) = sz;
-		return 0;
-	}
-	r = limit_key(s, key, value, err, errlen);
-	if (r)
-		return r < 0 ? r : 0;
-
-	r = jailconf_set(&s->jail, key, value, err, errlen);
-	if (r)
-		return r < 0 ? r : 0;
-
-	if (strcmp(key, "fcgi.listen") == 0) {
-		struct addr a;
-		char why[96];
-		if (addr_parse(value, &a, why, sizeof(why)) < 0) {
-			snprintf(err, errlen, "fcgi.listen: %s, got '%.200s'",
-			         why, value);
-			return -EINVAL;
-		}
-		return conf_set_string(&s->listen, value);
-	} else if (strcmp(key, "fcgi.ring") == 0) {
-		/* checked here for the line number, with ring_self at the end */
-		struct ring *ring;
-		if (ring_load(key, value, NULL, &ring, err, errlen) < 0)
-			return -EINVAL;
-		ring_free(ring);
-		return conf_set_string(&s->ring, value);
-	} else if (strcmp(key, "fcgi.ring_self") == 0) {
-		return conf_set_string(&s->ring_self, value);
-	} else if (strcmp(key, "fcgi.socket_mode") == 0) {
-		char *end;
-		errno = 0;
-		u = strtoull(value, &end, 8);
-		if (errno || end == value || *end || u > 0777) {
-			snprintf(
-			        err, errlen,
-			        "fcgi.socket_mode: expected octal such as 0660");
-			return -EINVAL;
-		}
-		s->socket_mode = (unsigned)u;
-	} else if (strcmp(key, "fcgi.state_dir") == 0) {
-		if (value[0] != '/') {
-			snprintf(err, errlen,
-			         "fcgi.state_dir: expected an absolute path");
-			return -EINVAL;
-		}
-		return conf_set_string(&s->state_dir, value);
-	} else if (strcmp(key, "fcgi.prefix") == 0) {
-		size_t n = strlen(value);
-		if (n < 1 || value[0] != '/' || value[n - 1] != '/' ||
-		    n > 200) {
-			snprintf(
-			        err, errlen,
-			        "fcgi.prefix: expected a path that starts and ends with '/'");
-			return -EINVAL;
-		}
-		return conf_set_string(&s->prefix, value);
-	} else if (strcmp(key, "fcgi.token") == 0) {
-		if (strlen(value) < 16 || strpbrk(value, " \t")) {
-			snprintf(
-			        err, errlen,
-			        "fcgi.token: expected at least 16 characters without blanks");
-			return -EINVAL;
-		}
-		if (s->ntokens == SET_MAX_TOKENS) {
-			snprintf(err, errlen, "fcgi.token: at most %d",
-			         SET_MAX_TOKENS);
-			return -EINVAL;
-		}
-		s->tokens[s->ntokens] = strdup(value);
-		if (!s->tokens[s->ntokens])
-			return -ENOMEM;
-		s->ntokens++;
-	} else if (strcmp(key, "fcgi.submission_ttl") == 0) {
-		uint64_t ms;
-		if (sbx_parse_duration_ms(value, &ms) < 0 || ms < 1000) {
-			snprintf(
-			        err, errlen,
-			        "fcgi.submission_ttl: expected a duration such as 1h or 600s (at least 1s)");
-			return -EINVAL;
-		}
-		s->submission_ttl_ms = ms;
-	} else if (strcmp(key, "fcgi.log_requests") == 0) {
-		b = conf_bool(value);
-		if (b < 0) {
-			snprintf(err, errlen,
-			         "fcgi.log_requests: expected yes or no");
-			return -EINVAL;
-		}
-		s->log_requests = b;
-	} else if (strncmp(key, "fcgi.", 5) == 0 || !strchr(key, '.')) {
-		snprintf(err, errlen, "unknown setting '%s'", key);
-		return -EINVAL;
-	}
-	/* else: another program's key */
-	return 0;
+	if (r == 0)
+		r = jailconf_set(&s->jail, key, value, err, errlen);
+	if (r == 0)
+		r = settab_unknown(tables, 2, key, err, errlen);
+	return r < 0 ? r : 0;
 }
 
 bool settings_owns(const struct settings *s, const char *id, const char **owner)
@@ -271,12 +288,8 @@ struct settings *settings_load(const char *path, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	defaults(s);
-	if (!s->listen || !s->state_dir || !s->prefix || !s->ring ||
-	    !s->ring_self) {
-		snprintf(err, errlen, "out of memory");
+	if (defaults(s, err, errlen) < 0)
 		goto out_free;
-	}
 	if (path &&
 	    conf_load_with_dropins(path, on_setting, s, err, errlen) < 0)
 		goto out_free;
@@ -321,52 +334,24 @@ void settings_unref(struct settings *s)
 	for (size_t i = 0; i < s->ntokens; i++)
 		free(s->tokens[i]);
 	jailconf_fini(&s->jail);
-	free(s->listen);
-	free(s->state_dir);
-	free(s->prefix);
 	ring_free(s->owners);
-	free(s->ring);
-	free(s->ring_self);
+	settab_free(&settings_table, s);
 	sbx_registry_fini(&s->registry);
 	free(s);
-}
-
-static bool str_differs(const char *a, const char *b)
-{
-	return (a == NULL) != (b == NULL) || (a && strcmp(a, b));
 }
 
 const char *settings_reload_blocker(const struct settings *cur,
                                     const struct settings *next)
 {
-	size_t i;
+	const char *k = jailconf_restart_change(&cur->jail, &next->jail);
 
-	const struct jailconf *a = &cur->jail, *b = &next->jail;
+	return k ? k : settab_restart_change(&settings_table, cur, next);
+}
 
-	if (a->cfg.slots != b->cfg.slots)
-		return "slots";
-	if (a->cfg.first_uid != b->cfg.first_uid)
-		return "first_uid";
-	if (str_differs(a->cgroup_parent, b->cgroup_parent))
-		return "cgroup_parent";
-	if (a->cfg.allow_rlimits_only != b->cfg.allow_rlimits_only)
-		return "rlimits_only";
-	for (i = 0; a->binds[i] && b->binds[i]; i++)
-		if (strcmp(a->binds[i], b->binds[i]))
-			return "bind";
-	if (a->binds[i] || b->binds[i])
-		return "bind";
-	if (strcmp(cur->listen, next->listen))
-		return "fcgi.listen";
-	if (cur->socket_mode != next->socket_mode)
-		return "fcgi.socket_mode";
-	if (strcmp(cur->state_dir, next->state_dir))
-		return "fcgi.state_dir";
-	if (cur->threads != next->threads)
-		return "fcgi.threads";
-	if (cur->async_workers != next->async_workers)
-		return "fcgi.async_workers";
-	return NULL;
+void settings_print(const struct settings *s, FILE *f)
+{
+	jailconf_print(&s->jail, f);
+	settab_print(&settings_table, s, f);
 }
 
 /* The cache key of a language: "exe size mtime" of its version command. */

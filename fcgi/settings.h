@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "jailconf.h"
 #include "sandbox.h"
@@ -95,6 +96,13 @@ bool settings_owns(const struct settings *s, const char *id,
 
 struct settings *settings_ref(struct settings *s);
 void settings_unref(struct settings *s); /* frees at zero; accepts NULL */
+
+/* The table of the fcgi.* keys (settab.h); the jail's keys are
+   jailkeys_table.  For the docs check and --print-config. */
+extern const struct settab settings_table;
+
+/* Print the settings in force, "key = value" per line, jail keys first. */
+void settings_print(const struct settings *s, FILE *f);
 
 /*
  * Whether `next` may replace `cur` on a reload: NULL if so, else the name of

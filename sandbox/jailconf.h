@@ -13,6 +13,7 @@
 #define RUNPAD_JAILCONF_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "jailkeys.h"
 #include "sandbox.h"
@@ -37,6 +38,14 @@ void jailconf_fini(struct jailconf *j); /* accepts a zeroed struct */
  */
 int jailconf_set(struct jailconf *j, const char *key, const char *value,
                  char *err, size_t errlen);
+
+/* The first restart-only jail key (jailkeys.h) whose value differs
+   between a and b (a static string), or NULL. */
+const char *jailconf_restart_change(const struct jailconf *a,
+                                    const struct jailconf *b);
+
+/* Print the jail keys in force as "key = value" lines. */
+void jailconf_print(const struct jailconf *j, FILE *f);
 
 /* The registry to load: the configured one, else /etc/runpad/
    languages.conf when it exists, else the one shipped with the jail.  The

@@ -195,6 +195,17 @@ int sbx_limits_get(const struct sbx_limits *l, const char *name, uint64_t *out,
 	return -EINVAL;
 }
 
+const char *sbx_limits_name(size_t i, bool *is_time, bool *is_size)
+{
+	if (i >= NFIELDS)
+		return NULL;
+	if (is_time)
+		*is_time = fields[i].kind == LK_TIME;
+	if (is_size)
+		*is_size = fields[i].kind == LK_SIZE;
+	return fields[i].name;
+}
+
 const char *sbx_limits_exceeds(const struct sbx_limits *l,
                                const struct sbx_limits *max)
 {

@@ -87,6 +87,10 @@ const char *sbx_limits_exceeds(const struct sbx_limits *l,
 int sbx_limits_get(const struct sbx_limits *l, const char *name, uint64_t *out,
                    bool *is_time);
 
+/* The name of limit i (0, 1, ...; NULL past the last), and whether it is
+   a time (ms) or a size (bytes); neither: a count.  Static strings. */
+const char *sbx_limits_name(size_t i, bool *is_time, bool *is_size);
+
 /* Parse a size ("64M") or a duration in ms ("2s", "150ms"); 0 or -errno. */
 int sbx_parse_size(const char *s, uint64_t *out);
 int sbx_parse_duration_ms(const char *s, uint64_t *out);

@@ -22,7 +22,7 @@ static void usage(FILE *f)
 	fprintf(f,
 	        "usage: runpad-ws [--config FILE] [--listen unix:/PATH | ADDRESS:PORT]\n"
 	        "                 [--state-dir DIR] [--runner URL] [--set KEY=VALUE]...\n"
-	        "                 [--check-config] [--version]\n"
+	        "                 [--check-config] [--print-config] [--version]\n"
 	        "--config defaults to " SYSTEM_CONFIG " when it exists.\n"
 	        "The pad daemon of runpad; see runpad-ws(8) and "
 	        "docs/ops.md.\n");
@@ -37,6 +37,7 @@ int main(int argc, char **argv)
 	        {"runner", required_argument, NULL, 'r'},
 	        {"set", required_argument, NULL, 's'},
 	        {"check-config", no_argument, NULL, 'C'},
+	        {"print-config", no_argument, NULL, 'P'},
 	        {"version", no_argument, NULL, 'V'},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
@@ -71,6 +72,9 @@ int main(int argc, char **argv)
 		case 'C':
 			check = 1;
 			continue;
+		case 'P':
+			check = 2;
+			continue;
 		case 'V':
 			printf("runpad-ws %s\n", RUNPAD_VERSION);
 			return 0;
@@ -102,6 +106,12 @@ int main(int argc, char **argv)
 		/* a file's errors name the file (and drop-in) themselves */
 		fprintf(stderr, "runpad-ws: %s\n", err);
 		return 1;
+	}
+	if (check == 2) {
+		/* what the daemon would run with: every ws.* key */
+		wsconf_print(conf, stdout);
+		wsconf_free(conf);
+		return 0;
 	}
 	if (check) {
 		if (*conf->ring)

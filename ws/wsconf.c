@@ -9,189 +9,126 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "addr.h"
 #include "conf.h"
 #include "jailkeys.h"
 #include "ring.h"
-#include "units.h"
+#include "settab.h"
 
-#define KiB 1024ull
-#define MiB (1024ull * KiB)
-#define GiB (1024ull * MiB)
+#define KiB  1024ull
+#define MiB  (1024ull * KiB)
+#define GiB  (1024ull * MiB)
+#define HOUR 3600000ull
+#define DAY  (24 * HOUR)
 
-enum kind { K_UINT, K_SIZE, K_MS, K_STR };
+/* here for the line number; ws.ring_self is checked at the end */
+static int check_ring(const char *key, const char *value, char *err,
+                      size_t errlen)
+{
+	struct ring *r;
 
-struct key {
-	const char *name;
-	enum kind kind;
-	size_t off;
-	unsigned long long min, max;
-	bool restart; /* takes effect only at start */
+	if (ring_load(key, value, NULL, &r, err, errlen) < 0)
+		return -EINVAL;
+	ring_free(r);
+	return 0;
+}
+
+#define F(m)    offsetof(struct wsconf, m)
+#define RESTART SETTAB_RESTART
+static const struct settab_key keys[] = {
+        {.name = "ws.listen",
+         .type = SETTAB_STRING,
+         .off = F(listen),
+         .def = "unix:/run/runpad/ws.sock",
+         .flags = RESTART,
+         .check = settab_check_addr,
+         .values = "a listen address"},
+        {.name = "ws.state_dir",
+         .type = SETTAB_STRING,
+         .off = F(state_dir),
+         .def = "/var/lib/runpad",
+         .flags = RESTART,
+         .check = settab_check_abspath,
+         .values = "absolute path"},
+        {.name = "ws.ring",
+         .type = SETTAB_STRING,
+         .off = F(ring),
+         .def = "",
+         .check = check_ring,
+         .values =
+                 "comma-separated ADDRESS [weight=N], as in nginx's server lines"},
+        {.name = "ws.ring_self",
+         .type = SETTAB_STRING,
+         .off = F(ring_self),
+         .def = "",
+         .values = "one entry of ws.ring, exactly as written there"},
+        {.name = "ws.runner",
+         .type = SETTAB_STRING,
+         .off = F(runner),
+         .def = "http://127.0.0.1/api/",
+         .values = "http://HOST:PORT/PREFIX/ or unix:/path.sock:/PREFIX/"},
+        {.name = "ws.runner_token",
+         .type = SETTAB_STRING,
+         .off = F(runner_token),
+         .flags = SETTAB_EMPTY_IS_NULL | SETTAB_SECRET,
+         .values = "a token; empty for none"},
+        SETTAB_NUM("ws.runner_timeout", SETTAB_MS, F(runner_timeout_ms), 100,
+                   600000, "3s", 0),
+        SETTAB_NUM("ws.run_wall_time", SETTAB_MS, F(run_wall_ms), 100, HOUR,
+                   "20s", 0),
+        SETTAB_NUM("ws.map_size", SETTAB_SIZE, F(map_size), 16 * MiB,
+                   1024 * GiB, "1G", RESTART),
+        SETTAB_NUM("ws.sync_interval", SETTAB_MS, F(sync_interval_ms), 0, HOUR,
+                   "1s", RESTART),
+        SETTAB_NUM("ws.snapshot_every", SETTAB_UINT, F(snapshot_every), 1,
+                   1000000, "100", 0),
+        SETTAB_NUM("ws.max_doc", SETTAB_SIZE, F(max_doc), 1 * KiB, 64 * MiB,
+                   "512K", 0),
+        SETTAB_NUM("ws.max_message", SETTAB_SIZE, F(max_message), 4 * KiB,
+                   256 * MiB, "1M", 0),
+        SETTAB_NUM("ws.max_queue", SETTAB_SIZE, F(max_queue), 64 * KiB, 1 * GiB,
+                   "4M", 0),
+        SETTAB_NUM("ws.max_run_output", SETTAB_SIZE, F(max_run_output), 1 * KiB,
+                   256 * MiB, "1M", 0),
+        SETTAB_NUM("ws.updates_per_second", SETTAB_UINT, F(updates_per_second),
+                   1, 1000000, "100", 0),
+        SETTAB_NUM("ws.update_burst", SETTAB_UINT, F(update_burst), 1, 10000000,
+                   "5000", 0),
+        SETTAB_NUM("ws.max_updates_per_push", SETTAB_UINT,
+                   F(max_updates_per_push), 1, 1000000, "1000", 0),
+        SETTAB_NUM("ws.max_participants", SETTAB_UINT, F(max_participants), 1,
+                   10000, "32", 0),
+        SETTAB_NUM("ws.max_pads", SETTAB_UINT, F(max_pads), 1, 10000000, "1000",
+                   0),
+        SETTAB_NUM("ws.max_name", SETTAB_UINT, F(max_name), 1, 1024, "64", 0),
+        SETTAB_NUM("ws.max_catchup", SETTAB_UINT, F(max_catchup), 0, 10000000,
+                   "10000", 0),
+        SETTAB_NUM("ws.idle_unload", SETTAB_MS, F(idle_unload_ms), 0, 7 * DAY,
+                   "30s", 0),
+        SETTAB_NUM("ws.expire_days", SETTAB_UINT, F(expire_days), 0, 100000,
+                   "30", 0),
+        SETTAB_NUM("ws.sweep_interval", SETTAB_MS, F(sweep_interval_ms), 1000,
+                   7 * DAY, "1h", 0),
 };
-
-#define F(m) offsetof(struct wsconf, m)
-static const struct key keys[] = {
-        {"ws.listen", K_STR, F(listen), 0, 0, true},
-        {"ws.state_dir", K_STR, F(state_dir), 0, 0, true},
-        {"ws.runner", K_STR, F(runner), 0, 0, false},
-        {"ws.runner_token", K_STR, F(runner_token), 0, 0, false},
-        {"ws.ring", K_STR, F(ring), 0, 0, false},
-        {"ws.ring_self", K_STR, F(ring_self), 0, 0, false},
-        {"ws.map_size", K_SIZE, F(map_size), 16 * MiB, 1024 * GiB, true},
-        {"ws.max_doc", K_SIZE, F(max_doc), 1 * KiB, 64 * MiB, false},
-        {"ws.max_message", K_SIZE, F(max_message), 4 * KiB, 256 * MiB, false},
-        {"ws.max_queue", K_SIZE, F(max_queue), 64 * KiB, 1 * GiB, false},
-        {"ws.max_run_output", K_SIZE, F(max_run_output), 1 * KiB, 256 * MiB,
-         false},
-        {"ws.updates_per_second", K_UINT, F(updates_per_second), 1, 1000000,
-         false},
-        {"ws.update_burst", K_UINT, F(update_burst), 1, 10000000, false},
-        {"ws.max_updates_per_push", K_UINT, F(max_updates_per_push), 1, 1000000,
-         false},
-        {"ws.max_participants", K_UINT, F(max_participants), 1, 10000, false},
-        {"ws.max_pads", K_UINT, F(max_pads), 1, 10000000, false},
-        {"ws.max_name", K_UINT, F(max_name), 1, 1024, false},
-        {"ws.max_catchup", K_UINT, F(max_catchup), 0, 10000000, false},
-        {"ws.snapshot_every", K_UINT, F(snapshot_every), 1, 1000000, false},
-        {"ws.idle_unload", K_MS, F(idle_unload_ms), 0, 7 * 24 * 3600000ull,
-         false},
-        {"ws.expire_days", K_UINT, F(expire_days), 0, 100000, false},
-        {"ws.sweep_interval", K_MS, F(sweep_interval_ms), 1000,
-         7 * 24 * 3600000ull, false},
-        {"ws.sync_interval", K_MS, F(sync_interval_ms), 0, 3600000, true},
-        {"ws.run_wall_time", K_MS, F(run_wall_ms), 100, 3600000, false},
-        {"ws.runner_timeout", K_MS, F(runner_timeout_ms), 100, 600000, false},
-};
+#undef RESTART
 #undef F
 
-static int defaults(struct wsconf *c)
-{
-	c->map_size = 1 * GiB;
-	c->max_doc = 512 * KiB;
-	c->max_message = 1 * MiB;
-	c->max_queue = 4 * MiB;
-	c->max_run_output = 1 * MiB;
-	c->updates_per_second = 100;
-	c->update_burst = 5000;
-	c->max_updates_per_push = 1000;
-	c->max_participants = 32;
-	c->max_pads = 1000;
-	c->max_name = 64;
-	c->max_catchup = 10000;
-	c->snapshot_every = 100;
-	c->idle_unload_ms = 30000;
-	c->expire_days = 30;
-	c->sweep_interval_ms = 3600000;
-	c->sync_interval_ms = 1000;
-	c->run_wall_ms = 20000;
-	c->runner_timeout_ms = 3000;
-	if (conf_set_string(&c->listen, "unix:/run/runpad/ws.sock") < 0 ||
-	    conf_set_string(&c->state_dir, "/var/lib/runpad") < 0 ||
-	    conf_set_string(&c->runner, "http://127.0.0.1/api/") < 0 ||
-	    conf_set_string(&c->ring, "") < 0 ||
-	    conf_set_string(&c->ring_self, "") < 0)
-		return -ENOMEM;
-	return 0;
-}
-
-static int check_listen(const char *v, char *err, size_t errlen)
-{
-	struct addr a;
-	char why[96];
-
-	if (addr_parse(v, &a, why, sizeof(why)) < 0) {
-		snprintf(err, errlen, "ws.listen: %s, got '%.200s'", why, v);
-		return -EINVAL;
-	}
-	return 0;
-}
+const struct settab wsconf_table = {keys, sizeof(keys) / sizeof(keys[0]),
+                                    "ws."};
 
 static int on_setting(void *arg, const char *key, const char *value, char *err,
                       size_t errlen)
 {
-	struct wsconf *c = arg;
-	unsigned long long u;
-	uint64_t v;
+	static const struct settab *const tables[] = {&wsconf_table,
+	                                              &jailkeys_table};
+	int r = settab_set(&wsconf_table, arg, key, value, err, errlen);
 
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const struct key *k = &keys[i];
-		void *dst = (char *)c + k->off;
-		if (strcmp(key, k->name))
-			continue;
-		switch (k->kind) {
-		case K_UINT:
-			if (conf_uint(value, k->min, k->max, &u) < 0) {
-				snprintf(err, errlen,
-				         "%s: expected %llu to %llu", key,
-				         k->min, k->max);
-				return -EINVAL;
-			}
-			*(unsigned *)dst = (unsigned)u;
-			return 0;
-		case K_SIZE:
-			if (units_parse_size(value, &v) < 0 || v < k->min ||
-			    v > k->max) {
-				snprintf(
-				        err, errlen,
-				        "%s: expected a size from %lluK to %lluM, such as 512K",
-				        key, k->min / KiB, k->max / MiB);
-				return -EINVAL;
-			}
-			*(uint64_t *)dst = v;
-			return 0;
-		case K_MS:
-			if (units_parse_duration_ms(value, &v) < 0 ||
-			    v < k->min || v > k->max) {
-				snprintf(
-				        err, errlen,
-				        "%s: expected a duration from %llu ms to %llu s, such as 30s",
-				        key, k->min, k->max / 1000);
-				return -EINVAL;
-			}
-			*(uint64_t *)dst = v;
-			return 0;
-		case K_STR:
-			if (strcmp(key, "ws.listen") == 0 &&
-			    check_listen(value, err, errlen) < 0)
-				return -EINVAL;
-			if (strcmp(key, "ws.state_dir") == 0 &&
-			    value[0] != '/') {
-				snprintf(
-				        err, errlen,
-				        "ws.state_dir: expected an absolute path");
-				return -EINVAL;
-			}
-			if (strcmp(key, "ws.ring") == 0) {
-				/* here for the line number; ws.ring_self is
-				   checked at the end */
-				struct ring *r;
-				if (ring_load(key, value, NULL, &r, err,
-				              errlen) < 0)
-					return -EINVAL;
-				ring_free(r);
-			}
-			if (strcmp(key, "ws.runner_token") == 0 && !*value) {
-				free(c->runner_token);
-				c->runner_token = NULL;
-				return 0;
-			}
-			return conf_set_string((char **)dst, value);
-		}
-	}
-	if (!strchr(key, '.')) {
-		/* the jail's keys have no prefix: check them as runpad-fcgi
-		   and runpad-jail would, so a typo is caught here too */
-		int r = jailkey_check(key, value, err, errlen);
-		if (r < 0)
-			return r;
-		if (r > 0)
-			return 0;
-	}
-	if (strncmp(key, "ws.", 3) == 0 || !strchr(key, '.')) {
-		snprintf(err, errlen, "unknown setting '%s'", key);
-		return -EINVAL;
-	}
-	return 0; /* another program's key */
+	/* the jail's keys have no prefix: check them as runpad-fcgi and
+	   runpad-jail would, so a typo is caught here too */
+	if (r == 0)
+		r = settab_set(&jailkeys_table, NULL, key, value, err, errlen);
+	if (r == 0)
+		r = settab_unknown(tables, 2, key, err, errlen);
+	return r < 0 ? r : 0;
 }
 
 int wsconf_set_pair(struct wsconf *c, const char *pair, char *err,
@@ -215,10 +152,12 @@ struct wsconf *wsconf_load(const char *path, char *const *sets, size_t nsets,
 {
 	struct wsconf *c = calloc(1, sizeof(*c));
 
-	if (!c || defaults(c) < 0) {
+	if (!c) {
 		snprintf(err, errlen, "out of memory");
-		goto out_free;
+		return NULL;
 	}
+	if (settab_defaults(&wsconf_table, c, err, errlen) < 0)
+		goto out_free;
 	if (path &&
 	    conf_load_with_dropins(path, on_setting, c, err, errlen) < 0)
 		goto out_free;
@@ -237,24 +176,12 @@ out_free:
 const char *wsconf_restart_only_change(const struct wsconf *a,
                                        const struct wsconf *b)
 {
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		const struct key *k = &keys[i];
-		const void *x = (const char *)a + k->off;
-		const void *y = (const char *)b + k->off;
-		bool same;
-		if (!k->restart)
-			continue;
-		if (k->kind == K_STR)
-			same = strcmp(*(char *const *)x, *(char *const *)y) ==
-			       0;
-		else if (k->kind == K_UINT)
-			same = *(const unsigned *)x == *(const unsigned *)y;
-		else
-			same = *(const uint64_t *)x == *(const uint64_t *)y;
-		if (!same)
-			return k->name;
-	}
-	return NULL;
+	return settab_restart_change(&wsconf_table, a, b);
+}
+
+void wsconf_print(const struct wsconf *c, FILE *f)
+{
+	settab_print(&wsconf_table, c, f);
 }
 
 bool wsconf_owns(const struct wsconf *c, const char *pad, const char **owner)
@@ -267,11 +194,6 @@ void wsconf_free(struct wsconf *c)
 	if (!c)
 		return;
 	ring_free(c->owners);
-	free(c->ring);
-	free(c->ring_self);
-	free(c->listen);
-	free(c->state_dir);
-	free(c->runner);
-	free(c->runner_token);
+	settab_free(&wsconf_table, c);
 	free(c);
 }

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct ring;
 
@@ -49,6 +50,12 @@ struct wsconf {
 	uint64_t run_wall_ms; /* wall_time asked of the runner for pad runs */
 	uint64_t runner_timeout_ms; /* connect timeout to the runner */
 };
+
+/* The table of the ws.* keys (settab.h), for the docs check. */
+extern const struct settab wsconf_table;
+
+/* Print every ws.* key of c as "key = value" lines (secrets as "(set)"). */
+void wsconf_print(const struct wsconf *c, FILE *f);
 
 /* Load path (NULL: defaults only) and the drop-ins in conf.d next to it
    (conf_load_with_dropins), then apply the `key=value` overrides in

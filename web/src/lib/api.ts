@@ -19,7 +19,7 @@ export class ApiError extends Error {}
 export function httpErrorText(status: number, body: string, contentType: string | null): string {
   if (contentType && contentType.includes("json")) {
     try {
-      const j = JSON.parse(body);
+      const j = JSON.parse(body) as { error?: { message?: unknown } | null } | null;
       if (j && j.error && typeof j.error.message === "string") return `The run service refused: ${j.error.message}`;
     } catch {
       /* fall through */
@@ -53,7 +53,7 @@ export async function fetchRuntimes(base: string = location.href, fetchFn: typeo
   const body = await res.text();
   if (!res.ok) throw new ApiError(httpErrorText(res.status, body, res.headers.get("content-type")));
   try {
-    const list = JSON.parse(body);
+    const list: unknown = JSON.parse(body);
     if (!Array.isArray(list)) throw new Error("not a list");
     return list as Runtime[];
   } catch {

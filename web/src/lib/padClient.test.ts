@@ -2,11 +2,14 @@ import { describe, it, expect, beforeEach, afterEach, vi } from "vitest";
 import { ChangeSet, EditorState, TransactionSpec } from "@codemirror/state";
 import { collab } from "@codemirror/collab";
 import { PadClient, DocHost, SocketLike, ClientEvent } from "./padClient";
+import type { ClientMessage } from "./protocol";
+
+type Sent<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;
 
 // The fake socket is the boundary: the test plays the daemon.
 class FakeSocket implements SocketLike {
   readyState = 0;
-  sent: any[] = [];
+  sent: ClientMessage[] = [];
   closed: number | null = null;
   onopen: ((ev: unknown) => void) | null = null;
   onmessage: ((ev: { data: unknown }) => void) | null = null;
@@ -14,7 +17,7 @@ class FakeSocket implements SocketLike {
   onerror: ((ev: unknown) => void) | null = null;
   constructor(readonly url: string) {}
   send(data: string) {
-    this.sent.push(JSON.parse(data));
+    this.sent.push(JSON.parse(data) as ClientMessage);
   }
   close(code = 1000) {
     this.closed = code;
@@ -31,11 +34,14 @@ class FakeSocket implements SocketLike {
     this.readyState = 3;
     this.onclose?.({ code, reason: "" });
   }
-  last(type: string) {
-    return [...this.sent].reverse().find((m) => m.type === type);
+  // the last message of that type; a test that expects one fails here if none was sent
+  last<T extends ClientMessage["type"]>(type: T): Sent<T> {
+    const m = this.all(type).pop();
+    if (!m) throw new Error(`no ${type} message was sent`);
+    return m;
   }
-  all(type: string) {
-    return this.sent.filter((m) => m.type === type);
+  all<T extends ClientMessage["type"]>(type: T): Sent<T>[] {
+    return this.sent.filter((m): m is Sent<T> => m.type === type);
   }
 }
 
@@ -88,7 +94,7 @@ function edit(from: number, to: number, insert: string) {
 }
 
 // what the daemon broadcasts back for a push
-function ack(s: FakeSocket, push: any) {
+function ack(s: FakeSocket, push: Sent<"push">) {
   s.recv({ type: "updates", version: push.version, updates: push.updates });
 }
 
@@ -158,7 +164,7 @@ describe("PadClient", () => {
     sock().recv({
       type: "updates",
       version: 0,
-      updates: [{ clientID: "other", changes: ChangeSet.of({ from: 0, insert: ">" }, 5).toJSON() }],
+      updates: [{ clientID: "other", changes: ChangeSet.of({ from: 0, insert: ">" }, 5).toJSON() as unknown }],
     });
     expect(host.text).toBe(">hello!");
     const p2 = sock().last("push");
@@ -291,8 +297,8 @@ describe("PadClient", () => {
     sock().recv(welcome({ version: 0, doc: "abc" }));
     sock().recv({ type: "updates", version: 0, updates: [{ clientID: "o", changes: [[0, "12"], 3] }] });
     sock().recv({ type: "presence", id: "p2", version: 0, selection: { main: 0, ranges: [{ anchor: 3, head: 3 }] } });
-    const e = events.filter((x) => x.kind === "presence").pop() as any;
-    expect(e.selection).toEqual({ id: "p2", ranges: [{ anchor: 5, head: 5 }] });
+    const e = events.filter((x) => x.kind === "presence").pop();
+    expect(e?.selection).toEqual({ id: "p2", ranges: [{ anchor: 5, head: 5 }] });
   });
 
   it("keeps the text and retries when the pad's daemon is elsewhere (4421)", () => {
@@ -309,7 +315,7 @@ describe("PadClient", () => {
     first.drop(4421);
     expect(client.connState).toBe("reconnecting");
     expect(host.text).toBe("abcd");
-    const toasts = events.filter((e) => e.kind === "toast") as any[];
+    const toasts = events.filter((e) => e.kind === "toast");
     expect(toasts).toHaveLength(1);
     expect(toasts[0]).toMatchObject({ code: "wrong_daemon", text: "This pad's server is unavailable; retrying." });
     // refused again and again: still reconnecting, never offline, one toast

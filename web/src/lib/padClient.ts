@@ -235,7 +235,7 @@ export class PadClient {
       if (gen !== this.gen) return;
       let msg: ServerMessage;
       try {
-        msg = JSON.parse(String(ev.data));
+        msg = JSON.parse(String(ev.data)) as ServerMessage;
       } catch {
         return;
       }
@@ -601,7 +601,9 @@ export class PadClient {
     const sendable = sendableUpdates(this.opts.host.state);
     if (!sendable.length) return;
     const max = this.limits?.updates_per_push ?? 1000;
-    const updates = sendable.slice(0, max).map((u) => ({ clientID: u.clientID, changes: u.changes.toJSON() }));
+    const updates = sendable
+      .slice(0, max)
+      .map((u): UpdateJSON => ({ clientID: u.clientID, changes: u.changes.toJSON() }));
     const ref = ++this.ref;
     this.pushing = { ref, n: updates.length };
     this.send({ type: "push", version: this.version!, ref, updates });

@@ -61,7 +61,7 @@ export function App({ session }: { session: Session }) {
         <button
           type="button"
           data-testid="copy-link"
-          onClick={() => session.copyLink()}
+          onClick={() => void session.copyLink()}
           aria-label="Copy the link of this pad"
           title={v.link}
         >

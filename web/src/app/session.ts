@@ -276,7 +276,8 @@ export class Session {
     const v = this.view.get();
     const seq = ++this.modeSeq;
     const mode = v.language ? modeOfLanguage(v.language, v.runtimes) : null;
-    loadMode(mode).then((ext) => {
+    // loadMode does not reject: a mode that fails to load is plain text
+    void loadMode(mode).then((ext) => {
       if (seq === this.modeSeq) this.editor?.setLanguage(ext);
     });
   }
@@ -442,9 +443,12 @@ export class Session {
     if (!prev || prev.fontSize !== s.fontSize) ed.setFontSize(s.fontSize);
     if (!prev || prev.vim !== s.vim) {
       if (s.vim)
-        import("@replit/codemirror-vim").then((m) => {
-          if (this.settings.get().vim) ed.setVim(m.vim());
-        });
+        import("@replit/codemirror-vim").then(
+          (m) => {
+            if (this.settings.get().vim) ed.setVim(m.vim());
+          },
+          () => this.toast("The Vim keys could not be loaded; reload the page to try again.", "error"),
+        );
       else if (prev) ed.setVim(null);
     }
   }

@@ -12,6 +12,9 @@ export function Terminal({ session }: { session: Session }) {
   useEffect(() => {
     let disposed = false;
     let cleanup = () => {};
+    const onLoadError = () => {
+      if (!disposed) session.toast("The terminal could not be loaded; reload the page to see the output.", "error");
+    };
     import("./xterm").then(({ createTerminal, darkTerm, lightTerm }) => {
       if (disposed || !ref.current) return;
       const { term, fit } = createTerminal(ref.current, session.dark.get());
@@ -36,7 +39,7 @@ export function Terminal({ session }: { session: Session }) {
         detach();
         term.dispose();
       };
-    });
+    }, onLoadError);
     return () => {
       disposed = true;
       cleanup();

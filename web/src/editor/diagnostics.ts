@@ -7,7 +7,7 @@ export interface ApiDiagnostic {
   file: string;
   line: number | null;
   column: number | null;
-  severity: "error" | "warning" | "note" | string;
+  severity: string; // "error", "warning", "note", or another the compiler names
   message: string;
 }
 

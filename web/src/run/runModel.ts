@@ -193,6 +193,12 @@ export function verdictText(s: RunState): string | null {
   return parts.join(" · ");
 }
 
+// A field of an event as text, or `missing` when it is absent or not a
+// string, number or boolean.
+function scalar(v: unknown, missing: string): string {
+  return typeof v === "string" || typeof v === "number" || typeof v === "boolean" ? String(v) : missing;
+}
+
 // ANSI text the terminal draws for one event.  `you` is this participant's
 // id: stdin this page typed was echoed as it was typed.
 const RED = "\x1b[31m",
@@ -204,9 +210,9 @@ export function terminalText(ev: RunEvent, you: string | null, names: (id: strin
   const d = typeof ev.data === "string" ? ev.data : "";
   switch (ev.event) {
     case "started":
-      return `${CYAN}▶ run ${ev.run ?? ""} started by ${ev.name ?? names(String(ev.by)) ?? "someone"} (${ev.language ?? "?"}, pad version ${ev.version ?? "?"})${RESET}\r\n`;
+      return `${CYAN}▶ run ${scalar(ev.run, "")} started by ${scalar(ev.name, names(String(ev.by)) ?? "someone")} (${scalar(ev.language, "?")}, pad version ${scalar(ev.version, "?")})${RESET}\r\n`;
     case "queued":
-      return `${DIM}waiting for a free runner (position ${ev.position ?? "?"})…${RESET}\r\n`;
+      return `${DIM}waiting for a free runner (position ${scalar(ev.position, "?")})…${RESET}\r\n`;
     case "compile_start":
       return `${DIM}compiling…${RESET}\r\n`;
     case "run_start":
@@ -221,7 +227,7 @@ export function terminalText(ev: RunEvent, you: string | null, names: (id: strin
       return ev.by === you ? "" : CYAN + d + RESET;
     case "exit":
       if (ev.stage === "compile" && ev.verdict !== "accepted")
-        return `${RED}compilation failed (${ev.verdict})${RESET}\r\n`;
+        return `${RED}compilation failed (${String(ev.verdict)})${RESET}\r\n`;
       if (typeof ev.test === "number" && ev.verdict !== "accepted")
         return `\r\n${RED}test ${ev.test + 1}: ${String(ev.verdict).replace(/_/g, " ")}${RESET}\r\n`;
       return "";
@@ -239,7 +245,7 @@ export function terminalText(ev: RunEvent, you: string | null, names: (id: strin
       return `\r\n${lines.join("\r\n")}\r\n${DIM}${r.passed ?? 0}/${r.total ?? r.tests.length} tests passed${RESET}\r\n`;
     }
     case "end":
-      return `\r\n${DIM}● finished: ${ev.verdict ?? "no verdict"}${RESET}\r\n`;
+      return `\r\n${DIM}● finished: ${scalar(ev.verdict, "no verdict")}${RESET}\r\n`;
     default:
       return "";
   }

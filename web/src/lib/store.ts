@@ -1,8 +1,10 @@
-// A tiny observable value for React's useSyncExternalStore.
+// A tiny observable value for React's useSyncExternalStore.  The members
+// are plain functions, not methods: they hold no `this` and may be passed
+// on by themselves (useSyncExternalStore(store.subscribe, store.get)).
 export interface Store<T> {
-  get(): T;
-  set(next: T | ((prev: T) => T)): void;
-  subscribe(fn: () => void): () => void;
+  get: () => T;
+  set: (next: T | ((prev: T) => T)) => void;
+  subscribe: (fn: () => void) => () => void;
 }
 
 export function createStore<T>(initial: T): Store<T> {

@@ -1,4 +1,4 @@
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import type { Session } from "../app/session";
 import { useStore } from "../app/useStore";
 import { COLORS } from "../lib/settings";
@@ -6,8 +6,13 @@ import { COLORS } from "../lib/settings";
 export function Participants({ session }: { session: Session }) {
   const v = useStore(session.view);
   const s = useStore(session.settings);
+  // the name as typed until it is committed; a newly saved name replaces it
   const [name, setName] = useState(s.name);
-  useEffect(() => setName(s.name), [s.name]);
+  const [savedName, setSavedName] = useState(s.name);
+  if (savedName !== s.name) {
+    setSavedName(s.name);
+    setName(s.name);
+  }
   const commit = () => {
     if (name !== s.name) session.updateSettings({ name });
   };

@@ -11,6 +11,9 @@ export interface Settings {
 }
 
 const KEY = "runpad.settings";
+// The control characters (C0 and DEL) the daemon refuses in a name.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\x00-\x1f\x7f]/;
 export const COLORS = ["#e06c75", "#61afef", "#98c379", "#c678dd", "#e5c07b", "#56b6c2", "#d19a66", "#be5046"];
 
 export function defaultSettings(random: () => number = Math.random): Settings {
@@ -32,7 +35,7 @@ export function sanitize(raw: unknown, defaults: Settings): Settings {
   if (typeof r.vim === "boolean") s.vim = r.vim;
   if (typeof r.wrap === "boolean") s.wrap = r.wrap;
   if (typeof r.fontSize === "number" && r.fontSize >= 8 && r.fontSize <= 32) s.fontSize = Math.round(r.fontSize);
-  if (typeof r.name === "string" && r.name.trim() && !/[\x00-\x1f\x7f]/.test(r.name)) s.name = r.name.slice(0, 64);
+  if (typeof r.name === "string" && r.name.trim() && !CONTROL.test(r.name)) s.name = r.name.slice(0, 64);
   if (typeof r.color === "string" && /^#([0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(r.color)) s.color = r.color;
   return s;
 }
@@ -65,7 +68,7 @@ function safeStorage(): Storage | null {
 
 // A name the daemon accepts: no control characters, at most 64 bytes.
 export function cleanName(name: string): string {
-  let n = name.replace(/[\x00-\x1f\x7f]/g, "").trim();
+  let n = name.replace(new RegExp(CONTROL, "g"), "").trim();
   const enc = new TextEncoder();
   while (enc.encode(n).length > 64) n = n.slice(0, -1);
   return n;

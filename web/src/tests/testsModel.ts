@@ -110,7 +110,7 @@ export function alignTests(local: TestCase[], remote: TestCase[]): (number | nul
       best[i * w + j] = v;
     }
   }
-  const pair: (number | null)[] = new Array(m).fill(null);
+  const pair = new Array<number | null>(m).fill(null);
   let i = 0,
     j = 0;
   while (i < n && j < m) {
@@ -238,7 +238,7 @@ export class TestsState {
   edit(key: string, field: TestField, value: string): void {
     const i = this.items.findIndex((t) => t.key === key);
     if (i < 0) return;
-    value = value.replace(/\u0000/g, ""); // the daemon refuses NUL
+    value = value.replaceAll("\0", ""); // the daemon refuses NUL
     if (field === "name") value = cutUtf8(value.replace(/[\r\n]/g, " "), LIMITS.name_bytes);
     if (this.items[i][field] === value) return;
     this.items = this.items.map((t, k) => (k === i ? { ...t, [field]: value } : t));

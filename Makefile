@@ -312,10 +312,11 @@ C_FILES  = $(shell git ls-files $(addsuffix /*.[ch],$(C_DIRS)) 2>/dev/null || \
 lint:
 	clang-format --dry-run -Werror $(C_FILES)
 
-# The web app's TypeScript, TSX and CSS in prettier's style (web/.prettierrc.json).
+# The web app's TypeScript, TSX and CSS in prettier's style (web/.prettierrc.json),
+# and eslint with type information (web/eslint.config.js), no warnings allowed.
 .PHONY: lint-web format-web
 lint-web: web/dist/index.html
-	cd web && npx prettier --check .
+	cd web && npx prettier --check . && npx eslint --max-warnings 0 .
 
 format-web: web/dist/index.html
 	cd web && npx prettier --write .

@@ -248,10 +248,15 @@ check-scale: all
 
 # ------------------------------------------------------------------ web app
 # React + CodeMirror 6, built by Vite into web/dist (served by nginx).
-# npm ci on first use, from the committed package-lock.json.
+# npm ci from the committed package-lock.json, on first use and again when
+# the lock changes (npm writes node_modules/.package-lock.json last), so a
+# tree installed from an older lock is not built or linted with old tools.
 WEB_SRC := $(shell find web/src web/index.html web/package.json web/vite.config.ts web/tsconfig.json 2>/dev/null)
-web/dist/index.html: $(WEB_SRC)
-	cd web && (test -d node_modules || npm ci --no-audit --no-fund) && npm run build
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+web/dist/index.html: $(WEB_SRC) web/node_modules/.package-lock.json
+	cd web && npm run build
 
 .PHONY: web test-web check-web
 web: web/dist/index.html

@@ -1,0 +1,87 @@
+// The pad's language: the editor's language support follows it (loaded
+// lazily; only the latest of overlapping loads is applied), a switch made
+// by someone else is announced, and a new empty pad that nobody else is in
+// gets a default (Python, or the first runtime) once both the runtimes
+// list and the connection are there.
+import type { Extension } from "@codemirror/state";
+import type { PadClient } from "../lib/padClient";
+import type { Welcome } from "../lib/protocol";
+import type { EditorController } from "../editor/EditorController";
+import { loadMode as loadEditorMode, modeOfLanguage } from "../editor/languages";
+import type { Notify } from "./toasts";
+import type { ViewAccess } from "./view";
+
+export type LanguageClient = Pick<PadClient, "connected" | "setLanguage">;
+export type LanguageEditor = Pick<EditorController, "setLanguage">;
+
+export interface PadLanguageOptions {
+  view: ViewAccess;
+  client: () => LanguageClient | null;
+  editor: () => LanguageEditor | null;
+  notify: Notify;
+  nameOf: (id: string) => string | null; // someone in the pad now
+  loadMode?: (mode: string | null) => Promise<Extension>; // must not reject
+}
+
+export class PadLanguage {
+  private modeSeq = 0;
+  private wantDefault = false;
+  private readonly loadMode: (mode: string | null) => Promise<Extension>;
+
+  constructor(private readonly opts: PadLanguageOptions) {
+    this.loadMode = opts.loadMode ?? loadEditorMode;
+  }
+
+  // After the welcome has been applied to the view (its language included).
+  welcome(w: Welcome, docEmpty: () => boolean): void {
+    this.updateMode();
+    if (!w.language && w.participants.length === 0 && docEmpty()) {
+      this.wantDefault = true;
+      this.maybeDefault();
+    }
+  }
+
+  // The runtimes list arrived (in the view): it names the editor modes.
+  runtimesLoaded(): void {
+    this.updateMode();
+    this.maybeDefault();
+  }
+
+  // The pad's language changed, `by` someone (or by the daemon).
+  changed(language: string, by: string | undefined): void {
+    this.opts.view.patch({ language });
+    this.wantDefault = false;
+    this.updateMode();
+    if (by && by !== this.opts.view.get().you) {
+      const who = this.opts.nameOf(by) ?? "Someone";
+      this.opts.notify(`${who} switched the pad to ${this.languageName(language)}.`, "info");
+    }
+  }
+
+  // This page picks a language.
+  set(language: string): void {
+    if (this.opts.client()?.setLanguage(language)) this.wantDefault = false;
+  }
+
+  private languageName(id: string): string {
+    return this.opts.view.get().runtimes.find((r) => r.language === id)?.name ?? id;
+  }
+
+  private maybeDefault(): void {
+    const v = this.opts.view.get();
+    const client = this.opts.client();
+    if (!this.wantDefault || v.language || !v.runtimes.length || !client?.connected) return;
+    this.wantDefault = false;
+    const pick = v.runtimes.find((r) => r.language === "python") ?? v.runtimes[0];
+    client.setLanguage(pick.language);
+  }
+
+  private updateMode(): void {
+    const v = this.opts.view.get();
+    const seq = ++this.modeSeq;
+    const mode = v.language ? modeOfLanguage(v.language, v.runtimes) : null;
+    void this.loadMode(mode).then((ext) => {
+      if (seq === this.modeSeq) this.opts.editor()?.setLanguage(ext);
+    });
+  }
+}

@@ -99,6 +99,8 @@ export class Session {
       onLocal: (sel) => this.client?.localChange(sel),
       onRun: () => this.run(),
     });
+    // the system's colour scheme is needed by the first applyAll (theme "system")
+    this.media = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
     this.prefs.applyAll();
     this.client = new PadClient({
       url: padSocketUrl(this.padId, location.href),
@@ -116,7 +118,6 @@ export class Session {
     const offline = () => this.client?.networkLost();
     window.addEventListener("offline", offline);
     this.cleanup.push(() => window.removeEventListener("offline", offline));
-    this.media = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
     const mq = () => this.prefs.applyAll();
     this.media?.addEventListener?.("change", mq);
     this.cleanup.push(() => this.media?.removeEventListener?.("change", mq));

@@ -53,7 +53,7 @@ static void do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	if (!p) {
 		if (h->npads >= h->conf->max_pads) {
 			hub_send_error(
-			        h, c, "server_busy",
+			        h, c, PROTO_E_SERVER_BUSY,
 			        "this server has too many pads open; try again in a minute",
 			        NULL, -1);
 			hub_send_close(h, c, 4503);
@@ -63,7 +63,8 @@ static void do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		}
 		p = hub_pad_load(h, c->pad_id, err, sizeof(err));
 		if (!p) {
-			hub_send_error(h, c, "store_error", err, NULL, -1);
+			hub_send_error(h, c, PROTO_E_STORE_ERROR, err, NULL,
+			               -1);
 			logf_(h, 3, "pad %s: cannot load: %s", c->pad_id, err);
 			return;
 		}
@@ -73,7 +74,7 @@ static void do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		        err, sizeof(err),
 		        "this pad already has %u participants, the most allowed",
 		        p->nparts);
-		hub_send_error(h, c, "pad_full", err, NULL, -1);
+		hub_send_error(h, c, PROTO_E_PAD_FULL, err, NULL, -1);
 		hub_send_close(h, c, 4429);
 		return;
 	}
@@ -86,7 +87,8 @@ static void do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	                                               sizeof(palette[0]))]) <
 	            0) {
 		free(pt);
-		hub_send_error(h, c, "server_busy", "out of memory", NULL, -1);
+		hub_send_error(h, c, PROTO_E_SERVER_BUSY, "out of memory", NULL,
+		               -1);
 		return;
 	}
 	pt->seq = ++h->next_part;
@@ -142,7 +144,7 @@ int hub_join(struct hub *h, struct hub_conn *c, const char *path)
 		}
 	}
 	hub_send_error(
-	        h, c, "bad_pad_id",
+	        h, c, PROTO_E_BAD_PAD_ID,
 	        "the address must be /ws/ followed by 1 to 64 of A-Z a-z 0-9 _ -",
 	        NULL, -1);
 	hub_send_close(h, c, 4400);
@@ -167,11 +169,11 @@ void hub_message(struct hub *h, struct hub_conn *c, const char *text,
 		        msg, sizeof(msg),
 		        "the message is larger than %llu KiB, the most allowed",
 		        (unsigned long long)h->conf->max_message / 1024);
-		hub_send_error(h, c, "message_too_large", msg, NULL, -1);
+		hub_send_error(h, c, PROTO_E_MESSAGE_TOO_LARGE, msg, NULL, -1);
 		return;
 	}
 	if (binary) {
-		hub_send_error(h, c, "binary_frame",
+		hub_send_error(h, c, PROTO_E_BINARY_FRAME,
 		               "messages are JSON in text frames", NULL, -1);
 		return;
 	}
@@ -186,13 +188,14 @@ void hub_message(struct hub *h, struct hub_conn *c, const char *text,
 		hub_send_json(h, c->pad, c, NULL, o);
 	} else if (m.type == PROTO_HELLO) {
 		if (c->pad)
-			hub_send_error(h, c, "already_joined",
+			hub_send_error(h, c, PROTO_E_ALREADY_JOINED,
 			               "this connection has already said hello",
 			               NULL, -1);
 		else
 			do_hello(h, c, &m);
 	} else if (!c->pad) {
-		hub_send_error(h, c, "not_joined", "say hello first", NULL, -1);
+		hub_send_error(h, c, PROTO_E_NOT_JOINED, "say hello first",
+		               NULL, -1);
 	} else {
 		switch (m.type) {
 		case PROTO_PUSH:
@@ -203,8 +206,9 @@ void hub_message(struct hub *h, struct hub_conn *c, const char *text,
 				snprintf(msg, sizeof(msg),
 				         "the pad is at version %llu",
 				         (unsigned long long)c->pad->version);
-				hub_send_error(h, c, "future_version", msg,
-				               NULL, (int64_t)c->pad->version);
+				hub_send_error(h, c, PROTO_E_FUTURE_VERSION,
+				               msg, NULL,
+				               (int64_t)c->pad->version);
 			} else {
 				struct out *o = hub_out_add(h, OUT_PULL, c->pad,
 				                            c, NULL);

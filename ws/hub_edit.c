@@ -30,21 +30,21 @@ struct json_text {
 	size_t len;
 };
 
-static const char *ot_code(enum ot_err e)
+static enum proto_err ot_code(enum ot_err e)
 {
 	switch (e) {
 	case OT_ELENGTH:
-		return "length_mismatch";
+		return PROTO_E_LENGTH_MISMATCH;
 	case OT_ESURROGATE:
-		return "split_surrogate";
+		return PROTO_E_SPLIT_SURROGATE;
 	case OT_EUTF8:
-		return "invalid_utf8";
+		return PROTO_E_INVALID_UTF8;
 	case OT_ETOOBIG:
-		return "doc_too_large";
+		return PROTO_E_DOC_TOO_LARGE;
 	case OT_ENOMEM:
-		return "server_busy";
+		return PROTO_E_SERVER_BUSY;
 	default:
-		return "invalid_changes";
+		return PROTO_E_INVALID_CHANGES;
 	}
 }
 
@@ -80,8 +80,9 @@ static bool refuse_version(struct hub *h, struct hub_conn *c,
 		        "the pad is at version %llu, the push was made at %lld",
 		        (unsigned long long)p->version, (long long)m->version);
 	hub_send_error(h, c,
-	               (uint64_t)m->version > p->version ? "future_version"
-	                                                 : "stale_version",
+	               (uint64_t)m->version > p->version
+	                       ? PROTO_E_FUTURE_VERSION
+	                       : PROTO_E_STALE_VERSION,
 	               msg, m->ref, (int64_t)p->version);
 	h->rejected += n;
 	return true;
@@ -106,8 +107,9 @@ static bool refuse_rate(struct hub *h, struct hub_conn *c,
 	         "too many changes: at most %u per second (bursts of %u)",
 	         h->conf->updates_per_second, h->conf->update_burst);
 	json_object_object_add(err, "type", json_object_new_string("error"));
-	json_object_object_add(err, "code",
-	                       json_object_new_string("rate_limited"));
+	json_object_object_add(
+	        err, "code",
+	        json_object_new_string(proto_err_name(PROTO_E_RATE_LIMITED)));
 	json_object_object_add(err, "message", json_object_new_string(msg));
 	if (m->ref)
 		json_object_object_add(err, "ref", json_object_get(m->ref));
@@ -261,7 +263,7 @@ void hub_do_push(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	if (!e) {
 		if (t.text != p->text)
 			free(t.text);
-		hub_send_error(h, c, "store_error",
+		hub_send_error(h, c, PROTO_E_STORE_ERROR,
 		               h->txn_err[0] ? h->txn_err
 		                             : "the pad store failed",
 		               m->ref, (int64_t)p->version);

@@ -189,7 +189,7 @@ json_object *hub_participant_json(const struct participant *pt, bool sel);
 void hub_refuse_foreign(struct hub *h, struct hub_conn *c);
 json_object *hub_run_json(const struct run *r);
 void hub_send_close(struct hub *h, struct hub_conn *c, int code);
-void hub_send_error(struct hub *h, struct hub_conn *c, const char *code,
+void hub_send_error(struct hub *h, struct hub_conn *c, enum proto_err code,
                     const char *message, json_object *ref, int64_t head);
 struct out *hub_send_json(struct hub *h, struct pad *p, struct hub_conn *to,
                           struct hub_conn *except, json_object *o);

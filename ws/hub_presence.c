@@ -28,7 +28,7 @@ void hub_do_presence(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		snprintf(msg, sizeof(msg),
 		         "the pad is at version %llu, the selection says %lld",
 		         (unsigned long long)p->version, (long long)m->version);
-		hub_send_error(h, c, "future_version", msg, NULL,
+		hub_send_error(h, c, PROTO_E_FUTURE_VERSION, msg, NULL,
 		               (int64_t)p->version);
 		return;
 	}
@@ -46,8 +46,8 @@ void hub_do_presence(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 				        msg, sizeof(msg),
 				        "selection.ranges[%zu] is outside the document (%zu units)",
 				        i, p->len16);
-				hub_send_error(h, c, "bad_selection", msg, NULL,
-				               (int64_t)p->version);
+				hub_send_error(h, c, PROTO_E_BAD_SELECTION, msg,
+				               NULL, (int64_t)p->version);
 				return;
 			}
 		}
@@ -84,7 +84,8 @@ void hub_do_profile(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	json_object *o;
 
 	if (hub_set_profile(c->part, m->name, m->color) < 0) {
-		hub_send_error(h, c, "server_busy", "out of memory", NULL, -1);
+		hub_send_error(h, c, PROTO_E_SERVER_BUSY, "out of memory", NULL,
+		               -1);
 		return;
 	}
 	o = json_object_new_object();
@@ -101,7 +102,7 @@ void hub_do_language(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	struct out *e;
 
 	if (hub_txn_get(h) < 0) {
-		hub_send_error(h, c, "store_error",
+		hub_send_error(h, c, PROTO_E_STORE_ERROR,
 		               h->txn_err[0] ? h->txn_err
 		                             : "the pad store failed",
 		               NULL, -1);
@@ -133,7 +134,7 @@ void hub_do_tests(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	    padstore_put_tests(h->txn, p->id, s, strlen(s)) < 0) {
 		if (h->txn)
 			h->txn_failed = true;
-		hub_send_error(h, c, "store_error",
+		hub_send_error(h, c, PROTO_E_STORE_ERROR,
 		               h->txn_err[0] ? h->txn_err
 		                             : "the pad store failed",
 		               NULL, -1);

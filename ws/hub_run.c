@@ -262,20 +262,20 @@ void hub_do_run(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 
 	if (p->run.active) {
 		hub_send_error(
-		        h, c, "run_in_progress",
+		        h, c, PROTO_E_RUN_IN_PROGRESS,
 		        "a run of this pad is in progress; wait for it or stop it",
 		        NULL, -1);
 		return;
 	}
 	if (!p->language[0]) {
-		hub_send_error(h, c, "no_language",
+		hub_send_error(h, c, PROTO_E_NO_LANGUAGE,
 		               "pick the pad's language before running it",
 		               NULL, -1);
 		return;
 	}
 	if (m->run_tests &&
 	    (!p->tests || json_object_array_length(p->tests) == 0)) {
-		hub_send_error(h, c, "no_tests",
+		hub_send_error(h, c, PROTO_E_NO_TESTS,
 		               "this pad has no tests to run; add some first",
 		               NULL, -1);
 		return;
@@ -368,31 +368,32 @@ void hub_do_stdin(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	int r;
 
 	if (!p->run.active || !p->run.rr) {
-		hub_send_error(h, c, "no_run", "nothing is running in this pad",
-		               NULL, -1);
+		hub_send_error(h, c, PROTO_E_NO_RUN,
+		               "nothing is running in this pad", NULL, -1);
 		return;
 	}
 	if (!p->run.interactive) {
 		hub_send_error(
-		        h, c, "no_run",
+		        h, c, PROTO_E_NO_RUN,
 		        "a run of the tests takes no input: each test has its own",
 		        NULL, -1);
 		return;
 	}
 	r = runner_send_stdin(p->run.rr, m->data, m->data_len, m->eof);
 	if (r == -EPIPE) {
-		hub_send_error(h, c, "no_run", "the program's input is closed",
-		               NULL, -1);
+		hub_send_error(h, c, PROTO_E_NO_RUN,
+		               "the program's input is closed", NULL, -1);
 		return;
 	}
 	if (r == -ENOSPC) {
-		hub_send_error(h, c, "stdin_full",
+		hub_send_error(h, c, PROTO_E_STDIN_FULL,
 		               "too much input is waiting for the program",
 		               NULL, -1);
 		return;
 	}
 	if (r < 0) {
-		hub_send_error(h, c, "server_busy", "out of memory", NULL, -1);
+		hub_send_error(h, c, PROTO_E_SERVER_BUSY, "out of memory", NULL,
+		               -1);
 		return;
 	}
 	ev = daemon_event("stdin");
@@ -410,8 +411,8 @@ void hub_do_stop(struct hub *h, struct hub_conn *c)
 	json_object *ev;
 
 	if (!p->run.active || !p->run.rr) {
-		hub_send_error(h, c, "no_run", "nothing is running in this pad",
-		               NULL, -1);
+		hub_send_error(h, c, PROTO_E_NO_RUN,
+		               "nothing is running in this pad", NULL, -1);
 		return;
 	}
 	runner_kill(p->run.rr);

@@ -55,13 +55,14 @@ struct out *hub_send_json(struct hub *h, struct pad *p, struct hub_conn *to,
 	return e;
 }
 
-void hub_send_error(struct hub *h, struct hub_conn *c, const char *code,
+void hub_send_error(struct hub *h, struct hub_conn *c, enum proto_err code,
                     const char *message, json_object *ref, int64_t head)
 {
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "type", json_object_new_string("error"));
-	json_object_object_add(o, "code", json_object_new_string(code));
+	json_object_object_add(o, "code",
+	                       json_object_new_string(proto_err_name(code)));
 	json_object_object_add(o, "message", json_object_new_string(message));
 	if (ref) /* the parent takes the new reference */
 		json_object_object_add(o, "ref", json_object_get(ref));
@@ -83,7 +84,7 @@ void hub_send_close(struct hub *h, struct hub_conn *c, int code)
 void hub_refuse_foreign(struct hub *h, struct hub_conn *c)
 {
 	hub_send_error(
-	        h, c, "wrong_daemon",
+	        h, c, PROTO_E_WRONG_DAEMON,
 	        "pad is served by another daemon; reconnect through the proxy",
 	        NULL, -1);
 	hub_send_close(h, c, 4421);
@@ -428,10 +429,10 @@ void hub_flush(struct hub *h, bool committed)
 			h->out_tail = &h->out_head;
 		if (e->needs_commit && !committed) {
 			if (e->pusher)
-				hub_send_error(h, e->pusher, "store_error",
-				               h->txn_err, e->ref,
-				               e->pusher->pad
-				                       ? (int64_t)e->pusher->pad
+				hub_send_error(
+				        h, e->pusher, PROTO_E_STORE_ERROR,
+				        h->txn_err, e->ref,
+				        e->pusher->pad ? (int64_t)e->pusher->pad
 				                                 ->version
 				                       : -1);
 		} else if (e->kind == OUT_WELCOME) {

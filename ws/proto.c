@@ -12,7 +12,18 @@
 
 #define PROTO_MAX_DEPTH 32
 
-int proto_error_set(struct proto_error *e, const char *code, const char *fmt,
+static const char *const err_names[] = {
+#define PROTO_ERR_NAME(id, name) [PROTO_E_##id] = name,
+        PROTO_ERRORS(PROTO_ERR_NAME)
+#undef PROTO_ERR_NAME
+};
+
+const char *proto_err_name(enum proto_err e)
+{
+	return (unsigned)e < PROTO_ERR_COUNT ? err_names[e] : NULL;
+}
+
+int proto_error_set(struct proto_error *e, enum proto_err code, const char *fmt,
                     ...)
 {
 	va_list ap;
@@ -47,6 +58,14 @@ static const struct {
 };
 
 /* A non-negative integer field below 2^53 (what JavaScript counts exactly). */
+const char *proto_type_name(enum proto_type t)
+{
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (types[i].type == t)
+			return types[i].name;
+	return NULL;
+}
+
 static int get_version(json_object *root, const char *field, bool nullable,
                        bool *has, int64_t *out, struct proto_error *e)
 {
@@ -57,13 +76,14 @@ static int get_version(json_object *root, const char *field, bool nullable,
 	    json_object_get_type(v) == json_type_null) {
 		if (nullable)
 			return 0;
-		return proto_error_set(e, "bad_message", "%s: missing", field);
+		return proto_error_set(e, PROTO_E_BAD_MESSAGE, "%s: missing",
+		                       field);
 	}
 	if (json_object_get_type(v) != json_type_int ||
 	    json_object_get_int64(v) < 0 ||
 	    json_object_get_int64(v) > (INT64_C(1) << 53)) {
 		return proto_error_set(
-		        e, "bad_message",
+		        e, PROTO_E_BAD_MESSAGE,
 		        "%s: expected a version, a whole number from 0", field);
 	}
 	*has = true;
@@ -80,15 +100,16 @@ static int get_string(json_object *root, const char *field, bool optional,
 	if (!json_object_object_get_ex(root, field, &v)) {
 		if (optional)
 			return 0;
-		return proto_error_set(e, "bad_message", "%s: missing", field);
+		return proto_error_set(e, PROTO_E_BAD_MESSAGE, "%s: missing",
+		                       field);
 	}
 	if (json_object_get_type(v) != json_type_string)
-		return proto_error_set(e, "bad_message",
+		return proto_error_set(e, PROTO_E_BAD_MESSAGE,
 		                       "%s: expected a string", field);
 	*out = json_object_get_string(v);
 	*len = (size_t)json_object_get_string_len(v);
 	if (memchr(*out, 0, *len) || !utf8_valid(*out, *len))
-		return proto_error_set(e, "invalid_utf8",
+		return proto_error_set(e, PROTO_E_INVALID_UTF8,
 		                       "%s: not valid UTF-8 text", field);
 	return 0;
 }
@@ -97,15 +118,15 @@ static int check_name(const char *s, size_t len, const struct proto_limits *lim,
                       struct proto_error *e)
 {
 	if (len > lim->max_name)
-		return proto_error_set(e, "name_too_long",
+		return proto_error_set(e, PROTO_E_NAME_TOO_LONG,
 		                       "name: %zu bytes, at most %zu allowed",
 		                       len, lim->max_name);
 	if (len == 0)
-		return proto_error_set(e, "bad_name", "name: empty");
+		return proto_error_set(e, PROTO_E_BAD_NAME, "name: empty");
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return proto_error_set(
-			        e, "bad_name",
+			        e, PROTO_E_BAD_NAME,
 			        "name: control characters are not allowed");
 	return 0;
 }
@@ -120,7 +141,7 @@ static int check_color(const char *s, size_t len, struct proto_error *e)
 		if (i == len)
 			return 0;
 	}
-	return proto_error_set(e, "bad_color",
+	return proto_error_set(e, PROTO_E_BAD_COLOR,
 	                       "color: expected #rgb or #rrggbb");
 }
 
@@ -130,14 +151,15 @@ static int check_updates(json_object *u, const struct proto_limits *lim,
 	size_t n;
 
 	if (!u || json_object_get_type(u) != json_type_array)
-		return proto_error_set(e, "bad_message",
+		return proto_error_set(e, PROTO_E_BAD_MESSAGE,
 		                       "updates: expected an array");
 	n = json_object_array_length(u);
 	if (n == 0)
-		return proto_error_set(e, "bad_message", "updates: empty");
+		return proto_error_set(e, PROTO_E_BAD_MESSAGE,
+		                       "updates: empty");
 	if (n > lim->max_updates_per_push)
 		return proto_error_set(
-		        e, "too_many_updates",
+		        e, PROTO_E_TOO_MANY_UPDATES,
 		        "a push may carry at most %zu updates, this one has %zu",
 		        lim->max_updates_per_push, n);
 	for (size_t i = 0; i < n; i++) {
@@ -145,14 +167,14 @@ static int check_updates(json_object *u, const struct proto_limits *lim,
 		size_t idlen;
 		if (json_object_get_type(up) != json_type_object)
 			return proto_error_set(
-			        e, "bad_message",
+			        e, PROTO_E_BAD_MESSAGE,
 			        "updates[%zu]: expected an object", i);
 		json_object_object_foreach(up, key, val)
 		{
 			(void)val;
 			if (strcmp(key, "clientID") && strcmp(key, "changes"))
 				return proto_error_set(
-				        e, "bad_message",
+				        e, PROTO_E_BAD_MESSAGE,
 				        "updates[%zu].%.32s: unknown field", i,
 				        key);
 		}
@@ -162,16 +184,16 @@ static int check_updates(json_object *u, const struct proto_limits *lim,
 		    idlen > PROTO_MAX_CLIENT_ID ||
 		    !utf8_valid(json_object_get_string(id), idlen))
 			return proto_error_set(
-			        e, "bad_message",
+			        e, PROTO_E_BAD_MESSAGE,
 			        "updates[%zu].clientID: expected a string of 1 to %d bytes",
 			        i, PROTO_MAX_CLIENT_ID);
 		if (!json_object_object_get_ex(up, "changes", &ch))
-			return proto_error_set(e, "bad_message",
+			return proto_error_set(e, PROTO_E_BAD_MESSAGE,
 			                       "updates[%zu].changes: missing",
 			                       i);
 		if (json_object_get_type(ch) != json_type_array)
 			return proto_error_set(
-			        e, "invalid_changes",
+			        e, PROTO_E_INVALID_CHANGES,
 			        "updates[%zu].changes: expected a ChangeSet (an array)",
 			        i);
 	}
@@ -184,12 +206,12 @@ static int check_tests(json_object *t, struct proto_error *e)
 	size_t n, total = 0;
 
 	if (!t || json_object_get_type(t) != json_type_array)
-		return proto_error_set(e, "bad_message",
+		return proto_error_set(e, PROTO_E_BAD_MESSAGE,
 		                       "tests: expected an array");
 	n = json_object_array_length(t);
 	if (n > PROTO_MAX_TESTS)
 		return proto_error_set(
-		        e, "tests_too_large",
+		        e, PROTO_E_TESTS_TOO_LARGE,
 		        "a pad may hold at most %d tests, this list has %zu",
 		        PROTO_MAX_TESTS, n);
 	for (size_t i = 0; i < n; i++) {
@@ -197,7 +219,7 @@ static int check_tests(json_object *t, struct proto_error *e)
 		static const char *const fields[] = {"name", "stdin",
 		                                     "expected_stdout"};
 		if (json_object_get_type(x) != json_type_object)
-			return proto_error_set(e, "bad_message",
+			return proto_error_set(e, PROTO_E_BAD_MESSAGE,
 			                       "tests[%zu]: expected an object",
 			                       i);
 		json_object_object_foreach(x, key, val)
@@ -208,25 +230,25 @@ static int check_tests(json_object *t, struct proto_error *e)
 					break;
 			if (f == 3)
 				return proto_error_set(
-				        e, "bad_message",
+				        e, PROTO_E_BAD_MESSAGE,
 				        "tests[%zu].%.32s: unknown field", i,
 				        key);
 			if (json_object_get_type(val) != json_type_string)
 				return proto_error_set(
-				        e, "bad_message",
+				        e, PROTO_E_BAD_MESSAGE,
 				        "tests[%zu].%s: expected a string", i,
 				        key);
 			len = (size_t)json_object_get_string_len(val);
 			if (memchr(json_object_get_string(val), 0, len) ||
 			    !utf8_valid(json_object_get_string(val), len))
 				return proto_error_set(
-				        e, "invalid_utf8",
+				        e, PROTO_E_INVALID_UTF8,
 				        "tests[%zu].%s: not valid UTF-8 text",
 				        i, key);
 			if (len > (f == 0 ? PROTO_MAX_TEST_NAME
 			                  : PROTO_MAX_TEST_FIELD))
 				return proto_error_set(
-				        e, "tests_too_large",
+				        e, PROTO_E_TESTS_TOO_LARGE,
 				        "tests[%zu].%s: %zu bytes, at most %d",
 				        i, key, len,
 				        f == 0 ? PROTO_MAX_TEST_NAME
@@ -236,12 +258,12 @@ static int check_tests(json_object *t, struct proto_error *e)
 		if (!json_object_object_get_ex(x, "stdin", NULL) ||
 		    !json_object_object_get_ex(x, "expected_stdout", NULL))
 			return proto_error_set(
-			        e, "bad_message",
+			        e, PROTO_E_BAD_MESSAGE,
 			        "tests[%zu]: needs stdin and expected_stdout",
 			        i);
 	}
 	if (total > PROTO_MAX_TESTS_BYTES)
-		return proto_error_set(e, "tests_too_large",
+		return proto_error_set(e, PROTO_E_TESTS_TOO_LARGE,
 		                       "the tests hold %zu bytes, at most %d",
 		                       total, PROTO_MAX_TESTS_BYTES);
 	return 0;
@@ -272,12 +294,12 @@ static int check_selection(json_object *s, struct proto_error *e)
 	    json_object_get_type(ranges) != json_type_array ||
 	    int_field(s, "main", &main_idx) < 0)
 		return proto_error_set(
-		        e, "bad_message",
+		        e, PROTO_E_BAD_MESSAGE,
 		        "selection: expected {main, ranges} or null");
 	n = json_object_array_length(ranges);
 	if (n == 0 || n > PROTO_MAX_RANGES || (size_t)main_idx >= n)
 		return proto_error_set(
-		        e, "bad_message",
+		        e, PROTO_E_BAD_MESSAGE,
 		        "selection: 1 to %d ranges, main one of them",
 		        PROTO_MAX_RANGES);
 	for (size_t i = 0; i < n; i++) {
@@ -287,7 +309,7 @@ static int check_selection(json_object *s, struct proto_error *e)
 		    int_field(r, "anchor", &x) < 0 ||
 		    int_field(r, "head", &x) < 0)
 			return proto_error_set(
-			        e, "bad_message",
+			        e, PROTO_E_BAD_MESSAGE,
 			        "selection.ranges[%zu]: expected {anchor, head} positions",
 			        i);
 	}
@@ -304,7 +326,7 @@ static int check_fields(json_object *root, const char *const *allowed,
 		for (size_t i = 0; !known && allowed[i]; i++)
 			known = strcmp(key, allowed[i]) == 0;
 		if (!known)
-			return proto_error_set(e, "bad_message",
+			return proto_error_set(e, PROTO_E_BAD_MESSAGE,
 			                       "%.32s: unknown field", key);
 	}
 	return 0;
@@ -345,7 +367,7 @@ static int parse_fields(struct proto_msg *m, const struct proto_limits *lim,
 			    (t == json_type_string &&
 			     json_object_get_string_len(m->ref) > 64))
 				return proto_error_set(
-				        e, "bad_message",
+				        e, PROTO_E_BAD_MESSAGE,
 				        "ref: expected a number or a short string");
 		}
 		return 0;
@@ -359,7 +381,7 @@ static int parse_fields(struct proto_msg *m, const struct proto_limits *lim,
 			return -1;
 		m->has_version = true;
 		if (!json_object_object_get_ex(root, "selection", &v))
-			return proto_error_set(e, "bad_message",
+			return proto_error_set(e, PROTO_E_BAD_MESSAGE,
 			                       "selection: missing");
 		if (json_object_get_type(v) == json_type_null)
 			return 0;
@@ -373,7 +395,7 @@ static int parse_fields(struct proto_msg *m, const struct proto_limits *lim,
 		    strspn(m->language,
 		           "abcdefghijklmnopqrstuvwxyz0123456789+#._-") != len)
 			return proto_error_set(
-			        e, "bad_language",
+			        e, PROTO_E_BAD_LANGUAGE,
 			        "language: 1 to %d characters of a-z 0-9 + # . _ -",
 			        PROTO_MAX_LANGUAGE);
 		return 0;
@@ -381,7 +403,7 @@ static int parse_fields(struct proto_msg *m, const struct proto_limits *lim,
 		if (json_object_object_get_ex(root, "tests", &v)) {
 			if (json_object_get_type(v) != json_type_boolean)
 				return proto_error_set(
-				        e, "bad_message",
+				        e, PROTO_E_BAD_MESSAGE,
 				        "tests: expected true or false");
 			m->run_tests = json_object_get_boolean(v);
 		}
@@ -390,7 +412,7 @@ static int parse_fields(struct proto_msg *m, const struct proto_limits *lim,
 			return -1;
 		if (m->run_tests && m->data)
 			return proto_error_set(
-			        e, "bad_message",
+			        e, PROTO_E_BAD_MESSAGE,
 			        "stdin: a run of the tests takes each test's own stdin");
 		return 0;
 	case PROTO_TESTS:
@@ -403,13 +425,14 @@ static int parse_fields(struct proto_msg *m, const struct proto_limits *lim,
 		if (json_object_object_get_ex(root, "eof", &v)) {
 			if (json_object_get_type(v) != json_type_boolean)
 				return proto_error_set(
-				        e, "bad_message",
+				        e, PROTO_E_BAD_MESSAGE,
 				        "eof: expected true or false");
 			m->eof = json_object_get_boolean(v);
 		}
 		return 0;
 	case PROTO_STOP:
 	case PROTO_PING:
+	case PROTO_TYPE_COUNT: /* not a type */
 		return 0;
 	}
 	return 0;
@@ -428,23 +451,23 @@ int proto_parse(const char *text, size_t len, const struct proto_limits *lim,
 	case JSON_PARSE_OK:
 		break;
 	case JSON_PARSE_UTF8:
-		e->code = "invalid_utf8";
+		e->code = PROTO_E_INVALID_UTF8;
 		return -1;
 	case JSON_PARSE_NOT_OBJECT:
 		json_object_put(m->root);
 		m->root = NULL;
-		e->code = "bad_message";
+		e->code = PROTO_E_BAD_MESSAGE;
 		return -1;
 	case JSON_PARSE_NOMEM:
-		e->code = "server_busy";
+		e->code = PROTO_E_SERVER_BUSY;
 		return -1;
 	default:
-		e->code = "bad_json";
+		e->code = PROTO_E_BAD_JSON;
 		return -1;
 	}
 	if (!json_object_object_get_ex(m->root, "type", &t) ||
 	    json_object_get_type(t) != json_type_string) {
-		proto_error_set(e, "bad_message", "type: missing");
+		proto_error_set(e, PROTO_E_BAD_MESSAGE, "type: missing");
 		goto out_put;
 	}
 	type = json_object_get_string(t);
@@ -452,7 +475,7 @@ int proto_parse(const char *text, size_t len, const struct proto_limits *lim,
 		if (strcmp(type, types[i].name) == 0)
 			break;
 	if (i == sizeof(types) / sizeof(types[0])) {
-		proto_error_set(e, "unknown_type",
+		proto_error_set(e, PROTO_E_UNKNOWN_TYPE,
 		                "unknown message type '%.32s'", type);
 		goto out_put;
 	}

@@ -26,7 +26,62 @@ enum proto_type {
 	PROTO_STOP,
 	PROTO_PING,
 	PROTO_TESTS,
+	PROTO_TYPE_COUNT
 };
+
+/* The `type` of a client message: "hello", ... (static), or NULL for a
+   value outside the table. */
+const char *proto_type_name(enum proto_type t);
+
+/*
+ * Every code of an `error` message the daemon sends.  docs/protocol.json
+ * lists the same codes with their meaning (tests/unit/ws/test_protodesc.c
+ * holds the two together); a code not in this table cannot be sent.
+ */
+#define PROTO_ERRORS(X)                                                        \
+	X(BAD_JSON, "bad_json")                                                \
+	X(BINARY_FRAME, "binary_frame")                                        \
+	X(BAD_MESSAGE, "bad_message")                                          \
+	X(UNKNOWN_TYPE, "unknown_type")                                        \
+	X(MESSAGE_TOO_LARGE, "message_too_large")                              \
+	X(NOT_JOINED, "not_joined")                                            \
+	X(ALREADY_JOINED, "already_joined")                                    \
+	X(BAD_PAD_ID, "bad_pad_id")                                            \
+	X(STALE_VERSION, "stale_version")                                      \
+	X(FUTURE_VERSION, "future_version")                                    \
+	X(INVALID_CHANGES, "invalid_changes")                                  \
+	X(LENGTH_MISMATCH, "length_mismatch")                                  \
+	X(SPLIT_SURROGATE, "split_surrogate")                                  \
+	X(INVALID_UTF8, "invalid_utf8")                                        \
+	X(DOC_TOO_LARGE, "doc_too_large")                                      \
+	X(TOO_MANY_UPDATES, "too_many_updates")                                \
+	X(RATE_LIMITED, "rate_limited")                                        \
+	X(BAD_SELECTION, "bad_selection")                                      \
+	X(NAME_TOO_LONG, "name_too_long")                                      \
+	X(BAD_NAME, "bad_name")                                                \
+	X(BAD_COLOR, "bad_color")                                              \
+	X(BAD_LANGUAGE, "bad_language")                                        \
+	X(PAD_FULL, "pad_full")                                                \
+	X(SERVER_BUSY, "server_busy")                                          \
+	X(WRONG_DAEMON, "wrong_daemon")                                        \
+	X(RUN_IN_PROGRESS, "run_in_progress")                                  \
+	X(NO_RUN, "no_run")                                                    \
+	X(STDIN_FULL, "stdin_full")                                            \
+	X(NO_TESTS, "no_tests")                                                \
+	X(TESTS_TOO_LARGE, "tests_too_large")                                  \
+	X(NO_LANGUAGE, "no_language")                                          \
+	X(STORE_ERROR, "store_error")
+
+enum proto_err {
+#define PROTO_ERR_ENUM(id, name) PROTO_E_##id,
+	PROTO_ERRORS(PROTO_ERR_ENUM)
+#undef PROTO_ERR_ENUM
+	        PROTO_ERR_COUNT
+};
+
+/* The code as it goes on the wire: "bad_json", ... (static), or NULL for
+   a value outside the table. */
+const char *proto_err_name(enum proto_err e);
 
 #define PROTO_MAX_RANGES      100
 #define PROTO_MAX_CLIENT_ID   64
@@ -64,7 +119,7 @@ struct proto_msg {
 };
 
 struct proto_error {
-	const char *code; /* static string, e.g. "bad_message" */
+	enum proto_err code; /* the wire's code: proto_err_name(code) */
 	char message[256];
 };
 
@@ -78,7 +133,7 @@ int proto_parse(const char *text, size_t len, const struct proto_limits *lim,
 void proto_msg_fini(struct proto_msg *m);
 
 /* Sets e and returns -1: for callers that report their own errors. */
-int proto_error_set(struct proto_error *e, const char *code, const char *fmt,
+int proto_error_set(struct proto_error *e, enum proto_err code, const char *fmt,
                     ...) __attribute__((format(printf, 3, 4)));
 
 #endif

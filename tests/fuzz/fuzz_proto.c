@@ -75,7 +75,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&e, 0, sizeof(e));
 	if (proto_parse(text, size, &lim, &m, &e) < 0) {
-		if (!e.code || !e.code[0] || m.root)
+		if (!proto_err_name(e.code) || m.root)
 			abort();
 		if (!memchr(e.message, 0, sizeof(e.message)))
 			abort();

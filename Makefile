@@ -171,9 +171,14 @@ $(call unit_of,$(call unit_names,fcgi)): $(B)/tests/test_%: tests/unit/fcgi/test
 	$(CC) $(BASE_CFLAGS) $(INC_fcgi) $(LDHARDEN) $(LDFLAGS) -o $@ $< $(LIBS_fcgi) -lcriterion $(LDLIBS_FCGI)
 $(call unit_of,$(call unit_names,ws)): $(B)/tests/test_%: tests/unit/ws/test_%.c $(LIBS_ws)
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) $(INC_ws) $(LDHARDEN) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $< $(LIBS_ws) -lcriterion $(LDLIBS_WS)
+	$(CC) $(BASE_CFLAGS) $(INC_ws) $(TEST_CFLAGS) $(LDHARDEN) $(LDFLAGS) $(TEST_LDFLAGS) -o $@ $< $(TEST_SRC) $(LIBS_ws) -lcriterion $(LDLIBS_WS)
 # test_hub makes the hub's message allocation fail on demand
 $(B)/tests/test_hub: TEST_LDFLAGS = -Wl,--wrap=wsmsg_alloc
+# These check messages against docs/protocol.json (tests/unit/ws/protodesc.h).
+PROTODESC_TESTS := $(B)/tests/test_hub $(B)/tests/test_protodesc
+$(PROTODESC_TESTS): tests/unit/ws/protodesc.c tests/unit/ws/protodesc.h docs/protocol.json
+$(PROTODESC_TESTS): TEST_SRC = tests/unit/ws/protodesc.c
+$(PROTODESC_TESTS): TEST_CFLAGS = -DPROTODESC_FILE='"$(CURDIR)/docs/protocol.json"'
 
 .PHONY: tests test-unit
 tests: $(UNIT_BIN)

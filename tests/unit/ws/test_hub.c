@@ -6,7 +6,8 @@
  * the hub sees and a record of every message the hub queued for it (parsed
  * with json-c), of drops and of the close.  A turn of the event loop is
  * "call hub_message() a few times, then hub_turn_end()".  The rules checked
- * are those of docs/protocol.md.
+ * are those of docs/protocol.md, and every message the hub sends must be
+ * one that docs/protocol.json describes.
  */
 #include <criterion/criterion.h>
 #include <errno.h>
@@ -26,6 +27,7 @@
 
 #include "hub.h"
 #include "padstore.h"
+#include "protodesc.h"
 #include "wsconf.h"
 
 /* ---------------------------------------------------------------- the server */
@@ -63,6 +65,20 @@ static struct hub *h;
 static struct tconn *conns[MAX_CONNS];
 static size_t nconns;
 static atomic_uint wakes;
+static json_object *desc; /* docs/protocol.json */
+/* the message types and run events the hub has sent in this test */
+static char sent_types[64][24];
+static size_t nsent_types;
+
+static void note_sent(const char *type)
+{
+	for (size_t i = 0; i < nsent_types; i++)
+		if (strcmp(sent_types[i], type) == 0)
+			return;
+	if (nsent_types < sizeof(sent_types) / sizeof(sent_types[0]))
+		snprintf(sent_types[nsent_types++], sizeof(sent_types[0]), "%s",
+		         type);
+}
 
 static const char *str_of(json_object *o, const char *key)
 {
@@ -123,6 +139,23 @@ static int t_send(void *srv, struct hub_conn *c, struct wsmsg *m)
 	cr_assert_eq(json_tokener_get_parse_end(tok), m->len);
 	json_tokener_free(tok);
 	cr_assert_eq(json_object_get_type(o), json_type_object);
+	/* every message is one that docs/protocol.json describes */
+	{
+		char why[1024];
+		json_object *ev;
+		cr_assert_eq(protodesc_validate(desc, "serverMessage", o, why,
+		                                sizeof(why)),
+		             0,
+		             "the hub sent what docs/protocol.json does not "
+		             "describe: %s: %s",
+		             why, plain(o));
+		note_sent(str_of(o, "type"));
+		if (json_object_object_get_ex(o, "event", &ev)) {
+			char k[24];
+			snprintf(k, sizeof(k), "run.%s", str_of(ev, "event"));
+			note_sent(k);
+		}
+	}
 	/* committed before broadcast: the store holds every update sent */
 	if (json_object_object_get_ex(o, "type", &t) &&
 	    strcmp(json_object_get_string(t), "updates") == 0) {
@@ -197,6 +230,9 @@ static void setup(void)
 	snprintf(tmp, sizeof(tmp), "/tmp/test_hub.XXXXXX");
 	cr_assert_not_null(mkdtemp(tmp));
 	snprintf(dir, sizeof(dir), "%s/pads", tmp);
+	desc = protodesc_load(err, sizeof(err));
+	cr_assert_not_null(desc, "%s", err);
+	nsent_types = 0;
 }
 
 static void conn_free(struct tconn *t)
@@ -220,6 +256,8 @@ static void teardown(void)
 	nconns = 0;
 	if (tmp[0])
 		nftw(tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	json_object_put(desc);
+	desc = NULL;
 }
 
 TestSuite(hub, .init = setup, .fini = teardown, .timeout = 60);
@@ -2019,6 +2057,7 @@ struct fixed_api {
 	int fd;
 	int port;
 	const char *answer;
+	atomic_int hold_ms; /* wait this long before answering */
 	pthread_t th;
 };
 
@@ -2047,7 +2086,9 @@ static void *fixed_api_main(void *arg)
 			                    n))
 				break;
 		}
-		(void)!write(c, f->answer, strlen(f->answer));
+		sleep_ms(atomic_load(&f->hold_ms));
+		/* the client may be gone (a run stopped early): no SIGPIPE */
+		(void)!send(c, f->answer, strlen(f->answer), MSG_NOSIGNAL);
 		close(c);
 	}
 }
@@ -2113,4 +2154,111 @@ Test(hub, run_refused_busy_says_when_to_retry)
 		expect_none(t);
 	}
 	fixed_api_stop(&api);
+}
+
+/* ---------------------------------------------------------------- coverage */
+
+#define RUN_ID "0123456789abcdef0123456789abcdef"
+#define NDJSON_RUN                                                             \
+	"{\"event\":\"start\",\"id\":\"" RUN_ID "\",\"language\":\"python\","  \
+	"\"version\":\"3.11.2\",\"interactive\":true,\"control\":"             \
+	"\"/api/runs/" RUN_ID "/\"}\n"                                         \
+	"{\"event\":\"queued\",\"position\":1}\n"                              \
+	"{\"event\":\"compile_start\",\"stage\":\"compile\"}\n"                \
+	"{\"event\":\"exit\",\"stage\":\"compile\",\"verdict\":\"accepted\","  \
+	"\"time_limit\":null,\"exit_code\":0,\"signal\":null,"                 \
+	"\"signal_name\":null,\"cpu_ms\":1,\"wall_ms\":2,"                     \
+	"\"memory_bytes\":4096,\"message\":\"\"}\n"                            \
+	"{\"event\":\"run_start\",\"stage\":\"run\"}\n"                        \
+	"{\"event\":\"stdout\",\"stage\":\"run\",\"data\":\"1\\n\"}\n"         \
+	"{\"event\":\"stderr\",\"stage\":\"run\",\"data\":\"oops\\n\"}\n"      \
+	"{\"event\":\"exit\",\"stage\":\"run\",\"verdict\":\"accepted\","      \
+	"\"time_limit\":null,\"exit_code\":0,\"signal\":null,"                 \
+	"\"signal_name\":null,\"cpu_ms\":1,\"wall_ms\":2,"                     \
+	"\"memory_bytes\":4096,\"message\":\"\"}\n"                            \
+	"{\"event\":\"result\",\"result\":{\"language\":\"python\","           \
+	"\"verdict\":\"accepted\",\"id\":\"" RUN_ID "\"}}\n"
+
+/*
+ * Every message and run event that docs/protocol.json describes, the hub
+ * sends (t_send checks each against the file): the description holds
+ * nothing the daemon never says.
+ */
+Test(hub, sends_every_described_message)
+{
+	static struct fixed_api api;
+	const char *names[64];
+	struct tconn *a, *b, *c;
+	char runner[80];
+	int n;
+
+	fixed_api_start(&api, "HTTP/1.1 200 OK\r\nContent-Type: "
+	                      "application/x-ndjson\r\nConnection: "
+	                      "close\r\n\r\n" NDJSON_RUN);
+	snprintf(runner, sizeof(runner), "ws.runner=http://127.0.0.1:%d/api/",
+	         api.port);
+	start(runner, "ws.runner_timeout=5s", "ws.max_catchup=1", );
+	a = enter("p", "Ada");                       /* welcome */
+	b = enter("p", "Bob");                       /* join */
+	append(a, 0, 0, "print(1)");                 /* updates */
+	append(a, 1, 8, " print(2)");                /* updates */
+	say(b, "{\"type\":\"pull\",\"version\":1}"); /* updates */
+	say(b, "{\"type\":\"pull\",\"version\":0}"); /* snapshot */
+	say(b, "{\"type\":\"nope\"}");               /* error */
+	say(b, "{\"type\":\"ping\"}");               /* pong */
+	say(b, "{\"type\":\"profile\",\"name\":\"Bo\"}");
+	say(b, "{\"type\":\"presence\",\"version\":2,\"selection\":{\"main\":"
+	       "0,\"ranges\":[{\"anchor\":1,\"head\":3}]}}");
+	say(a, "{\"type\":\"language\",\"language\":\"python\"}");
+	say(a, "{\"type\":\"tests\",\"tests\":[{\"stdin\":\"\","
+	       "\"expected_stdout\":\"1\\n\"}]}");
+	turn();
+	c = conn_new();
+	enter_t(c, "p", ",\"version\":1"); /* a welcome with updates */
+	leave(c);                          /* leave */
+	turn();
+
+	/* a run the runner streams to its end: its events */
+	say(a, "{\"type\":\"run\"}");
+	wait_run_end(a);
+	/* one stopped before the runner answers: stdin, stop, error */
+	atomic_store(&api.hold_ms, 300);
+	drain_all();
+	say(a, "{\"type\":\"run\",\"tests\":true}");
+	say(b, "{\"type\":\"stop\"}");
+	turn();
+	say(a, "{\"type\":\"run\",\"stdin\":\"x\\n\"}");
+	wait_run_end(a);
+	drain_all();
+	say(a, "{\"type\":\"run\"}");
+	turn();
+	say(b, "{\"type\":\"stdin\",\"data\":\"2\\n\",\"eof\":true}");
+	say(b, "{\"type\":\"stop\"}");
+	wait_run_end(b);
+	fixed_api_stop(&api);
+
+	n = protodesc_names(desc, "serverMessage", "type", names, 64);
+	cr_assert_gt(n, 0);
+	for (int i = 0; i < n; i++) {
+		bool seen = false;
+		for (size_t k = 0; k < nsent_types; k++)
+			seen = seen || strcmp(sent_types[k], names[i]) == 0;
+		cr_assert(seen,
+		          "docs/protocol.json describes the message '%s', the "
+		          "hub never sent one",
+		          names[i]);
+	}
+	n = protodesc_names(desc, "runEvent", "event", names, 64);
+	cr_assert_gt(n, 0);
+	for (int i = 0; i < n; i++) {
+		char k[24];
+		bool seen = false;
+		snprintf(k, sizeof(k), "run.%s", names[i]);
+		for (size_t j = 0; j < nsent_types; j++)
+			seen = seen || strcmp(sent_types[j], k) == 0;
+		cr_assert(seen,
+		          "docs/protocol.json describes the run event '%s', "
+		          "the hub never sent one",
+		          names[i]);
+	}
 }

@@ -1,4 +1,6 @@
-// Message shapes of docs/protocol.md (runpad-ws), the contract.
+// Message shapes of the pad protocol (runpad-ws).  docs/protocol.json is
+// normative for them and docs/protocol.md explains them; protocol.test.ts
+// holds these types, the lists below and padClient to the JSON file.
 
 export interface SelectionJSON {
   main: number;
@@ -44,6 +46,9 @@ export interface TestCase {
   expected_stdout: string;
 }
 
+// A test as it goes over the wire: `name` may be left out.
+export type TestJSON = Omit<TestCase, "name"> & { name?: string };
+
 export interface RunInfo {
   run: number;
   by: string;
@@ -67,7 +72,7 @@ export interface Welcome {
   language: string;
   participants: Participant[];
   run: RunInfo | null;
-  tests?: TestCase[]; // always there with a daemon that has tests
+  tests?: TestJSON[]; // always there with a daemon that has tests
   limits?: Limits;
 }
 
@@ -75,14 +80,14 @@ export type ServerMessage =
   | Welcome
   | { type: "updates"; version: number; updates: UpdateJSON[] }
   | { type: "snapshot"; version: number; doc: string; reason?: string }
-  | { type: "error"; code: string; message: string; ref?: unknown; head?: number; retry_after_ms?: number }
+  | { type: "error"; code: PadErrorCode; message: string; ref?: unknown; head?: number; retry_after_ms?: number }
   | { type: "join"; participant: Participant }
   | { type: "leave"; id: string }
   | { type: "profile"; participant: Participant }
   | { type: "presence"; id: string; version: number; selection: SelectionJSON | null }
   | { type: "language"; language: string; by?: string }
   | { type: "run"; event: RunEvent }
-  | { type: "tests"; tests: TestCase[]; by?: string }
+  | { type: "tests"; tests: TestJSON[]; by?: string }
   | { type: "pong" };
 
 export type ClientMessage =
@@ -93,7 +98,81 @@ export type ClientMessage =
   | { type: "profile"; name?: string; color?: string }
   | { type: "language"; language: string }
   | { type: "run"; stdin?: string; tests?: boolean }
-  | { type: "tests"; tests: Partial<TestCase>[] }
+  | { type: "tests"; tests: TestJSON[] }
   | { type: "stdin"; data: string; eof?: boolean }
   | { type: "stop" }
   | { type: "ping" };
+
+// Every message type each way and every error code, as lists for code that
+// needs them at run time; the types above must have exactly these (checked
+// by the compiler below) and docs/protocol.json too (protocol.test.ts).
+export const CLIENT_MESSAGE_TYPES = [
+  "hello",
+  "push",
+  "pull",
+  "presence",
+  "profile",
+  "language",
+  "run",
+  "tests",
+  "stdin",
+  "stop",
+  "ping",
+] as const;
+
+export const SERVER_MESSAGE_TYPES = [
+  "welcome",
+  "updates",
+  "snapshot",
+  "error",
+  "join",
+  "leave",
+  "profile",
+  "presence",
+  "language",
+  "tests",
+  "run",
+  "pong",
+] as const;
+
+export const PAD_ERROR_CODES = [
+  "bad_json",
+  "binary_frame",
+  "bad_message",
+  "unknown_type",
+  "message_too_large",
+  "not_joined",
+  "already_joined",
+  "bad_pad_id",
+  "stale_version",
+  "future_version",
+  "invalid_changes",
+  "length_mismatch",
+  "split_surrogate",
+  "invalid_utf8",
+  "doc_too_large",
+  "too_many_updates",
+  "rate_limited",
+  "bad_selection",
+  "name_too_long",
+  "bad_name",
+  "bad_color",
+  "bad_language",
+  "pad_full",
+  "server_busy",
+  "wrong_daemon",
+  "run_in_progress",
+  "no_run",
+  "stdin_full",
+  "no_tests",
+  "tests_too_large",
+  "no_language",
+  "store_error",
+] as const;
+
+export type PadErrorCode = (typeof PAD_ERROR_CODES)[number];
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type ClientTypesListed = Assert<Same<ClientMessage["type"], (typeof CLIENT_MESSAGE_TYPES)[number]>>;
+export type ServerTypesListed = Assert<Same<ServerMessage["type"], (typeof SERVER_MESSAGE_TYPES)[number]>>;

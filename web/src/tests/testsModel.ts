@@ -13,7 +13,7 @@
 // or inserts does not shift the one being edited.
 //
 // No DOM, no socket: `send` and the timer are injected (tests use fakes).
-import type { TestCase } from "../lib/protocol";
+import type { TestCase, TestJSON } from "../lib/protocol";
 
 export type { TestCase };
 export type TestField = "name" | "stdin" | "expected_stdout";
@@ -74,12 +74,14 @@ export function checkTests(tests: TestCase[]): string | null {
   return null;
 }
 
-export function testsMessage(tests: TestCase[]): { type: "tests"; tests: TestCase[] } {
+export function testsMessage(tests: TestCase[]): { type: "tests"; tests: TestJSON[] } {
   return {
     type: "tests",
-    tests: tests.map(
-      (t) => ({ ...(t.name ? { name: t.name } : {}), stdin: t.stdin, expected_stdout: t.expected_stdout }) as TestCase,
-    ),
+    tests: tests.map((t) => ({
+      ...(t.name ? { name: t.name } : {}),
+      stdin: t.stdin,
+      expected_stdout: t.expected_stdout,
+    })),
   };
 }
 

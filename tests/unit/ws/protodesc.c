@@ -159,8 +159,8 @@ struct vctx {
 	json_object *root;
 	char *err;
 	size_t errlen;
-	size_t depth; /* of the path in err, for the deepest oneOf branch */
-	bool quiet;   /* inside a branch whose error is not wanted */
+	size_t progress; /* checks passed, to tell which oneOf branch was meant */
+	bool quiet;      /* inside a branch whose error is not wanted */
 };
 
 static int fail(struct vctx *v, const char *path, const char *fmt, ...)
@@ -177,7 +177,6 @@ static int fail(struct vctx *v, const char *path, const char *fmt, ...)
 	if (n >= 0 && (size_t)n < v->errlen)
 		vsnprintf(v->err + n, v->errlen - (size_t)n, fmt, ap);
 	va_end(ap);
-	v->depth = strlen(path);
 	return -1;
 }
 
@@ -333,23 +332,25 @@ static int check_branches(struct vctx *v, json_object *arr, bool one,
 {
 	size_t n = json_object_array_length(arr), ok = 0;
 	char best[1024] = "", saved_err[1024];
-	size_t best_depth = 0, saved_depth = v->depth;
+	size_t best_progress = 0, start = v->progress;
 	bool quiet = v->quiet;
 
 	snprintf(saved_err, sizeof(saved_err), "%s", v->err);
 	for (size_t i = 0; i < n; i++) {
 		v->err[0] = 0;
-		v->depth = 0;
+		v->progress = start;
 		if (validate(v, json_object_array_get_idx(arr, i), x, path) ==
 		    0) {
 			ok++;
-		} else if (!quiet && (!best[0] || v->depth > best_depth)) {
+		} else if (!quiet &&
+		           (!best[0] || v->progress - start > best_progress)) {
+			/* the branch that got furthest is the one meant */
 			snprintf(best, sizeof(best), "%s", v->err);
-			best_depth = v->depth;
+			best_progress = v->progress - start;
 		}
 	}
 	snprintf(v->err, v->errlen, "%s", saved_err);
-	v->depth = saved_depth;
+	v->progress = start + best_progress;
 	if (one ? ok == 1 : ok >= 1)
 		return 0;
 	if (ok > 1)
@@ -358,7 +359,6 @@ static int check_branches(struct vctx *v, json_object *arr, bool one,
 	if (quiet)
 		return -1;
 	snprintf(v->err, v->errlen, "%s", best);
-	v->depth = best_depth;
 	return -1;
 }
 
@@ -460,6 +460,7 @@ static int validate(struct vctx *v, json_object *s, json_object *x,
 			return fail(v, path, "matches what `not` forbids: %s",
 			            json_object_to_json_string(k));
 	}
+	v->progress++;
 	return 0;
 }
 

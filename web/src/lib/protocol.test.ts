@@ -9,6 +9,15 @@ import { collab } from "@codemirror/collab";
 import desc from "../../../docs/protocol.json";
 import { PadClient, DocHost, SocketLike, ClientEvent } from "./padClient";
 import { CLIENT_MESSAGE_TYPES, PAD_ERROR_CODES, SERVER_MESSAGE_TYPES } from "./protocol";
+import type { ClientMessage, UpdateJSON } from "./protocol";
+
+type Sent<T extends ClientMessage["type"]> = Extract<ClientMessage, { type: T }>;
+// The first message of type t the client sent (the test fails without one).
+function first<T extends ClientMessage["type"]>(sent: ClientMessage[], t: T): Sent<T> {
+  const m = sent.find((x): x is Sent<T> => x.type === t);
+  if (!m) throw new Error(`no ${t} was sent`);
+  return m;
+}
 
 type Schema = { $ref?: string; properties?: Record<string, { const?: string }>; const?: string; oneOf?: Schema[] };
 const defs = desc.$defs as unknown as Record<string, Schema>;
@@ -61,13 +70,13 @@ describe("docs/protocol.json", () => {
 
 class FakeSocket implements SocketLike {
   readyState = 0;
-  sent: any[] = [];
+  sent: ClientMessage[] = [];
   onopen: ((ev: unknown) => void) | null = null;
   onmessage: ((ev: { data: unknown }) => void) | null = null;
   onclose: ((ev: { code: number; reason: string }) => void) | null = null;
   onerror: ((ev: unknown) => void) | null = null;
   send(data: string) {
-    this.sent.push(JSON.parse(data));
+    this.sent.push(JSON.parse(data) as ClientMessage);
   }
   close() {
     this.readyState = 3;
@@ -157,7 +166,7 @@ describe("PadClient and docs/protocol.json", () => {
   it("sends only described messages, and every kind of them", () => {
     host.dispatch({ changes: { from: 3, insert: "d" } });
     client.localChange({ main: 0, ranges: [{ anchor: 4, head: 4 }] });
-    const push = sock().sent.find((m) => m.type === "push");
+    const push = first(sock().sent, "push");
     sock().recv({ type: "updates", version: 0, updates: push.updates });
     client.localChange({ main: 0, ranges: [{ anchor: 1, head: 3 }] }); // presence
     client.localChange(null);
@@ -181,14 +190,14 @@ describe("PadClient and docs/protocol.json", () => {
 
     const sent = sentAll();
     for (const m of sent) expectValid("clientMessage", m);
-    expect(sent.filter((m) => m.type === "hello").map((m) => m.version)).toEqual([null, 1]);
+    expect(sent.filter((m): m is Sent<"hello"> => m.type === "hello").map((m) => m.version)).toEqual([null, 1]);
     expect(new Set(sent.map((m) => m.type))).toEqual(new Set(CLIENT_MESSAGE_TYPES));
   });
 
   it("pushes many updates within the described bounds", () => {
     for (let i = 0; i < 1500; i++) host.dispatch({ changes: { from: 0, insert: "x\ny" } });
     client.localChange();
-    const push = sock().sent.find((m) => m.type === "push");
+    const push = first(sock().sent, "push");
     expect(push.updates.length).toBe(1000);
     expectValid("clientMessage", push);
   });
@@ -201,7 +210,7 @@ describe("PadClient and docs/protocol.json", () => {
       expect(events.some((e) => e.kind === "welcome")).toBe(true);
     },
     updates: () => {
-      const changes = ChangeSet.of({ from: 3, insert: "!" }, 3).toJSON();
+      const changes = ChangeSet.of({ from: 3, insert: "!" }, 3).toJSON() as UpdateJSON["changes"];
       sock().recv({ type: "updates", version: 0, updates: [{ clientID: "zz", changes }] });
       expect(host.state.doc.toString()).toBe("abc!");
     },

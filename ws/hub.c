@@ -294,8 +294,13 @@ void hub_leave(struct hub *h, struct hub_conn *c)
 		json_object_put(pt->selection);
 		free(pt->name);
 		free(pt);
-		if (!p->nparts)
+		if (!p->nparts) {
 			p->empty_since_ms = mono_ms();
+			/* nobody left to push against it; the store has it all
+			   unless the turn is still open */
+			if (!p->dirty)
+				hub_hist_reset(p);
+		}
 	}
 	c->pad = NULL;
 	c->part = NULL;
@@ -483,4 +488,5 @@ void hub_stats(const struct hub *h, struct hub_stats *st)
 	st->runs = h->active_runs;
 	st->updates_accepted = h->accepted;
 	st->updates_rejected = h->rejected;
+	st->updates_rebased = h->rebased;
 }

@@ -127,6 +127,8 @@ void hub_shutdown(struct hub *h);
 struct hub_stats {
 	size_t pads, connections, runs;
 	uint64_t updates_accepted, updates_rejected;
+	uint64_t
+	        updates_rebased; /* of the accepted: made at an older version */
 };
 void hub_stats(const struct hub *h, struct hub_stats *st);
 

@@ -1,7 +1,8 @@
 /*
- * hub_edit.c - edits: a push is checked against the head and the rate
- * limit, applied, stored in the turn's transaction and broadcast after the
- * commit.
+ * hub_edit.c - edits.  A push is checked against the head and the rate
+ * limit, rebased over what was accepted since its version (the same
+ * computation as @codemirror/collab's authority: ws/rebase.h), applied,
+ * stored in the turn's transaction and broadcast after the commit.
  */
 #include "hub_int.h"
 
@@ -60,29 +61,31 @@ static void refill(struct hub *h, struct hub_conn *c)
 	c->tokens_at_ms = now;
 }
 
-/* A push not made at the head: future_version or stale_version (the
-   client catches up and rebases).  True when refused. */
+/* A push from the future (future_version), or older than the daemon
+   rebases over (stale_version, beyond ws.max_catchup: the client catches
+   up and pushes again).  True when refused. */
 static bool refuse_version(struct hub *h, struct hub_conn *c,
                            const struct proto_msg *m, size_t n)
 {
 	struct pad *p = c->pad;
-	char msg[160];
+	uint64_t v = (uint64_t)m->version;
+	char msg[200];
 
-	if ((uint64_t)m->version == p->version)
+	if (v <= p->version && p->version - v <= h->conf->max_catchup)
 		return false;
-	if ((uint64_t)m->version > p->version)
+	if (v > p->version)
 		snprintf(msg, sizeof(msg),
 		         "the pad is at version %llu, the push says %lld",
 		         (unsigned long long)p->version, (long long)m->version);
 	else
 		snprintf(
 		        msg, sizeof(msg),
-		        "the pad is at version %llu, the push was made at %lld",
-		        (unsigned long long)p->version, (long long)m->version);
+		        "the pad is at version %llu, the push was made at %lld, more than ws.max_catchup (%u) behind",
+		        (unsigned long long)p->version, (long long)m->version,
+		        h->conf->max_catchup);
 	hub_send_error(h, c,
-	               (uint64_t)m->version > p->version
-	                       ? PROTO_E_FUTURE_VERSION
-	                       : PROTO_E_STALE_VERSION,
+	               v > p->version ? PROTO_E_FUTURE_VERSION
+	                              : PROTO_E_STALE_VERSION,
 	               msg, m->ref, (int64_t)p->version);
 	h->rejected += n;
 	return true;
@@ -122,49 +125,162 @@ static bool refuse_rate(struct hub *h, struct hub_conn *c,
 	return true;
 }
 
-/* The pad's text after every update of the push, without touching the
-   pad: 0 with *out (the pad's own text when n is 0, else the caller's),
-   or -1 after telling the pusher why. */
+/* Tell the pusher why update i (of n) was refused. */
+static void refuse_update(struct hub *h, struct hub_conn *c,
+                          const struct proto_msg *m, size_t n, size_t i,
+                          enum ot_err err, const char *msg)
+{
+	char full[400];
+
+	if (err == OT_ETOOBIG)
+		snprintf(full, sizeof(full), "document would exceed %llu KiB",
+		         (unsigned long long)h->conf->max_doc / 1024);
+	else if (n > 1)
+		snprintf(full, sizeof(full), "updates[%zu]: %s", i, msg);
+	else
+		snprintf(full, sizeof(full), "%s", msg);
+	hub_send_error(h, c, ot_code(err), full, m->ref,
+	               (int64_t)c->pad->version);
+	h->rejected += n;
+}
+
+static void free_updates(struct rebase_update *u, size_t n)
+{
+	for (size_t i = 0; u && i < n; i++)
+		ot_changes_free(u[i].changes);
+	free(u);
+}
+
+/* The push's updates parsed (clientIDs borrowed from m, changes owned),
+   or NULL after telling the pusher why. */
+static struct rebase_update *parse_all(struct hub *h, struct hub_conn *c,
+                                       const struct proto_msg *m, size_t n)
+{
+	struct ot_limits lim = {.max_sections = 0,
+	                        .max_insert_bytes = h->conf->max_doc,
+	                        .max_doc_bytes = h->conf->max_doc};
+	struct rebase_update *u = calloc(n, sizeof(*u));
+	char msg[300];
+
+	if (!u) {
+		refuse_update(h, c, m, 1, 0, OT_ENOMEM, "out of memory");
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		json_object *up = json_object_array_get_idx(m->updates, i), *x;
+		enum ot_err err = OT_OK;
+		json_object_object_get_ex(up, "clientID", &x);
+		u[i].client = json_object_get_string(x);
+		json_object_object_get_ex(up, "changes", &x);
+		msg[0] = 0;
+		u[i].changes =
+		        ot_changes_from_json(x, &lim, &err, msg, sizeof(msg));
+		if (!u[i].changes) {
+			refuse_update(h, c, m, n, i, err, msg);
+			free_updates(u, n);
+			return NULL;
+		}
+	}
+	return u;
+}
+
+/* Rebase u[0..n) over the updates accepted since the push's version, one
+   at a time (rebase.h says why).  0 with *base the number of leading
+   updates the pad already had, or -1 after telling the pusher why. */
+static int rebase(struct hub *h, struct hub_conn *c, const struct proto_msg *m,
+                  struct rebase_update *u, size_t n, size_t *base)
+{
+	struct pad *p = c->pad;
+	struct rebase_update *over;
+	size_t nover, owned, i;
+	char msg[300];
+	int r = 0;
+
+	*base = 0;
+	if ((uint64_t)m->version == p->version)
+		return 0;
+	if (hub_hist_over(h, p, (uint64_t)m->version, &over, &nover, &owned,
+	                  msg, sizeof(msg)) < 0) {
+		logf_(h, 3, "pad %s: cannot read its history: %s", p->id, msg);
+		hub_send_error(h, c, PROTO_E_STORE_ERROR,
+		               "the pad's history cannot be read", m->ref,
+		               (int64_t)p->version);
+		h->rejected += n;
+		return -1;
+	}
+	/* every update must fit the text it was made for: the first the
+	   pad's at the push's version, each next what the one before made
+	   (a resend too, though it is then dropped) */
+	for (size_t j = 0, want = ot_changes_len(over[0].changes); j < n; j++) {
+		if (ot_changes_len(u[j].changes) != want) {
+			if (j == 0)
+				snprintf(
+				        msg, sizeof(msg),
+				        "changes cover %zu units, the pad had %zu at version %lld",
+				        ot_changes_len(u[0].changes), want,
+				        (long long)m->version);
+			else
+				snprintf(
+				        msg, sizeof(msg),
+				        "changes cover %zu units, the update before them leaves %zu",
+				        ot_changes_len(u[j].changes), want);
+			refuse_update(h, c, m, n, j, OT_ELENGTH, msg);
+			hub_hist_over_free(over, owned);
+			return -1;
+		}
+		want = ot_changes_new_len(u[j].changes);
+	}
+	for (i = 0; i < nover && *base < n; i++) {
+		enum ot_err err = OT_OK;
+		size_t skip;
+		if (rebase_updates(u + *base, n - *base, &over[i], 1, &skip,
+		                   &err) < 0) {
+			if (err == OT_ELENGTH)
+				snprintf(
+				        msg, sizeof(msg),
+				        "the changes do not fit the pad at version %lld",
+				        (long long)m->version);
+			else
+				snprintf(msg, sizeof(msg), "out of memory");
+			refuse_update(h, c, m, 1, 0, err, msg);
+			h->rejected += n - 1;
+			r = -1;
+			break;
+		}
+		*base += skip;
+	}
+	hub_hist_over_free(over, owned);
+	return r;
+}
+
+/* The pad's text after every update of u[0..n) (the push's updates from
+   number first on), without touching the pad: 0 with *out (the pad's own
+   text when n is 0, else the caller's), or -1 after telling the pusher
+   why. */
 static int apply_all(struct hub *h, struct hub_conn *c,
-                     const struct proto_msg *m, size_t n, struct pad_text *out)
+                     const struct proto_msg *m, size_t npush, size_t first,
+                     const struct rebase_update *u, size_t n,
+                     struct pad_text *out)
 {
 	struct pad *p = c->pad;
 	struct ot_limits lim = {.max_sections = 0,
 	                        .max_insert_bytes = h->conf->max_doc,
 	                        .max_doc_bytes = h->conf->max_doc};
 	struct pad_text t = {p->text, p->bytes, p->len16};
-	char msg[300], full[400];
+	char msg[300];
 
 	for (size_t i = 0; i < n; i++) {
-		json_object *u = json_object_array_get_idx(m->updates, i), *ch;
-		enum ot_err err = OT_OK;
-		struct ot_changes *cs;
 		struct pad_text next = {NULL, 0, 0};
+		enum ot_err err;
 
-		json_object_object_get_ex(u, "changes", &ch);
 		msg[0] = 0;
-		cs = ot_changes_from_json(ch, &lim, &err, msg, sizeof(msg));
-		if (cs)
-			err = ot_apply(cs, t.text, t.bytes, t.len16, &lim,
-			               &next.text, &next.bytes, &next.len16,
-			               msg, sizeof(msg));
-		ot_changes_free(cs);
+		err = ot_apply(u[i].changes, t.text, t.bytes, t.len16, &lim,
+		               &next.text, &next.bytes, &next.len16, msg,
+		               sizeof(msg));
 		if (t.text != p->text)
 			free(t.text);
 		if (err != OT_OK) {
-			if (err == OT_ETOOBIG)
-				snprintf(full, sizeof(full),
-				         "document would exceed %llu KiB",
-				         (unsigned long long)h->conf->max_doc /
-				                 1024);
-			else if (n > 1)
-				snprintf(full, sizeof(full), "updates[%zu]: %s",
-				         i, msg);
-			else
-				snprintf(full, sizeof(full), "%s", msg);
-			hub_send_error(h, c, ot_code(err), full, m->ref,
-			               (int64_t)p->version);
-			h->rejected += n;
+			refuse_update(h, c, m, npush, first + i, err, msg);
 			return -1;
 		}
 		t = next;
@@ -173,20 +289,19 @@ static int apply_all(struct hub *h, struct hub_conn *c,
 	return 0;
 }
 
-/* Store the push's updates in the turn's transaction, each serialized
-   once (texts[i], which the broadcast reuses); 0, or -1 with the turn
-   marked failed.  *total gets the bytes of the texts, separators
+/* Store the updates ups[0..n) in the turn's transaction, each
+   serialized once (texts[i], which the broadcast reuses); 0, or -1 with
+   the turn marked failed.  *total gets the bytes of the texts, separators
    included. */
-static int store_all(struct hub *h, struct pad *p, const struct proto_msg *m,
+static int store_all(struct hub *h, struct pad *p, json_object *const *ups,
                      size_t n, struct json_text *texts, size_t *total)
 {
 	if (hub_txn_get(h) < 0)
 		return -1;
 	*total = 0;
 	for (size_t i = 0; i < n; i++) {
-		json_object *u = json_object_array_get_idx(m->updates, i);
 		texts[i].s = json_object_to_json_string_length(
-		        u,
+		        ups[i],
 		        JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
 		        &texts[i].len);
 		if (!texts[i].s ||
@@ -196,6 +311,38 @@ static int store_all(struct hub *h, struct pad *p, const struct proto_msg *m,
 			return -1;
 		}
 		*total += texts[i].len + 1;
+	}
+	return 0;
+}
+
+/* The JSON of the updates to store: the push's own when nothing was
+   rebased, else {clientID, changes} made from the rebased sets.  New
+   references in ups[0..n), or -1 (ENOMEM) with none left. */
+static int updates_json(const struct proto_msg *m, bool rebased,
+                        const struct rebase_update *u, size_t first, size_t n,
+                        json_object **ups)
+{
+	for (size_t i = 0; i < n; i++) {
+		json_object *o, *ch;
+		if (!rebased) {
+			ups[i] = json_object_get(json_object_array_get_idx(
+			        m->updates, first + i));
+			continue;
+		}
+		o = json_object_new_object();
+		ch = ot_changes_to_json(u[i].changes);
+		if (!o || !ch ||
+		    json_object_object_add(
+		            o, "clientID",
+		            json_object_new_string(u[i].client)) < 0 ||
+		    json_object_object_add(o, "changes", ch) < 0) {
+			json_object_put(o);
+			json_object_put(ch);
+			while (i--)
+				json_object_put(ups[i]);
+			return -1;
+		}
+		ups[i] = o;
 	}
 	return 0;
 }
@@ -230,26 +377,69 @@ static struct out *queue_broadcast(struct hub *h, struct pad *p, size_t n,
 	return hub_out_add(h, OUT_MSG, p, NULL, msg); /* takes msg */
 }
 
+/* Keep the accepted sets u[0..n) (taken from u; texts[i] their stored
+   JSON) for rebasing later
+   pushes.  Without memory for that, the pad forgets its history in
+   memory: later pushes made before this one read it from the store once
+   the turn is committed. */
+static void remember(struct hub *h, struct pad *p, struct rebase_update *u,
+                     const struct json_text *texts, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (hub_hist_add(p, u[i].client, u[i].changes, texts[i].len) <
+		    0) {
+			logf_(h, 4,
+			      "pad %s: out of memory for its recent history",
+			      p->id);
+			hub_hist_free(p);
+			p->hist.first = p->version + 1;
+			return;
+		}
+		u[i].changes = NULL;
+	}
+	hub_hist_trim(p, p->prev_version);
+}
+
 /*
- * A push: at the head, within the rate, every update applies; then it is
- * stored in the turn's transaction, its broadcast queued, and only then
- * does the pad change.  The broadcast and the pusher's confirmation go out
- * after the commit (hub_turn.c); a failed commit takes the change back.
+ * A push: from now or the recent past, within the rate, rebased over what
+ * was accepted since its version, every update applies; then it is stored
+ * in the turn's transaction, its broadcast queued, and only then does the
+ * pad change.  The broadcast (which is also the pusher's confirmation)
+ * goes out after the commit (hub_turn.c); a failed commit takes the change
+ * back.  Updates the pad already has (a resend) are dropped.
  */
 void hub_do_push(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 {
 	struct pad *p = c->pad;
-	size_t n = json_object_array_length(m->updates), total = 0;
+	size_t n = json_object_array_length(m->updates), total = 0, base, k;
+	bool rebased = (uint64_t)m->version != p->version;
+	struct rebase_update *u;
 	struct pad_text t;
-	struct json_text *texts;
+	struct json_text *texts = NULL;
+	json_object **ups = NULL;
 	struct out *e = NULL;
 
-	if (refuse_version(h, c, m, n) || refuse_rate(h, c, m, n) ||
-	    apply_all(h, c, m, n, &t) < 0)
+	if (refuse_version(h, c, m, n) || refuse_rate(h, c, m, n))
 		return;
-	texts = calloc(n ? n : 1, sizeof(*texts));
-	if (texts && store_all(h, p, m, n, texts, &total) == 0) {
-		e = queue_broadcast(h, p, n, texts, total);
+	u = parse_all(h, c, m, n);
+	if (!u)
+		return;
+	if (rebase(h, c, m, u, n, &base) < 0)
+		goto out;
+	k = n - base;
+	if (k == 0)
+		goto out; /* a resend: everything of it is in the pad */
+	if (apply_all(h, c, m, n, base, u + base, k, &t) < 0)
+		goto out;
+	texts = calloc(k, sizeof(*texts));
+	ups = calloc(k, sizeof(*ups));
+	if (texts && ups &&
+	    updates_json(m, rebased, u + base, base, k, ups) < 0) {
+		free(ups);
+		ups = NULL;
+	}
+	if (texts && ups && store_all(h, p, ups, k, texts, &total) == 0) {
+		e = queue_broadcast(h, p, k, texts, total);
 		if (!e) {
 			/* the updates are in the turn's transaction: fail the
 			   turn, so that they are not committed, and say so */
@@ -259,8 +449,11 @@ void hub_do_push(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 			logf_(h, 3, "pad %s: %s", p->id, h->txn_err);
 		}
 	}
-	free(texts);
 	if (!e) {
+		for (size_t i = 0; ups && i < k; i++)
+			json_object_put(ups[i]);
+		free(ups);
+		free(texts);
 		if (t.text != p->text)
 			free(t.text);
 		hub_send_error(h, c, PROTO_E_STORE_ERROR,
@@ -268,16 +461,24 @@ void hub_do_push(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		                             : "the pad store failed",
 		               m->ref, (int64_t)p->version);
 		h->rejected += n;
-		return;
+		goto out;
 	}
-	c->tokens -= (double)n;
+	c->tokens -= (double)k;
 	hub_mark_dirty(h, p);
 	hub_set_text(p, t.text, t.bytes, t.len16);
-	p->version += n;
+	p->version += k;
 	p->last_edit_ms = now_ms();
-	h->accepted += n;
+	h->accepted += k;
+	h->rebased += rebased ? k : 0;
 	e->upd_to = p->version;
 	e->needs_commit = true;
 	e->pusher = c;
 	e->ref = m->ref ? json_object_get(m->ref) : NULL;
+	remember(h, p, u + base, texts, k);
+	for (size_t i = 0; i < k; i++)
+		json_object_put(ups[i]);
+	free(ups);
+	free(texts);
+out:
+	free_updates(u, n);
 }

@@ -7,7 +7,10 @@
  *   hub_turn.c      the turn: the outbox, the one commit that comes
  *                   before every broadcast, settling a failed turn, and
  *                   the delivery of welcomes, catch-ups and broadcasts
- *   hub_edit.c      edits: a push checked, applied, stored, broadcast
+ *   hub_edit.c      edits: a push checked, rebased, applied, stored,
+ *                   broadcast
+ *   hub_history.c   the updates a push may be rebased over: the recent
+ *                   ones in memory, older ones from the store
  *   hub_presence.c  presence, profile, language and the tests list
  *   hub_run.c       shared runs through the run API
  *   hub.c           connections (hello, join, message, leave), the
@@ -29,6 +32,7 @@
 #include "ot.h"
 #include "padstore.h"
 #include "proto.h"
+#include "rebase.h"
 #include "runner.h"
 
 #define HUB_BUCKETS       4096
@@ -70,6 +74,23 @@ struct run {
 	struct run_ctx *ctx;
 };
 
+/* An accepted update, kept for rebasing later pushes over it. */
+struct hist_entry {
+	char *client;               /* clientID, owned */
+	struct ot_changes *changes; /* owned */
+	size_t bytes;               /* what it costs, about */
+};
+
+/* The pad's most recent accepted updates: e[i] made version first + i.
+   It always holds every update of the open turn (not yet committed), so
+   what it does not hold can be read from the store. */
+struct pad_hist {
+	uint64_t first;
+	size_t n, cap;
+	size_t bytes; /* of every entry */
+	struct hist_entry *e;
+};
+
 struct pad {
 	struct pad *next;       /* bucket chain */
 	struct pad *dirty_next; /* turn's dirty list */
@@ -85,6 +106,7 @@ struct pad {
 	struct run run;
 	json_object *tests; /* the pad's tests (array), owned, or NULL */
 	bool foreign;       /* ws.ring gives it to another daemon now */
+	struct pad_hist hist;
 	/* the turn's state */
 	bool dirty, run_dirty;
 	char *prev_text;
@@ -144,7 +166,7 @@ struct hub {
 	struct note *q_head, **q_tail;
 	int64_t next_tick_ms, next_sync_ms, next_sweep_ms;
 	size_t active_runs;
-	uint64_t accepted, rejected;
+	uint64_t accepted, rejected, rebased;
 };
 
 static inline int64_t now_ms(void)
@@ -215,6 +237,26 @@ int hub_runner_url(struct hub *h, char *err, size_t errlen);
 
 /* hub_edit.c */
 void hub_do_push(struct hub *h, struct hub_conn *c, struct proto_msg *m);
+
+/* hub_history.c */
+/* Updates kept in memory per pad: HUB_HIST_KEEP, or fewer when they
+   take more than HUB_HIST_BYTES (the turn's own are always kept). */
+#define HUB_HIST_KEEP  256
+#define HUB_HIST_BYTES ((size_t)1 << 20)
+void hub_hist_reset(struct pad *p); /* empty, starting after p->version */
+/* Keep cs (taken) with its clientID; bytes: its stored JSON's length. */
+int hub_hist_add(struct pad *p, const char *client, struct ot_changes *cs,
+                 size_t bytes);
+void hub_hist_trim(struct pad *p, uint64_t committed);
+void hub_hist_drop_after(struct pad *p, uint64_t version);
+void hub_hist_free(struct pad *p);
+/* The updates (from, p->version] into *over (*n of them; the first
+   *owned are the caller's to free with hub_hist_over_free).  0, or -1 with
+   a message. */
+int hub_hist_over(struct hub *h, struct pad *p, uint64_t from,
+                  struct rebase_update **over, size_t *n, size_t *owned,
+                  char *err, size_t errlen);
+void hub_hist_over_free(struct rebase_update *over, size_t owned);
 
 /* hub_presence.c */
 void hub_do_language(struct hub *h, struct hub_conn *c, struct proto_msg *m);

@@ -50,6 +50,7 @@ void hub_run_clear(struct run *r)
 
 void hub_pad_free(struct pad *p)
 {
+	hub_hist_free(p);
 	json_object_put(p->tests);
 	json_object_put(p->prev_tests);
 	hub_run_clear(&p->run);
@@ -205,6 +206,7 @@ struct pad *hub_pad_load(struct hub *h, const char *id, char *err,
 		goto out_free;
 	}
 	padstore_pad_fini(&sp);
+	hub_hist_reset(p);
 	p->empty_since_ms = mono_ms();
 	p->next = h->buckets[bucket(id)];
 	h->buckets[bucket(id)] = p;

@@ -206,6 +206,7 @@ void hub_turn_settle(struct hub *h, bool ok)
 		} else {
 			if (p->text != p->prev_text)
 				free(p->text);
+			hub_hist_drop_after(p, p->prev_version);
 			p->text = p->prev_text;
 			p->bytes = p->prev_bytes;
 			p->len16 = p->prev_len16;

@@ -52,7 +52,9 @@ const CASES = [
   ["type not a string", { type: 7 }, "bad_message", /type/],
   ["unknown type", { type: "dance" }, "unknown_type"],
   ["second hello", { type: "hello", name: "Eve" }, "already_joined"],
-  ["push at a stale version", push([L, [0, "x"]], { version: 0 }), "stale_version", null, (m) => {
+  // made at version 0 (an empty pad) for a text of L units: it cannot be
+  // rebased, and nothing of it goes in
+  ["push at an old version that does not fit it", push([L, [0, "x"]], { version: 0 }), "length_mismatch", /the pad had 0 at version 0/, (m) => {
     assert.equal(m.head, 1);
     assert.equal(m.ref, 7);
   }],

@@ -490,7 +490,8 @@ static void expect_doc(const char *pad, const char *text, int64_t version)
 	int64_t v;
 	char *doc = pad_doc(pad, &v);
 
-	cr_assert_str_eq(doc, text, "pad %s", pad);
+	cr_assert_str_eq(doc, text, "pad %s: \"%s\" at %lld", pad, doc,
+	                 (long long)v);
 	cr_assert_eq(v, version, "pad %s at %lld, expected %lld", pad,
 	             (long long)v, (long long)version);
 	free(doc);
@@ -824,10 +825,10 @@ Test(hub, each_participant_is_announced_once)
 	expect_none(a);
 }
 
-Test(hub, stale_and_future_versions)
+Test(hub, a_stale_push_is_rebased_and_a_future_one_refused)
 {
 	struct tconn *a, *b;
-	json_object *e;
+	json_object *e, *u;
 	struct hub_stats st;
 
 	start();
@@ -836,30 +837,141 @@ Test(hub, stale_and_future_versions)
 	append(a, 0, 0, "hello");
 	drain_all();
 
-	say(a, "{\"type\":\"push\",\"version\":0,\"ref\":\"r1\",\"updates\":"
-	       "[{\"clientID\":\"ka\",\"changes\":[[0,\"x\"]]}]}");
-	say(a, "{\"type\":\"push\",\"version\":2,\"ref\":8,\"updates\":"
+	/* Bob typed "x" into the empty pad before he saw Ada's "hello" */
+	say(b, "{\"type\":\"push\",\"version\":0,\"ref\":\"r1\",\"updates\":"
+	       "[{\"clientID\":\"kb\",\"changes\":[[0,\"x\"]]}]}");
+	say(a, "{\"type\":\"push\",\"version\":3,\"ref\":8,\"updates\":"
 	       "[{\"clientID\":\"ka\",\"changes\":[5,[0,\"x\"]]}]}");
-	say(a, "{\"type\":\"pull\",\"version\":2}");
+	say(a, "{\"type\":\"pull\",\"version\":3}");
 	turn();
-	e = expect_error(a, "stale_version");
-	cr_assert_eq(int_of(e, "head"), 1);
-	cr_assert_str_eq(str_of(e, "ref"), "r1");
-	cr_assert_str_eq(str_of(e, "message"),
-	                 "the pad is at version 1, the push was made at 0");
+	/* rebased over "hello": the earlier insertion goes first */
+	u = expect(b, "updates");
+	cr_assert_eq(int_of(u, "version"), 1);
+	cr_assert_str_eq(plain(json_object_object_get(u, "updates")),
+	                 "[{\"clientID\":\"kb\",\"changes\":[5,[0,\"x\"]]}]");
+	u = expect(a, "updates");
+	cr_assert_str_eq(plain(json_object_object_get(u, "updates")),
+	                 "[{\"clientID\":\"kb\",\"changes\":[5,[0,\"x\"]]}]");
 	e = expect_error(a, "future_version");
-	cr_assert_eq(int_of(e, "head"), 1);
+	cr_assert_eq(int_of(e, "head"), 2);
 	cr_assert_eq(int_of(e, "ref"), 8);
 	cr_assert_str_eq(str_of(e, "message"),
-	                 "the pad is at version 1, the push says 2");
+	                 "the pad is at version 2, the push says 3");
 	e = expect_error(a, "future_version");
-	cr_assert_eq(int_of(e, "head"), 1);
+	cr_assert_eq(int_of(e, "head"), 2);
 	expect_none(a);
 	expect_none(b);
 	hub_stats(h, &st);
-	cr_assert_eq(st.updates_accepted, 1);
-	cr_assert_eq(st.updates_rejected, 2);
-	expect_doc("p", "hello", 1);
+	cr_assert_eq(st.updates_accepted, 2);
+	cr_assert_eq(st.updates_rebased, 1);
+	cr_assert_eq(st.updates_rejected, 1);
+	expect_doc("p", "hellox", 2);
+}
+
+/* Beyond ws.max_catchup a push is refused as before: the client catches
+   up (a snapshot) and pushes again. */
+Test(hub, a_push_older_than_the_catchup_is_refused)
+{
+	struct tconn *a, *b;
+	json_object *e;
+
+	start("ws.max_catchup=2", );
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	append(a, 0, 0, "a");
+	append(a, 1, 1, "b");
+	append(a, 2, 2, "c");
+	drain_all();
+	push(b, 0, "[[0,\"x\"]]");
+	push(b, 1, "[1,[0,\"y\"]]");
+	turn();
+	e = expect_error(b, "stale_version");
+	cr_assert_eq(int_of(e, "head"), 3);
+	cr_assert_str_eq(
+	        str_of(e, "message"),
+	        "the pad is at version 3, the push was made at 0, more than ws.max_catchup (2) behind");
+	expect(b, "updates");
+	expect(a, "updates");
+	/* y went in at 1 of "a": after the b and the c inserted there since */
+	expect_doc("p", "abcy", 4);
+}
+
+/* A resend after a lost acknowledgement: the updates the pad already has
+   are dropped, the rest are rebased and kept. */
+Test(hub, a_resend_keeps_only_what_is_new)
+{
+	struct tconn *a, *b;
+	json_object *u;
+
+	start();
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	push_ok(a, 0, "[[0,\"ab\"]]");
+	push_ok(b, 1, "[2,[0,\"!\"]]");
+	drain_all();
+	/* Ada did not hear back, and typed on: "ab" then "c" after it */
+	say(a,
+	    "{\"type\":\"push\",\"version\":0,\"updates\":["
+	    "{\"clientID\":\"%s\",\"changes\":[[0,\"ab\"]]},"
+	    "{\"clientID\":\"%s\",\"changes\":[2,[0,\"c\"]]}]}",
+	    a->cid, a->cid);
+	/* a resend of nothing but what the pad has: no broadcast */
+	push(b, 1, "[2,[0,\"!\"]]");
+	turn();
+	u = expect(a, "updates");
+	cr_assert_eq(int_of(u, "version"), 2);
+	cr_assert_eq(
+	        json_object_array_length(json_object_object_get(u, "updates")),
+	        1);
+	expect(b, "updates");
+	expect_none_all();
+	/* c, after "ab", goes after Bob's "!" accepted there before it */
+	expect_doc("p", "ab!c", 3);
+}
+
+/* History beyond what a pad keeps in memory comes back from the store,
+   and a reloaded pad rebases from the store alone. */
+Test(hub, a_push_far_behind_is_rebased_from_the_store)
+{
+	struct tconn *a, *b;
+	char ch[64];
+	int n = 600; /* more than a pad keeps in memory (HUB_HIST_KEEP) */
+
+	start();
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	for (int i = 0; i < n; i++)
+		append(a, i, (size_t)i, "a");
+	drain_all();
+	snprintf(ch, sizeof(ch), "[[0,\"B\"],%d]", 5);
+	push(b, 5, ch);
+	turn();
+	expect(b, "updates");
+	expect(a, "updates");
+	/* Bob's "B" went in at 0 of the text at version 5: the front */
+	{
+		int64_t v;
+		char *doc = pad_doc("p", &v);
+		cr_assert_eq(v, n + 1);
+		cr_assert_eq(doc[0], 'B');
+		cr_assert_eq(strlen(doc), (size_t)n + 1);
+		free(doc);
+	}
+	drain_all();
+	restart();
+	b = enter("p", "Bob");
+	drain_all();
+	snprintf(ch, sizeof(ch), "[1,[0,\"C\"],%d]", 5);
+	push(b, 6, ch);
+	turn();
+	expect(b, "updates");
+	{
+		int64_t v;
+		char *doc = pad_doc("p", &v);
+		cr_assert_eq(v, n + 2);
+		cr_assert_eq(strncmp(doc, "BaC", 3), 0, "%.8s", doc);
+		free(doc);
+	}
 }
 
 Test(hub, invalid_changes_leave_the_text)
@@ -1002,14 +1114,17 @@ Test(hub, rate_limited)
 	expect_none_all();
 	expect_doc("p", "ab", 2);
 
-	/* a stale push costs nothing; after the wait the push goes in */
+	/* after the wait a push goes in, and a stale one from Bob is
+	   rebased (it costs Bob's budget, not Ada's) */
 	sleep_ms((long)wait + 20);
-	push(a, 1, "[1,[0,\"x\"]]");
+	push(b, 1, "[1,[0,\"x\"]]");
 	push(a, 2, "[2,[0,\"c\"]]");
 	turn();
-	expect_error(a, "stale_version");
+	expect(b, "updates");
 	expect(a, "updates");
-	expect_doc("p", "abc", 3);
+	/* x after "a" lands after the b there; then Ada's c, made at 2,
+	   after the x */
+	expect_doc("p", "abxc", 4);
 }
 
 /* ---------------------------------------------------------------- catch-up */
@@ -1631,6 +1746,17 @@ Test(hub, store_full_refuses_the_whole_turn)
 	expect(e, "updates");
 	strcat(qtext, "r");
 	expect_doc("q", qtext, qv + 1);
+	/* the refused push is not in the history a stale push is rebased
+	   over: Eve's "E" made before the "r" lands at the front */
+	drain_all();
+	snprintf(qch, sizeof(qch), "[[0,\"E\"],%lld]", (long long)qv);
+	push(e, qv, qch);
+	turn();
+	expect(e, "updates");
+	expect(d, "updates");
+	memmove(qtext + 1, qtext, strlen(qtext) + 1);
+	qtext[0] = 'E';
+	expect_doc("q", qtext, qv + 2);
 	free(text);
 	free(ch);
 	free(qtext);

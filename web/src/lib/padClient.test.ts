@@ -153,6 +153,35 @@ describe("PadClient", () => {
     expect(host.text).toBe("abcde");
   });
 
+  // The daemon rebases a push over one accepted update at a time; a client
+  // with unconfirmed changes must map them the same way, also when one
+  // message brings several updates.  Mapped over the composition of the
+  // two, "bab" would land before "ba" ("ababbabc"); over each in turn,
+  // after it, as the daemon puts it.
+  it("maps unconfirmed changes over remote updates one at a time", () => {
+    sock().open();
+    sock().recv(welcome({ version: 0, doc: "acbbc" }));
+    edit(2, 2, "bab");
+    const p = sock().last("push");
+    sock().recv({
+      type: "updates",
+      version: 0,
+      updates: [
+        { clientID: "c0", changes: [1, [2], 2] },
+        { clientID: "c1", changes: [1, [0, "ba"], 2] },
+      ],
+    });
+    expect(host.text).toBe("abababbc");
+    // the daemon's rebase of the push: the same text
+    sock().recv({
+      type: "updates",
+      version: 2,
+      updates: [{ clientID: p.updates[0].clientID, changes: [3, [0, "bab"], 2] }],
+    });
+    expect(client.unconfirmed).toBe(0);
+    expect(host.text).toBe("abababbc");
+  });
+
   it("after stale_version waits for the broadcast, then pushes rebased", () => {
     sock().open();
     sock().recv(welcome({ version: 0, doc: "hello" }));

@@ -1,17 +1,22 @@
 // The pad socket client: docs/protocol.md over one websocket, reconnecting.
 //
 // Theory of operation.  The daemon is the authority of the collab model:
-// it accepts a push only when it was made at its head version and then
-// broadcasts it to everyone, the pusher included.  The client keeps
+// a push made at an older version is rebased over what was accepted since
+// (rebaseUpdates, one accepted update at a time), then broadcast to
+// everyone, the pusher included: the broadcast is the confirmation.  While
+// it holds unconfirmed changes, the client takes remote updates one at a
+// time too, so that both sides map those changes the same way (mapping
+// over a composition can place an insertion differently from mapping over
+// its parts in turn; docs/protocol.md, "Rebasing").  The client keeps
 // - the editor state (owned by a DocHost, the editor in the app, a plain
 //   EditorState in the tests) with the collab() extension, whose
 //   sendableUpdates() are the local changes not yet confirmed;
 // - `confirmed`, the text at the synced version (the daemon's text as far
 //   as we know it), and the last updates, to map remote selections made at
 //   older versions and to rebase local changes onto a snapshot.
-// At most one push is in flight.  `stale_version` means someone else got
-// there first: wait for their broadcast (pull if it does not come), and
-// push again rebased.  A lost socket reconnects with exponential backoff and
+// At most one push is in flight.  `stale_version` (a push more than
+// ws.max_catchup behind) means: wait for the broadcasts (pull if they do
+// not come), and push again rebased.  A lost socket reconnects with exponential backoff and
 // `hello {version}`; the daemon answers with the missed updates (or a
 // snapshot), local unconfirmed changes are rebased and pushed, so typing
 // offline just works.  A refused change (doc_too_large, ...) cannot be
@@ -487,7 +492,9 @@ export class PadClient {
     if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
     this.confirmed = confirmed;
     const ours = parsed.some((u) => u.clientID === this.clientID);
-    this.opts.host.dispatch(receiveUpdates(this.opts.host.state, parsed));
+    if (!sendableUpdates(this.opts.host.state).length)
+      this.opts.host.dispatch(receiveUpdates(this.opts.host.state, parsed));
+    else for (const u of parsed) this.opts.host.dispatch(receiveUpdates(this.opts.host.state, [u]));
     if (ours) this.pushing = null;
     const v = this.version!;
     if (this.waitHead !== null && v >= this.waitHead) {

@@ -252,7 +252,7 @@ export class PadClient {
     this.closes = [];
     this.events = []; // join, leave, presence, profile, language, run, snapshot
     this.errors = []; // unexpected errors and protocol violations
-    this.stats = { pushes: 0, acks: 0, stale: 0, pulls: 0, gaps: 0, drops: 0, reconnects: 0, snapshots: 0, resets: 0, rateLimited: 0 };
+    this.stats = { pushes: 0, acks: 0, rebased: 0, stale: 0, pulls: 0, gaps: 0, drops: 0, reconnects: 0, snapshots: 0, resets: 0, rateLimited: 0 };
   }
 
   extensions(version) {
@@ -459,11 +459,11 @@ export class PadClient {
     if (!updates.length) return;
     const before = sendableUpdates(this.state);
     const ours = updates.filter((u) => u.clientID === this.clientID).length;
-    const tr = receiveUpdates(this.state, updates.map((u) => ({
-      clientID: u.clientID,
-      changes: ChangeSet.fromJSON(u.changes),
-    })));
-    this.state = tr.state;
+    const parsed = updates.map((u) => ({ clientID: u.clientID, changes: ChangeSet.fromJSON(u.changes) }));
+    // as the web client: one at a time while there are unconfirmed
+    // changes, which is how the daemon rebases (ws/rebase.h)
+    if (!before.length) this.state = receiveUpdates(this.state, parsed).state;
+    else for (const u of parsed) this.state = receiveUpdates(this.state, [u]).state;
     const own = Math.min(ours, before.length);
     for (const u of before.slice(0, own)) {
       const token = u.origin && u.origin.annotation(Token);
@@ -471,6 +471,9 @@ export class PadClient {
     }
     if (own && this.pushing) {
       this.stats.acks++;
+      // accepted at a later version than it was made at: rebased
+      const at = this.version - updates.length + updates.findIndex((u) => u.clientID === this.clientID);
+      if (at > this.pushing.version) this.stats.rebased++;
       this.pushing = null;
     }
     if (this.waitHead !== null && this.version >= this.waitHead) {

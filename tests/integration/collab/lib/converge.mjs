@@ -5,14 +5,15 @@ import { PadClient, padState, quiesce } from "./client.mjs";
 import { sleep } from "./daemon.mjs";
 import { typist } from "./typing.mjs";
 
-// url(pad) → websocket URL.  Returns {clients, byPad, totals}.
+// url(pad, i) → websocket URL of client i of pad.  Returns {clients,
+// byPad, totals}.
 export async function convergeRun(url, rng, { pads, perPad, ms, dropAck = 0.03, reconnect = 0.02, delay = [0, 40], inDelay = [0, 8] }) {
   const byPad = new Map();
   const clients = [];
   for (const pad of pads) {
     const group = [];
     for (let i = 0; i < perPad; i++) {
-      const c = new PadClient(url(pad), {
+      const c = new PadClient(url(pad, i), {
         name: `${pad}-c${i}`,
         rng: rng.fork(),
         delay: inDelay,
@@ -34,7 +35,7 @@ export async function convergeRun(url, rng, { pads, perPad, ms, dropAck = 0.03, 
     for (const c of clients) c.dropAck = 0;
     for (const [pad, group] of byPad) {
       await quiesce(group, 30000);
-      const truth = await padState(url(pad));
+      const truth = await padState(url(pad, -1));
       for (const c of group) {
         assert.deepEqual(c.errors, [], `${c.name} saw errors`);
         assert.equal(c.version, truth.version, `${c.name} is at version ${c.version}, the daemon at ${truth.version}`);

@@ -28,8 +28,8 @@ int buf_reserve(struct buf *b, size_t n)
 	size_t nc = b->cap ? b->cap : BUF_FIRST;
 	while (nc < need)
 		nc = nc > SIZE_MAX / 2 ? need : nc * 2;
-	if (b->bounded && nc > b->max + 1)
-		nc = b->max + 1;
+	if (b->bounded && b->max < SIZE_MAX && nc > b->max + 1)
+		nc = b->max + 1; /* (a limit of SIZE_MAX is no limit) */
 	char *p = realloc(b->p, nc);
 	if (!p)
 		return -ENOMEM;

@@ -111,3 +111,23 @@ Test(buf, a_limit_of_zero_holds_nothing)
 	buf_fini(&b);
 	cr_assert(b.bounded);
 }
+
+/* The largest limit is no limit: the first allocation is not cut to
+   SIZE_MAX + 1, which is 0. */
+Test(buf, a_limit_of_size_max_grows_as_unbounded)
+{
+	struct buf b = {0};
+
+	buf_limit(&b, SIZE_MAX);
+	cr_assert_eq(buf_addf(&b, "{\"format\":1,\"pad\":\"%s\",\"head\":%d}",
+	                      "a-pad-with-a-long-enough-name", 12345),
+	             0);
+	cr_assert_str_eq(
+	        b.p,
+	        "{\"format\":1,\"pad\":\"a-pad-with-a-long-enough-name\",\"head\":12345}");
+	cr_assert_geq(b.cap, b.len + 1);
+	for (int i = 0; i < 10000; i++)
+		cr_assert_eq(buf_add(&b, "0123456789", 10), 0);
+	cr_assert_eq(b.len, 63 + 100000);
+	buf_fini(&b);
+}

@@ -33,7 +33,7 @@ static const char *const palette[] = {
         "#56b6c2", "#e5c07b", "#be5046", "#7f848e", "#ff79c6",
 };
 
-static void do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
+void hub_do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 {
 	struct pad *p = hub_pad_find(h, c->pad_id);
 	struct participant *pt;
@@ -42,6 +42,12 @@ static void do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	json_object *o;
 	struct out *e;
 
+	if (hub_moved_away(h, c->pad_id)) {
+		/* handed over to a peer: nginx sends it there once the ring
+		   here says so too */
+		hub_refuse_foreign(h, c);
+		return;
+	}
 	if (!wsconf_owns(h->conf, c->pad_id, &owner)) {
 		/* misrouted: an operator's mistake, not the client's */
 		hub_refuse_foreign(h, c);
@@ -59,6 +65,13 @@ static void do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 			hub_send_close(h, c, 4503);
 			logf_(h, 4, "pad %s refused: %zu pads in memory",
 			      c->pad_id, h->npads);
+			return;
+		}
+		if (!c->move_checked && hub_move_needed(h, c->pad_id)) {
+			/* perhaps held by the daemon that owned it before */
+			if (hub_move_wait(h, c, m) < 0)
+				hub_send_error(h, c, PROTO_E_SERVER_BUSY,
+				               "out of memory", NULL, -1);
 			return;
 		}
 		p = hub_pad_load(h, c->pad_id, err, sizeof(err));
@@ -130,6 +143,8 @@ int hub_join(struct hub *h, struct hub_conn *c, const char *path)
 	h->conns = c;
 	c->pad = NULL;
 	c->part = NULL;
+	c->move = NULL;
+	c->move_checked = false;
 	c->welcomed = false;
 	c->refused = false;
 	c->pad_id[0] = 0;
@@ -187,12 +202,12 @@ void hub_message(struct hub *h, struct hub_conn *c, const char *text,
 		                       json_object_new_string("pong"));
 		hub_send_json(h, c->pad, c, NULL, o);
 	} else if (m.type == PROTO_HELLO) {
-		if (c->pad)
+		if (c->pad || c->move)
 			hub_send_error(h, c, PROTO_E_ALREADY_JOINED,
 			               "this connection has already said hello",
 			               NULL, -1);
 		else
-			do_hello(h, c, &m);
+			hub_do_hello(h, c, &m);
 	} else if (!c->pad) {
 		hub_send_error(h, c, PROTO_E_NOT_JOINED, "say hello first",
 		               NULL, -1);
@@ -250,6 +265,7 @@ void hub_leave(struct hub *h, struct hub_conn *c)
 	struct out **pe, *e;
 
 	h->nconns--;
+	hub_move_leave(h, c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -375,6 +391,11 @@ void hub_turn_end(struct hub *h)
 	} else if (h->out_head) {
 		hub_flush(h, true);
 	}
+	/* after the commit: a pad that arrived is stored with a write
+	   transaction of its own, which the turn's would block (LMDB has one
+	   writer); the hellos that waited for it are welcomed now */
+	if (hub_moves_settle(h) && h->out_head)
+		hub_flush(h, true);
 	if (mono_ms() >= h->next_tick_ms) {
 		tick(h);
 		h->next_tick_ms = mono_ms() + 250;
@@ -406,6 +427,8 @@ void hub_set_conf(struct hub *h, const struct wsconf *conf)
 	size_t moved = 0, closed = 0;
 
 	h->conf = conf;
+	/* the ring decides again (hub_move.c) */
+	hub_moved_clear(h);
 	for (struct hub_conn *c = h->conns; c; c = c->next)
 		if (c->pad_id[0] && !c->refused &&
 		    !wsconf_owns(conf, c->pad_id, NULL)) {
@@ -441,6 +464,7 @@ void hub_free(struct hub *h)
 {
 	if (!h)
 		return;
+	hub_moves_free(h);
 	/* no callback runs after runner_free: then the queue is final */
 	for (unsigned b = 0; b < HUB_BUCKETS; b++)
 		for (struct pad *p = h->buckets[b]; p; p = p->next)

@@ -68,7 +68,9 @@ struct hub_conn {
 	uint64_t skip_below;      /* updates before this are in its text */
 	double tokens;            /* update budget (token bucket) */
 	int64_t tokens_at_ms;
-	void *server;                 /* the server's own data for this conn */
+	struct move *move; /* a hello waiting for its pad to move here */
+	bool move_checked; /* its pad was asked for already */
+	void *server;      /* the server's own data for this conn */
 	struct hub_conn *prev, *next; /* every connection, for shutdown */
 };
 
@@ -123,6 +125,20 @@ void hub_turn_end(struct hub *h);
 
 /* Send every connection a close 1001 (the daemon is stopping). */
 void hub_shutdown(struct hub *h);
+
+/*
+ * For a peer that takes a pad over (ws/handoff.h): stop serving pad (its
+ * people are sent elsewhere, no hello is taken for it until the next
+ * reload), commit, and append its dump to out.  0 with *head, -ENOENT when
+ * it is not stored here, -errno with err.
+ */
+struct buf;
+int hub_handoff_export(struct hub *h, const char *pad, struct buf *out,
+                       uint64_t *head, char *err, size_t errlen);
+/* Delete the copy of a pad handed over at head.  0; -EPERM when it was not
+   handed over; -ESTALE when the copy here is at another head. */
+int hub_handoff_forget(struct hub *h, const char *pad, uint64_t head, char *err,
+                       size_t errlen);
 
 struct hub_stats {
 	size_t pads, connections, runs;

@@ -11,6 +11,8 @@
  *                   broadcast
  *   hub_history.c   the updates a push may be rebased over: the recent
  *                   ones in memory, older ones from the store
+ *   hub_move.c      pads that move with the ring: asking peers for a pad
+ *                   not held here, handing one over
  *   hub_presence.c  presence, profile, language and the tests list
  *   hub_run.c       shared runs through the run API
  *   hub.c           connections (hello, join, message, leave), the
@@ -135,6 +137,12 @@ struct out {
 	int code; /* OUT_CLOSE */
 };
 
+/* a pad handed over to a peer: no hello for it until the next reload */
+struct moved {
+	struct moved *next;
+	char pad[PADSTORE_ID_MAX + 1];
+};
+
 enum note_kind { NOTE_EVENT, NOTE_CONTROL, NOTE_DONE };
 
 struct note {
@@ -167,6 +175,8 @@ struct hub {
 	int64_t next_tick_ms, next_sync_ms, next_sweep_ms;
 	size_t active_runs;
 	uint64_t accepted, rejected, rebased;
+	struct move *moves;  /* pads being asked for (hub_move.c) */
+	struct moved *moved; /* pads handed over since the last reload */
 };
 
 static inline int64_t now_ms(void)
@@ -257,6 +267,20 @@ int hub_hist_over(struct hub *h, struct pad *p, uint64_t from,
                   struct rebase_update **over, size_t *n, size_t *owned,
                   char *err, size_t errlen);
 void hub_hist_over_free(struct rebase_update *over, size_t owned);
+
+/* hub.c */
+void hub_do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m);
+
+/* hub_move.c */
+bool hub_moved_away(const struct hub *h, const char *pad);
+void hub_moved_clear(struct hub *h);
+bool hub_move_needed(struct hub *h, const char *pad);
+int hub_move_wait(struct hub *h, struct hub_conn *c, const struct proto_msg *m);
+void hub_move_leave(struct hub *h, struct hub_conn *c);
+/* Finish the moves whose peers answered; true when one did.  Only with
+   no turn open (it writes to the store). */
+bool hub_moves_settle(struct hub *h);
+void hub_moves_free(struct hub *h);
 
 /* hub_presence.c */
 void hub_do_language(struct hub *h, struct hub_conn *c, struct proto_msg *m);

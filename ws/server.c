@@ -28,6 +28,7 @@
 #include "log.h"
 #include "hub.h"
 #include "padstore.h"
+#include "padstore.h"
 #include "ring.h"
 
 _Static_assert(LWS_PRE <= WSMSG_PRE, "WSMSG_PRE must cover LWS_PRE");
@@ -48,6 +49,8 @@ struct conn {
 	bool closing;
 	int close_code;
 	bool joined;
+	struct buf http_body; /* an HTTP answer too big for one write */
+	size_t http_off;
 };
 
 struct wss {
@@ -192,6 +195,112 @@ static int healthz(struct lws *wsi, struct wss *s)
 	return http_reply(wsi, 200, body);
 }
 
+/*
+ * GET /handoff/<pad>: a peer takes the pad over (handoff.h): 200 and the
+ * dump, sent in pieces from HTTP_WRITEABLE; 404 when it is not here.
+ * GET /handoff/<pad>/forget?head=N: the peer has it; delete the copy.
+ * Not proxied by the nginx snippet, as /healthz.
+ */
+static int handoff(struct lws *wsi, struct conn *c, struct wss *s,
+                   const char *uri)
+{
+	char pad[PADSTORE_ID_MAX + 2], arg[32], err[400], body[600];
+	const char *rest = uri + strlen("/handoff/");
+	size_t n = strcspn(rest, "/");
+	uint64_t head = 0;
+	int r;
+
+	if (n == 0 || n > PADSTORE_ID_MAX)
+		return http_reply(
+		        wsi, 404,
+		        "{\"error\":{\"code\":\"not_found\",\"message\":\"no such pad\"}}");
+	memcpy(pad, rest, n);
+	pad[n] = 0;
+	err[0] = 0;
+	if (strcmp(rest + n, "/forget") == 0) {
+		const char *v = lws_get_urlarg_by_name(wsi, "head=", arg,
+		                                       (int)sizeof(arg));
+		char *end;
+		if (!v)
+			return http_reply(
+			        wsi, 400,
+			        "{\"error\":{\"code\":\"bad_request\",\"message\":\"head=N is needed\"}}");
+		head = strtoull(v, &end, 10);
+		if (end == v || *end)
+			return http_reply(
+			        wsi, 400,
+			        "{\"error\":{\"code\":\"bad_request\",\"message\":\"head=N is needed\"}}");
+		r = hub_handoff_forget(s->hub, pad, head, err, sizeof(err));
+		snprintf(
+		        body, sizeof(body),
+		        r == 0 ? "{\"deleted\":true}"
+		               : "{\"error\":{\"code\":\"%s\",\"message\":\"%.400s\"}}",
+		        r == -ESTALE  ? "stale"
+		        : r == -EPERM ? "not_handed_over"
+		                      : "store_error",
+		        err);
+		return http_reply(wsi,
+		                  r == 0                        ? 200
+		                  : r == -ESTALE || r == -EPERM ? 409
+		                                                : 503,
+		                  body);
+	}
+	if (rest[n])
+		return http_reply(
+		        wsi, 404,
+		        "{\"error\":{\"code\":\"not_found\",\"message\":\"no such path\"}}");
+	buf_fini(&c->http_body);
+	r = hub_handoff_export(s->hub, pad, &c->http_body, &head, err,
+	                       sizeof(err));
+	if (r == -ENOENT) {
+		buf_fini(&c->http_body);
+		return http_reply(
+		        wsi, 404,
+		        "{\"error\":{\"code\":\"not_found\",\"message\":\"the pad is not here\"}}");
+	}
+	if (r < 0) {
+		buf_fini(&c->http_body);
+		log_msg(LOG_ERR, "pad %s: cannot hand it over: %s", pad, err);
+		return http_reply(
+		        wsi, 503,
+		        "{\"error\":{\"code\":\"store_error\",\"message\":\"the pad cannot be read\"}}");
+	}
+	{
+		unsigned char hb[LWS_PRE + 512], *p = hb + LWS_PRE,
+		                                 *end = hb + sizeof(hb);
+		if (lws_add_http_common_headers(wsi, 200, "application/json",
+		                                c->http_body.len, &p, end) ||
+		    lws_finalize_write_http_header(wsi, hb + LWS_PRE, &p, end))
+			return -1;
+	}
+	c->http_off = 0;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+/* the next piece of a big answer; the last one ends the transaction */
+static int http_more(struct lws *wsi, struct conn *c)
+{
+	size_t left = c->http_body.len - c->http_off,
+	       k = left < 65536 ? left : 65536;
+	static unsigned char chunk[LWS_PRE + 65536];
+
+	if (!c->http_body.p)
+		return 0;
+	memcpy(chunk + LWS_PRE, c->http_body.p + c->http_off, k);
+	if (lws_write(wsi, chunk + LWS_PRE, k,
+	              k == left ? LWS_WRITE_HTTP_FINAL : LWS_WRITE_HTTP) <
+	    (int)k)
+		return -1;
+	c->http_off += k;
+	if (c->http_off < c->http_body.len) {
+		lws_callback_on_writable(wsi);
+		return 0;
+	}
+	buf_fini(&c->http_body);
+	return lws_http_transaction_completed(wsi) ? -1 : 0;
+}
+
 static int rx_add(struct conn *c, const void *in, size_t len, size_t max)
 {
 	if (c->rx_too_big)
@@ -216,9 +325,19 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_HTTP:
 		if (len && strcmp(in, "/healthz") == 0)
 			return healthz(wsi, s);
+		if (len && c && strncmp(in, "/handoff/", 9) == 0)
+			return handoff(wsi, c, s, in);
 		return http_reply(
 		        wsi, 404,
 		        "{\"error\":{\"code\":\"not_found\",\"message\":\"pads are websockets at /ws/<pad-id>\"}}");
+
+	case LWS_CALLBACK_HTTP_WRITEABLE:
+		return c ? http_more(wsi, c) : 0;
+
+	case LWS_CALLBACK_CLOSED_HTTP:
+		if (c) /* NULL for a connection that never sent a request */
+			buf_fini(&c->http_body);
+		break;
 
 	case LWS_CALLBACK_ESTABLISHED:
 		memset(c, 0, sizeof(*c));

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "handoff.h"
 #include "jailkeys.h"
 #include "ring.h"
 #include "settab.h"
@@ -30,6 +31,28 @@ static int check_ring(const char *key, const char *value, char *err,
 		return -EINVAL;
 	ring_free(r);
 	return 0;
+}
+
+/* comma-separated addresses, each one a peer's (handoff_peer_url) */
+static int check_peers(const char *key, const char *value, char *err,
+                       size_t errlen)
+{
+	char *copy = strdup(value), *save = NULL, url[600];
+	int r = copy ? 0 : -ENOMEM;
+
+	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && !r;
+	     t = strtok_r(NULL, ",", &save)) {
+		t += strspn(t, " \t");
+		t[strcspn(t, " \t")] = 0;
+		if (*t && handoff_peer_url(t, url, sizeof(url)) < 0) {
+			snprintf(err, errlen,
+			         "%s: '%.200s' is not unix:/path or HOST:PORT",
+			         key, t);
+			r = -EINVAL;
+		}
+	}
+	free(copy);
+	return r;
 }
 
 #define F(m)    offsetof(struct wsconf, m)
@@ -56,6 +79,13 @@ static const struct settab_key keys[] = {
          .check = check_ring,
          .values =
                  "comma-separated ADDRESS [weight=N], as in nginx's server lines"},
+        {.name = "ws.peers",
+         .type = SETTAB_STRING,
+         .off = F(peers),
+         .def = "",
+         .check = check_peers,
+         .values = "comma-separated unix:/path or HOST:PORT"},
+        SETTAB_NUM("ws.handoff", SETTAB_BOOL, F(handoff), 0, 0, "yes", 0),
         {.name = "ws.ring_self",
          .type = SETTAB_STRING,
          .off = F(ring_self),

@@ -22,18 +22,20 @@
 struct ring;
 
 struct wsconf {
-	char *listen;         /* common/addr.h's grammar; restart only */
-	char *state_dir;      /* LMDB environment lives in <state_dir>/pads */
-	char *runner;         /* run API base URL (runner.h) */
-	char *runner_token;   /* Bearer token for the run API, or NULL */
-	char *ring;           /* ws.ring: nginx's server list; "" none */
-	char *ring_self;      /* ws.ring_self: this daemon's entry in it */
-	struct ring *owners;  /* ws.ring parsed (ring.h); NULL when "" */
-	uint64_t map_size;    /* LMDB map size, bytes; restart only */
-	uint64_t max_doc;     /* bytes of UTF-8 text per pad */
-	uint64_t max_message; /* bytes per incoming websocket message */
-	uint64_t max_queue;   /* bytes queued to one client before resync */
-	uint64_t max_run_output;     /* bytes of run events kept per pad */
+	char *listen;       /* common/addr.h's grammar; restart only */
+	char *state_dir;    /* LMDB environment lives in <state_dir>/pads */
+	char *runner;       /* run API base URL (runner.h) */
+	char *runner_token; /* Bearer token for the run API, or NULL */
+	char *ring;         /* ws.ring: nginx's server list; "" none */
+	char *ring_self;    /* ws.ring_self: this daemon's entry in it */
+	char *peers;  /* ws.peers: more daemons to ask for pads (handoff.h) */
+	bool handoff; /* ws.handoff: ask them for a pad not held here */
+	struct ring *owners;     /* ws.ring parsed (ring.h); NULL when "" */
+	uint64_t map_size;       /* LMDB map size, bytes; restart only */
+	uint64_t max_doc;        /* bytes of UTF-8 text per pad */
+	uint64_t max_message;    /* bytes per incoming websocket message */
+	uint64_t max_queue;      /* bytes queued to one client before resync */
+	uint64_t max_run_output; /* bytes of run events kept per pad */
 	unsigned updates_per_second; /* per client, refill of the bucket */
 	unsigned update_burst;       /* per client, size of the bucket */
 	unsigned max_updates_per_push;

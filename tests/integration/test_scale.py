@@ -23,10 +23,14 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
+import json
 import unittest
+import urllib.error
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -237,6 +241,186 @@ class ScaleOut(unittest.TestCase):
                 self.assertLess(time.time(), end, body)
                 time.sleep(0.1)
             self.assertEqual(body["result"]["run"]["stdout"], want)
+
+
+class RingStack(stack.Stack):
+    """nginx and up to three pad daemons (no runner): the ring can change
+    while the daemons run."""
+
+    def __init__(self, root):
+        super().__init__(root)
+        self.members = []  # indexes of the daemons in ws.ring
+        self.peers = {}    # index -> extra ws.peers of that daemon
+        self.daemons = {}  # index -> (process, log file, log path)
+
+    def sock(self, i):
+        return os.path.join(self.root, "run", "ws-%d.sock" % i)
+
+    def entry(self, i):
+        return "unix:" + self.sock(i)
+
+    def conf_path(self, i):
+        return os.path.join(self.root, "conf", "ws-%d.conf" % i)
+
+    def write_conf(self, i):
+        s = {
+            "ws.listen": self.entry(i),
+            "ws.state_dir": os.path.join(self.root, "state", "w%d" % i),
+            "ws.ring": ", ".join(self.entry(k) for k in self.members),
+            "ws.ring_self": self.entry(i),
+            "ws.peers": ", ".join(self.entry(k)
+                                  for k in self.peers.get(i, [])),
+        }
+        with open(self.conf_path(i), "w") as f:
+            for k, v in s.items():
+                f.write("%s = %s\n" % (k, v))
+
+    def render_nginx(self):
+        http = self.shipped_http().replace(
+            "unix:/run/runpad-fcgi.sock",
+            "unix:" + os.path.join(self.root, "run", "no-runner.sock"))
+        pat = re.compile(r"(?m)^(\s*)server unix:/run/runpad/ws.sock( [^;]*)?;$")
+        http, n = pat.subn(lambda m: "\n".join(
+            "%sserver %s%s;" % (m.group(1), self.entry(k), m.group(2) or "")
+            for k in self.members), http)
+        if not n:
+            raise RuntimeError("no ws server in runpad-http.conf")
+        self._render_nginx(http)
+
+    def start_daemon(self, i):
+        self.write_conf(i)
+        self.fcgi_conf = self.conf_path(i)
+        log = os.path.join(self.root, "logs", "runpad-ws-%d.log" % i)
+        p, lf = self._spawn("runpad-ws", self.sock(i), log)
+        self.daemons[i] = (p, lf, log)
+
+    def ring(self, members, peers=None):
+        """Make ws.ring `members` (and ws.peers) everywhere: the daemons
+        reload first, then nginx."""
+        self.members = list(members)
+        self.peers = dict(peers or {})
+        for i in self.members:
+            if i in self.daemons:
+                self.write_conf(i)
+                self.daemons[i][0].send_signal(signal.SIGHUP)
+            else:
+                self.start_daemon(i)
+        time.sleep(0.3)
+        self.render_nginx()
+        if self.nginx:
+            self.nginx.send_signal(signal.SIGHUP)
+            time.sleep(0.5)
+
+    def start(self):
+        self._dirs()
+        self.ring([0])
+        self.start_nginx()
+        deadline = time.time() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/", timeout=2):
+                    break
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stored(self, i):
+        """pads_stored of daemon i's /healthz, on its own socket."""
+        import http.client
+        import socket as sk
+
+        class UnixConn(http.client.HTTPConnection):
+            def connect(conn):
+                conn.sock = sk.socket(sk.AF_UNIX, sk.SOCK_STREAM)
+                conn.sock.connect(self.sock(i))
+        c = UnixConn("localhost")
+        c.request("GET", "/healthz")
+        body = json.loads(c.getresponse().read())
+        c.close()
+        return body["pads_stored"]
+
+    def stop(self):
+        self.stop_nginx()
+        for p, lf, _ in self.daemons.values():
+            self._end(p, lf, signal.SIGTERM)
+
+    def logs(self):
+        out = ""
+        for _, _, log in self.daemons.values():
+            with open(log, errors="replace") as f:
+                out += "--- %s\n%s" % (log, f.read()[-4000:])
+        return out
+
+
+class RingChange(unittest.TestCase):
+    """Pads move with the ring: one pad daemon holds 24 pads, a second and
+    a third join the ring, then the second leaves it (listed in the
+    others' ws.peers); every pad keeps its text, language and whole
+    history, and collab clients typing through nginx all along reconnect
+    and lose no edit."""
+
+    def test_pads_move_with_the_ring(self):
+        node, why = test_ws.node_ready()
+        if not node:
+            self.skipTest(why)
+        tmp = tempfile.mkdtemp(prefix="runpad-ring-")
+        s = RingStack(tmp)
+        try:
+            s.start()
+            env = dict(os.environ, RUNPAD_RING_WS=s.ws_url)
+            pads = os.path.join(tmp, "pads.json")
+
+            def phase(mode):
+                r = subprocess.run([node, "ring.mjs", mode, pads],
+                                   cwd=test_ws.CLIENT_DIR, env=env,
+                                   capture_output=True, text=True,
+                                   timeout=120)
+                self.assertEqual(r.returncode, 0, "ring.mjs %s failed:\n%s\n%s\n%s"
+                                 % (mode, r.stdout, r.stderr, s.logs()))
+                print(r.stdout, file=sys.stderr)
+
+            phase("write")
+            self.assertEqual(s.stored(0), 24)
+            live = subprocess.Popen([node, "ring.mjs", "live", pads],
+                                    cwd=test_ws.CLIENT_DIR, env=env,
+                                    stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
+            time.sleep(1.5)
+            s.ring([0, 1])
+            time.sleep(1.5)
+            s.ring([0, 1, 2])
+            time.sleep(1.5)
+            phase("check")
+            moved = [s.stored(i) for i in range(3)]
+            print("pads stored per daemon after 0 -> 0,1 -> 0,1,2: %s"
+                  % moved, file=sys.stderr)
+            for i in range(3):
+                self.assertGreater(moved[i], 0, moved)
+            # 1 leaves: the others ask it for its pads until they have them
+            s.ring([0, 2], peers={0: [1], 2: [1]})
+            time.sleep(1.5)
+            phase("check")
+            with open(pads + ".stop", "w"):
+                pass
+            out, err = live.communicate(timeout=90)
+            self.assertEqual(live.returncode, 0, "ring.mjs live failed:\n%s\n%s\n%s"
+                             % (out, err, s.logs()))
+            print(out, file=sys.stderr)
+            deadline = time.time() + 20
+            while s.stored(1) and time.time() < deadline:
+                time.sleep(0.2)
+            after = [s.stored(i) for i in range(3)]
+            print("after 1 left: %s" % after, file=sys.stderr)
+            self.assertEqual(after[1], 0, "the daemon that left kept pads")
+            # the 24 and the live clients' 8
+            self.assertEqual(after[0] + after[2], 32, after)
+        finally:
+            s.stop()
+            if not os.environ.get("RUNPAD_KEEP"):
+                shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

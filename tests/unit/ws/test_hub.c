@@ -1969,7 +1969,8 @@ Test(hub, tests_are_shared_stored_and_run_only_when_present)
 
 /* ---------------------------------------------------------------- ws.ring */
 
-#define RING_AB "ws.ring=unix:/a.sock, unix:/b.sock"
+/* no ws.handoff: nothing listens on these sockets */
+#define RING_AB "ws.ring=unix:/a.sock, unix:/b.sock", "ws.handoff=no"
 
 /* A pad id that the ring of c gives to this daemon (mine) or not. */
 static void ring_pad(const struct wsconf *c, bool mine, char *out, size_t n)
@@ -2008,6 +2009,34 @@ Test(hub, ring_owned_pad_is_served)
 	cr_assert_not(a->r.closed);
 	append(a, 0, 0, "hi");
 	expect_doc(pad, "hi", 1);
+}
+
+/* A pad new here is not served while a daemon of the ring that may hold
+   its history cannot be asked (ws/handoff.h): no pad is served empty by
+   mistake. */
+Test(hub, a_new_pad_waits_for_a_peer_that_cannot_be_asked)
+{
+	char pad[32];
+	struct tconn *a = conn_new();
+	json_object *e;
+
+	start("ws.ring=unix:/nowhere/a.sock, unix:/nowhere/b.sock",
+	      "ws.ring_self=unix:/nowhere/a.sock", );
+	ring_pad(conf, true, pad, sizeof(pad));
+	join(a, pad);
+	say(a, "{\"type\":\"hello\",\"name\":\"Ada\"}");
+	turn();
+	/* the peer is asked from a thread; its answer ends a later turn */
+	for (int i = 0; i < 200 && !a->r.n; i++) {
+		sleep_ms(10);
+		turn();
+	}
+	e = expect_error(a, "server_busy");
+	cr_assert_str_eq(
+	        str_of(e, "message"),
+	        "the pad's earlier server cannot be reached to hand it over; try again in a minute");
+	cr_assert(a->r.closed);
+	cr_assert_eq(a->r.close_code, 4503);
 }
 
 Test(hub, ring_foreign_pad_is_refused_4421)

@@ -1,0 +1,490 @@
+/*
+ * handoff.c - a pad's dump for moving it between daemons, and the HTTP
+ * client that fetches it.  See handoff.h.
+ */
+#include "handoff.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+
+#include "jsonstrict.h"
+#include "ot.h"
+#include "runner.h"
+
+/* ---------------------------------------------------------------- export */
+
+/* json-c's escaping of one string, appended */
+static int add_string(struct buf *out, const char *s, size_t n)
+{
+	json_object *j = json_object_new_string_len(s, (int)n);
+	size_t len;
+	const char *t = j ? json_object_to_json_string_length(
+	                            j,
+	                            JSON_C_TO_STRING_PLAIN |
+	                                    JSON_C_TO_STRING_NOSLASHESCAPE,
+	                            &len)
+	                  : NULL;
+	int r = t ? buf_add(out, t, len) : -ENOMEM;
+
+	json_object_put(j);
+	return r;
+}
+
+struct export_ctx {
+	struct buf *out;
+	uint64_t n;
+	int err;
+};
+
+static int add_update(void *arg, uint64_t version, const void *data, size_t len)
+{
+	struct export_ctx *x = arg;
+
+	(void)version;
+	if ((x->n++ && buf_add(x->out, ",", 1) < 0) ||
+	    buf_add(x->out, data, len) < 0)
+		return x->err = -ENOMEM;
+	return 0;
+}
+
+int handoff_export(struct padstore *ps, const char *pad, struct buf *out,
+                   uint64_t *head, char *err, size_t errlen)
+{
+	struct padstore_pad p;
+	struct export_ctx x = {.out = out};
+	int r = padstore_load(ps, pad, &p, err, errlen);
+
+	if (r < 0 || !p.exists) {
+		padstore_pad_fini(&p);
+		if (r == 0)
+			snprintf(err, errlen, "no pad %s here", pad);
+		return r < 0 ? r : -ENOENT;
+	}
+	r = buf_addf(out,
+	             "{\"format\":1,\"pad\":\"%s\",\"head\":%llu,\"language\":",
+	             pad, (unsigned long long)p.head);
+	if (!r)
+		r = add_string(out, p.language, strlen(p.language));
+	if (!r)
+		r = buf_addf(out,
+		             ",\"last_edit_ms\":%lld,\"snap_version\":%llu,"
+		             "\"snapshot\":",
+		             (long long)p.last_edit_ms,
+		             (unsigned long long)p.snap_version);
+	if (!r)
+		r = add_string(out, p.snap_text, p.snap_len);
+	if (!r)
+		r = buf_add(out, ",\"updates\":[", 12);
+	if (!r)
+		r = padstore_updates(ps, pad, 0, p.head, add_update, &x, err,
+		                     errlen);
+	if (!r && x.n != p.head) {
+		snprintf(err, errlen, "pad %s has %llu updates for head %llu",
+		         pad, (unsigned long long)x.n,
+		         (unsigned long long)p.head);
+		r = -EBADMSG;
+	}
+	if (!r)
+		r = buf_add(out, "],\"run\":", 8);
+	if (!r)
+		r = p.last_run ? buf_add(out, p.last_run, p.last_run_len)
+		               : buf_add(out, "null", 4);
+	if (!r)
+		r = buf_add(out, ",\"tests\":", 9);
+	if (!r)
+		r = p.tests ? buf_add(out, p.tests, p.tests_len)
+		            : buf_add(out, "null", 4);
+	if (!r)
+		r = buf_add(out, "}", 1);
+	if (r < 0 && !err[0])
+		snprintf(err, errlen, "cannot make the dump of pad %s: %s", pad,
+		         strerror(-r));
+	*head = p.head;
+	padstore_pad_fini(&p);
+	return r < 0 ? r : 0;
+}
+
+/* ---------------------------------------------------------------- import */
+
+static int bad(char *err, size_t errlen, const char *what)
+{
+	snprintf(err, errlen, "the dump %s", what);
+	return -EBADMSG;
+}
+
+/* The text after every update of ups, from "" on; at snap_version it must
+   be snap.  0 with *text (malloc'd) or -EBADMSG / -ENOMEM with err. */
+static int replay(json_object *ups, uint64_t snap_version, const char *snap,
+                  size_t snap_len, char **text, size_t *bytes, char *err,
+                  size_t errlen)
+{
+	size_t n = json_object_array_length(ups), len16 = 0;
+	char *t = strdup(""), msg[200];
+
+	*bytes = 0;
+	if (!t)
+		return -ENOMEM;
+	for (size_t i = 0; i <= n; i++) {
+		json_object *u, *id, *ch;
+		struct ot_changes *cs;
+		enum ot_err e;
+		char *next;
+		if (i == snap_version &&
+		    (*bytes != snap_len || memcmp(t, snap, snap_len))) {
+			free(t);
+			return bad(err, errlen,
+			           "holds a snapshot its updates do not give");
+		}
+		if (i == n)
+			break;
+		u = json_object_array_get_idx(ups, i);
+		if (!json_object_is_type(u, json_type_object) ||
+		    !json_object_object_get_ex(u, "clientID", &id) ||
+		    !json_object_is_type(id, json_type_string) ||
+		    !json_object_object_get_ex(u, "changes", &ch)) {
+			free(t);
+			snprintf(
+			        err, errlen,
+			        "the dump's update %zu is not {clientID, changes}",
+			        i + 1);
+			return -EBADMSG;
+		}
+		cs = ot_changes_from_json(ch, NULL, &e, msg, sizeof(msg));
+		e = cs ? ot_apply(cs, t, *bytes, len16, NULL, &next, bytes,
+		                  &len16, msg, sizeof(msg))
+		       : e;
+		ot_changes_free(cs);
+		free(t);
+		if (e != OT_OK) {
+			snprintf(err, errlen, "the dump's update %zu: %s",
+			         i + 1, msg);
+			return e == OT_ENOMEM ? -ENOMEM : -EBADMSG;
+		}
+		t = next;
+	}
+	*text = t;
+	return 0;
+}
+
+/* the fields of a dump, checked; borrowed from root */
+struct dump {
+	uint64_t head, snap_version;
+	const char *language, *snapshot;
+	size_t snap_len;
+	int64_t last_edit_ms;
+	json_object *updates, *run, *tests;
+};
+
+static int fields(json_object *root, const char *pad, struct dump *d, char *err,
+                  size_t errlen)
+{
+	json_object *v;
+
+#define GET(key, type)                                                         \
+	(json_object_object_get_ex(root, key, &v) &&                           \
+	 json_object_is_type(v, type))
+	if (!GET("format", json_type_int) || json_object_get_int64(v) != 1)
+		return bad(err, errlen, "is not of format 1");
+	if (!GET("pad", json_type_string) ||
+	    strcmp(json_object_get_string(v), pad))
+		return bad(err, errlen, "is of another pad");
+	if (!GET("head", json_type_int) || json_object_get_int64(v) < 0)
+		return bad(err, errlen, "has no head");
+	d->head = (uint64_t)json_object_get_int64(v);
+	if (!GET("snap_version", json_type_int) ||
+	    json_object_get_int64(v) < 0 ||
+	    (uint64_t)json_object_get_int64(v) > d->head)
+		return bad(err, errlen,
+		           "has no snapshot version up to its head");
+	d->snap_version = (uint64_t)json_object_get_int64(v);
+	if (!GET("language", json_type_string) ||
+	    strlen(json_object_get_string(v)) > PADSTORE_LANG_MAX)
+		return bad(err, errlen, "has no language");
+	d->language = json_object_get_string(v);
+	if (!GET("last_edit_ms", json_type_int) || json_object_get_int64(v) < 0)
+		return bad(err, errlen, "has no time of its last edit");
+	d->last_edit_ms = json_object_get_int64(v);
+	if (!GET("snapshot", json_type_string))
+		return bad(err, errlen, "has no snapshot");
+	d->snapshot = json_object_get_string(v);
+	d->snap_len = (size_t)json_object_get_string_len(v);
+	if (!GET("updates", json_type_array) ||
+	    json_object_array_length(v) != d->head)
+		return bad(err, errlen, "does not hold every update");
+	d->updates = v;
+	d->run = json_object_object_get_ex(root, "run", &v) &&
+	                         json_object_is_type(v, json_type_object)
+	                 ? v
+	                 : NULL;
+	d->tests = json_object_object_get_ex(root, "tests", &v) &&
+	                           json_object_is_type(v, json_type_array)
+	                   ? v
+	                   : NULL;
+#undef GET
+	return 0;
+}
+
+static const char *plain(json_object *j, size_t *len)
+{
+	return json_object_to_json_string_length(
+	        j, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE,
+	        len);
+}
+
+static int store(struct padstore *ps, const char *pad, const struct dump *d,
+                 const char *text, size_t bytes, char *err, size_t errlen)
+{
+	struct padstore_txn *t;
+	const char *s;
+	size_t len;
+	int r = padstore_begin(ps, &t, err, errlen);
+
+	if (r < 0)
+		return r;
+	for (uint64_t i = 0; i < d->head && r == 0; i++) {
+		s = plain(json_object_array_get_idx(d->updates, i), &len);
+		r = s ? padstore_put_update(t, pad, i + 1, s, len) : -ENOMEM;
+	}
+	if (!r)
+		r = padstore_put_snapshot(t, pad, d->head, text, bytes);
+	if (!r)
+		r = padstore_put_meta(t, pad, d->head, d->language,
+		                      d->last_edit_ms);
+	if (!r && d->run) {
+		s = plain(d->run, &len);
+		r = s ? padstore_put_run(t, pad, s, len) : -ENOMEM;
+	}
+	if (!r && d->tests) {
+		s = plain(d->tests, &len);
+		r = s ? padstore_put_tests(t, pad, s, len) : -ENOMEM;
+	}
+	/* a failed put is reported by the commit, which rolls back */
+	return padstore_commit(t, err, errlen);
+}
+
+int handoff_import(struct padstore *ps, const char *pad, const char *dump,
+                   size_t len, uint64_t *head, char *err, size_t errlen)
+{
+	struct padstore_pad here;
+	json_object *root = NULL;
+	struct dump d = {0};
+	char *text = NULL, msg[300];
+	size_t bytes;
+	int r = padstore_load(ps, pad, &here, err, errlen);
+	bool exists = here.exists;
+
+	padstore_pad_fini(&here);
+	if (r < 0)
+		return r;
+	if (exists) {
+		snprintf(err, errlen, "pad %s is here already", pad);
+		return -EEXIST;
+	}
+	if (json_parse_object(dump, len, 64, "the dump", &root, msg,
+	                      sizeof(msg)) != JSON_PARSE_OK) {
+		json_object_put(root);
+		snprintf(err, errlen, "%s", msg);
+		return -EBADMSG;
+	}
+	r = fields(root, pad, &d, err, errlen);
+	if (!r)
+		r = replay(d.updates, d.snap_version, d.snapshot, d.snap_len,
+		           &text, &bytes, err, errlen);
+	if (!r)
+		r = store(ps, pad, &d, text, bytes, err, errlen);
+	if (!r)
+		*head = d.head;
+	free(text);
+	json_object_put(root);
+	return r;
+}
+
+/* ---------------------------------------------------------------- fetch */
+
+int handoff_peer_url(const char *entry, char *buf, size_t n)
+{
+	int k;
+
+	if (strncmp(entry, "unix:", 5) == 0)
+		k = snprintf(buf, n, "%s:/", entry);
+	else if (entry[0] == '/')
+		k = snprintf(buf, n, "unix:%s:/", entry);
+	else if (entry[0] && !strchr(entry, '/') && strchr(entry, ':'))
+		k = snprintf(buf, n, "http://%s/", entry);
+	else
+		return -EINVAL;
+	return k < 0 || (size_t)k >= n ? -EINVAL : 0;
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* wait for fd to be ready for events until the deadline: 0 or -ETIMEDOUT */
+static int wait_fd(int fd, short events, int64_t deadline)
+{
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = events};
+		int64_t left = deadline - now_ms();
+		int r;
+		if (left <= 0)
+			return -ETIMEDOUT;
+		r = poll(&p, 1, (int)left);
+		if (r > 0)
+			return 0;
+		if (r < 0 && errno != EINTR)
+			return -errno;
+	}
+}
+
+static int connect_to(const struct runner_url *u, int64_t deadline, char *err,
+                      size_t errlen)
+{
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *ai = NULL, *a;
+	int fd = -1, r = -ECONNREFUSED;
+
+	if (u->kind == RUNNER_URL_UNIX) {
+		struct sockaddr_un sa = {.sun_family = AF_UNIX};
+		snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", u->path);
+		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+		            0);
+		if (fd >= 0 &&
+		    (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 ||
+		     ((errno == EAGAIN || errno == EINPROGRESS) &&
+		      wait_fd(fd, POLLOUT, deadline) == 0)))
+			return fd;
+		r = errno ? -errno : -ETIMEDOUT;
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, errlen, "%s: %s", u->display, strerror(-r));
+		return r;
+	}
+	if (getaddrinfo(u->host, u->port, &hints, &ai) != 0) {
+		snprintf(err, errlen, "%s: cannot resolve %s", u->display,
+		         u->host);
+		return -EHOSTUNREACH;
+	}
+	for (a = ai; a; a = a->ai_next) {
+		int so = 0;
+		socklen_t sl = sizeof(so);
+		fd = socket(a->ai_family,
+		            SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+		if (fd < 0)
+			continue;
+		if (connect(fd, a->ai_addr, a->ai_addrlen) == 0 ||
+		    (errno == EINPROGRESS &&
+		     (r = wait_fd(fd, POLLOUT, deadline)) == 0 &&
+		     getsockopt(fd, SOL_SOCKET, SO_ERROR, &so, &sl) == 0 &&
+		     so == 0))
+			break;
+		r = so ? -so : (r < 0 ? r : -errno);
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	if (fd < 0)
+		snprintf(err, errlen, "%s: %s", u->display, strerror(-r));
+	return fd < 0 ? r : fd;
+}
+
+/* the status and the body of a whole HTTP/1.1 answer in raw */
+static int parse_answer(struct buf *raw, int *status, struct buf *body,
+                        char *err, size_t errlen)
+{
+	const char *end = raw->p ? strstr(raw->p, "\r\n\r\n") : NULL;
+	const char *cl;
+	unsigned long long want;
+	size_t have;
+
+	if (!end || sscanf(raw->p, "HTTP/1.%*[01] %3d", status) != 1) {
+		snprintf(err, errlen, "not an HTTP answer");
+		return -EPROTO;
+	}
+	end += 4;
+	have = raw->len - (size_t)(end - raw->p);
+	cl = strcasestr(raw->p, "\r\ncontent-length:");
+	if (cl && cl < end && sscanf(cl + 17, " %llu", &want) == 1 &&
+	    want != have) {
+		snprintf(err, errlen,
+		         "the answer ended after %zu of %llu bytes", have,
+		         want);
+		return -EPROTO;
+	}
+	return buf_add(body, end, have);
+}
+
+int handoff_get(const char *url, const char *path, int timeout_ms, int *status,
+                struct buf *body, char *err, size_t errlen)
+{
+	struct runner_url *u = NULL;
+	struct buf raw = {0};
+	int64_t deadline = now_ms() + timeout_ms;
+	char req[1024];
+	int fd, r, n;
+
+	*status = 0;
+	err[0] = 0;
+	r = runner_url_parse(url, &u, err, errlen);
+	if (r < 0)
+		return r;
+	fd = connect_to(u, deadline, err, errlen);
+	if (fd < 0) {
+		runner_url_free(u);
+		return fd;
+	}
+	n = snprintf(req, sizeof(req),
+	             "GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n",
+	             path, u->host_header);
+	buf_limit(&raw, body->bounded ? body->max + 64 * 1024
+	                              : HANDOFF_MAX_DUMP + 64 * 1024);
+	for (int off = 0; off < n && r == 0;) {
+		ssize_t w =
+		        send(fd, req + off, (size_t)(n - off), MSG_NOSIGNAL);
+		if (w > 0)
+			off += (int)w;
+		else if (w < 0 && errno == EAGAIN)
+			r = wait_fd(fd, POLLOUT, deadline);
+		else if (w < 0 && errno != EINTR)
+			r = -errno;
+	}
+	while (r == 0) {
+		ssize_t k;
+		if ((r = buf_reserve(&raw, 65536)) < 0)
+			break;
+		k = recv(fd, raw.p + raw.len, 65536, 0);
+		if (k > 0) {
+			buf_commit(&raw, (size_t)k);
+			deadline = now_ms() + timeout_ms;
+		} else if (k == 0) {
+			break;
+		} else if (errno == EAGAIN) {
+			r = wait_fd(fd, POLLIN, deadline);
+		} else if (errno != EINTR) {
+			r = -errno;
+		}
+	}
+	close(fd);
+	if (r == 0)
+		r = parse_answer(&raw, status, body, err, errlen);
+	else if (!err[0] || r == -EFBIG)
+		snprintf(err, errlen, "%s: %s", u->display,
+		         r == -EFBIG ? "the answer is too large"
+		                     : strerror(-r));
+	buf_fini(&raw);
+	runner_url_free(u);
+	return r == -EFBIG ? -E2BIG : r;
+}

@@ -25,6 +25,9 @@
 #include "padstore.h"
 
 #define PADSTORE_META_FORMAT 1
+/* The environment's format (lmdbutil.h's record): the highest this code
+   reads, and the one it makes. */
+#define PADSTORE_FORMAT 1
 /* Longest update or snapshot key: id, 0x00, 8-byte version. */
 #define PADSTORE_KEY_MAX (PADSTORE_ID_MAX + 1 + 8)
 
@@ -33,7 +36,8 @@ struct padstore {
 	MDB_dbi meta, updates, snapshots, runs, tests;
 	size_t map_size;
 	bool nosync;
-	pthread_rwlock_t lock; /* see the top of this file */
+	pthread_rwlock_t lock;     /* see the top of this file */
+	struct lmdb_format format; /* as padstore_open() found or wrote it */
 };
 
 struct padstore_txn {
@@ -254,7 +258,7 @@ int padstore_open(const struct padstore_options *o, struct padstore **out,
 		rc = -rc;
 		goto out_free_ps;
 	}
-	rc = lmdb_env_open_dir(o->dir, "pad store", 5, ps->map_size,
+	rc = lmdb_env_open_dir(o->dir, "pad store", 6, ps->map_size,
 	                       ps->nosync ? MDB_NOSYNC : 0, &ps->env,
 	                       &ps->map_size, err, errlen);
 	if (rc)
@@ -265,6 +269,12 @@ int padstore_open(const struct padstore_options *o, struct padstore **out,
 		rc = mdb_fail(ps, rc, "cannot begin transaction", err, errlen);
 		goto out_close_env;
 	}
+	/* before the databases are created: it tells a new environment from
+	   one made before format records */
+	rc = lmdb_format_open(txn, o->dir, "runpad-ws", PADSTORE_FORMAT,
+	                      &ps->format, err, errlen);
+	if (rc)
+		goto out_abort_txn;
 	if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &ps->meta)) ||
 	    (rc = mdb_dbi_open(txn, "updates", MDB_CREATE, &ps->updates)) ||
 	    (rc = mdb_dbi_open(txn, "snapshots", MDB_CREATE, &ps->snapshots)) ||
@@ -292,6 +302,11 @@ out_destroy_lock:
 out_free_ps:
 	free(ps);
 	return rc;
+}
+
+const struct lmdb_format *padstore_format(const struct padstore *ps)
+{
+	return &ps->format;
 }
 
 void padstore_close(struct padstore *ps)

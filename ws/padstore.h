@@ -23,7 +23,7 @@
  * text is UTF-8 or that a run is JSON.
  *
  * Files.  `dir` holds LMDB's data.mdb and lock.mdb (mode 0600; the directory
- * is made 0700 if missing).  Five named databases:
+ * is made 0700 if missing).  Six named databases:
  *
  *	meta       pad id -> meta record (below)
  *	updates    pad id, 0x00, 8-byte big-endian version -> the update's bytes
@@ -31,13 +31,16 @@
  *	           one per pad: a new one deletes the older ones
  *	runs       pad id -> the last run's JSON bytes
  *	tests      pad id -> the pad's tests, JSON bytes
+ *	info       "format" -> the environment's format record (lmdbutil.h):
+ *	           format 1, the layout this header describes
  *
  * The 0x00 after the id (a byte no id contains) makes a cursor scan for
  * "a\0..." return exactly pad "a"'s keys, in version order, and never those
  * of "a-b" or "ab", which sort after it.
  *
- * Meta record (format 1), 72 bytes, host byte order like LMDB's own pages
- * (an LMDB file is not portable between architectures anyway):
+ * Meta record (record format 1, its first byte), 72 bytes, host byte order
+ * like LMDB's own pages (an LMDB file is not portable between architectures
+ * anyway):
  *
  *	offset size
  *	 0     1    format, 1
@@ -104,6 +107,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct lmdb_format; /* lmdbutil.h */
+
 /* Map size used when padstore_options.map_size is 0: 1 GiB. */
 #define PADSTORE_MAP_SIZE_DEFAULT ((size_t)1 << 30)
 /* Longest pad id, in characters. */
@@ -132,9 +137,23 @@ bool padstore_valid_id(const char *pad);
  * left by dead processes.  On success *out is a handle for padstore_close();
  * on failure *out is NULL.  Returns 0 or -errno with err (-EINVAL when
  * o->dir is NULL or empty).
+ *
+ * The environment's format record (lmdbutil.h) is checked first.  A new
+ * environment gets format 1 in the transaction that creates the databases;
+ * one made before the record existed (by runpad 0.1.0, whose layout is
+ * format 1) gets it written once, and padstore_format() says so, for the
+ * caller to report.  A format above 1 is -ENOTSUP, a record that does not
+ * parse -EBADMSG, both with lmdb_format_open()'s message naming o->dir;
+ * then nothing in the environment has been written.
  */
 int padstore_open(const struct padstore_options *o, struct padstore **out,
                   char *err, size_t errlen);
+
+/*
+ * The format record as padstore_open() found or wrote it (->origin says
+ * which).  Points into ps: valid until padstore_close(); never NULL.
+ */
+const struct lmdb_format *padstore_format(const struct padstore *ps);
 
 /*
  * Sync to disk, then close the environment.  No call may be running on ps

@@ -11,6 +11,7 @@
 #include "server.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,7 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "lmdbutil.h"
 #include "log.h"
 #include "hub.h"
 #include "padstore.h"
@@ -499,6 +501,10 @@ struct wss *wss_new(struct wsconf *conf, const char *config_path,
 	r = padstore_open(&po, &s->store, err, errlen);
 	if (r < 0)
 		goto out_free;
+	if (padstore_format(s->store)->origin == LMDB_FORMAT_ADOPTED)
+		log_msg(LOG_NOTICE,
+		        "%s: made before runpad recorded store formats; recorded it as format %" PRIu32,
+		        dir, padstore_format(s->store)->format);
 
 	s->hub = hub_new(s->conf, s->store, &ops, s);
 	if (!s->hub) {

@@ -9,10 +9,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "lmdbutil.h"
 #include "padstore.h"
+#include "version.h"
 
 static char tmp[64];
 static char dir[128];
@@ -1191,4 +1194,236 @@ Test(padstore, tests_round_trip_apart_from_the_run_and_go_with_the_pad)
 	cr_assert_null(p.tests, "deleting a pad deletes its tests");
 	padstore_pad_fini(&p);
 	padstore_close(ps);
+}
+
+/* The environment's format record (lmdbutil.h), read raw; its length. */
+static size_t raw_get_format(unsigned char *buf, size_t size)
+{
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_env *env = raw_open(&txn, &dbi, "info");
+	MDB_val k = {6, "format"}, v;
+
+	cr_assert_eq(mdb_get(txn, dbi, &k, &v), 0);
+	cr_assert_leq(v.mv_size, size);
+	memcpy(buf, v.mv_data, v.mv_size);
+	raw_close(env, txn);
+	return v.mv_size;
+}
+
+/* A format record with number format and writer w, laid out by hand. */
+static size_t format_rec(unsigned char *buf, uint32_t format, const char *w)
+{
+	uint16_t n = (uint16_t)strlen(w), zero = 0;
+
+	memcpy(buf, &format, 4);
+	memcpy(buf + 4, &n, 2);
+	memcpy(buf + 6, &zero, 2);
+	memcpy(buf + 8, w, n);
+	return 8u + n;
+}
+
+/* The whole of file name in dir, malloc'd, and its size in *len. */
+static char *slurp(const char *name, size_t *len)
+{
+	char path[200], *buf;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "rb");
+	cr_assert_not_null(f, "%s", path);
+	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	cr_assert_geq(n, 0);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	cr_assert_not_null(buf);
+	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Open must fail with r and exactly message want, and write nothing. */
+static void expect_refused(int r, const char *want)
+{
+	struct padstore_options o = {.dir = dir};
+	struct padstore *ps = (struct padstore *)1;
+	char *data, *lock, *data2, *lock2;
+	size_t dlen, llen, dlen2, llen2;
+
+	data = slurp("data.mdb", &dlen);
+	lock = slurp("lock.mdb", &llen);
+	cr_assert_eq(padstore_open(&o, &ps, err, sizeof(err)), r, "%s", err);
+	cr_assert_null(ps);
+	cr_assert_str_eq(err, want);
+	data2 = slurp("data.mdb", &dlen2);
+	lock2 = slurp("lock.mdb", &llen2);
+	cr_assert(dlen == dlen2 && memcmp(data, data2, dlen) == 0,
+	          "a refused open changed data.mdb");
+	cr_assert(llen == llen2 && memcmp(lock, lock2, llen) == 0,
+	          "a refused open changed lock.mdb");
+	free(data);
+	free(lock);
+	free(data2);
+	free(lock2);
+}
+
+Test(padstore, new_store_is_format_1_written_by_runpad_ws)
+{
+	struct padstore *ps = open_store();
+	const struct lmdb_format *f = padstore_format(ps);
+	unsigned char rec[80], want[80];
+	size_t n;
+
+	cr_assert_eq(f->origin, LMDB_FORMAT_CREATED);
+	cr_assert_eq(f->format, 1);
+	cr_assert_str_eq(f->writer, "runpad-ws " RUNPAD_VERSION);
+	push(ps, "p", 0, 2, 5);
+	padstore_close(ps);
+	n = format_rec(want, 1, "runpad-ws " RUNPAD_VERSION);
+	cr_assert_eq(raw_get_format(rec, sizeof(rec)), n);
+	cr_assert_eq(memcmp(rec, want, n), 0);
+
+	ps = open_store();
+	cr_assert_eq(padstore_format(ps)->origin, LMDB_FORMAT_FOUND);
+	cr_assert_eq(padstore_format(ps)->format, 1);
+	padstore_close(ps);
+}
+
+/* A store as runpad 0.1.0 made it: the five databases, no format record,
+   one pad "old" at version 2 with a snapshot at 1, a run and tests. */
+static void make_old_store(void)
+{
+	static const char *const dbs[] = {"meta", "updates", "snapshots",
+	                                  "runs", "tests"};
+	MDB_dbi dbi[5];
+	unsigned char rec[72] = {1, 6}, key[80];
+	uint64_t head = 2, snap = 1;
+	int64_t edit = 2000, created = 1000;
+	char upd[128];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_val k, v;
+	size_t klen;
+
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	cr_assert_eq(mdb_env_create(&env), 0);
+	cr_assert_eq(mdb_env_set_maxdbs(env, 5), 0);
+	cr_assert_eq(mdb_env_open(env, dir, 0, 0600), 0);
+	cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	for (size_t i = 0; i < 5; i++)
+		cr_assert_eq(mdb_dbi_open(txn, dbs[i], MDB_CREATE, &dbi[i]), 0);
+	memcpy(rec + 8, &head, 8);
+	memcpy(rec + 16, &snap, 8);
+	memcpy(rec + 24, &edit, 8);
+	memcpy(rec + 32, &created, 8);
+	memcpy(rec + 40, "python", 6);
+	k = (MDB_val){3, "old"};
+	v = (MDB_val){sizeof(rec), rec};
+	cr_assert_eq(mdb_put(txn, dbi[0], &k, &v, 0), 0);
+	for (uint64_t ver = 1; ver <= 2; ver++) {
+		ver_key(key, &klen, "old", ver);
+		k = (MDB_val){klen, key};
+		v = (MDB_val){upd_text(upd, sizeof(upd), "old", ver), upd};
+		cr_assert_eq(mdb_put(txn, dbi[1], &k, &v, 0), 0);
+	}
+	ver_key(key, &klen, "old", 1);
+	k = (MDB_val){klen, key};
+	v = (MDB_val){5, "hello"};
+	cr_assert_eq(mdb_put(txn, dbi[2], &k, &v, 0), 0);
+	k = (MDB_val){3, "old"};
+	v = (MDB_val){2, "{}"};
+	cr_assert_eq(mdb_put(txn, dbi[3], &k, &v, 0), 0);
+	v = (MDB_val){2, "[]"};
+	cr_assert_eq(mdb_put(txn, dbi[4], &k, &v, 0), 0);
+	cr_assert_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+Test(padstore, store_without_format_record_is_adopted_and_keeps_its_pads)
+{
+	struct padstore *ps;
+	struct padstore_pad p;
+	unsigned char rec[80], want[80];
+	size_t n, pads;
+
+	make_old_store();
+	ps = open_store();
+	cr_assert_eq(padstore_format(ps)->origin, LMDB_FORMAT_ADOPTED);
+	cr_assert_eq(padstore_format(ps)->format, 1);
+	load(ps, "old", &p);
+	cr_assert(p.exists);
+	cr_assert_eq(p.head, 2);
+	cr_assert_eq(p.snap_version, 1);
+	cr_assert_str_eq(p.snap_text, "hello");
+	cr_assert_str_eq(p.language, "python");
+	cr_assert_eq(p.last_edit_ms, 2000);
+	cr_assert_eq(p.created_ms, 1000);
+	cr_assert_str_eq(p.last_run, "{}");
+	cr_assert_str_eq(p.tests, "[]");
+	padstore_pad_fini(&p);
+	expect_updates(ps, "old", 0, 2);
+	cr_assert_eq(padstore_stats(ps, &pads, NULL, NULL), 0);
+	cr_assert_eq(pads, 1); /* the info database is not a pad */
+	push(ps, "old", 2, 3, 3000);
+	padstore_close(ps);
+	n = format_rec(want, 1, "runpad-ws " RUNPAD_VERSION);
+	cr_assert_eq(raw_get_format(rec, sizeof(rec)), n);
+	cr_assert_eq(memcmp(rec, want, n), 0);
+
+	/* adopted once: the next open finds it */
+	ps = open_store();
+	cr_assert_eq(padstore_format(ps)->origin, LMDB_FORMAT_FOUND);
+	expect_updates(ps, "old", 0, 3);
+	padstore_close(ps);
+}
+
+Test(padstore, future_format_is_refused_and_nothing_is_written)
+{
+	struct padstore *ps = open_store();
+	unsigned char rec[80];
+	char want[400];
+
+	push(ps, "p", 0, 2, 5);
+	padstore_close(ps);
+	raw_put("info", "format", 6, rec, format_rec(rec, 2, "runpad-ws 9.0"));
+	snprintf(
+	        want, sizeof(want),
+	        "%s: format 2, this runpad-ws understands formats up to 1; upgrade runpad, or restore the state directory from a backup made by this version",
+	        dir);
+	expect_refused(-ENOTSUP, want);
+	/* and again: the first refusal changed nothing that matters */
+	expect_refused(-ENOTSUP, want);
+}
+
+Test(padstore, malformed_format_record_is_refused)
+{
+	struct padstore *ps = open_store();
+	unsigned char rec[80];
+	char want[400];
+	size_t n;
+
+	padstore_close(ps);
+	raw_put("info", "format", 6, "\1\0", 2);
+	snprintf(
+	        want, sizeof(want),
+	        "%s: malformed format record (2 bytes); restore the state directory from a backup",
+	        dir);
+	expect_refused(-EBADMSG, want);
+	n = format_rec(rec, 1, "runpad-ws 0.1.0");
+	rec[8] = 0x7f;
+	raw_put("info", "format", 6, rec, n);
+	snprintf(
+	        want, sizeof(want),
+	        "%s: malformed format record (writer is not printable); restore the state directory from a backup",
+	        dir);
+	expect_refused(-EBADMSG, want);
+	raw_del("info", "format", 6);
+	snprintf(
+	        want, sizeof(want),
+	        "%s: malformed format record (database info has none); restore the state directory from a backup",
+	        dir);
+	expect_refused(-EBADMSG, want);
 }

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcgiapp.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <pthread.h>
 #include <signal.h>
@@ -30,6 +31,7 @@
 #include <unistd.h>
 
 #include "exec.h"
+#include "lmdbutil.h"
 #include "metrics.h"
 #include "pool.h"
 #include "ring.h"
@@ -631,6 +633,10 @@ int srv_new(struct settings *set, struct sbx_ctx *ctx, int listen_fd,
 		r = store_open(dir, SRV_STORE_MAP, &s->store, err, errlen);
 		if (r < 0)
 			goto out_free;
+		if (store_format(s->store)->origin == LMDB_FORMAT_ADOPTED)
+			log_msg(LOG_NOTICE,
+			        "%s: made before runpad recorded store formats; recorded it as format %" PRIu32,
+			        dir, store_format(s->store)->format);
 	}
 	text = srv_internal_result(
 	        "the runner restarted while this submission ran");

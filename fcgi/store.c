@@ -19,14 +19,18 @@
 #include "store.h"
 
 #define STORE_REC_VERSION 1
-#define STORE_MAX_BLOB    UINT32_MAX
-#define STORE_SEQ_KEY     "next_seq"
-#define STORE_EXPIRY_KEY  (8 + STORE_ID_LEN)
+/* The environment's format (lmdbutil.h's record): the highest this code
+   reads, and the one it makes. */
+#define STORE_FORMAT     1
+#define STORE_MAX_BLOB   UINT32_MAX
+#define STORE_SEQ_KEY    "next_seq"
+#define STORE_EXPIRY_KEY (8 + STORE_ID_LEN)
 
 struct store {
 	MDB_env *env;
 	MDB_dbi subs, queue, expiry, meta;
 	size_t map_size;
+	struct lmdb_format format; /* as store_open() found or wrote it */
 };
 
 /* The 48-byte record header; see store.h for the layout. */
@@ -256,7 +260,7 @@ int store_open(const char *dir, size_t map_size, struct store **out, char *err,
 		return -ENOMEM;
 	}
 	st->map_size = map_size ? map_size : STORE_MAP_SIZE_DEFAULT;
-	rc = lmdb_env_open_dir(dir, "store", 4, st->map_size, 0, &st->env,
+	rc = lmdb_env_open_dir(dir, "store", 5, st->map_size, 0, &st->env,
 	                       &st->map_size, err, errlen);
 	if (rc)
 		goto out_free_st;
@@ -266,6 +270,12 @@ int store_open(const char *dir, size_t map_size, struct store **out, char *err,
 		rc = mdb_fail(st, rc, "cannot begin transaction", err, errlen);
 		goto out_close_env;
 	}
+	/* before the databases are created: it tells a new environment from
+	   one made before format records */
+	rc = lmdb_format_open(txn, dir, "runpad-fcgi", STORE_FORMAT,
+	                      &st->format, err, errlen);
+	if (rc)
+		goto out_abort_txn;
 	if ((rc = mdb_dbi_open(txn, "subs", MDB_CREATE, &st->subs)) ||
 	    (rc = mdb_dbi_open(txn, "queue", MDB_CREATE, &st->queue)) ||
 	    (rc = mdb_dbi_open(txn, "expiry", MDB_CREATE, &st->expiry)) ||
@@ -290,6 +300,11 @@ out_close_env:
 out_free_st:
 	free(st);
 	return rc;
+}
+
+const struct lmdb_format *store_format(const struct store *st)
+{
+	return &st->format;
 }
 
 void store_close(struct store *st)

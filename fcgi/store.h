@@ -11,7 +11,7 @@
  *	                                     └───recover────────┘  (after a crash)
  *
  * Files.  `dir` holds LMDB's data.mdb and lock.mdb (mode 0600; the directory
- * is made 0700 if missing).  Four named databases:
+ * is made 0700 if missing).  Five named databases:
  *
  *	subs    id (32 bytes) -> record (below)
  *	queue   8-byte big-endian sequence -> id; a cursor walks it in FIFO order
@@ -19,6 +19,8 @@
  *	        so store_expire() touches only what it deletes and
  *	        store_counts() is three O(1) stats instead of a scan
  *	meta    "next_seq" -> 8-byte host-order next queue sequence
+ *	info    "format" -> the environment's format record (lmdbutil.h):
+ *	        format 1, the layout this header describes
  *
  * Record format (version 1), host byte order like LMDB's own pages (an LMDB
  * file is not portable between architectures anyway):
@@ -77,6 +79,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct lmdb_format; /* lmdbutil.h */
+
 /* Map size used when store_open() is given 0. */
 #define STORE_MAP_SIZE_DEFAULT ((size_t)256 << 20)
 /* Length of an id: 32 lowercase hex characters (128 random bits). */
@@ -114,9 +118,23 @@ void store_sub_fini(struct store_sub *s);
  * file already needs).  Clears reader slots left by dead processes.  The map
  * does not grow: when it is full, writes fail with -ENOSPC.  On success
  * *out is a handle for store_close().  Returns 0 or -errno with err.
+ *
+ * The environment's format record (lmdbutil.h) is checked first.  A new
+ * environment gets format 1 in the transaction that creates the databases;
+ * one made before the record existed (by runpad 0.1.0, whose layout is
+ * format 1) gets it written once, and store_format() says so, for the
+ * caller to report.  A format above 1 is -ENOTSUP, a record that does not
+ * parse -EBADMSG, both with lmdb_format_open()'s message naming dir; then
+ * nothing in the environment has been written.
  */
 int store_open(const char *dir, size_t map_size, struct store **out, char *err,
                size_t errlen);
+
+/*
+ * The format record as store_open() found or wrote it (->origin says
+ * which).  Points into st: valid until store_close(); never NULL.
+ */
+const struct lmdb_format *store_format(const struct store *st);
 
 /*
  * Close the environment.  No call may be running on st, in any thread.

@@ -9,9 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "lmdbutil.h"
 #include "store.h"
+#include "version.h"
 
 static char tmp[64];
 static char dir[128];
@@ -628,4 +631,279 @@ Test(store, corrupt_record_is_ebadmsg)
 	claim_expect(st, 3, 7);
 	cr_assert_eq(store_claim_next(st, 8, &s, err, sizeof(err)), -ENOENT);
 	store_close(st);
+}
+
+/* Put val under key into database db through raw LMDB (store closed). */
+static void raw_put_in(const char *db, const void *key, size_t klen,
+                       const void *val, size_t len)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = {klen, (void *)key}, v = {len, (void *)val};
+
+	cr_assert_eq(mdb_env_create(&env), 0);
+	cr_assert_eq(mdb_env_set_maxdbs(env, 8), 0);
+	cr_assert_eq(mdb_env_open(env, dir, 0, 0600), 0);
+	cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	cr_assert_eq(mdb_dbi_open(txn, db, 0, &dbi), 0);
+	cr_assert_eq(mdb_put(txn, dbi, &k, &v, 0), 0);
+	cr_assert_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+/* The environment's format record (lmdbutil.h), read raw; its length. */
+static size_t raw_get_format(unsigned char *buf, size_t size)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_val k = {6, "format"}, v;
+
+	cr_assert_eq(mdb_env_create(&env), 0);
+	cr_assert_eq(mdb_env_set_maxdbs(env, 8), 0);
+	cr_assert_eq(mdb_env_open(env, dir, 0, 0600), 0);
+	cr_assert_eq(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
+	cr_assert_eq(mdb_dbi_open(txn, "info", 0, &dbi), 0);
+	cr_assert_eq(mdb_get(txn, dbi, &k, &v), 0);
+	cr_assert_leq(v.mv_size, size);
+	memcpy(buf, v.mv_data, v.mv_size);
+	mdb_txn_abort(txn);
+	mdb_env_close(env);
+	return v.mv_size;
+}
+
+/* A format record with number format and writer w, laid out by hand. */
+static size_t format_rec(unsigned char *buf, uint32_t format, const char *w)
+{
+	uint16_t n = (uint16_t)strlen(w), zero = 0;
+
+	memcpy(buf, &format, 4);
+	memcpy(buf + 4, &n, 2);
+	memcpy(buf + 6, &zero, 2);
+	memcpy(buf + 8, w, n);
+	return 8u + n;
+}
+
+/* The whole of file name in dir, malloc'd, and its size in *len. */
+static char *slurp(const char *name, size_t *len)
+{
+	char path[200], *buf;
+	FILE *f;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "rb");
+	cr_assert_not_null(f, "%s", path);
+	cr_assert_eq(fseek(f, 0, SEEK_END), 0);
+	n = ftell(f);
+	cr_assert_geq(n, 0);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	cr_assert_not_null(buf);
+	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	fclose(f);
+	*len = (size_t)n;
+	return buf;
+}
+
+/* Open must fail with r and exactly message want, and write nothing. */
+static void expect_refused(int r, const char *want)
+{
+	struct store *st = (struct store *)1;
+	char *data, *lock, *data2, *lock2;
+	size_t dlen, llen, dlen2, llen2;
+
+	data = slurp("data.mdb", &dlen);
+	lock = slurp("lock.mdb", &llen);
+	cr_assert_eq(store_open(dir, 0, &st, err, sizeof(err)), r, "%s", err);
+	cr_assert_null(st);
+	cr_assert_str_eq(err, want);
+	data2 = slurp("data.mdb", &dlen2);
+	lock2 = slurp("lock.mdb", &llen2);
+	cr_assert(dlen == dlen2 && memcmp(data, data2, dlen) == 0,
+	          "a refused open changed data.mdb");
+	cr_assert(llen == llen2 && memcmp(lock, lock2, llen) == 0,
+	          "a refused open changed lock.mdb");
+	free(data);
+	free(lock);
+	free(data2);
+	free(lock2);
+}
+
+Test(store, new_store_is_format_1_written_by_runpad_fcgi)
+{
+	struct store *st = open_store(0);
+	const struct lmdb_format *f = store_format(st);
+	unsigned char rec[80], want[80];
+	size_t n;
+
+	cr_assert_eq(f->origin, LMDB_FORMAT_CREATED);
+	cr_assert_eq(f->format, 1);
+	cr_assert_str_eq(f->writer, "runpad-fcgi " RUNPAD_VERSION);
+	submit(st, 1, 1);
+	store_close(st);
+	n = format_rec(want, 1, "runpad-fcgi " RUNPAD_VERSION);
+	cr_assert_eq(raw_get_format(rec, sizeof(rec)), n);
+	cr_assert_eq(memcmp(rec, want, n), 0);
+
+	st = open_store(0);
+	cr_assert_eq(store_format(st)->origin, LMDB_FORMAT_FOUND);
+	cr_assert_eq(store_format(st)->format, 1);
+	store_close(st);
+}
+
+/* A store as runpad 0.1.0 made it: the four databases, no format record,
+   submission 1 queued ("hello", sequence 1) and 2 done ("req" -> "res",
+   finished at 30), next sequence 2. */
+static void make_old_store(void)
+{
+	static const char *const dbs[] = {"subs", "queue", "expiry", "meta"};
+	unsigned char rec[64], key[8 + STORE_ID_LEN];
+	uint32_t u32;
+	uint64_t u64;
+	int64_t ms;
+	MDB_dbi dbi[4];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_val k, v;
+
+	cr_assert_eq(mkdir(dir, 0700), 0);
+	cr_assert_eq(mdb_env_create(&env), 0);
+	cr_assert_eq(mdb_env_set_maxdbs(env, 4), 0);
+	cr_assert_eq(mdb_env_open(env, dir, 0, 0600), 0);
+	cr_assert_eq(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	for (size_t i = 0; i < 4; i++)
+		cr_assert_eq(mdb_dbi_open(txn, dbs[i], MDB_CREATE, &dbi[i]), 0);
+
+	memset(rec, 0, sizeof(rec));
+	rec[0] = 1; /* version */
+	rec[1] = 0; /* queued */
+	u32 = 5;
+	memcpy(rec + 4, &u32, 4);
+	u64 = 1;
+	memcpy(rec + 16, &u64, 8);
+	ms = 10;
+	memcpy(rec + 24, &ms, 8);
+	memcpy(rec + 48, "hello", 5);
+	k = (MDB_val){STORE_ID_LEN, (void *)mkid(1)};
+	v = (MDB_val){48 + 5, rec};
+	cr_assert_eq(mdb_put(txn, dbi[0], &k, &v, 0), 0);
+	for (int i = 7; i >= 0; i--)
+		key[7 - i] = (unsigned char)(u64 >> (8 * i));
+	k = (MDB_val){8, key};
+	v = (MDB_val){STORE_ID_LEN, (void *)mkid(1)};
+	cr_assert_eq(mdb_put(txn, dbi[1], &k, &v, 0), 0);
+
+	memset(rec, 0, sizeof(rec));
+	rec[0] = 1;
+	rec[1] = 2; /* done */
+	u32 = 3;
+	memcpy(rec + 4, &u32, 4);
+	memcpy(rec + 8, &u32, 4);
+	ms = 20;
+	memcpy(rec + 24, &ms, 8);
+	memcpy(rec + 32, &ms, 8);
+	ms = 30;
+	memcpy(rec + 40, &ms, 8);
+	memcpy(rec + 48, "reqres", 6);
+	k = (MDB_val){STORE_ID_LEN, (void *)mkid(2)};
+	v = (MDB_val){48 + 6, rec};
+	cr_assert_eq(mdb_put(txn, dbi[0], &k, &v, 0), 0);
+	memset(key, 0, 8);
+	key[7] = 30;
+	memcpy(key + 8, mkid(2), STORE_ID_LEN);
+	k = (MDB_val){sizeof(key), key};
+	v = (MDB_val){0, NULL};
+	cr_assert_eq(mdb_put(txn, dbi[2], &k, &v, 0), 0);
+
+	u64 = 2;
+	k = (MDB_val){8, "next_seq"};
+	v = (MDB_val){8, &u64};
+	cr_assert_eq(mdb_put(txn, dbi[3], &k, &v, 0), 0);
+	cr_assert_eq(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+}
+
+Test(store, store_without_format_record_is_adopted_and_keeps_submissions)
+{
+	unsigned char rec[80], want[80];
+	size_t n, q, r, d;
+	struct store_sub s;
+	struct store *st;
+
+	make_old_store();
+	st = open_store(0);
+	cr_assert_eq(store_format(st)->origin, LMDB_FORMAT_ADOPTED);
+	cr_assert_eq(store_format(st)->format, 1);
+	cr_assert_eq(store_counts(st, &q, &r, &d), 0);
+	cr_assert_eq(q, 1);
+	cr_assert_eq(r, 0);
+	cr_assert_eq(d, 1);
+	cr_assert_eq(store_get(st, mkid(2), &s, err, sizeof(err)), 0, "%s",
+	             err);
+	cr_assert_eq(s.state, STORE_DONE);
+	cr_assert_str_eq(s.request, "req");
+	cr_assert_str_eq(s.result, "res");
+	cr_assert_eq(s.finished_ms, 30);
+	store_sub_fini(&s);
+	submit(st, 3, 40); /* after 1 in the queue */
+	cr_assert_eq(store_claim_next(st, 50, &s, err, sizeof(err)), 0, "%s",
+	             err);
+	cr_assert_str_eq(s.id, mkid(1));
+	cr_assert_str_eq(s.request, "hello");
+	cr_assert_eq(s.created_ms, 10);
+	store_sub_fini(&s);
+	claim_expect(st, 3, 60);
+	store_close(st);
+	n = format_rec(want, 1, "runpad-fcgi " RUNPAD_VERSION);
+	cr_assert_eq(raw_get_format(rec, sizeof(rec)), n);
+	cr_assert_eq(memcmp(rec, want, n), 0);
+
+	/* adopted once: the next open finds it */
+	st = open_store(0);
+	cr_assert_eq(store_format(st)->origin, LMDB_FORMAT_FOUND);
+	store_close(st);
+}
+
+Test(store, future_format_is_refused_and_nothing_is_written)
+{
+	struct store *st = open_store(0);
+	unsigned char rec[80];
+	char want[400];
+
+	submit(st, 1, 1);
+	store_close(st);
+	raw_put_in("info", "format", 6, rec,
+	           format_rec(rec, 2, "runpad-fcgi 9.0"));
+	snprintf(
+	        want, sizeof(want),
+	        "%s: format 2, this runpad-fcgi understands formats up to 1; upgrade runpad, or restore the state directory from a backup made by this version",
+	        dir);
+	expect_refused(-ENOTSUP, want);
+	expect_refused(-ENOTSUP, want);
+}
+
+Test(store, malformed_format_record_is_refused)
+{
+	struct store *st = open_store(0);
+	unsigned char rec[80];
+	char want[400];
+	size_t n;
+
+	store_close(st);
+	n = format_rec(rec, 1, "runpad-fcgi 0.1.0");
+	rec[6] = 1;
+	raw_put_in("info", "format", 6, rec, n);
+	snprintf(
+	        want, sizeof(want),
+	        "%s: malformed format record (reserved bytes set); restore the state directory from a backup",
+	        dir);
+	expect_refused(-EBADMSG, want);
+	raw_put_in("info", "format", 6, "\0\0\0\0", 4);
+	snprintf(
+	        want, sizeof(want),
+	        "%s: malformed format record (format 0); restore the state directory from a backup",
+	        dir);
+	expect_refused(-EBADMSG, want);
 }

@@ -169,8 +169,8 @@ static int http_reply(struct lws *wsi, int status, const char *body)
 /*
  * GET /healthz: alive, and how full it is: pads in memory and in the
  * store, connections, runs, and the store's map (when map_used nears
- * map_size, ws.map_size must grow before writes fail).  503 when the
- * store cannot be read.
+ * map_size, ws.map_size must grow before writes fail), and the store's
+ * format.  503 when the store cannot be read.
  */
 static int healthz(struct lws *wsi, struct wss *s)
 {
@@ -192,8 +192,9 @@ static int healthz(struct lws *wsi, struct wss *s)
 	        body, sizeof(body),
 	        "{\"status\":\"ok\",\"pads_in_memory\":%zu,\"pads_stored\":%zu,"
 	        "\"connections\":%zu,\"runs\":%zu,\"map_used\":%zu,"
-	        "\"map_size\":%zu}",
-	        st.pads, stored, st.connections, st.runs, used, size);
+	        "\"map_size\":%zu,\"format\":%" PRIu32 "}",
+	        st.pads, stored, st.connections, st.runs, used, size,
+	        padstore_format(s->store)->format);
 	return http_reply(wsi, 200, body);
 }
 

@@ -122,7 +122,8 @@ class SharedRuns(unittest.TestCase):
         cls.stack.start()
 
     def test_healthz(self):
-        """The pad daemon's /healthz: alive, with its load and the map's fill."""
+        """The pad daemon's /healthz: alive, with its load, the map's fill
+        and the store's format."""
         path = self.stack.ws_sock
 
         class UnixHTTP(http.client.HTTPConnection):
@@ -145,6 +146,7 @@ class SharedRuns(unittest.TestCase):
         self.assertEqual(body["map_size"], 1 << 30)  # ws.map_size's default
         self.assertGreater(body["map_used"], 0)
         self.assertLessEqual(body["map_used"], body["map_size"])
+        self.assertEqual(body["format"], 1)  # the pad store's (docs/ops.md)
         # anything else is not a page
         c = UnixHTTP("localhost")
         c.request("GET", "/nothing")

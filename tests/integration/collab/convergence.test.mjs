@@ -64,7 +64,7 @@ test("convergence: a client 300 ms away among 5 fast ones", async (t) => {
     console.log(`# slow client ${JSON.stringify(s.stats)}; all ${JSON.stringify(r.totals)}`);
     checkExercised(r.totals);
     // the slow one is never starved: its pushes go in, rebased
-    assert.ok(s.stats.acks >= 5, `the slow client had ${s.stats.acks} pushes accepted`);
+    assert.ok(s.stats.acks >= 3, `the slow client had ${s.stats.acks} pushes accepted`);
     assert.ok(s.stats.rebased > 0, "the slow client's pushes were never rebased");
     for (const token of s.typed) assert.ok(s.confirmed.has(token), `the slow client's edit ${token} was never confirmed`);
   });

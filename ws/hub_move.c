@@ -116,7 +116,10 @@ int hub_handoff_forget(struct hub *h, const char *pad, uint64_t head, char *err,
 	struct padstore_pad sp;
 	int r;
 
-	if (!hub_moved_away(h, pad)) {
+	/* handed over since the last reload, or not ours by the ring (a
+	   reload came in between): a pad this daemon serves is never
+	   deleted */
+	if (!hub_moved_away(h, pad) && wsconf_owns(h->conf, pad, NULL)) {
 		snprintf(err, errlen, "pad %s was not handed over", pad);
 		return -EPERM;
 	}

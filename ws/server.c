@@ -213,6 +213,12 @@ static int handoff(struct lws *wsi, struct conn *c, struct wss *s,
 	uint64_t head = 0;
 	int r;
 
+	/* for the daemons themselves: never what came through nginx (the
+	   snippet proxies only /ws/, and says who it forwards for) */
+	if (lws_hdr_total_length(wsi, WSI_TOKEN_X_FORWARDED_FOR) > 0)
+		return http_reply(
+		        wsi, 403,
+		        "{\"error\":{\"code\":\"forbidden\",\"message\":\"for pad daemons only, on their own sockets\"}}");
 	if (n == 0 || n > PADSTORE_ID_MAX)
 		return http_reply(
 		        wsi, 404,

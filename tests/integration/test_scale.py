@@ -327,8 +327,8 @@ class RingStack(stack.Stack):
                     raise
                 time.sleep(0.05)
 
-    def stored(self, i):
-        """pads_stored of daemon i's /healthz, on its own socket."""
+    def get(self, i, path, headers=None):
+        """(status, JSON body) of GET path on daemon i's own socket."""
         import http.client
         import socket as sk
 
@@ -337,10 +337,15 @@ class RingStack(stack.Stack):
                 conn.sock = sk.socket(sk.AF_UNIX, sk.SOCK_STREAM)
                 conn.sock.connect(self.sock(i))
         c = UnixConn("localhost")
-        c.request("GET", "/healthz")
-        body = json.loads(c.getresponse().read())
+        c.request("GET", path, headers=headers or {})
+        r = c.getresponse()
+        body = json.loads(r.read())
         c.close()
-        return body["pads_stored"]
+        return r.status, body
+
+    def stored(self, i):
+        """pads_stored of daemon i's /healthz."""
+        return self.get(i, "/healthz")[1]["pads_stored"]
 
     def stop(self):
         self.stop_nginx()
@@ -384,6 +389,21 @@ class RingChange(unittest.TestCase):
 
             phase("write")
             self.assertEqual(s.stored(0), 24)
+            with open(pads) as f:
+                one = sorted(json.load(f))[0]
+            # the hand-over is for the daemons, never through nginx
+            st, body = s.get(0, "/handoff/" + one,
+                             {"X-Forwarded-For": "192.0.2.1"})
+            self.assertEqual((st, body["error"]["code"]), (403, "forbidden"))
+            for path in ("/ws/../handoff/", "/ws/%2e%2e/handoff/"):
+                try:
+                    with urllib.request.urlopen(s.url + path + one,
+                                                timeout=5) as r:
+                        text = r.read()
+                except urllib.error.HTTPError as e:
+                    text = e.read()
+                self.assertNotIn(b'"updates"', text, path)
+            self.assertEqual(s.stored(0), 24, "a probe moved a pad")
             live = subprocess.Popen([node, "ring.mjs", "live", pads],
                                     cwd=test_ws.CLIENT_DIR, env=env,
                                     stdout=subprocess.PIPE,

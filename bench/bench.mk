@@ -38,10 +38,15 @@ bench-api: $(B)/runpad-fcgi $(B)/runpad-jail
 	$(PYTHON) bench/api.py $(BENCH_API_ARGS)
 
 # Collaborative editing: N clients typing into one pad and into many pads,
-# runpad-ws against ShareDB (npm sharedb + ot-text-unicode over ws) on the
-# same workload in the same run.  npm ci on first use.  bench/collab/README.md.
+# runpad-ws against ShareDB (npm sharedb + ot-text-unicode over ws) and Yjs
+# (npm yjs + y-websocket and its server) on the same workload in the same
+# run.  npm ci on first use and again when the lock changes, as for web/, so
+# a tree installed from an older lock does not lack a peer.
+# bench/collab/README.md.
 BENCH_COLLAB_ARGS ?=
+bench/collab/node_modules/.package-lock.json: bench/collab/package-lock.json
+	cd bench/collab && npm ci --no-audit --no-fund
+
 .PHONY: bench-collab
-bench-collab: $(B)/runpad-ws
-	cd bench/collab && (test -d node_modules || npm ci --no-audit --no-fund) && \
-	  RUNPAD_BUILD=$(CURDIR)/$(B) node bench.mjs $(BENCH_COLLAB_ARGS)
+bench-collab: $(B)/runpad-ws bench/collab/node_modules/.package-lock.json
+	cd bench/collab && RUNPAD_BUILD=$(CURDIR)/$(B) node bench.mjs $(BENCH_COLLAB_ARGS)

@@ -10,33 +10,52 @@
 //   EditorState with the real @codemirror/collab extension, driven like the
 //   collab example's peer.  Whenever no push is in flight and
 //   sendableUpdates() is not empty, ALL of them are pushed at
-//   getSyncedVersion().  The acknowledgement is the client's own updates
-//   coming back in an `updates` broadcast; a `stale_version` rejection waits
-//   for the broadcasts that made it stale (receiveUpdates() rebases the
-//   unconfirmed updates over them) and pushes again, with whatever was typed
-//   meanwhile.
+//   getSyncedVersion().  The daemon rebases a push made at an older version
+//   over the updates accepted since (docs/protocol.md, "Rebasing"); the
+//   acknowledgement is the client's own updates coming back in an `updates`
+//   broadcast.  While the client holds unconfirmed changes it gives each
+//   remote update to receiveUpdates() on its own, one call per update, as
+//   the web client does: that is how the daemon maps them, and mapping over
+//   a batch at once can place an insertion differently.  `stale_version`
+//   only comes for a push more than ws.max_catchup behind: then the client
+//   waits for the broadcasts that made it stale and pushes again.
 // - ShareDB clients are sharedb/lib/client with the ot-text-unicode type over
 //   a `ws` WebSocket: every keystroke is a doc.submitOp(); ShareDB keeps one
 //   op in flight and composes the keystrokes submitted meanwhile into one
 //   pending op, sent when the in-flight one is acknowledged.
+// - Yjs clients are a Y.Doc with a Y.Text, synced by y-websocket's
+//   WebsocketProvider over a `ws` WebSocket (no BroadcastChannel between the
+//   clients of one process, no awareness state: only the text travels).  A
+//   keystroke is ytext.insert(); the provider sends every transaction's
+//   update at once, and the server relays it to the pad's other clients.
 //
-// Bookkeeping, per pad and per version number (versions are the pad's own
-// count of accepted updates; ours: one keystroke each, ShareDB: one op of
-// one or more composed keystrokes): every client records when it had
-// version v applied (the process keeps the latest time and how many of its
-// clients got it); the pusher records the send time of the push (or op)
-// that was accepted and how many versions it made; and every keystroke is
-// recorded with its time, its client and the version it became.  Times are
-// process.hrtime.bigint(), i.e. CLOCK_MONOTONIC, one clock for every process
-// on the machine, so bench.mjs can take the max over processes (it checks
-// the clocks agree before it starts).
+// Bookkeeping for ours and ShareDB, per pad and per version number (versions
+// are the pad's own count of accepted updates; ours: one keystroke each,
+// ShareDB: one op of one or more composed keystrokes): every client records
+// when it had version v applied (the process keeps the latest time and how
+// many of its clients got it); the pusher records the send time of the push
+// (or op) that was accepted and how many versions it made; and every
+// keystroke is recorded with its time, its client and the version it became.
+//
+// Yjs has no versions: a keystroke is the item (clientID, clock) that its
+// insert made (one character, one clock tick), and a client's Y clientID is
+// its index in the pad plus one.  Every client records, per writer and
+// clock, when a remote transaction took its state vector past that clock
+// (the latest time in the process and how many of its clients); the writer
+// records each keystroke's time and the send time of its update.
+//
+// Times are process.hrtime.bigint(), i.e. CLOCK_MONOTONIC, one clock for
+// every process on the machine, so bench.mjs can take the max over processes
+// (it checks the clocks agree before it starts).
 //
 // Commands from bench.mjs and their answers:
 //   {cmd:"clock"}                                -> {clock: now}
 //   {cmd:"setup", kind, url, pads:[{id, n, first, create}]}
 //                                                -> {ready, versions:{id: v}}
 //   {cmd:"go", t0, deadline, rate, seed, drainMs} -> {typed: {...}} once every
-//        client has stopped typing and has every keystroke acknowledged
+//        client has stopped typing and (ours, ShareDB) has every keystroke
+//        acknowledged; Yjs clients have no acknowledgement and stop when
+//        their typing is over
 //   {cmd:"settle", finals:{id: v}, timeoutMs}     -> {settled: {...}}
 //   {cmd:"close"}                                 -> {closed: true}, the
 //        clients' sockets closed; the process ends when bench.mjs does
@@ -48,6 +67,9 @@ import {
 } from '@codemirror/collab';
 import ShareDB from 'sharedb/lib/client/index.js';
 import otText from 'ot-text-unicode';
+import * as Y from 'yjs';
+import { WebsocketProvider } from 'y-websocket';
+import { Awareness } from 'y-protocols/awareness';
 
 ShareDB.types.register(otText.type);
 
@@ -79,7 +101,7 @@ let halted = false; // the drain took too long: no more pushes
 let onStopped = null;
 const stats = {
   typed: 0, acks: 0, acksInTime: 0, pushes: 0, stale: 0, capped: 0, errors: 0, errorCodes: {}, firstError: null,
-  disconnects: 0, snapshots: 0, pulls: 0, gaps: 0, staleAhead: 0, lateKeys: 0, rebaseMs: 0,
+  disconnects: 0, snapshots: 0, pulls: 0, gaps: 0, staleAhead: 0, lateKeys: 0, rebaseMs: 0, rebased: 0, atHead: 0,
 };
 function noteError(code, text) {
   stats.errors++;
@@ -207,6 +229,7 @@ class OursClient extends Typist {
     this.state = null;
     this.inflight = 0; // updates in the push in flight (0: none)
     this.tPush = 0; // when the push in flight was sent
+    this.vPush = 0; // the version it was made at
     this.keyQ = []; // keystroke times of the unconfirmed updates, in order
     this.staleHead = -1; // rejected: waiting to catch up to this head before pushing again
     this.closed = false;
@@ -286,9 +309,10 @@ class OursClient extends Typist {
     stats.pushes++;
     this.inflight = ups.length;
     this.tPush = now();
+    this.vPush = getSyncedVersion(this.state);
     this.ws.send(JSON.stringify({
       type: 'push',
-      version: getSyncedVersion(this.state),
+      version: this.vPush,
       updates: ups.map((u) => ({ clientID: u.clientID, changes: u.changes.toJSON() })),
     }));
   }
@@ -306,7 +330,10 @@ class OursClient extends Typist {
       const ups = skip ? m.updates.slice(skip) : m.updates;
       const tr = now();
       const updates = ups.map((u) => ({ clientID: u.clientID, changes: ChangeSet.fromJSON(u.changes) }));
-      this.state = receiveUpdates(this.state, updates).state;
+      // One at a time while there are unconfirmed changes, as the daemon
+      // rebases (docs/protocol.md, "Rebasing"); a batch when there are none.
+      if (!sendableUpdates(this.state).length) this.state = receiveUpdates(this.state, updates).state;
+      else for (const u of updates) this.state = receiveUpdates(this.state, [u]).state;
       const t = now();
       stats.rebaseMs += t - tr;
       let own = 0;
@@ -322,6 +349,9 @@ class OursClient extends Typist {
       if (own) { // the acknowledgement of the push in flight
         if (!this.inflight) noteError('unexpected_ack', `own updates at ${firstOwn} with no push in flight`);
         this.pad.pushed(firstOwn, own, this.tPush);
+        // accepted at a later version than it was made at: the daemon rebased it
+        if (firstOwn > this.vPush) stats.rebased++;
+        else stats.atHead++;
         this.inflight = Math.max(0, this.inflight - own);
         this.acked(own, t);
       }
@@ -334,6 +364,7 @@ class OursClient extends Typist {
       this.maybeStop();
     } else if (m.type === 'error') {
       if (m.code === 'stale_version') {
+        // Only for a push more than ws.max_catchup behind the head.
         stats.stale++;
         this.inflight = 0;
         if (getSyncedVersion(this.state) >= m.head) {
@@ -470,10 +501,117 @@ class ShareDBClient extends Typist {
   }
 }
 
+// ------------------------------------------------------------ Yjs
+// Per pad, per writer (its index in the pad) and per clock: the latest time
+// a client of this process had that keystroke from someone else, and how
+// many of them had it; for this process's writers, each keystroke's time and
+// the send time of its update.
+class YPad extends Pad {
+  constructor(id) {
+    super(id);
+    this.arr = new Map(); // writer index -> {recvMax: [], recvCnt: []}
+    this.ykeys = []; // [writer index, clock, keystroke time, send time, ...]
+  }
+  writer(w) {
+    let a = this.arr.get(w);
+    if (!a) {
+      a = { recvMax: [], recvCnt: [] };
+      this.arr.set(w, a);
+    }
+    return a;
+  }
+  arrived(w, from, to, t) {
+    const a = this.writer(w);
+    for (let c = from; c < to; c++) {
+      if (!(a.recvMax[c] >= t)) a.recvMax[c] = t;
+      a.recvCnt[c] = (a.recvCnt[c] || 0) + 1;
+    }
+  }
+}
+
+class YjsClient extends Typist {
+  constructor(url, pad, index) {
+    super(pad, index);
+    this.url = url;
+    this.closed = false;
+  }
+
+  connect() {
+    return new Promise((resolve, reject) => {
+      const doc = new Y.Doc();
+      doc.clientID = this.index + 1; // the writer's index, seen in every other client's state vector
+      this.doc = doc;
+      this.text = doc.getText('t');
+      // No presence: the awareness state stays null, so nothing but the text
+      // is sent (ours and ShareDB send no presence either).
+      const awareness = new Awareness(doc);
+      awareness.setLocalState(null);
+      doc.on('afterTransaction', (tr) => {
+        if (tr.local) return;
+        const t = now();
+        tr.afterState.forEach((clock, client) => {
+          const before = tr.beforeState.get(client) || 0;
+          if (clock > before) this.pad.arrived(client - 1, before, clock, t);
+        });
+      });
+      const provider = new WebsocketProvider(this.url, this.pad.id, doc, {
+        WebSocketPolyfill: WebSocket, disableBc: true, awareness, maxBackoffTime: 1000,
+      });
+      this.provider = provider;
+      const timer = setTimeout(() => reject(new Error(`y-websocket: no sync on ${this.pad.id} in 30 s`)), 30000);
+      const onSync = (synced) => {
+        if (!synced) return;
+        provider.off('sync', onSync);
+        clearTimeout(timer);
+        resolve(this);
+      };
+      provider.on('sync', onSync);
+      provider.on('connection-close', () => {
+        if (this.closing || !this.provider.synced) return;
+        stats.disconnects++;
+        noteError('close', 'y-websocket socket closed');
+      });
+    });
+  }
+
+  version() { return this.doc ? sumState(this.doc) : -1; }
+  docText() { return this.text.toString(); }
+  docLength() { return this.text.length; }
+  // Nothing is acknowledged: a keystroke is sent the moment it is typed.
+  hasPending() { return false; }
+
+  keystroke(pos, ch, t) {
+    const clock = Y.getState(this.doc.store, this.doc.clientID);
+    const sent = this.provider.wsconnected;
+    this.text.insert(pos, ch); // the provider sends the update in here
+    const t2 = now();
+    if (sent) stats.pushes++;
+    this.pad.ykeys.push(this.index, clock, t, t2);
+  }
+
+  afterTyping() {}
+
+  close() {
+    this.closing = true;
+    this.closed = true;
+    clearTimeout(this.timer);
+    try { this.provider.destroy(); } catch (e) { /* gone already */ }
+  }
+}
+
+// The sum of a Y.Doc's state vector: with inserts only, its text length and
+// the count of keystrokes it holds; equal in every client once they agree.
+function sumState(doc) {
+  let n = 0;
+  for (const client of doc.store.clients.keys()) n += Y.getState(doc.store, client);
+  return n;
+}
+
 // ------------------------------------------------------------ driver
 let pads = new Map();
 let clients = [];
 let running = 0;
+let kind = null;
 
 function clientStopped() {
   running--;
@@ -483,14 +621,16 @@ function clientStopped() {
 async function setup(msg) {
   pads = new Map();
   clients = [];
+  kind = msg.kind;
   const todo = [];
   for (const p of msg.pads) {
-    const pad = new Pad(p.id);
+    const pad = kind === 'yjs' ? new YPad(p.id) : new Pad(p.id);
     pads.set(p.id, pad);
     for (let i = 0; i < p.n; i++) {
       const index = (p.first || 0) + i;
-      const c = msg.kind === 'ours' ? new OursClient(msg.url, pad, index)
-        : new ShareDBClient(msg.url, pad, index, p.create && i === 0);
+      const c = kind === 'ours' ? new OursClient(msg.url, pad, index)
+        : kind === 'yjs' ? new YjsClient(msg.url, pad, index)
+          : new ShareDBClient(msg.url, pad, index, p.create && i === 0);
       pad.clients.push(c);
       clients.push(c);
       todo.push(c);
@@ -531,10 +671,14 @@ function go(msg) {
       stoppedAt = now();
       const cpu = cpuInterval || process.cpuUsage(cpu0);
       typing = false;
-      const unacked = clients.reduce((s, c) => s + c.typed - c.acks, 0);
+      // Yjs clients know nothing of acknowledgements: bench.mjs counts what
+      // the server holds instead.
+      const unacked = kind === 'yjs' ? 0 : clients.reduce((s, c) => s + c.typed - c.acks, 0);
+      const padTyped = {};
+      for (const [id, pad] of pads) padTyped[id] = pad.clients.reduce((n, c) => n + c.typed, 0);
       resolve({
         typed: {
-          ...stats, stuck: clients.filter((c) => c.typed > c.acks).length, unacked,
+          ...stats, stuck: kind === 'yjs' ? 0 : clients.filter((c) => c.typed > c.acks).length, unacked, padTyped,
           inflightKeys: clients.reduce((n, c) => n + (c.inflight || 0), 0), cpuMs: (cpu.user + cpu.system) / 1000,
           stoppedAt, halted, rebaseMs: rebaseInterval === null ? stats.rebaseMs : rebaseInterval,
         },
@@ -569,7 +713,12 @@ async function settle(msg) {
   const out = [];
   for (const [id, pad] of pads) {
     const n = pad.recvMax.length;
+    const ywriters = pad instanceof YPad ? [...pad.arr].map(([w, a]) => ({
+      w, recvMax: dense(a.recvMax, a.recvMax.length, NaN), recvCnt: dense(a.recvCnt, a.recvCnt.length, 0),
+    })) : null;
     out.push({
+      ywriters,
+      ykeys: pad instanceof YPad ? Float64Array.from(pad.ykeys) : null,
       id,
       base: pad.base,
       pushT: dense(pad.pushT, n, NaN),
@@ -579,6 +728,7 @@ async function settle(msg) {
       keys: Float64Array.from(pad.keys),
       clients: pad.clients.map((c) => ({
         index: c.index, version: c.version(), hash: sha1(c.docText()), closed: Boolean(c.closed),
+        pending: c.closed ? false : c.hasPending(),
         typed: c.typed, acks: c.acks, acksInTime: c.acksInTime,
       })),
     });

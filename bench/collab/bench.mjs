@@ -417,7 +417,9 @@ async function typingCell(server, workers, scen, runId) {
   const t0 = now() + 50; // the go messages reach the load processes before t0
   const deadline = t0 + opt.seconds * 1000;
   const typedP = Promise.all(workers.map((w, i) => (plan[i].length
-    ? w.ask({ cmd: 'go', t0, deadline, rate: scen.rate, seed: opt.seed, drainMs: DRAIN_MS }, opt.seconds * 1000 + 60000)
+    // A load process whose clients are buried in rebasing may answer late:
+    // give it two minutes past the drain before the cell is given up.
+    ? w.ask({ cmd: 'go', t0, deadline, rate: scen.rate, seed: opt.seed, drainMs: DRAIN_MS }, opt.seconds * 1000 + DRAIN_MS + 120000)
     : { typed: null })));
   await sleep(Math.max(0, deadline - now()));
   // Server-side truth at the deadline, read by fresh clients while the

@@ -72,6 +72,9 @@ import { WebsocketProvider } from 'y-websocket';
 import { Awareness } from 'y-protocols/awareness';
 
 ShareDB.types.register(otText.type);
+// Every WebsocketProvider adds a process 'exit' listener; a thousand idle
+// Yjs clients are not a leak.
+process.setMaxListeners(0);
 
 const now = () => Number(process.hrtime.bigint()) / 1e6; // ms, CLOCK_MONOTONIC
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';

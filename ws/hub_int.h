@@ -251,7 +251,7 @@ void hub_do_push(struct hub *h, struct hub_conn *c, struct proto_msg *m);
 /* hub_history.c */
 /* Updates kept in memory per pad: HUB_HIST_KEEP, or fewer when they
    take more than HUB_HIST_BYTES (the turn's own are always kept). */
-#define HUB_HIST_KEEP  256
+#define HUB_HIST_KEEP  1024
 #define HUB_HIST_BYTES ((size_t)1 << 20)
 void hub_hist_reset(struct pad *p); /* empty, starting after p->version */
 /* Keep cs (taken) with its clientID; bytes: its stored JSON's length. */

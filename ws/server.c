@@ -3,8 +3,9 @@
  *
  * One protocol, one callback switching on reason, as lws's minimal servers
  * do.  Messages are gathered from their fragments up to ws.max_message and
- * handed to the hub whole; writes happen only in SERVER_WRITEABLE, one
- * queued message per callback, from buffers with LWS_PRE of headroom that
+ * handed to the hub whole; writes happen only in SERVER_WRITEABLE, as many
+ * queued messages per callback as the socket takes without blocking, from
+ * buffers with LWS_PRE of headroom that
  * several connections share.  After each lws_service() the hub ends its
  * turn: commit, then deliver.
  */
@@ -385,8 +386,13 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 	case LWS_CALLBACK_SERVER_WRITEABLE:
 		if (!c->joined)
 			break;
-		if (c->q_head) {
+		/* as many queued messages as the socket takes now: one per
+		   callback drains a crowded pad's broadcasts (every join goes
+		   to everyone) far slower than they come */
+		for (int sent = 0; c->q_head && sent < 64; sent++) {
 			struct qent *e = c->q_head;
+			if (sent && lws_send_pipe_choked(wsi))
+				break;
 			c->q_head = e->next;
 			if (!c->q_head)
 				c->q_tail = &c->q_head;
@@ -400,8 +406,9 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 			}
 			wsmsg_unref(e->msg);
 			free(e);
-			if (c->q_head || c->closing)
-				lws_callback_on_writable(wsi);
+		}
+		if (c->q_head) {
+			lws_callback_on_writable(wsi);
 			break;
 		}
 		if (c->closing) {

@@ -935,7 +935,7 @@ Test(hub, a_push_far_behind_is_rebased_from_the_store)
 {
 	struct tconn *a, *b;
 	char ch[64];
-	int n = 600; /* more than a pad keeps in memory (HUB_HIST_KEEP) */
+	int n = 2600; /* more than a pad keeps in memory (2 x HUB_HIST_KEEP) */
 
 	start();
 	a = enter("p", "Ada");

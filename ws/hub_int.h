@@ -109,6 +109,8 @@ struct pad {
 	json_object *tests; /* the pad's tests (array), owned, or NULL */
 	bool foreign;       /* ws.ring gives it to another daemon now */
 	struct pad_hist hist;
+	double run_tokens; /* runs this pad may start now (ws.runs_per_minute) */
+	int64_t run_tokens_at_ms;
 	/* the turn's state */
 	bool dirty, run_dirty;
 	char *prev_text;

@@ -252,6 +252,54 @@ int hub_runner_url(struct hub *h, char *err, size_t errlen)
 	return h->runner_url_text ? 0 : -1;
 }
 
+/* run_limited with when to try again; true when refused. */
+static bool refuse_run_limit(struct hub *h, struct hub_conn *c)
+{
+	const struct wsconf *conf = h->conf;
+	struct pad *p = c->pad;
+	int64_t now = mono_ms(), wait;
+	json_object *o;
+	char msg[200];
+
+	if (conf->max_runs && h->active_runs >= conf->max_runs) {
+		snprintf(
+		        msg, sizeof(msg),
+		        "this server runs %zu pads' programs at once, the most it allows; try again in a few seconds",
+		        h->active_runs);
+		wait = 2000;
+	} else if (conf->runs_per_minute) {
+		double cap = conf->runs_per_minute;
+		if (!p->run_tokens_at_ms)
+			p->run_tokens = cap;
+		else
+			p->run_tokens += (double)(now - p->run_tokens_at_ms) *
+			                 cap / 60000.0;
+		if (p->run_tokens > cap)
+			p->run_tokens = cap;
+		p->run_tokens_at_ms = now;
+		if (p->run_tokens >= 1.0) {
+			p->run_tokens -= 1.0;
+			return false;
+		}
+		snprintf(msg, sizeof(msg),
+		         "too many runs: at most %u a minute in one pad",
+		         conf->runs_per_minute);
+		wait = (int64_t)((1.0 - p->run_tokens) * 60000.0 / cap) + 1;
+	} else {
+		return false;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("error"));
+	json_object_object_add(
+	        o, "code",
+	        json_object_new_string(proto_err_name(PROTO_E_RUN_LIMITED)));
+	json_object_object_add(o, "message", json_object_new_string(msg));
+	json_object_object_add(o, "retry_after_ms",
+	                       json_object_new_int64(wait));
+	hub_send_json(h, p, c, NULL, o);
+	return true;
+}
+
 void hub_do_run(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 {
 	struct pad *p = c->pad;
@@ -280,6 +328,8 @@ void hub_do_run(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		               NULL, -1);
 		return;
 	}
+	if (refuse_run_limit(h, c))
+		return;
 	hub_run_clear(&p->run);
 	p->run.no++;
 	p->run.active = true;

@@ -70,6 +70,7 @@ const char *proto_type_name(enum proto_type t);
 	X(NO_TESTS, "no_tests")                                                \
 	X(TESTS_TOO_LARGE, "tests_too_large")                                  \
 	X(NO_LANGUAGE, "no_language")                                          \
+	X(RUN_LIMITED, "run_limited")                                          \
 	X(STORE_ERROR, "store_error")
 
 enum proto_err {

@@ -50,6 +50,8 @@ struct wsconf {
 	uint64_t sweep_interval_ms;
 	uint64_t sync_interval_ms; /* 0: fsync every commit */
 	uint64_t run_wall_ms; /* wall_time asked of the runner for pad runs */
+	unsigned runs_per_minute; /* per pad; 0: no limit */
+	unsigned max_runs;        /* pad runs of this daemon at once; 0: none */
 	uint64_t runner_timeout_ms; /* connect timeout to the runner */
 };
 

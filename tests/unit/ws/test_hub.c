@@ -2311,6 +2311,87 @@ Test(hub, run_refused_busy_says_when_to_retry)
 	fixed_api_stop(&api);
 }
 
+/* ws.runs_per_minute: a pad that ran its share waits, told how long; a
+   refused run starts nothing.  ws.max_runs: a daemon with that many runs
+   going refuses one more, in any pad. */
+Test(hub, runs_are_limited_per_pad_and_per_daemon)
+{
+	static struct fixed_api api;
+	struct tconn *a, *b;
+	json_object *e;
+	char runner[80];
+	int64_t wait;
+
+	fixed_api_start(
+	        &api,
+	        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3\r\n"
+	        "Content-Type: application/json\r\nContent-Length: 66\r\n"
+	        "Connection: close\r\n\r\n"
+	        "{\"error\":{\"code\":\"busy\",\"message\":\"every slot is busy\"}}");
+	snprintf(runner, sizeof(runner), "ws.runner=http://127.0.0.1:%d/api/",
+	         api.port);
+	start(runner, "ws.runner_timeout=5s", "ws.runs_per_minute=2", );
+	a = enter("p", "Ada");
+	b = enter("q", "Bob");
+	append(a, 0, 0, "print(1)");
+	say(a, "{\"type\":\"language\",\"language\":\"python\"}");
+	turn();
+	drain_all();
+	for (int i = 0; i < 2; i++) {
+		say(a, "{\"type\":\"run\"}");
+		wait_run_end(a);
+		drain_all();
+	}
+	say(a, "{\"type\":\"run\"}");
+	turn();
+	e = expect_error(a, "run_limited");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "too many runs: at most 2 a minute in one pad");
+	wait = int_of(e, "retry_after_ms");
+	/* one run back in 30 s, less what passed since the bucket emptied */
+	cr_assert(wait > 25000 && wait <= 30001, "retry_after_ms %lld",
+	          (long long)wait);
+	expect_none(a);
+	fixed_api_stop(&api);
+
+	/* one run at a time for the whole daemon: the fake runner holds
+	   the first answer long enough for the second pad to ask */
+	hub_free(h);
+	h = NULL;
+	padstore_close(ps);
+	ps = NULL;
+	wsconf_free(conf);
+	for (size_t i = 0; i < nconns; i++)
+		conns[i]->live = false;
+	atomic_store(&api.hold_ms, 1500);
+	fixed_api_start(
+	        &api,
+	        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3\r\n"
+	        "Content-Type: application/json\r\nContent-Length: 66\r\n"
+	        "Connection: close\r\n\r\n"
+	        "{\"error\":{\"code\":\"busy\",\"message\":\"every slot is busy\"}}");
+	snprintf(runner, sizeof(runner), "ws.runner=http://127.0.0.1:%d/api/",
+	         api.port);
+	start(runner, "ws.runner_timeout=5s", "ws.max_runs=1", );
+	a = enter("p", "Ada");
+	b = enter("q", "Bob");
+	say(a, "{\"type\":\"language\",\"language\":\"python\"}");
+	say(b, "{\"type\":\"language\",\"language\":\"python\"}");
+	turn();
+	drain_all();
+	say(a, "{\"type\":\"run\"}");
+	turn();
+	say(b, "{\"type\":\"run\"}");
+	turn();
+	e = expect_error(b, "run_limited");
+	cr_assert_str_eq(
+	        str_of(e, "message"),
+	        "this server runs 1 pads' programs at once, the most it allows; try again in a few seconds");
+	cr_assert_eq(int_of(e, "retry_after_ms"), 2000);
+	wait_run_end(a);
+	fixed_api_stop(&api);
+}
+
 /* ---------------------------------------------------------------- coverage */
 
 #define RUN_ID "0123456789abcdef0123456789abcdef"

@@ -21,6 +21,7 @@ const PAD_ERRORS: Record<string, string> = {
   run_in_progress: "A run is already in progress on this pad.",
   no_run: "Nothing is running right now.",
   no_language: "Choose a language before running.",
+  run_limited: "Too many runs right now; try again in a moment.",
   tests_too_large:
     "The tests are too large (at most 64 tests, 64 KiB of input and of expected output each, 256 KiB in all); your last change to them was undone.",
   no_tests: "Add a test first: the pad has no tests to run.",

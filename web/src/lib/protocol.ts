@@ -167,6 +167,7 @@ export const PAD_ERROR_CODES = [
   "no_tests",
   "tests_too_large",
   "no_language",
+  "run_limited",
   "store_error",
 ] as const;
 

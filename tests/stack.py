@@ -33,7 +33,7 @@ def free_port():
 class Stack:
     """Start with .start(), stop with .stop(); .url is the site's base."""
 
-    def __init__(self, root, port=None, fcgi_settings=None, rate="100000r/s",
+    def __init__(self, root, port=None, fcgi_settings=None, rate="10000000r/s",
                  fcgi_env=None, log=None, ws=True):
         self.root = os.path.abspath(root)
         self.port = port or free_port()

@@ -340,3 +340,13 @@ void ring_free(struct ring *r)
 	free(r->points);
 	free(r);
 }
+
+int ring_check(const char *key, const char *value, char *err, size_t errlen)
+{
+	struct ring *r;
+
+	if (ring_load(key, value, NULL, &r, err, errlen) < 0)
+		return -EINVAL;
+	ring_free(r);
+	return 0;
+}

@@ -92,6 +92,13 @@ int ring_load(const char *key, const char *spec, const char *self,
 bool ring_owns(const struct ring *r, const char *self, const char *key,
                size_t len, const char **owner);
 
+/*
+ * A check for a settings table (settab.h): value must parse as a ring
+ * (ring_parse); 0, or -EINVAL with "KEY: ..." in err.  The key's _self is
+ * checked against it once the whole file is read (ring_load).
+ */
+int ring_check(const char *key, const char *value, char *err, size_t errlen);
+
 void ring_free(struct ring *r); /* NULL ok */
 
 #endif

@@ -22,18 +22,6 @@
 
 #define HOUR 3600000ULL
 
-/* here for the line number; fcgi.ring_self is checked at the end */
-static int check_ring(const char *key, const char *value, char *err,
-                      size_t errlen)
-{
-	struct ring *ring;
-
-	if (ring_load(key, value, NULL, &ring, err, errlen) < 0)
-		return -EINVAL;
-	ring_free(ring);
-	return 0;
-}
-
 static int check_prefix(const char *key, const char *value, char *err,
                         size_t errlen)
 {
@@ -168,7 +156,7 @@ static const struct settab_key keys[] = {
          .type = SETTAB_STRING,
          .off = F(ring),
          .def = "",
-         .check = check_ring,
+         .check = ring_check,
          .values =
                  "comma-separated ADDRESS [weight=N], as in nginx's server lines"},
         {.name = "fcgi.ring_self",

@@ -275,21 +275,19 @@ static int store(struct padstore *ps, const char *pad, const struct dump *d,
 int handoff_import(struct padstore *ps, const char *pad, const char *dump,
                    size_t len, uint64_t *head, char *err, size_t errlen)
 {
-	struct padstore_pad here;
 	json_object *root = NULL;
 	struct dump d = {0};
 	char *text = NULL, msg[300];
 	size_t bytes;
-	int r = padstore_load(ps, pad, &here, err, errlen);
-	bool exists = here.exists;
+	uint64_t here;
+	int r = padstore_head(ps, pad, &here, err, errlen);
 
-	padstore_pad_fini(&here);
-	if (r < 0)
-		return r;
-	if (exists) {
+	if (r == 0) {
 		snprintf(err, errlen, "pad %s is here already", pad);
 		return -EEXIST;
 	}
+	if (r != -ENOENT)
+		return r;
 	if (json_parse_object(dump, len, 64, "the dump", &root, msg,
 	                      sizeof(msg)) != JSON_PARSE_OK) {
 		json_object_put(root);
@@ -324,6 +322,46 @@ int handoff_peer_url(const char *entry, char *buf, size_t n)
 	else
 		return -EINVAL;
 	return k < 0 || (size_t)k >= n ? -EINVAL : 0;
+}
+
+int handoff_peers(const char *key, const char *list, char ***v, size_t *n,
+                  char *err, size_t errlen)
+{
+	char *copy = strdup(list), *save = NULL, url[600], **out = NULL;
+	size_t k = 0;
+	int r = copy ? 0 : -ENOMEM;
+
+	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && !r;
+	     t = strtok_r(NULL, ",", &save)) {
+		char **grown;
+		t += strspn(t, " \t");
+		t[strcspn(t, " \t")] = 0;
+		if (!*t)
+			continue;
+		if (handoff_peer_url(t, url, sizeof(url)) < 0) {
+			snprintf(err, errlen,
+			         "%s: '%.200s' is not unix:/path or HOST:PORT",
+			         key, t);
+			r = -EINVAL;
+		} else if (!(grown = realloc(out, (k + 1) * sizeof(*out))) ||
+		           !(grown[k] = strdup(t))) {
+			out = grown ? grown : out;
+			r = -ENOMEM;
+		} else {
+			out = grown;
+			k++;
+		}
+	}
+	free(copy);
+	if (r < 0) {
+		while (k)
+			free(out[--k]);
+		free(out);
+		out = NULL;
+	}
+	*v = out;
+	*n = k;
+	return r;
 }
 
 static int64_t now_ms(void)

@@ -73,6 +73,15 @@ int handoff_import(struct padstore *ps, const char *pad, const char *dump,
 int handoff_peer_url(const char *entry, char *buf, size_t n);
 
 /*
+ * Split a ws.peers value (comma-separated entries, blanks around them
+ * ignored, empty ones skipped) into *v, a new array of *n new strings
+ * (free each and the array; NULL when *n is 0).  0, -EINVAL with "KEY:
+ * 'ENTRY' is not unix:/path or HOST:PORT" in err, or -ENOMEM.
+ */
+int handoff_peers(const char *key, const char *list, char ***v, size_t *n,
+                  char *err, size_t errlen);
+
+/*
  * GET path from the peer at url (handoff_peer_url's form), within
  * timeout_ms for each step.  0 with *status and the body in body (its
  * limit applies: -E2BIG past it); -errno with err when there was no

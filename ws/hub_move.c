@@ -113,7 +113,7 @@ int hub_handoff_export(struct hub *h, const char *pad, struct buf *out,
 int hub_handoff_forget(struct hub *h, const char *pad, uint64_t head, char *err,
                        size_t errlen)
 {
-	struct padstore_pad sp;
+	uint64_t here = 0;
 	int r;
 
 	/* handed over since the last reload, or not ours by the ring (a
@@ -125,16 +125,17 @@ int hub_handoff_forget(struct hub *h, const char *pad, uint64_t head, char *err,
 	}
 	/* the delete is a write: the open turn's must end first */
 	hub_turn_end(h);
-	r = padstore_load(h->store, pad, &sp, err, errlen);
-	if (r == 0 && sp.exists && sp.head != head) {
+	r = padstore_head(h->store, pad, &here, err, errlen);
+	if (r == 0 && here != head) {
 		snprintf(err, errlen,
 		         "pad %s is at version %llu here, not %llu", pad,
-		         (unsigned long long)sp.head, (unsigned long long)head);
+		         (unsigned long long)here, (unsigned long long)head);
 		r = -ESTALE;
 	}
-	if (r == 0 && sp.exists)
+	if (r == -ENOENT)
+		r = 0; /* deleted already: nothing to do */
+	else if (r == 0)
 		r = padstore_delete(h->store, pad, err, errlen);
-	padstore_pad_fini(&sp);
 	if (r == 0)
 		logf_(h, 6, "pad %s: the copy here is deleted (moved)", pad);
 	return r;
@@ -151,38 +152,39 @@ void hub_moved_clear(struct hub *h)
 
 /* ---------------------------------------------------------------- asking */
 
-/* ws.ring's entries but ours, then ws.peers'; NULL-free array, owned */
+/* ws.ring's entries but ours, then ws.peers' (owned, *n of them) */
 static char **peer_list(const struct wsconf *conf, size_t *n)
 {
-	size_t max = (conf->owners ? ring_entries(conf->owners) : 0) + 64,
-	       k = 0;
-	char **v = calloc(max, sizeof(*v));
-	char *copy, *save = NULL;
+	size_t nring = conf->owners ? ring_entries(conf->owners) : 0, np, k = 0;
+	char **peers, err[300], **v;
 
 	*n = 0;
+	if (handoff_peers("ws.peers", conf->peers ? conf->peers : "", &peers,
+	                  &np, err, sizeof(err)) < 0)
+		return NULL; /* checked when the settings were read */
+	v = calloc(nring + np + 1, sizeof(*v));
 	if (!v)
-		return NULL;
-	for (size_t i = 0; conf->owners && i < ring_entries(conf->owners); i++)
-		if (strcmp(ring_entry(conf->owners, i), conf->ring_self))
-			v[k++] = strdup(ring_entry(conf->owners, i));
-	copy = strdup(conf->peers ? conf->peers : "");
-	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && k < max;
-	     t = strtok_r(NULL, ",", &save)) {
-		t += strspn(t, " \t");
-		t[strcspn(t, " \t")] = 0;
-		if (*t && strcmp(t, conf->ring_self))
-			v[k++] = strdup(t);
-	}
-	free(copy);
-	for (size_t i = 0; i < k; i++)
-		if (!v[i]) {
-			while (k)
-				free(v[--k]);
-			free(v);
-			return NULL;
-		}
+		goto nomem;
+	for (size_t i = 0; i < nring; i++)
+		if (strcmp(ring_entry(conf->owners, i), conf->ring_self) &&
+		    !(v[k++] = strdup(ring_entry(conf->owners, i))))
+			goto nomem;
+	for (size_t i = 0; i < np; i++)
+		if (strcmp(peers[i], conf->ring_self))
+			v[k++] = peers[i];
+		else
+			free(peers[i]);
+	free(peers);
 	*n = k;
 	return v;
+nomem:
+	while (k)
+		free(v[--k]);
+	free(v);
+	for (size_t i = 0; i < np; i++)
+		free(peers[i]);
+	free(peers);
+	return NULL;
 }
 
 static void *ask_peers(void *arg)
@@ -294,9 +296,8 @@ static struct move *move_find(struct hub *h, const char *pad)
 
 bool hub_move_needed(struct hub *h, const char *pad)
 {
-	struct padstore_pad sp;
+	uint64_t head;
 	char err[200];
-	bool here;
 
 	/* nobody to ask: ws.handoff off, ws.ring of this daemon alone, and
 	   no ws.peers */
@@ -307,13 +308,9 @@ bool hub_move_needed(struct hub *h, const char *pad)
 		return false;
 	if (move_find(h, pad))
 		return true;
-	if (padstore_load(h->store, pad, &sp, err, sizeof(err)) < 0) {
-		padstore_pad_fini(&sp);
-		return false; /* hub_pad_load reports it */
-	}
-	here = sp.exists;
-	padstore_pad_fini(&sp);
-	return !here;
+	/* stored here: no one to ask (an unreadable record: hub_pad_load
+	   reports it) */
+	return padstore_head(h->store, pad, &head, err, sizeof(err)) == -ENOENT;
 }
 
 static void wait_free(struct move_wait *w)

@@ -385,6 +385,27 @@ static int get_blob(MDB_txn *txn, const struct padstore *ps, MDB_dbi dbi,
 	return 0;
 }
 
+int padstore_head(struct padstore *ps, const char *pad, uint64_t *head,
+                  char *err, size_t errlen)
+{
+	struct meta_rec m;
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = check_id(pad, err, errlen)) ||
+	    (rc = txn_begin(ps, MDB_RDONLY, &txn, err, errlen)))
+		return rc;
+	rc = meta_get(txn, ps, pad, &m, err, errlen);
+	txn_abort(ps, txn);
+	if (rc == MDB_NOTFOUND)
+		return -ENOENT;
+	if (rc && rc != -EBADMSG) /* an LMDB code */
+		return mdb_fail(ps, rc, "cannot read meta record", err, errlen);
+	if (rc == 0)
+		*head = m.head;
+	return rc;
+}
+
 int padstore_load(struct padstore *ps, const char *pad,
                   struct padstore_pad *out, char *err, size_t errlen)
 {

@@ -204,6 +204,14 @@ struct padstore_pad {
 int padstore_load(struct padstore *ps, const char *pad,
                   struct padstore_pad *out, char *err, size_t errlen);
 
+/*
+ * Only whether pad is stored, and its head: one read of its meta record,
+ * none of its snapshot, run or tests.  0 with *head; -ENOENT when pad has
+ * no meta record; -EINVAL for a bad id; -EBADMSG; -EAGAIN.
+ */
+int padstore_head(struct padstore *ps, const char *pad, uint64_t *head,
+                  char *err, size_t errlen);
+
 /* Free the buffers of p and zero it.  Accepts NULL and a zeroed struct. */
 void padstore_pad_fini(struct padstore_pad *p);
 

@@ -21,37 +21,17 @@
 #define HOUR 3600000ull
 #define DAY  (24 * HOUR)
 
-/* here for the line number; ws.ring_self is checked at the end */
-static int check_ring(const char *key, const char *value, char *err,
-                      size_t errlen)
-{
-	struct ring *r;
-
-	if (ring_load(key, value, NULL, &r, err, errlen) < 0)
-		return -EINVAL;
-	ring_free(r);
-	return 0;
-}
-
 /* comma-separated addresses, each one a peer's (handoff_peer_url) */
 static int check_peers(const char *key, const char *value, char *err,
                        size_t errlen)
 {
-	char *copy = strdup(value), *save = NULL, url[600];
-	int r = copy ? 0 : -ENOMEM;
+	char **v;
+	size_t n;
+	int r = handoff_peers(key, value, &v, &n, err, errlen);
 
-	for (char *t = copy ? strtok_r(copy, ",", &save) : NULL; t && !r;
-	     t = strtok_r(NULL, ",", &save)) {
-		t += strspn(t, " \t");
-		t[strcspn(t, " \t")] = 0;
-		if (*t && handoff_peer_url(t, url, sizeof(url)) < 0) {
-			snprintf(err, errlen,
-			         "%s: '%.200s' is not unix:/path or HOST:PORT",
-			         key, t);
-			r = -EINVAL;
-		}
-	}
-	free(copy);
+	while (n)
+		free(v[--n]);
+	free(v);
 	return r;
 }
 
@@ -76,7 +56,7 @@ static const struct settab_key keys[] = {
          .type = SETTAB_STRING,
          .off = F(ring),
          .def = "",
-         .check = check_ring,
+         .check = ring_check,
          .values =
                  "comma-separated ADDRESS [weight=N], as in nginx's server lines"},
         {.name = "ws.peers",

@@ -19,24 +19,12 @@
 import { ChangeSet, EditorState } from "@codemirror/state";
 import { collab, getSyncedVersion, rebaseUpdates, receiveUpdates, sendableUpdates } from "@codemirror/collab";
 import { readFileSync, writeFileSync } from "node:fs";
+import { draws } from "./prng.mjs";
 
 const version = (name) =>
   JSON.parse(readFileSync(new URL(`./node_modules/${name}/package.json`, import.meta.url))).version;
 
-// mulberry32
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = prng(20261204);
-const int = (n) => Math.floor(rnd() * n);
-const pick = (xs) => xs[int(xs.length)];
+const { rnd, int, pick } = draws(20261204);
 
 const PIECES = ["a", "b", "xy", " ", "hello", "\n", "\r\n", "é", "e\u0301", "中文", "😀", "👩‍👩‍👧", "🇫🇷", "\t"];
 const randText = (max) => {

@@ -10,25 +10,13 @@
 // those, see the "invalid" list); mapPos probes go everywhere.
 import { ChangeSet, EditorState, Text } from "@codemirror/state";
 import { readFileSync, writeFileSync } from "node:fs";
+import { draws } from "./prng.mjs";
 
 const pkg = JSON.parse(
   readFileSync(new URL("./node_modules/@codemirror/state/package.json", import.meta.url)),
 );
 
-// mulberry32
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = prng(20240611);
-const int = (n) => Math.floor(rnd() * n);
-const pick = (xs) => xs[int(xs.length)];
+const { rnd, int, pick } = draws(20240611);
 
 // Pieces of text: ASCII, line breaks (CRLF and lone CR too, which
 // CodeMirror turns into "\n"), combining marks, CJK, astral emoji, ZWJ

@@ -2271,6 +2271,13 @@ static void fixed_api_stop(struct fixed_api *f)
 	pthread_join(f->th, NULL);
 }
 
+/* A runner with every slot taken, as the run API answers then. */
+#define BUSY_503                                                               \
+	"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3\r\n"               \
+	"Content-Type: application/json\r\nContent-Length: 66\r\n"             \
+	"Connection: close\r\n\r\n"                                            \
+	"{\"error\":{\"code\":\"busy\",\"message\":\"every slot is busy\"}}"
+
 /* A busy runner's Retry-After reaches everyone in the pad. */
 Test(hub, run_refused_busy_says_when_to_retry)
 {
@@ -2279,12 +2286,7 @@ Test(hub, run_refused_busy_says_when_to_retry)
 	json_object *ev;
 	char runner[80];
 
-	fixed_api_start(
-	        &api,
-	        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3\r\n"
-	        "Content-Type: application/json\r\nContent-Length: 66\r\n"
-	        "Connection: close\r\n\r\n"
-	        "{\"error\":{\"code\":\"busy\",\"message\":\"every slot is busy\"}}");
+	fixed_api_start(&api, BUSY_503);
 	snprintf(runner, sizeof(runner), "ws.runner=http://127.0.0.1:%d/api/",
 	         api.port);
 	start(runner, "ws.runner_timeout=5s", );
@@ -2322,12 +2324,7 @@ Test(hub, runs_are_limited_per_pad_and_per_daemon)
 	char runner[80];
 	int64_t wait;
 
-	fixed_api_start(
-	        &api,
-	        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3\r\n"
-	        "Content-Type: application/json\r\nContent-Length: 66\r\n"
-	        "Connection: close\r\n\r\n"
-	        "{\"error\":{\"code\":\"busy\",\"message\":\"every slot is busy\"}}");
+	fixed_api_start(&api, BUSY_503);
 	snprintf(runner, sizeof(runner), "ws.runner=http://127.0.0.1:%d/api/",
 	         api.port);
 	start(runner, "ws.runner_timeout=5s", "ws.runs_per_minute=2", );
@@ -2364,12 +2361,7 @@ Test(hub, runs_are_limited_per_pad_and_per_daemon)
 	for (size_t i = 0; i < nconns; i++)
 		conns[i]->live = false;
 	atomic_store(&api.hold_ms, 1500);
-	fixed_api_start(
-	        &api,
-	        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 3\r\n"
-	        "Content-Type: application/json\r\nContent-Length: 66\r\n"
-	        "Connection: close\r\n\r\n"
-	        "{\"error\":{\"code\":\"busy\",\"message\":\"every slot is busy\"}}");
+	fixed_api_start(&api, BUSY_503);
 	snprintf(runner, sizeof(runner), "ws.runner=http://127.0.0.1:%d/api/",
 	         api.port);
 	start(runner, "ws.runner_timeout=5s", "ws.max_runs=1", );

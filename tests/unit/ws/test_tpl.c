@@ -1,13 +1,15 @@
 /*
  * Unit tests: ws/template, interview question templates (docs/ops.md,
  * "Templates"), written as real files to a fresh directory: every rule of
- * the format refused with its exact message, what a good one gives, and
- * the files the listing ignores, reports or leaves out.
+ * the format refused with its exact message, what a good one gives, the
+ * files the listing ignores, reports or leaves out, and every template
+ * shipped in packaging/templates/.
  *
  * (test_tpl, not test_template: the jail's tests/unit/sandbox/test_template.c
  * makes build/tests/test_template.)
  */
 #include <criterion/criterion.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -28,8 +30,10 @@ _Static_assert(TPL_MAX_TEST_FIELD == PROTO_MAX_TEST_FIELD, "test field");
 _Static_assert(TPL_MAX_TESTS_BYTES == PROTO_MAX_TESTS_BYTES, "tests bytes");
 _Static_assert(TPL_MAX_LANGUAGE == PROTO_MAX_LANGUAGE, "language");
 
-#define KiB 1024
-#define T0  "{\"title\":\"T\",\"language\":\"c\",\"tests\":"
+#define EXAMPLES  "packaging/templates"
+#define LANGUAGES "sandbox/languages.conf"
+#define KiB       1024
+#define T0        "{\"title\":\"T\",\"language\":\"c\",\"tests\":"
 
 static char tmp[64];
 static char err[512];
@@ -709,5 +713,71 @@ Test(tpl, list_holds_at_most_256)
 	        "t005 -74 templates/t005.json: \"title\" is empty\n"
 	        "t257 -7 templates/t257.json: not listed, a list holds at most 256 templates\n"
 	        "t258 -7 templates/t258.json: not listed, a list holds at most 256 templates\n");
+	json_object_put(list);
+}
+
+/* ------------------------------------------------- shipped templates */
+
+/* Whether [id] is a section of sandbox/languages.conf. */
+static bool registered(const char *id)
+{
+	FILE *f = fopen(LANGUAGES, "r");
+	char line[512], want[64];
+	bool found = false;
+
+	cr_assert_not_null(f, "%s: run the tests from the source tree",
+	                   LANGUAGES);
+	snprintf(want, sizeof(want), "[%s]\n", id);
+	while (!found && fgets(line, sizeof(line), f))
+		found = strcmp(line, want) == 0;
+	fclose(f);
+	return found;
+}
+
+Test(tpl, every_shipped_template_loads)
+{
+	DIR *d = opendir(EXAMPLES);
+	struct dirent *de;
+	json_object *list;
+	size_t n = 0;
+	struct skipped s = {{0}, 0};
+
+	cr_assert_not_null(d, "%s: run the tests from the source tree",
+	                   EXAMPLES);
+	while ((de = readdir(d))) {
+		char name[TPL_MAX_NAME + 1];
+		size_t len = strlen(de->d_name);
+		struct tpl t;
+		size_t tests;
+
+		if (de->d_name[0] == '.')
+			continue;
+		cr_assert(len > 5 && len - 5 <= TPL_MAX_NAME &&
+		                  strcmp(de->d_name + len - 5, ".json") == 0,
+		          "%s/%s is not a template's file name", EXAMPLES,
+		          de->d_name);
+		memcpy(name, de->d_name, len - 5);
+		name[len - 5] = 0;
+		cr_assert_eq(tpl_load(EXAMPLES, name, &t, err, sizeof(err)), 0,
+		             "%s", err);
+		/* a good example: a language runpad has, starter code, 2 to
+		   4 tests, notes for the interviewer */
+		cr_assert(registered(t.language),
+		          "%s: language %s is not in %s", name, t.language,
+		          LANGUAGES);
+		cr_assert_neq(t.code[0], 0, "%s: no starter code", name);
+		cr_assert_neq(t.notes[0], 0, "%s: no notes", name);
+		tests = json_object_array_length(t.tests);
+		cr_assert(tests >= 2 && tests <= 4, "%s: %zu tests", name,
+		          tests);
+		tpl_fini(&t);
+		n++;
+	}
+	closedir(d);
+	cr_assert_geq(n, 3);
+	cr_assert_eq(tpl_list(EXAMPLES, &list, on_skip, &s, err, sizeof(err)),
+	             0);
+	cr_assert_eq(json_object_array_length(list), n);
+	cr_assert_eq(s.n, 0, "%s", s.text);
 	json_object_put(list);
 }

@@ -356,7 +356,7 @@ clean:
 .PHONY: help
 help:
 	@echo "targets: all check run deps fuzz bench format lint clean"
-	@echo "         test-unit test-asan check-hostile check-hostile-user check-languages"
+	@echo "         test-unit test-asan check-hostile check-hostile-user check-languages check-starters"
 	@echo "         check-api check-piston check-api-asan check-ws check-ws-asan check-scale"
 	@echo "         web lint-web format-web test-web check-web bench-api bench-collab deb check-deb check-host"
 

@@ -153,6 +153,18 @@ Test(registry, shipped_registry_parses)
 	cr_assert_geq(reg.n, 30, "the registry ships 30+ languages");
 	cr_assert_not_null(sbx_registry_find(&reg, "c"));
 	cr_assert_not_null(sbx_registry_find(&reg, "python"));
+	for (size_t i = 0; i < reg.n; i++) {
+		const struct sbx_lang *l = &reg.langs[i];
+		size_t n = l->starter ? strlen(l->starter) : 0;
+		cr_assert_gt(n, 0, "[%s] has no starter", l->id);
+		/* tiny: what a new pad shows, not a program to study (a
+		   dozen lines; assembly needs about thirty) */
+		size_t lines = 0;
+		for (const char *c = l->starter; *c; c++)
+			lines += *c == '\n';
+		cr_assert_leq(lines, 32, "[%s]'s starter has %zu lines", l->id,
+		              lines);
+	}
 	sbx_registry_fini(&reg);
 }
 

@@ -35,6 +35,8 @@ RUNS_FILE = "runs.test.mjs"
 DEB_FILE = "deb-smoke.test.mjs"
 # two daemons behind nginx (tests/integration/test_scale.py)
 SCALE_FILE = "scale.test.mjs"
+# creation guarded by nginx (tests/integration/test_roles.py)
+NGINX_CREATE_FILE = "nginx-create.test.mjs"
 
 
 def node_ready():
@@ -83,6 +85,7 @@ class CollabDaemon(unittest.TestCase):
         files.remove(RUNS_FILE)
         files.remove(DEB_FILE)
         files.remove(SCALE_FILE)
+        files.remove(NGINX_CREATE_FILE)
         env = dict(os.environ, RUNPAD_BUILD=stack.BUILD)
         env.pop("RUNPAD_STACK_WS", None)
         r = node_test(node, files, env, 240)

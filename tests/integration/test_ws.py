@@ -149,7 +149,7 @@ class SharedRuns(unittest.TestCase):
         self.assertEqual(body["map_size"], 1 << 30)  # ws.map_size's default
         self.assertGreater(body["map_used"], 0)
         self.assertLessEqual(body["map_used"], body["map_size"])
-        self.assertEqual(body["format"], 1)  # the pad store's (docs/ops.md)
+        self.assertEqual(body["format"], 2)  # the pad store's (docs/ops.md)
         # anything else is not a page
         c = UnixHTTP("localhost")
         c.request("GET", "/nothing")

@@ -109,6 +109,8 @@ class Stack:
             "ws.state_dir": os.path.join(self.root, "state"),
             "ws.runner": "unix:%s:/api/" % os.path.join(self.root, "tmp",
                                                          "nginx.sock"),
+            # the examples that the package installs in /etc/runpad
+            "ws.templates": os.path.join(REPO, "packaging", "templates"),
         }
         settings.update(self.settings)
         self.fcgi_conf = os.path.join(conf, "runpad.conf")

@@ -313,7 +313,8 @@ int lmdb_format_raise(MDB_txn *txn, const char *dir, const char *program,
 	    strlen(program) + 1 + strlen(RUNPAD_VERSION) > LMDB_WRITER_MAX) {
 		if (err && errlen)
 			snprintf(err, errlen,
-			         "%s: cannot raise format %" PRIu32 " to %" PRIu32,
+			         "%s: cannot raise format %" PRIu32
+			         " to %" PRIu32,
 			         dir, from, to);
 		return -EINVAL;
 	}

@@ -311,8 +311,9 @@ int padstore_open(const struct padstore_options *o, struct padstore **out,
 		goto out_abort_txn;
 	}
 	if (ps->format.format < PADSTORE_FORMAT) {
-		rc = lmdb_format_raise(txn, o->dir, "runpad-ws", PADSTORE_FORMAT,
-		                       &ps->format, err, errlen);
+		rc = lmdb_format_raise(txn, o->dir, "runpad-ws",
+		                       PADSTORE_FORMAT, &ps->format, err,
+		                       errlen);
 		if (rc)
 			goto out_abort_txn;
 	}

@@ -614,7 +614,8 @@ struct wss *wss_new(struct wsconf *conf, const char *config_path,
 		goto out_free;
 	if (padstore_format(s->store)->origin == LMDB_FORMAT_RAISED)
 		log_msg(LOG_NOTICE,
-		        "%s: converted from store format %" PRIu32 " to %" PRIu32
+		        "%s: converted from store format %" PRIu32
+		        " to %" PRIu32
 		        " (pads' links, notes and logs); older runpad-ws releases refuse it now",
 		        dir, padstore_format(s->store)->from,
 		        padstore_format(s->store)->format);

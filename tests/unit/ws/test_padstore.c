@@ -1558,7 +1558,8 @@ Test(padstore, format_1_store_is_raised_to_2)
 
 	push(ps, "p", 0, 2, 5);
 	padstore_close(ps);
-	raw_put("info", "format", 6, rec, format_rec(rec, 1, "runpad-ws 0.1.0"));
+	raw_put("info", "format", 6, rec,
+	        format_rec(rec, 1, "runpad-ws 0.1.0"));
 	ps = open_store();
 	cr_assert_eq(padstore_format(ps)->origin, LMDB_FORMAT_RAISED);
 	cr_assert_eq(padstore_format(ps)->from, 1);

@@ -204,7 +204,7 @@ test-asan:
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 FUZZ_SECONDS ?= 60
-FUZZ_CFLAGS := -std=gnu17 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Icommon -Isandbox -Ifcgi -Iws \
+FUZZ_CFLAGS := -std=gnu17 -D_GNU_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined -Icommon -Isandbox -Ifcgi -Iws \
                -DRUNPAD_DATADIR='"$(CURDIR)/sandbox"'
 
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(COMMON_SRC) $(SBX_SRC) $(API_SRC) $(WS_SRC) $(B)/gen/filter_bpf.h

@@ -125,6 +125,8 @@ const welcome = (over: object = {}) => ({
   run: null,
   tests: [],
   limits,
+  role: "editor",
+  controls: { title: "", locked: false, runs_locked: false, ended: false, playback: false },
   ...over,
 });
 
@@ -183,6 +185,13 @@ describe("PadClient and docs/protocol.json", () => {
     client.stdin("Ada\n");
     client.stdin("", true);
     client.stopRun();
+    client.setControls({ locked: true });
+    client.setControls({ title: "Two sum", ended: false, runs_locked: true, playback: true });
+    client.rotateLink("candidate");
+    client.revokeLink("observer");
+    client.remove("p2");
+    client.history(0);
+    client.history(0, "notes");
     vi.advanceTimersByTime(25000); // ping
     sock().drop(); // and a hello with a version when it comes back
     vi.advanceTimersByTime(1000);
@@ -251,6 +260,20 @@ describe("PadClient and docs/protocol.json", () => {
     run: () => {
       sock().recv({ type: "run", event: { event: "stdout", stage: "run", data: "hi\n" } });
       expect(events.some((e) => e.kind === "run" && e.event.event === "stdout")).toBe(true);
+    },
+    control: () => {
+      const controls = { title: "Two sum", locked: true, runs_locked: false, ended: false, playback: false };
+      sock().recv({ type: "control", controls, by: "p2" });
+      expect(client.controls).toEqual(controls);
+      expect(events.some((e) => e.kind === "control" && e.by === "p2" && e.controls.locked)).toBe(true);
+    },
+    links: () => {
+      sock().recv({ type: "links", role: "observer", key: null, by: "p2" });
+      expect(events.some((e) => e.kind === "links" && e.role === "observer" && e.key === null)).toBe(true);
+    },
+    history: () => {
+      sock().recv({ type: "history", doc: "pad", from: 0, head: 0, updates: [], more: false, events: [], runs: [] });
+      expect(events.some((e) => e.kind === "history" && e.page.head === 0)).toBe(true);
     },
     pong: () => {
       vi.advanceTimersByTime(25000); // ping, and a 10 s wait for any answer

@@ -203,6 +203,46 @@ describe("PadClient and docs/protocol.json", () => {
     expect(new Set(sent.map((m) => m.type))).toEqual(new Set(CLIENT_MESSAGE_TYPES));
   });
 
+  it("makes a pad, joins with a key and syncs the notes in described messages", () => {
+    client.stop();
+    sockets.length = 0;
+    const notes = new MemoryHost();
+    const links = { owner: "O".repeat(32), candidate: "C".repeat(32), observer: "V".repeat(32) };
+    client = new PadClient({
+      url: "ws://x/ws/t",
+      createUrl: "ws://x/ws/new/t",
+      create: { language: "python", title: "Two sum", secret: "s".repeat(16) },
+      host,
+      notesHost: notes,
+      socket: () => {
+        const s = new FakeSocket();
+        sockets.push(s);
+        return s;
+      },
+      name: "Grace",
+    });
+    client.start();
+    sock().open();
+    sock().recv(welcome({ role: "owner", links, notes: { version: 0, doc: "" } }));
+    notes.dispatch({ changes: { from: 0, insert: "ask about\nedge cases" } });
+    client.notesChange();
+    const push = first(sock().sent, "push");
+    expect(push.doc).toBe("notes");
+    sock().recv({ type: "updates", doc: "notes", version: 0, updates: push.updates });
+    sock().recv({ type: "updates", doc: "notes", version: 4, updates: [] }); // a gap: pull the notes
+    sock().drop();
+    vi.advanceTimersByTime(1000);
+    sock().open(); // hello with the owner's key
+    const sent = sentAll();
+    for (const m of sent) expectValid("clientMessage", m);
+    const hellos = sent.filter((m): m is Sent<"hello"> => m.type === "hello");
+    expect(hellos.map((h) => [h.create ? "create" : "key", h.key ?? null])).toEqual([
+      ["create", null],
+      ["key", links.owner],
+    ]);
+    expect(first(sent, "pull")).toEqual({ type: "pull", version: 1, doc: "notes" });
+  });
+
   it("pushes many updates within the described bounds", () => {
     for (let i = 0; i < 1500; i++) host.dispatch({ changes: { from: 0, insert: "x\ny" } });
     client.localChange();

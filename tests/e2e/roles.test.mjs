@@ -74,6 +74,12 @@ function probe(key, timeout = 10000) {
     ws.on("error", (e) => { clearTimeout(timer); reject(e); });
   });
 }
+// A control's checkbox follows the daemon's `control` broadcast, not the
+// click: click, then wait for the state to come back.
+async function toggle(p, selector, want) {
+  await p.page.locator(selector).click();
+  await waitFor(() => p.page.locator(selector).isChecked(), (c) => c === want, `${selector} ${want ? "on" : "off"}`);
+}
 const keyOf = (link) => new URL(link).hash.split("/")[1];
 const daemonText = async () => (await probe(keyOf(links.owner))).doc;
 
@@ -206,7 +212,7 @@ test("R3. an observer's keystrokes and a forged push from its page change nothin
 });
 
 test("R4. locking editing stops the candidate's typing; unlocking lets it through", { skip, timeout: 60000 }, async () => {
-  await owner.page.locator(sel.lockEditing).check();
+  await toggle(owner, sel.lockEditing, true);
   await waitFor(() => notices(candidate), (n) => n.includes("locked"), "the candidate's 'Editing locked' notice");
   assert.match(await candidate.page.locator(sel.roleBanner).textContent(), /Editing locked by the interviewer/);
   await waitFor(() => candidate.page.locator(sel.content).getAttribute("contenteditable"), (e) => e === "false", "the candidate's editor read-only");
@@ -220,16 +226,16 @@ test("R4. locking editing stops the candidate's typing; unlocking lets it throug
   assert.equal(await text(candidate), before);
   assert.equal(await daemonText(), before);
   await shot(candidate, "r04-locked-candidate");
-  await owner.page.locator(sel.lockEditing).uncheck();
+  await toggle(owner, sel.lockEditing, false);
   await waitFor(() => notices(candidate), (n) => !n.includes("locked"), "the lock notice gone");
   await typeAtEnd(candidate, "\ny = 2");
   await waitFor(() => daemonText(), (t) => t.endsWith("y = 2"), "the candidate's typing after the unlock");
   // runs locked: the candidate cannot run
-  await owner.page.locator(sel.lockRuns).check();
+  await toggle(owner, sel.lockRuns, true);
   await waitFor(() => notices(candidate), (n) => n.includes("runs_locked"), "the 'Runs locked' notice");
   assert.equal(await candidate.page.locator(sel.run).isDisabled(), true);
   assert.equal(await candidate.page.locator(sel.stdin).isDisabled(), true);
-  await owner.page.locator(sel.lockRuns).uncheck();
+  await toggle(owner, sel.lockRuns, false);
   await waitFor(() => candidate.page.locator(sel.run).isDisabled(), (d) => d === false, "Run enabled again");
 });
 
@@ -252,8 +258,9 @@ test("R5. the notes never reach the candidate's or the observer's page", { skip,
     const leak = got.filter((f) => f.includes(marker) || /"notes"/.test(f));
     assert.deepEqual(leak, [], `the ${label}'s page received notes`);
   }
-  await owner.page.locator(sel.linksMenu).locator("summary").click();
   await shot(owner, "r05-owner-controls-notes");
+  await owner.page.locator(sel.linksMenu).locator("summary").click();
+  await shot(owner, "r05-owner-links");
   await owner.page.locator(sel.linksMenu).locator("summary").click();
 });
 

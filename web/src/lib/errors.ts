@@ -30,9 +30,9 @@ const PAD_ERRORS: Record<string, string> = {
   wrong_daemon: "This pad's server is unavailable; retrying.",
   message_too_large: "That change is too large to send in one piece.",
   // roles and links (the closes after the first six say the same, below)
-  bad_link: "This link is no longer valid: it was mistyped, or the interviewer replaced or withdrew it.",
-  link_revoked: "This link is no longer valid: the interviewer replaced or withdrew it.",
-  removed: "You were removed from this pad by the interviewer.",
+  bad_link: "The link was mistyped, or the interviewer replaced or withdrew it.",
+  link_revoked: "The interviewer replaced or withdrew the link this page joined with.",
+  removed: "The interviewer closed your connection to this pad.",
   no_pad: "There is no pad at this link, and this server makes pads only for interviewers.",
   create_forbidden: "Making a pad on this server needs its creation secret.",
   pad_exists: "A pad with this id exists already; make the new pad again.",

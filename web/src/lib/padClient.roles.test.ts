@@ -148,9 +148,9 @@ describe("PadClient: links and making a pad", () => {
 
 describe("PadClient: closes it does not come back from", () => {
   const cases: [number, string, string][] = [
-    [4403, "bad_link", "This link is no longer valid: it was mistyped, or the interviewer replaced or withdrew it."],
-    [4403, "link_revoked", "This link is no longer valid: the interviewer replaced or withdrew it."],
-    [4408, "removed", "You were removed from this pad by the interviewer."],
+    [4403, "bad_link", "The link was mistyped, or the interviewer replaced or withdrew it."],
+    [4403, "link_revoked", "The interviewer replaced or withdrew the link this page joined with."],
+    [4408, "removed", "The interviewer closed your connection to this pad."],
     [4404, "no_pad", "There is no pad at this link, and this server makes pads only for interviewers."],
     [4409, "pad_exists", "A pad with this id exists already; make the new pad again."],
   ];

@@ -17,7 +17,6 @@ export function RoleBanner({ session }: { session: Session }) {
     >
       {notices.map((n) => (
         <span key={n.id} className="role-notice" data-testid="role-notice" data-notice={n.id}>
-          {n.id === "observer" ? "👁 " : n.id === "ended" ? "■ " : "🔒 "}
           {n.text}
         </span>
       ))}

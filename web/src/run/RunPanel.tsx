@@ -72,7 +72,9 @@ export function RunPanel({
             !v.may.run
               ? v.role === "observer"
                 ? "Observers watch the program's input and output"
-                : "Runs are locked"
+                : v.controls.ended
+                  ? "The interview has ended"
+                  : "Runs are locked"
               : v.run.active && v.run.tests !== null
                 ? "A tests run reads each test's input"
                 : v.run.active

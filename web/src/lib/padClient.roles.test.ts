@@ -360,6 +360,20 @@ describe("PadClient: the notes", () => {
     expect(host.text).toBe("xpad text");
   });
 
+  it("takes a snapshot of the notes apart from the pad's, rebasing local notes edits", () => {
+    notes.type(0, 0, "Q: ");
+    client.notesChange();
+    sock().recv({ type: "snapshot", notes: true, version: 9, doc: "ASK about tests", reason: "slow_reader" });
+    expect(notes.text).toBe("Q: ASK about tests");
+    expect(client.notesVersion).toBe(9);
+    expect(host.text).toBe("pad text");
+    expect(client.version).toBe(2);
+    expect(sock().all("push").pop()).toMatchObject({ doc: "notes", version: 9 });
+    sock().recv({ type: "snapshot", version: 4, doc: "PAD", reason: "slow_reader" });
+    expect(host.text).toBe("PAD");
+    expect(notes.text).toBe("Q: ASK about tests");
+  });
+
   it("ignores notes for a page that has no notes host", () => {
     make({ key: KEY_C, notesHost: undefined });
     sock().open();

@@ -377,7 +377,7 @@ export class PadClient {
         this.flushPresence();
         return;
       case "snapshot":
-        if (isNotesSnapshot(msg)) this.notes?.resync(notesSnapshotText(msg), msg.version);
+        if (msg.notes === true) this.notes?.resync(msg.doc, msg.version);
         else this.pad.resync(msg.doc, msg.version);
         return;
       case "error":
@@ -641,15 +641,4 @@ export class PadClient {
   history(from: number, doc: DocName = "pad"): boolean {
     return this.request({ type: "history", from, ...(doc === "notes" ? { doc } : {}) });
   }
-}
-
-// Whether a snapshot is of the notes, and its text.  docs/protocol.md puts
-// `"doc":"notes"` on the notes' messages; a snapshot's `doc` is its text,
-// so the notes' text then comes as `text`.
-type Snapshot = Extract<ServerMessage, { type: "snapshot" }>;
-function isNotesSnapshot(msg: Snapshot): boolean {
-  return msg.doc === "notes" && typeof (msg as { text?: unknown }).text === "string";
-}
-function notesSnapshotText(msg: Snapshot): string {
-  return (msg as { text?: string }).text ?? "";
 }

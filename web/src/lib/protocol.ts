@@ -138,7 +138,8 @@ export interface Welcome {
 export type ServerMessage =
   | Welcome
   | { type: "updates"; version: number; updates: UpdateJSON[]; doc?: "notes" }
-  | { type: "snapshot"; version: number; doc: string; reason?: string }
+  // `notes`: a snapshot of the notes (owners only); `doc` is the text either way
+  | { type: "snapshot"; version: number; doc: string; reason?: string; notes?: true }
   | { type: "error"; code: PadErrorCode; message: string; ref?: unknown; head?: number; retry_after_ms?: number }
   | { type: "join"; participant: Participant }
   | { type: "leave"; id: string }

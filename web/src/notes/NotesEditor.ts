@@ -11,7 +11,8 @@ import type { DocHost } from "../lib/docSync";
 
 const theme = EditorView.theme({
   "&": { height: "100%", color: "var(--fg)", backgroundColor: "var(--panel)" },
-  ".cm-content": { caretColor: "var(--fg)", fontFamily: "inherit", padding: "8px 0" },
+  ".cm-scroller": { fontFamily: "inherit", lineHeight: "1.5" },
+  ".cm-content": { caretColor: "var(--fg)", padding: "8px 0" },
   ".cm-line": { padding: "0 10px" },
   "&.cm-focused": { outline: "none" },
   ".cm-placeholder": { color: "var(--muted)" },

@@ -1270,7 +1270,7 @@ static void expect_refused(int r, const char *want)
 	free(lock2);
 }
 
-Test(padstore, new_store_is_format_1_written_by_runpad_ws)
+Test(padstore, new_store_is_format_2_written_by_runpad_ws)
 {
 	struct padstore *ps = open_store();
 	const struct lmdb_format *f = padstore_format(ps);
@@ -1278,17 +1278,17 @@ Test(padstore, new_store_is_format_1_written_by_runpad_ws)
 	size_t n;
 
 	cr_assert_eq(f->origin, LMDB_FORMAT_CREATED);
-	cr_assert_eq(f->format, 1);
+	cr_assert_eq(f->format, 2);
 	cr_assert_str_eq(f->writer, "runpad-ws " RUNPAD_VERSION);
 	push(ps, "p", 0, 2, 5);
 	padstore_close(ps);
-	n = format_rec(want, 1, "runpad-ws " RUNPAD_VERSION);
+	n = format_rec(want, 2, "runpad-ws " RUNPAD_VERSION);
 	cr_assert_eq(raw_get_format(rec, sizeof(rec)), n);
 	cr_assert_eq(memcmp(rec, want, n), 0);
 
 	ps = open_store();
 	cr_assert_eq(padstore_format(ps)->origin, LMDB_FORMAT_FOUND);
-	cr_assert_eq(padstore_format(ps)->format, 1);
+	cr_assert_eq(padstore_format(ps)->format, 2);
 	padstore_close(ps);
 }
 
@@ -1351,8 +1351,10 @@ Test(padstore, store_without_format_record_is_adopted_and_keeps_its_pads)
 
 	make_old_store();
 	ps = open_store();
-	cr_assert_eq(padstore_format(ps)->origin, LMDB_FORMAT_ADOPTED);
-	cr_assert_eq(padstore_format(ps)->format, 1);
+	/* adopted as format 1, then raised to 2 in the same transaction */
+	cr_assert_eq(padstore_format(ps)->origin, LMDB_FORMAT_RAISED);
+	cr_assert_eq(padstore_format(ps)->from, 1);
+	cr_assert_eq(padstore_format(ps)->format, 2);
 	load(ps, "old", &p);
 	cr_assert(p.exists);
 	cr_assert_eq(p.head, 2);
@@ -1369,7 +1371,7 @@ Test(padstore, store_without_format_record_is_adopted_and_keeps_its_pads)
 	cr_assert_eq(pads, 1); /* the info database is not a pad */
 	push(ps, "old", 2, 3, 3000);
 	padstore_close(ps);
-	n = format_rec(want, 1, "runpad-ws " RUNPAD_VERSION);
+	n = format_rec(want, 2, "runpad-ws " RUNPAD_VERSION);
 	cr_assert_eq(raw_get_format(rec, sizeof(rec)), n);
 	cr_assert_eq(memcmp(rec, want, n), 0);
 
@@ -1388,10 +1390,10 @@ Test(padstore, future_format_is_refused_and_nothing_is_written)
 
 	push(ps, "p", 0, 2, 5);
 	padstore_close(ps);
-	raw_put("info", "format", 6, rec, format_rec(rec, 2, "runpad-ws 9.0"));
+	raw_put("info", "format", 6, rec, format_rec(rec, 3, "runpad-ws 9.0"));
 	snprintf(
 	        want, sizeof(want),
-	        "%s: format 2, this runpad-ws understands formats up to 1; upgrade runpad, or restore the state directory from a backup made by this version",
+	        "%s: format 3, this runpad-ws understands formats up to 2; upgrade runpad, or restore the state directory from a backup made by this version",
 	        dir);
 	expect_refused(-ENOTSUP, want);
 	/* and again: the first refusal changed nothing that matters */
@@ -1426,4 +1428,148 @@ Test(padstore, malformed_format_record_is_refused)
 	        "%s: malformed format record (database info has none); restore the state directory from a backup",
 	        dir);
 	expect_refused(-EBADMSG, want);
+}
+
+struct logrec {
+	uint64_t seq[8];
+	char data[8][32];
+	size_t n;
+};
+
+static int log_cb(void *arg, uint64_t seq, const void *data, size_t len)
+{
+	struct logrec *l = arg;
+
+	cr_assert_lt(l->n, 8);
+	l->seq[l->n] = seq;
+	snprintf(l->data[l->n], sizeof(l->data[0]), "%.*s", (int)len,
+	         (const char *)data);
+	l->n++;
+	return 0;
+}
+
+/* The links, the two logs and the notes document: kept apart per pad,
+   in order, replaced by number, and deleted with the pad (by delete and
+   by the sweep), while the notes are never swept on their own. */
+Test(padstore, access_logs_and_notes_go_with_their_pad)
+{
+	struct padstore *ps = open_store();
+	struct padstore_txn *t = begin(ps);
+	struct padstore_pad p;
+	struct logrec l = {0};
+	uint64_t last;
+	size_t bytes, deleted;
+
+	cr_assert(padstore_valid_doc("lp!notes"));
+	cr_assert_not(padstore_valid_id("lp!notes"),
+	              "no client can name the notes");
+	cr_assert_not(padstore_valid_doc("lp!note"));
+	cr_assert_not(padstore_valid_doc("!notes"));
+	cr_assert_not(padstore_valid_doc("a!notes!notes"));
+	cr_assert_eq(padstore_put_meta(t, "lp", 0, "", 1000), 0);
+	cr_assert_eq(padstore_put_meta(t, "lp-x", 0, "", 1000), 0);
+	cr_assert_eq(padstore_put_access(t, "lp", "{\"a\":1}", 7), 0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_EVENTS, "lp", 1, "e1", 2),
+	             0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_EVENTS, "lp", 2, "e2", 2),
+	             0);
+	cr_assert_eq(
+	        padstore_put_log(t, PADSTORE_LOG_EVENTS, "lp-x", 1, "x", 1), 0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_RUNS, "lp", 3, "r3", 2),
+	             0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_RUNS, "lp", 3, "r3b", 3),
+	             0, "a run is stored again when it ends");
+	cr_assert_eq(padstore_put_update(t, "lp!notes", 1, "n1", 2), 0);
+	cr_assert_eq(padstore_put_meta(t, "lp!notes", 1, "", 1000), 0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_RUNS, "lp", 0, "r", 1),
+	             -EINVAL);
+	padstore_abort(t);
+
+	t = begin(ps);
+	cr_assert_eq(padstore_put_meta(t, "lp", 0, "", 1000), 0);
+	cr_assert_eq(padstore_put_meta(t, "lp-x", 0, "", 1000), 0);
+	cr_assert_eq(padstore_put_access(t, "lp", "{\"a\":1}", 7), 0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_EVENTS, "lp", 1, "e1", 2),
+	             0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_EVENTS, "lp", 2, "e2", 2),
+	             0);
+	cr_assert_eq(
+	        padstore_put_log(t, PADSTORE_LOG_EVENTS, "lp-x", 1, "x", 1), 0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_RUNS, "lp", 3, "r3", 2),
+	             0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_RUNS, "lp", 3, "r3b", 3),
+	             0);
+	cr_assert_eq(padstore_put_update(t, "lp!notes", 1, "n1", 2), 0);
+	cr_assert_eq(padstore_put_meta(t, "lp!notes", 1, "", 1000), 0);
+	commit(t);
+
+	load(ps, "lp", &p);
+	cr_assert_str_eq(p.access, "{\"a\":1}");
+	padstore_pad_fini(&p);
+	cr_assert_eq(padstore_log(ps, PADSTORE_LOG_EVENTS, "lp", 0, log_cb, &l,
+	                          &last, &bytes, err, sizeof(err)),
+	             0, "%s", err);
+	cr_assert_eq(l.n, 2);
+	cr_assert_str_eq(l.data[0], "e1");
+	cr_assert_str_eq(l.data[1], "e2");
+	cr_assert_eq(last, 2);
+	cr_assert_eq(bytes, 4);
+	l.n = 0;
+	cr_assert_eq(padstore_log(ps, PADSTORE_LOG_EVENTS, "lp", 1, log_cb, &l,
+	                          NULL, NULL, err, sizeof(err)),
+	             0);
+	cr_assert_eq(l.n, 1);
+	cr_assert_eq(l.seq[0], 2);
+	l.n = 0;
+	cr_assert_eq(padstore_log(ps, PADSTORE_LOG_RUNS, "lp", 0, log_cb, &l,
+	                          &last, &bytes, err, sizeof(err)),
+	             0);
+	cr_assert_eq(l.n, 1);
+	cr_assert_str_eq(l.data[0], "r3b");
+	cr_assert_eq(last, 3);
+	cr_assert_eq(bytes, 3);
+	/* the sweep deletes "lp" with its notes, and never the notes alone */
+	cr_assert_eq(padstore_sweep(ps, 2000, 0, NULL, NULL, &deleted, err,
+	                            sizeof(err)),
+	             0, "%s", err);
+	cr_assert_eq(deleted, 2, "lp and lp-x, not lp!notes on its own");
+	load(ps, "lp!notes", &p);
+	cr_assert_not(p.exists, "the notes went with their pad");
+	padstore_pad_fini(&p);
+	l.n = 0;
+	cr_assert_eq(padstore_log(ps, PADSTORE_LOG_EVENTS, "lp", 0, log_cb, &l,
+	                          &last, NULL, err, sizeof(err)),
+	             0);
+	cr_assert_eq(l.n, 0);
+	cr_assert_eq(last, 0);
+	load(ps, "lp", &p);
+	cr_assert_null(p.access);
+	padstore_pad_fini(&p);
+	padstore_close(ps);
+}
+
+/* A format 1 store (runpad before links) is raised to 2 at open, its pads
+   as they were, and a second open finds format 2. */
+Test(padstore, format_1_store_is_raised_to_2)
+{
+	struct padstore *ps = open_store();
+	unsigned char rec[80], want[80];
+	size_t n;
+
+	push(ps, "p", 0, 2, 5);
+	padstore_close(ps);
+	raw_put("info", "format", 6, rec,
+	        format_rec(rec, 1, "runpad-ws 0.1.0"));
+	ps = open_store();
+	cr_assert_eq(padstore_format(ps)->origin, LMDB_FORMAT_RAISED);
+	cr_assert_eq(padstore_format(ps)->from, 1);
+	cr_assert_eq(padstore_format(ps)->format, 2);
+	expect_updates(ps, "p", 0, 2);
+	padstore_close(ps);
+	n = format_rec(want, 2, "runpad-ws " RUNPAD_VERSION);
+	cr_assert_eq(raw_get_format(rec, sizeof(rec)), n);
+	cr_assert_eq(memcmp(rec, want, n), 0);
+	ps = open_store();
+	cr_assert_eq(padstore_format(ps)->origin, LMDB_FORMAT_FOUND);
+	padstore_close(ps);
 }

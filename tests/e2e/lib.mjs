@@ -11,6 +11,7 @@
 //
 // The UI contract the tests rely on (data-testid attributes, CodeMirror
 // classes, window.__runpad) is described in tests/e2e/README.md.
+import crypto from "node:crypto";
 import fs from "node:fs";
 import net from "node:net";
 import path from "node:path";
@@ -62,6 +63,32 @@ export const sel = {
   testVerdict: '[data-testid="test-verdict"]',
   testDiff: '[data-testid="test-diff"]',
   testsSummary: '[data-testid="tests-summary"]',
+  // the new-interview screen at <site>/
+  newInterview: '[data-testid="new-interview"]',
+  newTitle: '[data-testid="new-title"]',
+  newLanguage: 'select[data-testid="new-language"]',
+  newTemplate: 'select[data-testid="new-template"]',
+  createSecret: '[data-testid="create-secret"]',
+  create: '[data-testid="create"]',
+  quickPad: '[data-testid="quick-pad"]',
+  // roles
+  title: '[data-testid="title"]',
+  roleBanner: '[data-testid="role-banner"]',
+  roleNotice: '[data-testid="role-notice"]',
+  roleBadge: '[data-testid="role-badge"]',
+  removeParticipant: '[data-testid="remove-participant"]',
+  confirm: '[data-testid="confirm"]',
+  closed: '[data-testid="closed"]',
+  ownerPanel: '[data-testid="owner-panel"]',
+  titleInput: '[data-testid="title-input"]',
+  lockEditing: '[data-testid="lock-editing"]',
+  lockRuns: '[data-testid="lock-runs"]',
+  allowReplay: '[data-testid="allow-replay"]',
+  endInterview: '[data-testid="end-interview"]',
+  linksMenu: '[data-testid="links-menu"]',
+  tabNotes: '[data-testid="tab-notes"]',
+  notes: '[data-testid="notes"]',
+  notesContent: '[data-testid="notes"] .cm-content',
 };
 
 export function sleep(ms) {
@@ -144,9 +171,16 @@ export async function waitState(p, want, timeout = 20000) {
   }
 }
 
-// Open <site>/ (a new pad): the URL becomes <site>/#<padId>.
+// A pad id nobody has used: 16 random bytes in base64url, as the app makes.
+export function freshPadId() {
+  return crypto.randomBytes(16).toString("base64url");
+}
+
+// Open <site>/ and take its "quick pad" (an open pad, no links): the URL
+// becomes <site>/#<padId>.
 export async function newPad(p, site = SITE) {
   await p.page.goto(site + "/");
+  await p.page.locator(sel.quickPad).click();
   await p.page.waitForURL(/#[A-Za-z0-9_-]{1,64}$/, { timeout: 15000 });
   const pad = new URL(p.page.url()).hash.slice(1);
   await ready(p);

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
-  closeAll, launch, openPage, report, sel, shot, SITE, skip,
+  closeAll, freshPadId, launch, openPage, report, sel, shot, SITE, skip,
 } from "./lib.mjs";
 
 let browser;
@@ -26,14 +26,15 @@ async function readyTime(p) {
 test("8. editor-ready time and a load without console errors", { skip, timeout: 60000 }, async (t) => {
   // a warm-up load (the first of a fresh nginx and browser is not typical)
   const w = await openPage(browser, "warm-up");
-  await w.page.goto(SITE + "/");
-  await w.page.waitForURL(/#[A-Za-z0-9_-]+$/);
+  await w.page.goto(`${SITE}/#${freshPadId()}`);
+  await readyTime(w);
   await closeAll([w]);
 
   const a = await openPage(browser, "A");
   const b = await openPage(browser, "B");
   try {
-    await a.page.goto(SITE + "/");
+    // a new open pad: its link made here, the pad made by the hello
+    await a.page.goto(`${SITE}/#${freshPadId()}`);
     const newMs = await readyTime(a);
     const pad = new URL(a.page.url()).hash.slice(1);
     assert.match(pad, /^[A-Za-z0-9_-]{1,64}$/, `the URL ${a.page.url()} names no pad`);

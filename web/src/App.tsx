@@ -6,16 +6,25 @@ import { SideTabs } from "./tests/SideTabs";
 import { Connection } from "./ui/Connection";
 import { SettingsMenu } from "./ui/SettingsMenu";
 import { Toasts } from "./ui/Toasts";
+import { ClosedPage } from "./ui/ClosedPage";
+import { RoleBanner } from "./roles/RoleBanner";
+import { OwnerPanel } from "./roles/OwnerPanel";
 
 export function App({ session }: { session: Session }) {
   const v = useStore(session.view);
   const known = v.runtimes.some((r) => r.language === v.language);
+  if (v.closed) return <ClosedPage closed={v.closed} />;
   return (
     <div className="app">
       <header className="topbar">
-        <a className="brand" href="./" aria-label="runpad: start a new pad" title="Start a new pad">
+        <a className="brand" href="./" aria-label="runpad: start a new interview" title="Start a new interview">
           runpad
         </a>
+        {v.controls.title && (
+          <h1 className="pad-title" data-testid="title" title={v.controls.title}>
+            {v.controls.title}
+          </h1>
+        )}
         <label htmlFor="language-select" className="visually-hidden">
           Language
         </label>
@@ -25,7 +34,7 @@ export function App({ session }: { session: Session }) {
           value={v.language}
           onChange={(e) => session.setLanguage(e.target.value)}
           aria-label="Language of the pad (shared with everyone)"
-          disabled={!v.ready}
+          disabled={!v.ready || !v.may.edit}
         >
           {!v.language && <option value="">Choose a language…</option>}
           {v.language && !known && <option value={v.language}>{v.language}</option>}
@@ -41,7 +50,7 @@ export function App({ session }: { session: Session }) {
           className="primary"
           data-testid="run"
           onClick={() => session.run()}
-          disabled={!v.ready || v.run.active || v.connection !== "connected"}
+          disabled={!v.ready || !v.may.run || v.run.active || v.connection !== "connected"}
           aria-label="Run the pad (Ctrl or Cmd + Enter)"
           title="Run (Ctrl/⌘-Enter)"
         >
@@ -51,7 +60,7 @@ export function App({ session }: { session: Session }) {
           type="button"
           data-testid="stop"
           onClick={() => session.stop()}
-          disabled={!v.run.active}
+          disabled={!v.run.active || !v.may.run}
           aria-label="Stop the running program"
         >
           ■ Stop
@@ -62,13 +71,15 @@ export function App({ session }: { session: Session }) {
           type="button"
           data-testid="copy-link"
           onClick={() => void session.copyLink()}
-          aria-label="Copy the link of this pad"
-          title={v.link}
+          aria-label={v.role === "owner" ? "Copy the candidate's link" : "Copy the link of this pad"}
+          title={v.role === "owner" ? "Copy the candidate's link" : v.link}
         >
           Copy link
         </button>
         <SettingsMenu session={session} />
       </header>
+      <RoleBanner session={session} />
+      {v.may.owner && <OwnerPanel session={session} />}
       {v.fatal && (
         <div className="fatal" role="alert">
           {v.fatal} <a href="./">Start a new pad</a>

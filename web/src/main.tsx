@@ -1,31 +1,42 @@
 import { createRoot } from "react-dom/client";
-import { App } from "./App";
+import { Root } from "./Root";
 import { Session } from "./app/session";
-import { newPadId, padIdFromHash } from "./lib/padId";
+import { parsePadHash } from "./lib/padId";
 import "./styles.css";
 
-// `/` makes a new pad and replaces the URL with `#<id>`; a link with a
-// hash joins that pad.
-let padId = padIdFromHash(location.hash);
-const badLink = !padId && location.hash.length > 1;
-if (!padId) {
-  padId = newPadId();
-  history.replaceState(null, "", "#" + padId);
-}
+// `#<pad>` joins an open pad, `#<pad>/<key>` a pad with links; `/` shows
+// the new-interview screen (which makes the pad in this page).
+const ref = parsePadHash(location.hash);
 window.addEventListener("hashchange", () => location.reload());
 
-const session = new Session(padId);
-if (badLink) session.toast("That pad link was not valid, so a new pad was made.", "error");
+let session = typeof ref === "object" ? new Session({ pad: ref.pad, key: ref.key }) : null;
 
 declare global {
   interface Window {
-    __runpad: { version(): number | null; text(): string | null; padId: string };
+    __runpad: {
+      version(): number | null;
+      text(): string | null;
+      notes(): string | null;
+      role(): string | null;
+      padId: string | null;
+    };
   }
 }
 window.__runpad = {
-  version: () => session.client?.version ?? null,
-  text: () => (session.editor?.ready ? session.editor.state.doc.toString() : null),
-  padId,
+  version: () => session?.client?.version ?? null,
+  text: () => (session?.editor?.ready ? session.editor.state.doc.toString() : null),
+  notes: () => (session?.notes?.ready ? session.notes.text : null),
+  role: () => session?.view.get().role ?? null,
+  get padId() {
+    return session?.padId ?? null;
+  },
 };
 
-createRoot(document.getElementById("root")!).render(<App session={session} />);
+createRoot(document.getElementById("root")!).render(
+  <Root
+    initial={session}
+    onSession={(s) => {
+      session = s;
+    }}
+  />,
+);

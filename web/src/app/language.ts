@@ -33,9 +33,10 @@ export class PadLanguage {
   }
 
   // After the welcome has been applied to the view (its language included).
-  welcome(w: Welcome, docEmpty: () => boolean): void {
+  // `mayEdit`: the role may set the language (an observer may not).
+  welcome(w: Welcome, docEmpty: () => boolean, mayEdit = true): void {
     this.updateMode();
-    if (!w.language && w.participants.length === 0 && docEmpty()) {
+    if (mayEdit && !w.language && w.participants.length === 0 && docEmpty()) {
       this.wantDefault = true;
       this.maybeDefault();
     }

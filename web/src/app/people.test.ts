@@ -84,7 +84,7 @@ describe("People", () => {
     expect(lists).toEqual([]);
     people.welcome("p1", me, [grace]);
     people.setSelf("Bob", "#000000");
-    expect(list()[0]).toEqual({ id: "p1", name: "Bob", color: "#000000", you: true });
+    expect(list()[0]).toEqual({ id: "p1", name: "Bob", color: "#000000", you: true, role: null });
     expect(people.nameOf("p1")).toBe("Bob");
     expect(cursors.drawn.has("p1")).toBe(false);
   });

@@ -2,7 +2,7 @@
 // welcome, join, profile and leave messages, with their carets and
 // selections drawn in the editor (presence).  Names outlive a departure:
 // a run started by someone who has left still says who started it.
-import type { Participant } from "../lib/protocol";
+import type { Participant, Role } from "../lib/protocol";
 import type { RemoteSelection } from "../lib/padClient";
 import type { EditorController } from "../editor/EditorController";
 import type { Person } from "./view";
@@ -25,10 +25,10 @@ export class People {
   // are gone; the welcome lists who is here.  The others are compared with
   // the id of the connection before this one, so that one (not yet gone at
   // the daemon) is not drawn as someone else.
-  welcome(you: string, self: { name: string; color: string }, participants: Participant[]): void {
+  welcome(you: string, self: { name: string; color: string; role?: Role }, participants: Participant[]): void {
     for (const id of this.people.keys()) this.opts.cursors()?.removeRemote(id);
     this.people.clear();
-    this.people.set(you, { id: you, name: self.name, color: self.color, you: true });
+    this.people.set(you, { id: you, name: self.name, color: self.color, you: true, role: self.role ?? null });
     this.seen.set(you, self.name);
     for (const p of participants) this.put(p);
     this.you = you;
@@ -75,7 +75,8 @@ export class People {
 
   private put(p: Participant): void {
     const you = p.id === this.you;
-    this.people.set(p.id, { id: p.id, name: p.name, color: p.color, you });
+    const role = p.role ?? this.people.get(p.id)?.role ?? null;
+    this.people.set(p.id, { id: p.id, name: p.name, color: p.color, you, role });
     this.seen.set(p.id, p.name);
     if (!you) this.opts.cursors()?.setRemote(p.id, { name: p.name, color: p.color });
   }

@@ -6,6 +6,8 @@ import type { EditorDiagnostic } from "../editor/diagnostics";
 import { PadRun, type RunClient, type RunEditor } from "./run";
 import { TerminalFeed } from "./terminal";
 import { initialView, type PadView, type ViewAccess } from "./view";
+import { abilities } from "./roles";
+import { OPEN_CONTROLS } from "../lib/padClient";
 
 // The client as the calls it was asked to make.
 class FakeClient implements RunClient {
@@ -71,6 +73,8 @@ describe("PadRun", () => {
     const view: ViewAccess = { get: store.get, patch: (p) => store.set((v) => ({ ...v, ...p })) };
     view.patch({
       you: "p1",
+      role: "editor",
+      may: abilities("editor", OPEN_CONTROLS),
       language: "python",
       runtimes: [
         { language: "python", name: "Python", aliases: [], version: "3", mode: "python", source_file: "main.py" },

@@ -59,8 +59,8 @@ export class PadRun {
 
   // Keys typed in the terminal: echoed, sent a line at a time.
   terminalInput(data: string): void {
-    const run = this.opts.view.get().run;
-    if (!run.active || run.tests !== null) return;
+    const { run, may } = this.opts.view.get();
+    if (!may.run || !run.active || run.tests !== null) return;
     const r = this.line.feed(data);
     if (r.echo) this.opts.terminal.write(r.echo);
     for (const l of r.lines) this.opts.client()?.stdin(l);
@@ -69,7 +69,8 @@ export class PadRun {
 
   // A line from the stdin input box.
   sendLine(text: string): void {
-    const run = this.opts.view.get().run;
+    const { run, may } = this.opts.view.get();
+    if (!may.run) return;
     if (!run.active) {
       this.opts.notify("Nothing is running: press Run first.", "info");
       return;
@@ -91,12 +92,23 @@ export class PadRun {
   }
 
   stop(): void {
-    this.opts.client()?.stopRun();
+    if (this.opts.view.get().may.run) this.opts.client()?.stopRun();
   }
 
   // Whether a run may start now; says why not.
   private mayRun(): boolean {
     const v = this.opts.view.get();
+    if (!v.may.run) {
+      this.opts.notify(
+        v.role === "observer"
+          ? "Observers cannot run the pad."
+          : v.controls.ended
+            ? "The interview has ended."
+            : "Runs are locked by the interviewer.",
+        "info",
+      );
+      return false;
+    }
     if (v.run.active) {
       this.opts.notify("A run is already in progress on this pad.", "info");
       return false;

@@ -4,16 +4,22 @@
 // unmount, the browser's online/offline and colour-scheme events, the
 // runtimes list) and hands each client event to the part it concerns.
 // Components draw the stores and call the methods here; they hold no
-// logic of their own.
+// logic of their own.  A session either joins a pad (with a link's key or
+// none, for an open pad) or makes one (`create`: hello {create} at
+// ws/new/<pad>, then the starter text as the first edit).
 import { createStore, type Store } from "../lib/store";
 import { PadClient, type ClientEvent, type SocketLike } from "../lib/padClient";
 import { fetchRuntimes } from "../lib/api";
 import { padLink, padSocketUrl } from "../lib/padId";
 import type { Settings } from "../lib/settings";
-import type { Welcome } from "../lib/protocol";
+import type { Controls, CreateSpec, Links, Role, Welcome } from "../lib/protocol";
 import { EditorController } from "../editor/EditorController";
+import { NotesEditor } from "../notes/NotesEditor";
+import { starterEdit } from "../create/newInterview";
 import type { TestField } from "../tests/testsModel";
-import { initialView, type PadView, type ViewAccess } from "./view";
+import { initialView, type Closed, type PadView, type ViewAccess } from "./view";
+import { abilities } from "./roles";
+import { PadOwner } from "./owner";
 import { Toasts, type Toast, type ToastLevel } from "./toasts";
 import { People } from "./people";
 import { Preferences } from "./preferences";
@@ -26,13 +32,25 @@ export type { PadView, Person } from "./view";
 export type { Toast } from "./toasts";
 export type { TermSink } from "./terminal";
 
+// Which pad a session opens, and how.
+export interface SessionTarget {
+  pad: string;
+  key: string | null; // the link's key; null for an open pad
+  // make the pad: the hello's `create`, and the text to start it with
+  create?: { spec: CreateSpec; starter: string | null } | null;
+  // the daemon refused to make the pad (4401: the creation secret)
+  onCreateRefused?: (closed: Closed) => void;
+}
+
 export class Session {
   readonly view: Store<PadView>;
   readonly toasts: Store<Toast[]>;
   readonly settings: Store<Settings>;
   readonly dark: Store<boolean>;
   editor: EditorController | null = null;
+  notes: NotesEditor | null = null;
   client: PadClient | null = null;
+  readonly padId: string;
 
   private readonly notices = new Toasts();
   private readonly people: People;
@@ -41,11 +59,15 @@ export class Session {
   private readonly terminal = new TerminalFeed();
   private readonly runs: PadRun;
   private readonly tests: PadTests;
+  private readonly owner: PadOwner;
+  private starter: string | null;
   private media: MediaQueryList | null = null;
   private cleanup: (() => void)[] = [];
 
-  constructor(readonly padId: string) {
-    this.view = createStore(initialView(padId, padLink(padId, location.href)));
+  constructor(readonly target: SessionTarget) {
+    const padId = (this.padId = target.pad);
+    this.starter = target.create?.starter ?? null;
+    this.view = createStore(initialView(padId, padLink(padId, location.href, target.key)));
     const view: ViewAccess = { get: this.view.get, patch: (p) => this.patch(p) };
     const notify = (text: string, level?: ToastLevel) => this.notices.show(text, level);
     const client = () => this.client;
@@ -82,6 +104,15 @@ export class Session {
       nameOf: (id) => this.people.nameOf(id),
     });
     this.tests = new PadTests({ view, client, notify });
+    this.owner = new PadOwner({
+      pad: padId,
+      view,
+      client,
+      notify,
+      href: () => location.href,
+      setUrl: (url) => history.replaceState(null, "", url),
+      copy: (text) => navigator.clipboard.writeText(text),
+    });
   }
 
   private patch(p: Partial<PadView>): void {
@@ -102,9 +133,14 @@ export class Session {
     // the system's colour scheme is needed by the first applyAll (theme "system")
     this.media = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
     this.prefs.applyAll();
+    this.notes = new NotesEditor(() => this.client?.notesChange());
     this.client = new PadClient({
       url: padSocketUrl(this.padId, location.href),
+      createUrl: padSocketUrl(this.padId, location.href, true),
+      create: this.target.create?.spec ?? null,
+      key: this.target.key,
       host: this.editor,
+      notesHost: this.notes,
       socket,
       name: s.name,
       color: s.color,
@@ -139,8 +175,10 @@ export class Session {
     this.tests.dispose();
     this.client?.stop();
     this.editor?.destroy();
+    this.notes?.destroy();
     this.client = null;
     this.editor = null;
+    this.notes = null;
   }
 
   // ------------------------------------------------------------ client events
@@ -179,21 +217,68 @@ export class Session {
         if (e.code === "tests_too_large") this.tests.refused();
         this.toast(e.text, e.level);
         return;
-      case "fatal":
-        this.patch({ fatal: e.text });
-        this.toast(e.text, "error");
+      case "control":
+        this.controlsChanged(e.controls);
         return;
+      case "links":
+        this.owner.linkChanged(e.role, e.key, e.by);
+        return;
+      case "created":
+        this.created(e.links);
+        return;
+      case "notes":
+        this.patch({ notesVersion: e.version });
+        return;
+      case "history":
+        return; // for the playback, which asks the client itself
+      case "fatal": {
+        const closed: Closed = { code: e.code, error: e.error, text: e.text };
+        if (e.code === 4401 && this.target.onCreateRefused) {
+          this.target.onCreateRefused(closed);
+          return;
+        }
+        this.patch({ fatal: e.text, closed, connection: "offline" });
+        return;
+      }
     }
+  }
+
+  // The role and the controls: what this page may do, and the editor with it.
+  private applyAbilities(role: Role | null, controls: Controls): void {
+    const may = abilities(role, controls);
+    this.patch({ role, controls, may });
+    this.editor?.setEditable(may.edit);
+    document.title = controls.title ? `${controls.title} · runpad` : "runpad";
+  }
+
+  private controlsChanged(controls: Controls): void {
+    const was = this.view.get().controls;
+    this.applyAbilities(this.view.get().role, controls);
+    const role = this.view.get().role;
+    if (role === "owner") return;
+    if (controls.ended && !was.ended) this.toast("The interview has ended.", "info");
+    else if (!controls.ended && was.ended) this.toast("The interview was reopened.", "info");
+  }
+
+  // This page made the pad: its links, kept here; the owner's link in the URL.
+  private created(links: Links): void {
+    this.owner.created(links);
   }
 
   // A (re)connection: who is here, the language, the run so far, the tests.
   private welcome(w: Welcome): void {
     const s = this.settings.get();
-    this.people.welcome(w.you, s, w.participants);
+    const role = w.role ?? "editor";
+    this.people.welcome(w.you, { ...s, role }, w.participants);
     this.patch({ you: w.you, language: w.language, ready: true });
+    this.applyAbilities(role, this.client?.controls ?? this.view.get().controls);
+    this.owner.welcome(role, this.client?.key ?? null);
     this.runs.welcome(w.run);
     this.tests.welcome(w.tests);
-    this.language.welcome(w, () => this.editor!.state.doc.length === 0);
+    this.language.welcome(w, () => this.editor!.state.doc.length === 0, this.view.get().may.edit);
+    const starter = starterEdit(w, this.starter, this.editor?.state.doc.length ?? -1);
+    this.starter = null;
+    if (starter) this.editor?.dispatch({ changes: { from: 0, insert: starter } });
   }
 
   // ------------------------------------------------------------ what the page asks
@@ -257,11 +342,44 @@ export class Session {
     this.notices.dismiss(id);
   }
 
+  // ------------------------------------------------------------ owners
+
+  setTitle(title: string): void {
+    this.owner.setTitle(title);
+  }
+  setControls(c: Partial<Controls>): void {
+    this.owner.setControls(c);
+  }
+  copyRoleLink(role: keyof Links): Promise<void> {
+    return this.owner.copy(role);
+  }
+  roleLink(role: keyof Links): string | null {
+    return this.owner.link(role);
+  }
+  rotateLink(role: "candidate" | "observer"): void {
+    this.owner.rotate(role);
+  }
+  revokeLink(role: "candidate" | "observer"): void {
+    this.owner.revoke(role);
+  }
+  removePerson(id: string): void {
+    this.owner.remove(id);
+  }
+
+  // The header's "Copy link": an owner's page holds the owner's link, which
+  // is not for the candidate; it copies the candidate's.
   async copyLink(): Promise<void> {
-    const link = this.view.get().link;
+    const v = this.view.get();
+    if (v.role === "owner") return this.owner.copy("candidate");
+    const link = v.link;
     try {
       await navigator.clipboard.writeText(link);
-      this.toast("Link copied: send it to the candidate.", "info");
+      this.toast(
+        v.role === "candidate" || v.role === "observer"
+          ? `Link copied: whoever has it joins as ${v.role}.`
+          : "Link copied: send it to the candidate.",
+        "info",
+      );
     } catch {
       this.toast(`Copy this link: ${link}`, "info");
     }

@@ -4,12 +4,25 @@ import type { ConnState } from "../lib/padClient";
 import type { Runtime } from "../lib/api";
 import { emptyRun, type RunState } from "../run/runModel";
 import type { LocalTest } from "../tests/testsModel";
+import type { Controls, Role } from "../lib/protocol";
+import { OPEN_CONTROLS } from "../lib/padClient";
+import type { KnownLinks } from "../lib/links";
+import { NOTHING, type Abilities } from "./roles";
 
 export interface Person {
   id: string;
   name: string;
   color: string;
   you: boolean;
+  role: Role | null; // null from a daemon older than roles
+}
+
+// The end of the pad for this page: a close after which it does not
+// reconnect (docs/protocol.md, "Closing"), in words.
+export interface Closed {
+  code: number;
+  error: string | null;
+  text: string;
 }
 
 export interface PadView {
@@ -29,6 +42,12 @@ export interface PadView {
   testsError: string | null; // why the tests cannot be sent as they are
   testsSupported: boolean; // the daemon keeps tests (welcome.tests)
   testsRun: RunState | null; // the last run with tests (a later plain run keeps it)
+  role: Role | null; // this page's, from the welcome
+  controls: Controls; // the owner's controls, as everyone sees them
+  may: Abilities; // what the role and the controls let this page do
+  links: KnownLinks | null; // owners: the pad's links kept in this browser
+  notesVersion: number | null; // owners: the notes are synced at this version
+  closed: Closed | null; // the pad is gone for this page (link revoked, removed, ...)
 }
 
 // How a part reads the view and changes its fields.
@@ -56,5 +75,11 @@ export function initialView(padId: string, link: string): PadView {
     testsError: null,
     testsSupported: false,
     testsRun: null,
+    role: null,
+    controls: OPEN_CONTROLS,
+    may: NOTHING,
+    links: null,
+    notesVersion: null,
+    closed: null,
   };
 }

@@ -50,7 +50,9 @@ export class EditorController implements DocHost {
   private vim = new Compartment();
   private wrap = new Compartment();
   private font = new Compartment();
+  private editable = new Compartment();
   private cur = {
+    editable: false, // until the welcome says the role may edit
     language: [] as Extension,
     dark: false,
     vim: [] as Extension,
@@ -106,6 +108,7 @@ export class EditorController implements DocHost {
       this.theme.of(editorTheme(this.cur.dark)),
       this.wrap.of(this.cur.wrap ? EditorView.lineWrapping : []),
       this.font.of(fontTheme(this.cur.fontSize)),
+      this.editable.of(editableExt(this.cur.editable)),
       Prec.highest(
         keymap.of([
           {
@@ -183,6 +186,14 @@ export class EditorController implements DocHost {
     this.view.dispatch({ effects: this.font.reconfigure(fontTheme(px)) });
   }
 
+  // Whether the user may change the text (an observer, a locked or ended
+  // pad: not); remote updates apply either way.
+  setEditable(on: boolean): void {
+    if (on === this.cur.editable) return;
+    this.cur.editable = on;
+    if (this.ready) this.view.dispatch({ effects: this.editable.reconfigure(editableExt(on)) });
+  }
+
   setDiagnostics(diags: EditorDiagnostic[]): void {
     if (!this.ready) return;
     this.view.dispatch(setDiagnostics(this.view.state, diags));
@@ -204,6 +215,10 @@ export class EditorController implements DocHost {
   destroy(): void {
     this.view.destroy();
   }
+}
+
+function editableExt(on: boolean): Extension {
+  return on ? [] : [EditorState.readOnly.of(true), EditorView.editable.of(false)];
 }
 
 function fontTheme(px: number): Extension {

@@ -10,6 +10,7 @@ export interface Runtime {
   mode: string | null;
   compiled?: boolean;
   source_file?: string;
+  starter?: string; // the text a new pad in this language starts with
 }
 
 export class ApiError extends Error {}

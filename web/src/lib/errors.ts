@@ -29,6 +29,14 @@ const PAD_ERRORS: Record<string, string> = {
   bad_pad_id: "This pad link is not valid.",
   wrong_daemon: "This pad's server is unavailable; retrying.",
   message_too_large: "That change is too large to send in one piece.",
+  // roles and links (the closes after the first six say the same, below)
+  bad_link: "The link was mistyped, or the interviewer replaced or withdrew it.",
+  link_revoked: "The interviewer replaced or withdrew the link this page joined with.",
+  removed: "The interviewer closed your connection to this pad.",
+  no_pad: "There is no pad at this link, and this server makes pads only for interviewers.",
+  create_forbidden: "Making a pad on this server needs its creation secret.",
+  pad_exists: "A pad with this id exists already; make the new pad again.",
+  bad_template: "The server has no such template; pick another one.",
   // run errors relayed as run events
   runner_unavailable: "The code runner is not running. Try again in a moment.",
   runner_timeout: "The code runner did not answer in time.",
@@ -40,15 +48,29 @@ const PAD_ERRORS: Record<string, string> = {
 };
 
 export function padErrorText(code: string, message?: string): string {
+  // the daemon's message names the role and what was refused
+  if (code === "forbidden") return message ? `Not allowed: ${message.replace(/\.$/, "")}.` : "Not allowed.";
   const words = PAD_ERRORS[code];
   if (words) return words;
   return message ? `The pad server said: ${message}` : `The pad server refused the request (${code}).`;
 }
 
-export function closeText(code: number): string | null {
+// Words for a close code; `error`, the error code that came before it,
+// tells apart the two reasons of a 4403.
+export function closeText(code: number, error: string | null = null): string | null {
   switch (code) {
     case 4400:
       return "This pad link is not valid: a pad id is 1 to 64 letters, digits, '-' or '_'.";
+    case 4401:
+      return PAD_ERRORS.create_forbidden;
+    case 4403:
+      return error === "link_revoked" ? PAD_ERRORS.link_revoked : PAD_ERRORS.bad_link;
+    case 4404:
+      return PAD_ERRORS.no_pad;
+    case 4408:
+      return PAD_ERRORS.removed;
+    case 4409:
+      return PAD_ERRORS.pad_exists;
     case 4429:
       return PAD_ERRORS.pad_full;
     case 4503:

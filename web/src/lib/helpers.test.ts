@@ -1,6 +1,15 @@
 import { describe, it, expect } from "vitest";
 import { Text } from "@codemirror/state";
-import { newPadId, padIdFromHash, padSocketUrl, padLink, isPadId } from "./padId";
+import {
+  newPadId,
+  padIdFromHash,
+  padSocketUrl,
+  padLink,
+  isPadId,
+  isLinkKey,
+  parsePadHash,
+  templatesUrl,
+} from "./padId";
 import { modeKey, modeOfLanguage, LOADERS } from "../editor/languages";
 import { toEditorDiagnostics, resultDiagnostics } from "../editor/diagnostics";
 import { diffText } from "./textDiff";
@@ -30,6 +39,35 @@ describe("pad ids", () => {
     expect(padSocketUrl("p1", "http://127.0.0.1:8080/")).toBe("ws://127.0.0.1:8080/ws/p1");
     expect(padSocketUrl("p1", "http://h/x/index.html?a=1#p1")).toBe("ws://h/x/ws/p1");
     expect(padLink("p1", "http://h/x/")).toBe("http://h/x/#p1");
+  });
+  const KEY = "Zk3mA0b1c2d3e4f5g6h7i8j9k0l1m2n3";
+  it("reads a link's key after the pad id", () => {
+    expect(isLinkKey(KEY)).toBe(true);
+    expect(parsePadHash(`#interview-7/${KEY}`)).toEqual({ pad: "interview-7", key: KEY });
+    expect(parsePadHash(`#/interview-7/${KEY}`)).toEqual({ pad: "interview-7", key: KEY });
+    expect(parsePadHash("#interview-7")).toEqual({ pad: "interview-7", key: null });
+    expect(padIdFromHash(`#p1/${KEY}`)).toBe("p1");
+  });
+  it("tells an empty hash from a bad one", () => {
+    expect(parsePadHash("")).toBe("none");
+    expect(parsePadHash("#")).toBe("none");
+    expect(parsePadHash("#bad id")).toBe("bad");
+    expect(parsePadHash("#p1/short")).toBe("bad"); // a key is 32 characters
+    expect(parsePadHash(`#p1/${KEY}x`)).toBe("bad");
+    expect(parsePadHash(`#p1/${KEY.slice(1)}+`)).toBe("bad");
+    expect(parsePadHash(`#p1/${KEY}/more`)).toBe("bad");
+    expect(parsePadHash(`#p1/`)).toBe("bad");
+    expect(padIdFromHash("#p1/short")).toBe(null);
+  });
+  it("makes pads at ws/new/ and lists templates beside it", () => {
+    expect(padSocketUrl("p1", "https://h.example/interviews/", true)).toBe("wss://h.example/interviews/ws/new/p1");
+    expect(padSocketUrl("p1", "http://h/x/index.html?a=1#p1/" + KEY, true)).toBe("ws://h/x/ws/new/p1");
+    expect(templatesUrl("https://h.example/interviews/#p1")).toBe("https://h.example/interviews/ws/new/templates.json");
+  });
+  it("puts the key in the link's fragment only", () => {
+    expect(padLink("p1", "http://h/x/?q=1", KEY)).toBe(`http://h/x/?q=1#p1/${KEY}`);
+    expect(padLink("p1", `http://h/x/#p1/${KEY}`, null)).toBe("http://h/x/#p1");
+    expect(new URL(padLink("p1", "http://h/x/", KEY)).pathname).toBe("/x/");
   });
 });
 

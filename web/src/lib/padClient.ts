@@ -3,42 +3,43 @@
 // Theory of operation.  The daemon is the authority of the collab model:
 // a push made at an older version is rebased over what was accepted since
 // (rebaseUpdates, one accepted update at a time), then broadcast to
-// everyone, the pusher included: the broadcast is the confirmation.  While
-// it holds unconfirmed changes, the client takes remote updates one at a
-// time too, so that both sides map those changes the same way (mapping
-// over a composition can place an insertion differently from mapping over
-// its parts in turn; docs/protocol.md, "Rebasing").  The client keeps
-// - the editor state (owned by a DocHost, the editor in the app, a plain
-//   EditorState in the tests) with the collab() extension, whose
-//   sendableUpdates() are the local changes not yet confirmed;
-// - `confirmed`, the text at the synced version (the daemon's text as far
-//   as we know it), and the last updates, to map remote selections made at
-//   older versions and to rebase local changes onto a snapshot.
-// At most one push is in flight.  `stale_version` (a push more than
-// ws.max_catchup behind) means: wait for the broadcasts (pull if they do
-// not come), and push again rebased.  A lost socket reconnects with exponential backoff and
-// `hello {version}`; the daemon answers with the missed updates (or a
-// snapshot), local unconfirmed changes are rebased and pushed, so typing
-// offline just works.  A refused change (doc_too_large, ...) cannot be
-// rebased into something acceptable: the client tells the user and resets
-// the editor from a fresh snapshot (hello without a version).
+// everyone, the pusher included: the broadcast is the confirmation.  One
+// socket carries up to two documents, each kept in step by a DocSync
+// (docSync.ts): the pad's text, and for owners the notes (`"doc":"notes"`
+// on push, pull, updates and snapshot).  This class owns the socket: the
+// hello (with the link's key, or `create` to make the pad), the routing of
+// each message to its document or to the listeners, presence, pings, and
+// reconnecting with exponential backoff and `hello {version}`; the daemon
+// answers with the missed updates (or a snapshot), local unconfirmed
+// changes are rebased and pushed, so typing offline just works.  A refused
+// change (doc_too_large, forbidden, ...) cannot be rebased into something
+// acceptable: the client tells the user and reloads that document from a
+// fresh snapshot.  Closes that say the link, the pad or this participant
+// is gone for good (4400, 4401, 4403, 4404, 4408, 4409) end the client:
+// reconnecting would only be refused again.
 //
 // The client knows nothing of React or the DOM; its socket comes from a
 // factory (a WebSocket in the browser, a fake in the tests).
-import { ChangeSet, EditorState, Text, TransactionSpec } from "@codemirror/state";
-import { getSyncedVersion, receiveUpdates, sendableUpdates, Update } from "@codemirror/collab";
 import type {
   ClientMessage,
+  Controls,
+  CreateSpec,
+  DocName,
+  HistoryPage,
+  LinkRole,
+  Links,
   Participant,
+  Role,
   RunEvent,
   SelectionJSON,
   ServerMessage,
   TestJSON,
-  UpdateJSON,
   Welcome,
 } from "./protocol";
 import { closeText, padErrorText } from "./errors";
-import { diffText } from "./textDiff";
+import { DocSync, type DocHost, type SyncLink } from "./docSync";
+
+export { newClientID, type DocHost } from "./docSync";
 
 export interface SocketLike {
   readonly readyState: number;
@@ -51,14 +52,6 @@ export interface SocketLike {
 }
 
 export type SocketFactory = (url: string) => SocketLike;
-
-// Where the text lives.  reset() replaces the state by a new one holding
-// `doc` at `version` with collab({startVersion: version, clientID}).
-export interface DocHost {
-  readonly state: EditorState;
-  dispatch(spec: TransactionSpec): void;
-  reset(doc: string, version: number, clientID: string): void;
-}
 
 export type ConnState = "connected" | "reconnecting" | "offline";
 
@@ -78,11 +71,29 @@ export type ClientEvent =
   | { kind: "run"; event: RunEvent }
   | { kind: "tests"; tests: unknown; by?: string }
   | { kind: "toast"; code: string; text: string; level: "info" | "error" }
-  | { kind: "fatal"; text: string };
+  | { kind: "control"; controls: Controls; by: string }
+  | { kind: "links"; role: LinkRole; key: string | null; by: string }
+  | { kind: "created"; links: Links }
+  | { kind: "history"; page: HistoryPage }
+  | { kind: "notes"; version: number } // the notes' synced version moved
+  // the end: `code` the close code, `error` the error code that came before it
+  | { kind: "fatal"; text: string; code: number; error: string | null };
+
+// Closes after which reconnecting is pointless (docs/protocol.md, "Closing").
+export const FATAL_CLOSES = [4400, 4401, 4403, 4404, 4408, 4409];
+
+// Errors the close after them explains: no toast of their own.
+const CLOSE_ERRORS = new Set(["bad_link", "link_revoked", "removed", "no_pad", "create_forbidden", "pad_exists"]);
+
+export const OPEN_CONTROLS: Controls = { title: "", locked: false, runs_locked: false, ended: false, playback: false };
 
 export interface PadClientOptions {
-  url: string;
+  url: string; // ws/<pad>
   host: DocHost;
+  notesHost?: DocHost; // where the notes go, for an owner
+  key?: string | null; // the link's key
+  create?: CreateSpec | null; // make the pad: hello {create} ...
+  createUrl?: string; // ... at ws/new/<pad>
   socket: SocketFactory;
   name?: string;
   color?: string;
@@ -93,53 +104,53 @@ export interface PadClientOptions {
 }
 
 const OPEN = 1;
-const HISTORY = 1000; // updates kept to map remote selections
 const MAX_BACKOFF = 10000;
 
-export function newClientID(random: () => number = Math.random): string {
-  let s = "";
-  for (let i = 0; i < 12; i++) s += "abcdefghijklmnopqrstuvwxyz0123456789"[Math.floor(random() * 36)];
-  return s;
-}
-
 export class PadClient {
-  clientID: string;
   you: string | null = null;
   limits: Welcome["limits"] | null = null;
   connState: ConnState = "reconnecting";
+  role: Role | null = null; // from the last welcome
+  controls: Controls = OPEN_CONTROLS;
+  readonly pad: DocSync;
+  readonly notes: DocSync | null;
 
   private readonly opts: Required<Pick<PadClientOptions, "pingMs" | "pongTimeoutMs" | "staleWaitMs">> &
     PadClientOptions;
   private listeners: ((e: ClientEvent) => void)[] = [];
   private ws: SocketLike | null = null;
-  private gen = 0;
+  private gen_ = 0;
   private joined = false;
-  private started = false; // the host holds a pad state
   private stopped = false;
-  private discardLocal = false;
-  private pushing: { ref: number; n: number } | null = null;
   private ref = 0;
-  private waitHead: number | null = null;
-  private waitTimer: ReturnType<typeof setTimeout> | null = null;
-  private gap = false;
-  private retryTimer: ReturnType<typeof setTimeout> | null = null;
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private pongTimer: ReturnType<typeof setTimeout> | null = null;
   private attempts = 0;
   private minBackoff = 0;
+  private lastError: string | null = null; // the code of the last error, for the close after it
   // the daemon said wrong_daemon / closed 4421: the pad's own daemon is
   // down or nginx and ws.ring disagree; keep retrying, never "offline"
   private misrouted = false;
-  private confirmed: Text | null = null;
-  private history: { version: number; changes: ChangeSet }[] = [];
   private pendingPresence = new Map<string, { version: number; selection: SelectionJSON | null }>();
   private presenceWanted: SelectionJSON | null | undefined = undefined;
   private lastPresence = "";
 
   constructor(opts: PadClientOptions) {
     this.opts = { pingMs: 25000, pongTimeoutMs: 10000, staleWaitMs: 500, ...opts };
-    this.clientID = newClientID(opts.random);
+    const random = opts.random ?? Math.random;
+    const link: SyncLink = {
+      connected: () => this.connected,
+      gen: () => this.gen_,
+      send: (m) => this.send(m),
+      nextRef: () => ++this.ref,
+      maxPerPush: () => this.limits?.updates_per_push ?? 1000,
+      toast: (code, text, level) => this.emit({ kind: "toast", code, text, level }),
+      hardReset: () => this.hardReset(),
+      onVersion: (doc, v) => this.onVersion(doc, v),
+    };
+    this.pad = new DocSync("pad", opts.host, link, random, this.opts.staleWaitMs);
+    this.notes = opts.notesHost ? new DocSync("notes", opts.notesHost, link, random, this.opts.staleWaitMs) : null;
   }
 
   on(fn: (e: ClientEvent) => void): () => void {
@@ -157,12 +168,26 @@ export class PadClient {
     return this.joined && !!this.ws && this.ws.readyState === OPEN;
   }
 
+  get clientID(): string {
+    return this.pad.clientID;
+  }
+
   get version(): number | null {
-    return this.started ? getSyncedVersion(this.opts.host.state) : null;
+    return this.pad.version;
   }
 
   get unconfirmed(): number {
-    return this.started ? sendableUpdates(this.opts.host.state).length : 0;
+    return this.pad.unconfirmed;
+  }
+
+  // the notes' synced version, or null when this page has none (not an owner)
+  get notesVersion(): number | null {
+    return this.notes?.version ?? null;
+  }
+
+  // The key this client joins with (the owner's, once it made the pad).
+  get key(): string | null {
+    return this.opts.key ?? null;
   }
 
   // ------------------------------------------------------------ connection
@@ -175,17 +200,8 @@ export class PadClient {
   stop(): void {
     this.stopped = true;
     this.clearTimers();
-    this.gen++;
-    if (this.ws) {
-      const ws = this.ws;
-      this.ws = null;
-      ws.onclose = ws.onmessage = ws.onopen = ws.onerror = null;
-      try {
-        ws.close(1000);
-      } catch {
-        /* already closed */
-      }
-    }
+    this.gen_++;
+    this.closeSocket(1000);
     this.joined = false;
   }
 
@@ -203,41 +219,47 @@ export class PadClient {
     this.emit({ kind: "state", state: s });
   }
 
-  private connect(): void {
-    const gen = ++this.gen;
-    this.joined = false;
-    this.pushing = null;
-    this.waitHead = null;
-    this.gap = false;
-    if (this.ws) {
-      const old = this.ws;
-      old.onclose = old.onmessage = old.onopen = old.onerror = null;
-      try {
-        old.close(1000);
-      } catch {
-        /* ignore */
-      }
+  private closeSocket(code: number, reason?: string): void {
+    if (!this.ws) return;
+    const ws = this.ws;
+    this.ws = null;
+    ws.onclose = ws.onmessage = ws.onopen = ws.onerror = null;
+    try {
+      ws.close(code, reason);
+    } catch {
+      /* already closed */
     }
+  }
+
+  private connect(): void {
+    const gen = ++this.gen_;
+    this.joined = false;
+    this.pad.connecting();
+    this.notes?.connecting();
+    this.closeSocket(1000);
+    const creating = !!this.opts.create;
     let ws: SocketLike;
     try {
-      ws = this.opts.socket(this.opts.url);
+      ws = this.opts.socket(creating && this.opts.createUrl ? this.opts.createUrl : this.opts.url);
     } catch {
       this.scheduleReconnect();
       return;
     }
     this.ws = ws;
     ws.onopen = () => {
-      if (gen !== this.gen) return;
-      const version = this.started && !this.discardLocal ? this.version : null;
+      if (gen !== this.gen_) return;
+      const version = this.pad.started && !this.pad.discardLocal ? this.version : null;
+      const create = this.opts.create;
       this.send({
         type: "hello",
         version,
         ...(this.opts.name ? { name: this.opts.name } : {}),
         ...(this.opts.color ? { color: this.opts.color } : {}),
+        ...(create ? { create } : this.opts.key ? { key: this.opts.key } : {}),
       });
     };
     ws.onmessage = (ev) => {
-      if (gen !== this.gen) return;
+      if (gen !== this.gen_) return;
       let msg: ServerMessage;
       try {
         msg = JSON.parse(String(ev.data)) as ServerMessage;
@@ -251,17 +273,23 @@ export class PadClient {
       /* a close follows */
     };
     ws.onclose = (ev) => {
-      if (gen !== this.gen) return;
+      if (gen !== this.gen_) return;
       this.ws = null;
       this.joined = false;
-      this.pushing = null;
+      this.pad.connecting();
+      this.notes?.connecting();
       this.stopPing();
-      const fatal = ev.code === 4400;
-      const text = closeText(ev.code);
-      if (fatal) {
+      if (FATAL_CLOSES.includes(ev.code)) {
         this.stopped = true;
+        this.clearTimers();
         this.setState("offline");
-        this.emit({ kind: "fatal", text: text || "The pad closed the connection." });
+        const error = this.lastError;
+        this.emit({
+          kind: "fatal",
+          text: closeText(ev.code, error) || "The pad closed the connection.",
+          code: ev.code,
+          error,
+        });
         return;
       }
       if (ev.code === 4429 || ev.code === 4503) this.minBackoff = 5000;
@@ -291,19 +319,11 @@ export class PadClient {
 
   // Close and reconnect at once, e.g. when the socket stopped answering.
   private dropConnection(): void {
-    if (this.ws) {
-      const ws = this.ws;
-      ws.onclose = ws.onmessage = ws.onopen = ws.onerror = null;
-      try {
-        ws.close(4000, "reconnecting");
-      } catch {
-        /* ignore */
-      }
-      this.ws = null;
-    }
-    this.gen++;
+    this.closeSocket(4000, "reconnecting");
+    this.gen_++;
     this.joined = false;
-    this.pushing = null;
+    this.pad.connecting();
+    this.notes?.connecting();
     this.stopPing();
     this.scheduleReconnect();
   }
@@ -333,8 +353,10 @@ export class PadClient {
 
   private clearTimers(): void {
     this.stopPing();
-    for (const t of [this.waitTimer, this.retryTimer, this.reconnectTimer]) if (t) clearTimeout(t);
-    this.waitTimer = this.retryTimer = this.reconnectTimer = null;
+    this.pad.clearTimers();
+    this.notes?.clearTimers();
+    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
+    this.reconnectTimer = null;
   }
 
   private send(msg: ClientMessage): boolean {
@@ -350,9 +372,14 @@ export class PadClient {
       case "welcome":
         return this.onWelcome(msg);
       case "updates":
-        return this.onUpdates(msg.version, msg.updates);
+        if (msg.doc === "notes") this.notes?.updates(msg.version, msg.updates);
+        else this.pad.updates(msg.version, msg.updates);
+        this.flushPresence();
+        return;
       case "snapshot":
-        return this.resync(msg.doc, msg.version);
+        if (msg.notes === true) this.notes?.resync(msg.doc, msg.version);
+        else this.pad.resync(msg.doc, msg.version);
+        return;
       case "error":
         return this.onError(msg);
       case "join":
@@ -376,6 +403,16 @@ export class PadClient {
       case "tests":
         this.emit({ kind: "tests", tests: msg.tests, by: msg.by });
         return;
+      case "control":
+        this.controls = { ...OPEN_CONTROLS, ...msg.controls };
+        this.emit({ kind: "control", controls: this.controls, by: msg.by });
+        return;
+      case "links":
+        this.emit({ kind: "links", role: msg.role, key: msg.key, by: msg.by });
+        return;
+      case "history":
+        this.emit({ kind: "history", page: msg });
+        return;
       case "pong":
         return;
       default: {
@@ -390,117 +427,46 @@ export class PadClient {
   private onWelcome(w: Welcome): void {
     this.you = w.you;
     this.limits = w.limits ?? null;
+    this.role = w.role ?? "editor";
+    this.controls = { ...OPEN_CONTROLS, ...(w.controls ?? {}) };
     if (typeof w.doc === "string") {
-      if (!this.started || this.discardLocal) this.replace(w.doc, w.version);
-      else this.resync(w.doc, w.version);
-    } else if (Array.isArray(w.updates) && this.started) {
-      const local = this.version!;
-      const from = w.from ?? w.version - w.updates.length;
-      if (from > local) {
-        // cannot happen with a well-behaved daemon: start over from a snapshot
-        this.hardReset();
-        return;
-      }
-      this.applyRemote(local, w.updates.slice(local - from));
-    } else {
+      this.pad.snapshot(w.doc, w.version);
+    } else if (!Array.isArray(w.updates) || !this.pad.catchUp(w.from ?? w.version - w.updates.length, w.updates)) {
+      // cannot happen with a well-behaved daemon: start over from a snapshot
+      this.pad.discardLocal = true;
       this.hardReset();
       return;
     }
-    this.discardLocal = false;
+    if (w.notes && this.notes) this.notes.snapshot(w.notes.doc, w.notes.version);
+    if (this.opts.create) {
+      // made: from now on this page joins with the owner's link
+      this.opts.create = null;
+      if (w.links) this.opts.key = w.links.owner;
+    }
     this.joined = true;
     this.attempts = 0;
     this.minBackoff = 0;
     this.misrouted = false;
+    this.lastError = null;
     this.setState("connected");
     this.startPing();
     this.pendingPresence.clear();
+    if (w.links) this.emit({ kind: "created", links: w.links });
     this.emit({ kind: "welcome", welcome: w });
     for (const p of w.participants) {
       if (p.selection && typeof p.version === "number") this.onPresence(p.id, p.version, p.selection);
     }
     this.emit({ kind: "version", version: this.version! });
-    this.schedulePush();
+    if (this.notes?.started) this.emit({ kind: "notes", version: this.notes.version! });
+    this.pad.schedulePush();
+    this.notes?.schedulePush();
     this.flushPresence();
   }
 
-  private replace(doc: string, version: number): void {
-    this.opts.host.reset(doc, version, this.clientID);
-    this.started = true;
-    this.confirmed = this.opts.host.state.doc;
-    this.history = [];
-  }
-
-  // A snapshot: the daemon's text at `version`, which the local unconfirmed
-  // changes cannot be rebased onto by collab.  Rebase them here: the
-  // difference between the text we last knew and the snapshot stands for
-  // the updates we missed; map the local changes over it and re-apply them
-  // as a new change.
-  private resync(doc: string, version: number): void {
-    if (!this.started) {
-      this.replace(doc, version);
+  private onVersion(doc: DocName, v: number): void {
+    if (doc === "notes") {
+      this.emit({ kind: "notes", version: v });
       return;
-    }
-    const state = this.opts.host.state;
-    const unconfirmed = sendableUpdates(state);
-    let again: ChangeSet | null = null;
-    if (unconfirmed.length) {
-      const local = unconfirmed.map((u) => u.changes).reduce((a, b) => a.compose(b));
-      if (this.confirmed && local.length === this.confirmed.length) {
-        again = local.map(diffText(this.confirmed, doc));
-      } else {
-        again = diffText(doc, state.doc.toString());
-      }
-    }
-    // a new clientID: nothing the daemon still holds from us can be
-    // mistaken for the re-applied change
-    this.clientID = newClientID(this.opts.random);
-    this.replace(doc, version);
-    if (again && !again.empty) this.opts.host.dispatch({ changes: again });
-    this.pushing = null;
-    this.waitHead = null;
-    this.gap = false;
-    this.emit({ kind: "version", version });
-    this.schedulePush();
-  }
-
-  private onUpdates(version: number, updates: UpdateJSON[]): void {
-    if (!this.joined || !this.started) return;
-    const local = this.version!;
-    if (version > local) {
-      if (!this.gap) {
-        this.gap = true;
-        this.send({ type: "pull", version: local });
-      }
-      return;
-    }
-    if (version + updates.length <= local) return;
-    this.applyRemote(local, updates.slice(local - version));
-    this.gap = false;
-    this.schedulePush();
-    this.flushPresence();
-  }
-
-  // updates[0] applies to `from`, which is the synced version
-  private applyRemote(from: number, updates: UpdateJSON[]): void {
-    if (!updates.length) return;
-    const parsed: Update[] = updates.map((u) => ({ clientID: u.clientID, changes: ChangeSet.fromJSON(u.changes) }));
-    let confirmed = this.confirmed!;
-    parsed.forEach((u, i) => {
-      confirmed = u.changes.apply(confirmed);
-      this.history.push({ version: from + i, changes: u.changes });
-    });
-    if (this.history.length > HISTORY) this.history.splice(0, this.history.length - HISTORY);
-    this.confirmed = confirmed;
-    const ours = parsed.some((u) => u.clientID === this.clientID);
-    if (!sendableUpdates(this.opts.host.state).length)
-      this.opts.host.dispatch(receiveUpdates(this.opts.host.state, parsed));
-    else for (const u of parsed) this.opts.host.dispatch(receiveUpdates(this.opts.host.state, [u]));
-    if (ours) this.pushing = null;
-    const v = this.version!;
-    if (this.waitHead !== null && v >= this.waitHead) {
-      this.waitHead = null;
-      if (this.waitTimer) clearTimeout(this.waitTimer);
-      this.waitTimer = null;
     }
     this.emit({ kind: "version", version: v });
     for (const [id, p] of [...this.pendingPresence]) {
@@ -512,48 +478,16 @@ export class PadClient {
   }
 
   private onError(msg: Extract<ServerMessage, { type: "error" }>): void {
-    if (this.pushing && msg.ref === this.pushing.ref) {
-      this.pushing = null;
-      if (msg.code === "stale_version") {
-        const head = typeof msg.head === "number" ? msg.head : this.version! + 1;
-        if (this.version! >= head) {
-          this.schedulePush();
-          return;
-        }
-        this.waitHead = head;
-        if (this.waitTimer) clearTimeout(this.waitTimer);
-        const gen = this.gen;
-        this.waitTimer = setTimeout(() => {
-          this.waitTimer = null;
-          if (gen === this.gen && this.waitHead !== null && !this.gap) {
-            this.gap = true;
-            this.send({ type: "pull", version: this.version! });
-          }
-        }, this.opts.staleWaitMs);
-        return;
-      }
-      if (msg.code === "rate_limited") {
-        this.emit({ kind: "toast", code: msg.code, text: padErrorText(msg.code, msg.message), level: "info" });
-        if (this.retryTimer) clearTimeout(this.retryTimer);
-        this.retryTimer = setTimeout(
-          () => {
-            this.retryTimer = null;
-            this.schedulePush();
-          },
-          (msg.retry_after_ms ?? 200) + 10,
-        );
-        return;
-      }
-      this.emit({ kind: "toast", code: msg.code, text: padErrorText(msg.code, msg.message), level: "error" });
-      this.hardReset();
-      return;
-    }
+    if (this.pad.pushError(msg) || this.notes?.pushError(msg)) return;
+    this.lastError = msg.code;
+    if (CLOSE_ERRORS.has(msg.code)) return; // the close after it says it
     switch (msg.code) {
       case "stale_version":
       case "bad_selection":
         return; // an old push or selection: nothing to tell
       case "future_version":
         this.emit({ kind: "toast", code: msg.code, text: padErrorText(msg.code, msg.message), level: "error" });
+        this.pad.discardLocal = true;
         this.hardReset();
         return;
       case "pad_full":
@@ -564,6 +498,12 @@ export class PadClient {
         // a close 4421 follows; the local text stays and is pushed once
         // a daemon that owns the pad welcomes us
         this.noteMisrouted();
+        return;
+      case "bad_template":
+        // the hello that was to make the pad was refused: nothing to join
+        this.stop();
+        this.setState("offline");
+        this.emit({ kind: "fatal", text: padErrorText(msg.code, msg.message), code: 0, error: msg.code });
         return;
     }
     this.emit({ kind: "toast", code: msg.code, text: padErrorText(msg.code, msg.message), level: "error" });
@@ -577,23 +517,16 @@ export class PadClient {
     this.emit({ kind: "toast", code: "wrong_daemon", text: padErrorText("wrong_daemon"), level: "info" });
   }
 
-  // Forget local changes and reload the pad's text from a fresh snapshot.
+  // Reconnect now, to reload from fresh snapshots the documents that
+  // refused a change (their discardLocal; the pad's means hello without a
+  // version).
   hardReset(): void {
-    this.discardLocal = true;
+    if (this.stopped) return;
     this.attempts = 0;
     if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
     this.reconnectTimer = null;
-    this.gen++;
-    if (this.ws) {
-      const ws = this.ws;
-      ws.onclose = ws.onmessage = ws.onopen = ws.onerror = null;
-      try {
-        ws.close(1000);
-      } catch {
-        /* ignore */
-      }
-      this.ws = null;
-    }
+    this.gen_++;
+    this.closeSocket(1000);
     this.stopPing();
     this.connect();
   }
@@ -602,28 +535,25 @@ export class PadClient {
 
   // The host's document or selection changed.  `selection` is in the host's
   // current document; it is sent once nothing local is unconfirmed (then the
-  // current document is the one at the synced version).
+  // current document is the one at the synced version).  Observers send no
+  // presence: the daemon would refuse it.
   localChange(selection?: SelectionJSON | null): void {
     if (selection !== undefined) this.presenceWanted = selection;
-    this.schedulePush();
+    this.pad.schedulePush();
     this.flushPresence();
   }
 
-  private schedulePush(): void {
-    if (!this.connected || this.pushing || this.waitHead !== null || this.gap || this.retryTimer) return;
-    const sendable = sendableUpdates(this.opts.host.state);
-    if (!sendable.length) return;
-    const max = this.limits?.updates_per_push ?? 1000;
-    const updates = sendable
-      .slice(0, max)
-      .map((u): UpdateJSON => ({ clientID: u.clientID, changes: u.changes.toJSON() }));
-    const ref = ++this.ref;
-    this.pushing = { ref, n: updates.length };
-    this.send({ type: "push", version: this.version!, ref, updates });
+  // The notes host's document changed.
+  notesChange(): void {
+    this.notes?.schedulePush();
   }
 
   private flushPresence(): void {
     if (this.presenceWanted === undefined || !this.connected || this.unconfirmed) return;
+    if (this.role === "observer") {
+      this.presenceWanted = undefined;
+      return;
+    }
     const msg = { type: "presence" as const, version: this.version!, selection: this.presenceWanted };
     const key = JSON.stringify(msg);
     this.presenceWanted = undefined;
@@ -634,30 +564,17 @@ export class PadClient {
 
   // A remote selection made at `version`, mapped to the host's document.
   private onPresence(id: string, version: number, selection: SelectionJSON | null): void {
-    if (!this.started) return;
+    if (!this.pad.started) return;
     if (!selection) {
       this.emit({ kind: "presence", selection: { id, ranges: null } });
       return;
     }
-    const synced = this.version!;
-    if (version > synced) {
+    if (version > this.version!) {
       this.pendingPresence.set(id, { version, selection });
       return;
     }
-    const steps: ChangeSet[] = [];
-    if (version < synced) {
-      const first = this.history.findIndex((h) => h.version === version);
-      if (first < 0) return; // too old to place
-      for (const h of this.history.slice(first)) steps.push(h.changes);
-    }
-    for (const u of sendableUpdates(this.opts.host.state)) steps.push(u.changes);
-    let ranges = selection.ranges.map((r) => ({ anchor: r.anchor, head: r.head }));
-    const len0 = steps.length ? steps[0].length : this.opts.host.state.doc.length;
-    ranges = ranges.map((r) => ({ anchor: Math.min(r.anchor, len0), head: Math.min(r.head, len0) }));
-    for (const c of steps) {
-      ranges = ranges.map((r) => ({ anchor: c.mapPos(r.anchor, 1), head: c.mapPos(r.head, 1) }));
-    }
-    this.emit({ kind: "presence", selection: { id, ranges } });
+    const ranges = this.pad.mapSelection(version, selection);
+    if (ranges) this.emit({ kind: "presence", selection: { id, ranges } });
   }
 
   // ------------------------------------------------------------ requests
@@ -704,5 +621,24 @@ export class PadClient {
   }
   stopRun(): boolean {
     return this.request({ type: "stop" });
+  }
+  // owners: change the controls (the `control` broadcast confirms)
+  setControls(c: Partial<Controls>): boolean {
+    return this.request({ type: "control", ...c });
+  }
+  // owners: a new key for a role's link, or none
+  rotateLink(role: LinkRole): boolean {
+    return this.request({ type: "links", rotate: role });
+  }
+  revokeLink(role: LinkRole): boolean {
+    return this.request({ type: "links", revoke: role });
+  }
+  // owners: close a participant's socket
+  remove(id: string): boolean {
+    return this.request({ type: "remove", id });
+  }
+  // a page of a document's history (answered by a `history` event)
+  history(from: number, doc: DocName = "pad"): boolean {
+    return this.request({ type: "history", from, ...(doc === "notes" ? { doc } : {}) });
   }
 }

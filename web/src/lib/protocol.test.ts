@@ -125,6 +125,8 @@ const welcome = (over: object = {}) => ({
   run: null,
   tests: [],
   limits,
+  role: "editor",
+  controls: { title: "", locked: false, runs_locked: false, ended: false, playback: false },
   ...over,
 });
 
@@ -183,6 +185,13 @@ describe("PadClient and docs/protocol.json", () => {
     client.stdin("Ada\n");
     client.stdin("", true);
     client.stopRun();
+    client.setControls({ locked: true });
+    client.setControls({ title: "Two sum", ended: false, runs_locked: true, playback: true });
+    client.rotateLink("candidate");
+    client.revokeLink("observer");
+    client.remove("p2");
+    client.history(0);
+    client.history(0, "notes");
     vi.advanceTimersByTime(25000); // ping
     sock().drop(); // and a hello with a version when it comes back
     vi.advanceTimersByTime(1000);
@@ -192,6 +201,46 @@ describe("PadClient and docs/protocol.json", () => {
     for (const m of sent) expectValid("clientMessage", m);
     expect(sent.filter((m): m is Sent<"hello"> => m.type === "hello").map((m) => m.version)).toEqual([null, 1]);
     expect(new Set(sent.map((m) => m.type))).toEqual(new Set(CLIENT_MESSAGE_TYPES));
+  });
+
+  it("makes a pad, joins with a key and syncs the notes in described messages", () => {
+    client.stop();
+    sockets.length = 0;
+    const notes = new MemoryHost();
+    const links = { owner: "O".repeat(32), candidate: "C".repeat(32), observer: "V".repeat(32) };
+    client = new PadClient({
+      url: "ws://x/ws/t",
+      createUrl: "ws://x/ws/new/t",
+      create: { language: "python", title: "Two sum", secret: "s".repeat(16) },
+      host,
+      notesHost: notes,
+      socket: () => {
+        const s = new FakeSocket();
+        sockets.push(s);
+        return s;
+      },
+      name: "Grace",
+    });
+    client.start();
+    sock().open();
+    sock().recv(welcome({ role: "owner", links, notes: { version: 0, doc: "" } }));
+    notes.dispatch({ changes: { from: 0, insert: "ask about\nedge cases" } });
+    client.notesChange();
+    const push = first(sock().sent, "push");
+    expect(push.doc).toBe("notes");
+    sock().recv({ type: "updates", doc: "notes", version: 0, updates: push.updates });
+    sock().recv({ type: "updates", doc: "notes", version: 4, updates: [] }); // a gap: pull the notes
+    sock().drop();
+    vi.advanceTimersByTime(1000);
+    sock().open(); // hello with the owner's key
+    const sent = sentAll();
+    for (const m of sent) expectValid("clientMessage", m);
+    const hellos = sent.filter((m): m is Sent<"hello"> => m.type === "hello");
+    expect(hellos.map((h) => [h.create ? "create" : "key", h.key ?? null])).toEqual([
+      ["create", null],
+      ["key", links.owner],
+    ]);
+    expect(first(sent, "pull")).toEqual({ type: "pull", version: 1, doc: "notes" });
   });
 
   it("pushes many updates within the described bounds", () => {
@@ -251,6 +300,20 @@ describe("PadClient and docs/protocol.json", () => {
     run: () => {
       sock().recv({ type: "run", event: { event: "stdout", stage: "run", data: "hi\n" } });
       expect(events.some((e) => e.kind === "run" && e.event.event === "stdout")).toBe(true);
+    },
+    control: () => {
+      const controls = { title: "Two sum", locked: true, runs_locked: false, ended: false, playback: false };
+      sock().recv({ type: "control", controls, by: "p2" });
+      expect(client.controls).toEqual(controls);
+      expect(events.some((e) => e.kind === "control" && e.by === "p2" && e.controls.locked)).toBe(true);
+    },
+    links: () => {
+      sock().recv({ type: "links", role: "observer", key: null, by: "p2" });
+      expect(events.some((e) => e.kind === "links" && e.role === "observer" && e.key === null)).toBe(true);
+    },
+    history: () => {
+      sock().recv({ type: "history", doc: "pad", from: 0, head: 0, updates: [], more: false, events: [], runs: [] });
+      expect(events.some((e) => e.kind === "history" && e.page.head === 0)).toBe(true);
     },
     pong: () => {
       vi.advanceTimersByTime(25000); // ping, and a 10 s wait for any answer

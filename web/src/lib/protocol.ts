@@ -12,12 +12,67 @@ export interface UpdateJSON {
   changes: unknown; // ChangeSet.toJSON()
 }
 
+// What a link lets its holder do (docs/protocol.md, "Roles and links");
+// `editor` is everyone's on an open pad (one without links).
+export type Role = "owner" | "candidate" | "observer" | "editor";
+
+// The two links an owner may rotate or revoke.
+export type LinkRole = "candidate" | "observer";
+
 export interface Participant {
   id: string;
   name: string;
   color: string;
   version?: number | null;
   selection?: SelectionJSON | null;
+  role?: Role;
+}
+
+// The owner's controls, as everyone sees them.
+export interface Controls {
+  title: string;
+  locked: boolean; // only owners edit (text, language, tests)
+  runs_locked: boolean; // only owners run, type stdin, stop
+  ended: boolean; // the interview is over: read-only for all but owners
+  playback: boolean; // observers may read the history
+}
+
+// A pad's three keys, told once, in the welcome of the hello that made it.
+export interface Links {
+  owner: string;
+  candidate: string;
+  observer: string;
+}
+
+// Which document a push, pull, updates or snapshot is about.
+export type DocName = "pad" | "notes";
+
+// `hello.create`: make the pad, with links.
+export interface CreateSpec {
+  template?: string;
+  language?: string;
+  title?: string;
+  secret?: string;
+}
+
+// A pad event kept in the history (join, profile, leave, control,
+// language, tests), each with `t`.
+export interface PadEvent {
+  type: string;
+  t: number;
+  [k: string]: unknown;
+}
+
+export interface HistoryPage {
+  type: "history";
+  doc: DocName;
+  from: number;
+  head: number;
+  updates: (UpdateJSON & { t?: number; a?: string })[];
+  more: boolean;
+  created_ms?: number;
+  events?: PadEvent[];
+  runs?: RunInfo[];
 }
 
 export interface Limits {
@@ -74,12 +129,17 @@ export interface Welcome {
   run: RunInfo | null;
   tests?: TestJSON[]; // always there with a daemon that has tests
   limits?: Limits;
+  role?: Role; // absent from a daemon older than roles: then "editor"
+  controls?: Controls;
+  notes?: { version: number; doc: string }; // owners only
+  links?: Links; // only when this hello made the pad
 }
 
 export type ServerMessage =
   | Welcome
-  | { type: "updates"; version: number; updates: UpdateJSON[] }
-  | { type: "snapshot"; version: number; doc: string; reason?: string }
+  | { type: "updates"; version: number; updates: UpdateJSON[]; doc?: "notes" }
+  // `notes`: a snapshot of the notes (owners only); `doc` is the text either way
+  | { type: "snapshot"; version: number; doc: string; reason?: string; notes?: true }
   | { type: "error"; code: PadErrorCode; message: string; ref?: unknown; head?: number; retry_after_ms?: number }
   | { type: "join"; participant: Participant }
   | { type: "leave"; id: string }
@@ -88,12 +148,22 @@ export type ServerMessage =
   | { type: "language"; language: string; by?: string }
   | { type: "run"; event: RunEvent }
   | { type: "tests"; tests: TestJSON[]; by?: string }
-  | { type: "pong" };
+  | { type: "pong" }
+  | { type: "control"; controls: Controls; by: string }
+  | { type: "links"; role: LinkRole; key: string | null; by: string }
+  | HistoryPage;
 
 export type ClientMessage =
-  | { type: "hello"; version: number | null; name?: string; color?: string }
-  | { type: "push"; version: number; ref: number; updates: UpdateJSON[] }
-  | { type: "pull"; version: number }
+  | {
+      type: "hello";
+      version: number | null;
+      name?: string;
+      color?: string;
+      key?: string;
+      create?: CreateSpec;
+    }
+  | { type: "push"; version: number; ref: number; updates: UpdateJSON[]; doc?: "notes" }
+  | { type: "pull"; version: number; doc?: "notes" }
   | { type: "presence"; version: number; selection: SelectionJSON | null }
   | { type: "profile"; name?: string; color?: string }
   | { type: "language"; language: string }
@@ -101,7 +171,12 @@ export type ClientMessage =
   | { type: "tests"; tests: TestJSON[] }
   | { type: "stdin"; data: string; eof?: boolean }
   | { type: "stop" }
-  | { type: "ping" };
+  | { type: "ping" }
+  | ({ type: "control" } & Partial<Controls>)
+  | { type: "links"; rotate: LinkRole }
+  | { type: "links"; revoke: LinkRole }
+  | { type: "remove"; id: string }
+  | { type: "history"; doc?: DocName; from: number };
 
 // Every message type each way and every error code, as lists for code that
 // needs them at run time; the types above must have exactly these (checked
@@ -118,6 +193,10 @@ export const CLIENT_MESSAGE_TYPES = [
   "stdin",
   "stop",
   "ping",
+  "control",
+  "links",
+  "remove",
+  "history",
 ] as const;
 
 export const SERVER_MESSAGE_TYPES = [
@@ -133,6 +212,9 @@ export const SERVER_MESSAGE_TYPES = [
   "tests",
   "run",
   "pong",
+  "control",
+  "links",
+  "history",
 ] as const;
 
 export const PAD_ERROR_CODES = [
@@ -168,6 +250,14 @@ export const PAD_ERROR_CODES = [
   "tests_too_large",
   "no_language",
   "run_limited",
+  "forbidden",
+  "bad_link",
+  "link_revoked",
+  "removed",
+  "no_pad",
+  "create_forbidden",
+  "pad_exists",
+  "bad_template",
   "store_error",
 ] as const;
 

@@ -2,6 +2,8 @@ import { useState } from "react";
 import type { Session } from "../app/session";
 import { useStore } from "../app/useStore";
 import { COLORS } from "../lib/settings";
+import { ROLE_NAMES } from "../app/roles";
+import { ConfirmButton } from "../ui/ConfirmButton";
 
 export function Participants({ session }: { session: Session }) {
   const v = useStore(session.view);
@@ -56,12 +58,29 @@ export function Participants({ session }: { session: Session }) {
           <li
             key={p.id}
             data-testid="participant"
-            title={p.you ? `${p.name} (you)` : p.name}
+            data-id={p.id}
+            data-role={p.role ?? ""}
+            title={`${p.name}${p.role && p.role !== "editor" ? `, ${ROLE_NAMES[p.role]}` : ""}${p.you ? " (you)" : ""}`}
             aria-current={p.you ? "true" : undefined}
           >
             <span className="dot" style={{ background: p.color }} aria-hidden="true" />
             <span className="pname">{p.name}</span>
+            {p.role && p.role !== "editor" && (
+              <span className={`role-badge ${p.role}`} data-testid="role-badge">
+                {ROLE_NAMES[p.role]}
+              </span>
+            )}
             {p.you && <span className="you" aria-hidden="true" />}
+            {v.may.owner && !p.you && p.role !== "owner" && (
+              <ConfirmButton
+                testId="remove-participant"
+                label="×"
+                ariaLabel={`Remove ${p.name} from the pad`}
+                question={`Remove ${p.name}?`}
+                confirmLabel="Remove"
+                onConfirm={() => session.removePerson(p.id)}
+              />
+            )}
           </li>
         ))}
       </ul>

@@ -67,13 +67,19 @@ export function RunPanel({
           data-testid="stdin"
           value={line}
           onChange={(e) => setLine(e.target.value)}
-          disabled={v.run.active && v.run.tests !== null}
+          disabled={!v.may.run || (v.run.active && v.run.tests !== null)}
           placeholder={
-            v.run.active && v.run.tests !== null
-              ? "A tests run reads each test's input"
-              : v.run.active
-                ? "Type a line for the program, then Enter"
-                : "Input goes here while a program runs"
+            !v.may.run
+              ? v.role === "observer"
+                ? "Observers watch the program's input and output"
+                : v.controls.ended
+                  ? "The interview has ended"
+                  : "Runs are locked"
+              : v.run.active && v.run.tests !== null
+                ? "A tests run reads each test's input"
+                : v.run.active
+                  ? "Type a line for the program, then Enter"
+                  : "Input goes here while a program runs"
           }
           aria-label="Input for the running program"
           autoComplete="off"

@@ -3,16 +3,19 @@ import type { Session } from "../app/session";
 import { useStore } from "../app/useStore";
 import { RunPanel } from "../run/RunPanel";
 import { TestsPanel } from "./TestsPanel";
+import { NotesPane } from "../notes/NotesPane";
 
-type Tab = "output" | "tests";
-const TABS: Tab[] = ["output", "tests"];
+type Tab = "output" | "tests" | "notes";
 
-// The side panel's two tabs: the run's terminal and the pad's tests.  Both
-// stay mounted (the terminal keeps its state); the hidden one is not drawn.
+// The side panel's tabs: the run's terminal, the pad's tests and, for
+// owners, their notes.  They stay mounted (the terminal keeps its state);
+// the hidden ones are not drawn.
 export function SideTabs({ session }: { session: Session }) {
   const v = useStore(session.view);
-  const [tab, setTab] = useState<Tab>("output");
-  const refs = useRef<Record<Tab, HTMLButtonElement | null>>({ output: null, tests: null });
+  const [chosen, setTab] = useState<Tab>("output");
+  const TABS: Tab[] = v.may.owner ? ["output", "tests", "notes"] : ["output", "tests"];
+  const tab = TABS.includes(chosen) ? chosen : "output";
+  const refs = useRef<Record<Tab, HTMLButtonElement | null>>({ output: null, tests: null, notes: null });
   const result = v.testsRun?.result && Array.isArray(v.testsRun.result.tests) ? v.testsRun.result : null;
   const badge =
     v.run.active && v.run.tests !== null
@@ -57,12 +60,14 @@ export function SideTabs({ session }: { session: Session }) {
   );
   return (
     <>
-      <div className="tabs" role="tablist" aria-label="Output and tests" onKeyDown={onKey}>
+      <div className="tabs" role="tablist" aria-label="Output, tests and notes" onKeyDown={onKey}>
         {tabButton("output", "Output")}
         {tabButton("tests", "Tests", badge)}
+        {v.may.owner && tabButton("notes", "Notes")}
       </div>
       <RunPanel session={session} hidden={tab !== "output"} id="panel-output" labelledBy="tab-output" />
       <TestsPanel session={session} hidden={tab !== "tests"} id="panel-tests" labelledBy="tab-tests" />
+      {v.may.owner && <NotesPane session={session} hidden={tab !== "notes"} id="panel-notes" labelledBy="tab-notes" />}
     </>
   );
 }

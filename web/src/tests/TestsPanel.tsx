@@ -58,8 +58,15 @@ export function TestsPanel({
 
   const run = v.testsRun;
   const result = run?.result && Array.isArray(run.result.tests) ? run.result : null;
-  const canEdit = v.testsSupported && v.ready;
-  const canRun = canEdit && v.connection === "connected" && !v.run.active && v.tests.length > 0 && !v.testsError;
+  const canEdit = v.testsSupported && v.ready && v.may.edit;
+  const canRun =
+    v.testsSupported &&
+    v.ready &&
+    v.may.run &&
+    v.connection === "connected" &&
+    !v.run.active &&
+    v.tests.length > 0 &&
+    !v.testsError;
   const runningTests = v.run.active && v.run.tests !== null;
 
   return (

@@ -6,9 +6,13 @@ import { SideTabs } from "./tests/SideTabs";
 import { Connection } from "./ui/Connection";
 import { SettingsMenu } from "./ui/SettingsMenu";
 import { Toasts } from "./ui/Toasts";
+import { PlaybackButtons } from "./playback/PlaybackButtons";
+import { Timeline } from "./playback/Timeline";
+import { playbackOf } from "./playback/controller";
 
 export function App({ session }: { session: Session }) {
   const v = useStore(session.view);
+  const timeline = useStore(playbackOf(session).view).open;
   const known = v.runtimes.some((r) => r.language === v.language);
   return (
     <div className="app">
@@ -57,6 +61,7 @@ export function App({ session }: { session: Session }) {
           ■ Stop
         </button>
         <span className="spacer" />
+        <PlaybackButtons session={session} />
         <Connection state={v.connection} />
         <button
           type="button"
@@ -79,7 +84,8 @@ export function App({ session }: { session: Session }) {
           {v.runtimesError}
         </div>
       )}
-      <main className="workspace">
+      <Timeline session={session} />
+      <main className="workspace" style={timeline ? { display: "none" } : undefined}>
         <div className="editor-wrap">
           <EditorPane session={session} />
         </div>

@@ -1,7 +1,7 @@
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
 import { Session } from "./app/session";
-import { newPadId, padIdFromHash } from "./lib/padId";
+import { linkKeyFromHash, newPadId, padIdFromHash } from "./lib/padId";
 import "./styles.css";
 
 // `/` makes a new pad and replaces the URL with `#<id>`; a link with a
@@ -14,7 +14,7 @@ if (!padId) {
 }
 window.addEventListener("hashchange", () => location.reload());
 
-const session = new Session(padId);
+const session = new Session(padId, linkKeyFromHash(location.hash));
 if (badLink) session.toast("That pad link was not valid, so a new pad was made.", "error");
 
 declare global {

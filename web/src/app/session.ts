@@ -44,7 +44,10 @@ export class Session {
   private media: MediaQueryList | null = null;
   private cleanup: (() => void)[] = [];
 
-  constructor(readonly padId: string) {
+  constructor(
+    readonly padId: string,
+    readonly key: string | null = null, // the link's key, "#<pad>/<key>"
+  ) {
     this.view = createStore(initialView(padId, padLink(padId, location.href)));
     const view: ViewAccess = { get: this.view.get, patch: (p) => this.patch(p) };
     const notify = (text: string, level?: ToastLevel) => this.notices.show(text, level);
@@ -108,6 +111,7 @@ export class Session {
       socket,
       name: s.name,
       color: s.color,
+      ...(this.key ? { key: this.key } : {}),
     });
     this.cleanup.push(this.client.on((e) => this.onClient(e)));
     this.client.start();
@@ -175,6 +179,9 @@ export class Session {
       case "tests":
         this.tests.remote(e.tests, e.by);
         return;
+      case "control":
+        this.patch({ controls: e.controls });
+        return;
       case "toast":
         if (e.code === "tests_too_large") this.tests.refused();
         this.toast(e.text, e.level);
@@ -190,7 +197,7 @@ export class Session {
   private welcome(w: Welcome): void {
     const s = this.settings.get();
     this.people.welcome(w.you, s, w.participants);
-    this.patch({ you: w.you, language: w.language, ready: true });
+    this.patch({ you: w.you, language: w.language, ready: true, role: w.role ?? null, controls: w.controls ?? null });
     this.runs.welcome(w.run);
     this.tests.welcome(w.tests);
     this.language.welcome(w, () => this.editor!.state.doc.length === 0);

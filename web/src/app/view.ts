@@ -2,6 +2,7 @@
 // keep up to date, each patching its own fields, and the people in it.
 import type { ConnState } from "../lib/padClient";
 import type { Runtime } from "../lib/api";
+import type { Controls, Role } from "../lib/protocol";
 import { emptyRun, type RunState } from "../run/runModel";
 import type { LocalTest } from "../tests/testsModel";
 
@@ -29,6 +30,8 @@ export interface PadView {
   testsError: string | null; // why the tests cannot be sent as they are
   testsSupported: boolean; // the daemon keeps tests (welcome.tests)
   testsRun: RunState | null; // the last run with tests (a later plain run keeps it)
+  role: Role | null; // from the welcome; null before it, or from a daemon without roles
+  controls: Controls | null; // the owner's controls of a pad with links
 }
 
 // How a part reads the view and changes its fields.
@@ -56,5 +59,7 @@ export function initialView(padId: string, link: string): PadView {
     testsError: null,
     testsSupported: false,
     testsRun: null,
+    role: null,
+    controls: null,
   };
 }

@@ -29,6 +29,8 @@ import { ChangeSet, EditorState, Text, TransactionSpec } from "@codemirror/state
 import { getSyncedVersion, receiveUpdates, sendableUpdates, Update } from "@codemirror/collab";
 import type {
   ClientMessage,
+  Controls,
+  HistoryPageJSON,
   Participant,
   RunEvent,
   SelectionJSON,
@@ -77,6 +79,8 @@ export type ClientEvent =
   | { kind: "language"; language: string; by?: string }
   | { kind: "run"; event: RunEvent }
   | { kind: "tests"; tests: unknown; by?: string }
+  | { kind: "control"; controls: Controls; by?: string }
+  | { kind: "history"; page: HistoryPageJSON }
   | { kind: "toast"; code: string; text: string; level: "info" | "error" }
   | { kind: "fatal"; text: string };
 
@@ -86,6 +90,7 @@ export interface PadClientOptions {
   socket: SocketFactory;
   name?: string;
   color?: string;
+  key?: string; // the link's key (docs/protocol.md, "Roles and links")
   random?: () => number;
   pingMs?: number; // default 25 s
   pongTimeoutMs?: number; // default 10 s
@@ -234,6 +239,7 @@ export class PadClient {
         version,
         ...(this.opts.name ? { name: this.opts.name } : {}),
         ...(this.opts.color ? { color: this.opts.color } : {}),
+        ...(this.opts.key ? { key: this.opts.key } : {}),
       });
     };
     ws.onmessage = (ev) => {
@@ -376,6 +382,14 @@ export class PadClient {
       case "tests":
         this.emit({ kind: "tests", tests: msg.tests, by: msg.by });
         return;
+      case "control":
+        this.emit({ kind: "control", controls: msg.controls, by: msg.by });
+        return;
+      case "history": {
+        const { type, ...page } = msg;
+        this.emit({ kind: "history", page });
+        return;
+      }
       case "pong":
         return;
       default: {
@@ -704,5 +718,10 @@ export class PadClient {
   }
   stopRun(): boolean {
     return this.request({ type: "stop" });
+  }
+  // asks for a page of the stored history; the answer comes as a
+  // "history" event (web/src/playback reads it)
+  requestHistory(doc: "pad" | "notes", from: number): boolean {
+    return this.connected && this.send({ type: "history", doc, from });
   }
 }

@@ -21,12 +21,20 @@ export function newPadId(random: (n: number) => Uint8Array = (n) => crypto.getRa
   return base64url(random(16));
 }
 
-// The pad id in a location hash ("#abc", "#/abc"), or null when there is
-// none or it is not a valid id.
+// The pad id in a location hash ("#abc", "#/abc", "#abc/<key>"), or null
+// when there is none or it is not a valid id.
 export function padIdFromHash(hash: string): string | null {
-  const id = hash.replace(/^#\/?/, "");
+  const [id, key] = hash.replace(/^#\/?/, "").split("/", 2);
   if (!id) return null;
-  return isPadId(id) ? id : null;
+  return isPadId(id) && (key === undefined || LINK_KEY.test(key)) ? id : null;
+}
+
+// A link's key (docs/protocol.md, "Roles and links"): 32 characters of
+// [A-Za-z0-9_-] after the pad id, "#<pad>/<key>"; null without one.
+const LINK_KEY = /^[A-Za-z0-9_-]{32}$/;
+export function linkKeyFromHash(hash: string): string | null {
+  const key = hash.replace(/^#\/?/, "").split("/")[1];
+  return key !== undefined && LINK_KEY.test(key) ? key : null;
 }
 
 // The websocket URL of a pad, relative to the page (any path prefix).

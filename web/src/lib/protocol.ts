@@ -61,8 +61,21 @@ export interface RunInfo {
   events: RunEvent[];
 }
 
+// The owner's controls of a pad with links (docs/protocol.md, "control").
+export interface Controls {
+  title: string;
+  locked: boolean;
+  runs_locked: boolean;
+  ended: boolean;
+  playback: boolean;
+}
+
+export type Role = "owner" | "candidate" | "observer" | "editor";
+
 export interface Welcome {
   type: "welcome";
+  role?: Role; // a daemon with roles
+  controls?: Controls;
   you: string;
   pad: string;
   version: number;
@@ -88,10 +101,25 @@ export type ServerMessage =
   | { type: "language"; language: string; by?: string }
   | { type: "run"; event: RunEvent }
   | { type: "tests"; tests: TestJSON[]; by?: string }
+  | { type: "control"; controls: Controls; by?: string }
+  | ({ type: "history" } & HistoryPageJSON)
   | { type: "pong" };
 
+// A page of a document's stored history (docs/protocol.md, "History and
+// playback"); web/src/playback/record.ts reads it.
+export interface HistoryPageJSON {
+  doc: "pad" | "notes";
+  from: number;
+  head: number;
+  updates: (UpdateJSON & { t: number; a: string })[];
+  more: boolean;
+  created_ms?: number;
+  events?: ({ t: number } & Record<string, unknown>)[];
+  runs?: (RunInfo & { started_ms?: number })[];
+}
+
 export type ClientMessage =
-  | { type: "hello"; version: number | null; name?: string; color?: string }
+  | { type: "hello"; version: number | null; name?: string; color?: string; key?: string }
   | { type: "push"; version: number; ref: number; updates: UpdateJSON[] }
   | { type: "pull"; version: number }
   | { type: "presence"; version: number; selection: SelectionJSON | null }
@@ -101,6 +129,7 @@ export type ClientMessage =
   | { type: "tests"; tests: TestJSON[] }
   | { type: "stdin"; data: string; eof?: boolean }
   | { type: "stop" }
+  | { type: "history"; doc: "pad" | "notes"; from: number }
   | { type: "ping" };
 
 // Every message type each way and every error code, as lists for code that
@@ -117,6 +146,7 @@ export const CLIENT_MESSAGE_TYPES = [
   "tests",
   "stdin",
   "stop",
+  "history",
   "ping",
 ] as const;
 
@@ -132,6 +162,8 @@ export const SERVER_MESSAGE_TYPES = [
   "language",
   "tests",
   "run",
+  "control",
+  "history",
   "pong",
 ] as const;
 

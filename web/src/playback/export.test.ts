@@ -20,7 +20,7 @@ function updates(edits: [number, string, number, number, string][]): HistoryUpda
   return edits.map(([t, a, from, to, insert]) => {
     const c = ChangeSet.of({ from, to, insert }, doc.length);
     doc = c.apply(doc);
-    return { clientID: "c" + a, changes: c.toJSON(), t: T0 + t, a };
+    return { clientID: "c" + a, changes: c.toJSON() as unknown, t: T0 + t, a };
   });
 }
 

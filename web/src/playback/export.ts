@@ -89,7 +89,10 @@ export function durationText(ms: number): string {
 
 // "2025-12-05 01:33:20 UTC"
 export function utcText(ms: number): string {
-  return new Date(ms).toISOString().replace("T", " ").replace(/\.\d+Z$/, " UTC");
+  return new Date(ms)
+    .toISOString()
+    .replace("T", " ")
+    .replace(/\.\d+Z$/, " UTC");
 }
 
 const FENCE_NAMES: Record<string, string> = { "c++": "cpp", "c#": "csharp", js: "javascript", node: "javascript" };
@@ -140,9 +143,7 @@ function isTestsRun(r: RunRecord): boolean {
 // created_ms to the start of that run).
 export function reportMarkdown(meta: ExportMeta, record: PadRecord, notes: NotesHistory | null): string {
   const start = record.created_ms;
-  const runs = record.runs
-    .map((r) => ({ r, t: runStart(r) ?? start }))
-    .sort((a, b) => a.t - b.t || a.r.run - b.r.run);
+  const runs = record.runs.map((r) => ({ r, t: runStart(r) ?? start })).sort((a, b) => a.t - b.t || a.r.run - b.r.run);
   let end = start;
   for (const u of record.updates) end = Math.max(end, u.t);
   for (const e of record.events) end = Math.max(end, e.t);

@@ -216,8 +216,7 @@ export class Playback {
           if (p) profiles.set(p.id, p);
         }
       }
-      if (u.a === TEMPLATE_AUTHOR)
-        return keyOf({ id: TEMPLATE_AUTHOR, name: "template", color: GREY, role: null });
+      if (u.a === TEMPLATE_AUTHOR) return keyOf({ id: TEMPLATE_AUTHOR, name: "template", color: GREY, role: null });
       return keyOf(profiles.get(u.a) ?? { id: u.a, name: u.a, color: GREY, role: null });
     });
 

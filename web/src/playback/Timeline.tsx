@@ -96,7 +96,7 @@ export function Timeline({ session }: { session: Session }) {
           onClick={() => pb.nextRun()}
           disabled={!model || model.nextRun(t.time) === null}
         >
-          Next run ⏭
+          Next run »
         </button>
         <button
           type="button"
@@ -105,7 +105,7 @@ export function Timeline({ session }: { session: Session }) {
           disabled={!model || model.nextBurst(t.time) === null}
           title="The next start of typing after a pause"
         >
-          Next typing ⏭
+          Next typing »
         </button>
         <span className="timeline-time" data-testid="timeline-time" aria-live="off">
           {clockText(t.time - t.start)} / {clockText(duration)}

@@ -332,10 +332,16 @@ describe("checkpoints", () => {
   it("give what replaying from version 0 gives, over random histories and seeks", () => {
     for (let seed = 1; seed <= 12; seed++) {
       const record = randomRecord(seed, 300);
-      const from0 = new Playback(record, { checkpointEvery: Infinity });
+      const from0 = new Playback(record, { checkpointEvery: Infinity, reuseLast: false });
       const r = rng(1000 + seed);
-      for (const k of [1, 3, 7, 64]) {
-        const p = new Playback(record, { checkpointEvery: k });
+      for (const [k, reuseLast] of [
+        [1, true],
+        [3, true],
+        [7, false],
+        [7, true],
+        [64, true],
+      ] as const) {
+        const p = new Playback(record, { checkpointEvery: k, reuseLast });
         for (let i = 0; i < 60; i++) {
           const t = T0 + Math.floor(r() * (p.end - T0 + 2000)) - 1000;
           const a = p.seek(t);

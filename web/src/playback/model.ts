@@ -99,6 +99,10 @@ export interface Mark {
 export interface PlaybackOptions {
   checkpointEvery?: number;
   burstGapMs?: number;
+  // start a seek from the last one's state when it is nearer than the
+  // checkpoint (default true; bench/playback turns it off to time the
+  // checkpoints alone)
+  reuseLast?: boolean;
 }
 
 // Spans as two parallel arrays: lengths and author keys.
@@ -168,6 +172,7 @@ export class Playback {
   readonly end: number; // the last thing that happened
   readonly checkpointEvery: number;
   readonly burstGapMs: number;
+  readonly reuseLast: boolean;
   readonly authors: Author[] = []; // by key
   readonly finalDoc: Text;
 
@@ -184,6 +189,7 @@ export class Playback {
     this.record = record;
     this.checkpointEvery = Math.max(1, opts.checkpointEvery ?? DEFAULT_CHECKPOINT_EVERY);
     this.burstGapMs = opts.burstGapMs ?? BURST_GAP_MS;
+    this.reuseLast = opts.reuseLast ?? true;
     this.head = record.updates.length;
     this.start = record.created_ms;
     this.events = record.events
@@ -260,7 +266,7 @@ export class Playback {
   private stateAt(v: number): State {
     v = Math.max(0, Math.min(this.head, Math.floor(v)));
     let base = this.checkpoints[Math.min(this.checkpoints.length - 1, Math.floor(v / this.checkpointEvery))];
-    if (this.last && this.last.version <= v && this.last.version > base.version) base = this.last;
+    if (this.reuseLast && this.last && this.last.version <= v && this.last.version > base.version) base = this.last;
     let st = base;
     while (st.version < v) st = this.step(st);
     this.last = st;

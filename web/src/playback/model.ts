@@ -127,14 +127,34 @@ function pushSpan(out: Spans, len: number, who: number): void {
   }
 }
 
-// The spans of the text after `changes`, the inserted text `who`'s.
+// The spans of the text after `changes`, the inserted text `who`'s.  Runs
+// of whole spans the changes do not touch are copied in one go: a
+// keystroke touches one place of a text of hundreds of spans.
 export function mapSpans(s: Spans, changes: ChangeSet, who: number): Spans {
   const out: Spans = { lens: [], who: [] };
+  const n = s.lens.length;
   let i = 0,
     off = 0,
     pos = 0;
   const walk = (upTo: number, keep: boolean) => {
-    while (pos < upTo && i < s.lens.length) {
+    while (pos < upTo && i < n) {
+      if (off === 0) {
+        let j = i,
+          p = pos;
+        while (j < n && p + s.lens[j] <= upTo) p += s.lens[j++];
+        if (j > i) {
+          if (keep) {
+            pushSpan(out, s.lens[i], s.who[i]);
+            if (j - i > 1) {
+              out.lens = out.lens.concat(s.lens.slice(i + 1, j));
+              out.who = out.who.concat(s.who.slice(i + 1, j));
+            }
+          }
+          i = j;
+          pos = p;
+          continue;
+        }
+      }
       const take = Math.min(s.lens[i] - off, upTo - pos);
       if (keep) pushSpan(out, take, s.who[i]);
       off += take;

@@ -57,11 +57,65 @@ static int add_update(void *arg, uint64_t version, const void *data, size_t len)
 	return 0;
 }
 
+static int add_log(void *arg, uint64_t seq, const void *data, size_t len)
+{
+	return add_update(arg, seq, data, len);
+}
+
+/* "snap_version":S,"snapshot":"...","last_edit_ms":T,"updates":[...] of a
+   loaded document p (doc's), appended to out. */
+static int export_doc(struct padstore *ps, const char *doc,
+                      const struct padstore_pad *p, struct buf *out, char *err,
+                      size_t errlen)
+{
+	struct export_ctx x = {.out = out};
+	int r;
+
+	r = buf_addf(
+	        out,
+	        "\"head\":%llu,\"last_edit_ms\":%lld,\"snap_version\":%llu,"
+	        "\"snapshot\":",
+	        (unsigned long long)p->head, (long long)p->last_edit_ms,
+	        (unsigned long long)p->snap_version);
+	if (!r)
+		r = add_string(out, p->snap_text, p->snap_len);
+	if (!r)
+		r = buf_add(out, ",\"updates\":[", 12);
+	if (!r)
+		r = padstore_updates(ps, doc, 0, p->head, add_update, &x, err,
+		                     errlen);
+	if (!r && x.n != p->head) {
+		snprintf(err, errlen, "pad %s has %llu updates for head %llu",
+		         doc, (unsigned long long)x.n,
+		         (unsigned long long)p->head);
+		r = -EBADMSG;
+	}
+	if (!r)
+		r = buf_add(out, "]", 1);
+	return r;
+}
+
+/* ,"name":[every record of pad's log] */
+static int export_log(struct padstore *ps, enum padstore_log log,
+                      const char *pad, const char *name, struct buf *out,
+                      char *err, size_t errlen)
+{
+	struct export_ctx x = {.out = out};
+	int r = buf_addf(out, ",\"%s\":[", name);
+
+	if (!r)
+		r = padstore_log(ps, log, pad, 0, add_log, &x, NULL, NULL, err,
+		                 errlen);
+	if (!r)
+		r = buf_add(out, "]", 1);
+	return r;
+}
+
 int handoff_export(struct padstore *ps, const char *pad, struct buf *out,
                    uint64_t *head, char *err, size_t errlen)
 {
-	struct padstore_pad p;
-	struct export_ctx x = {.out = out};
+	char notes_id[PADSTORE_DOC_MAX + 1];
+	struct padstore_pad p, n = {0};
 	int r = padstore_load(ps, pad, &p, err, errlen);
 
 	if (r < 0 || !p.exists) {
@@ -70,32 +124,16 @@ int handoff_export(struct padstore *ps, const char *pad, struct buf *out,
 			snprintf(err, errlen, "no pad %s here", pad);
 		return r < 0 ? r : -ENOENT;
 	}
-	r = buf_addf(out,
-	             "{\"format\":1,\"pad\":\"%s\",\"head\":%llu,\"language\":",
-	             pad, (unsigned long long)p.head);
+	r = buf_addf(out, "{\"format\":1,\"pad\":\"%s\",\"language\":", pad);
 	if (!r)
 		r = add_string(out, p.language, strlen(p.language));
 	if (!r)
-		r = buf_addf(out,
-		             ",\"last_edit_ms\":%lld,\"snap_version\":%llu,"
-		             "\"snapshot\":",
-		             (long long)p.last_edit_ms,
-		             (unsigned long long)p.snap_version);
+		r = buf_add(out, ",", 1);
 	if (!r)
-		r = add_string(out, p.snap_text, p.snap_len);
+		r = export_doc(ps, pad, &p, out, err, errlen);
 	if (!r)
-		r = buf_add(out, ",\"updates\":[", 12);
-	if (!r)
-		r = padstore_updates(ps, pad, 0, p.head, add_update, &x, err,
-		                     errlen);
-	if (!r && x.n != p.head) {
-		snprintf(err, errlen, "pad %s has %llu updates for head %llu",
-		         pad, (unsigned long long)x.n,
-		         (unsigned long long)p.head);
-		r = -EBADMSG;
-	}
-	if (!r)
-		r = buf_add(out, "],\"run\":", 8);
+		r = buf_addf(out, ",\"created_ms\":%lld,\"run\":",
+		             (long long)p.created_ms);
 	if (!r)
 		r = p.last_run ? buf_add(out, p.last_run, p.last_run_len)
 		               : buf_add(out, "null", 4);
@@ -105,12 +143,38 @@ int handoff_export(struct padstore *ps, const char *pad, struct buf *out,
 		r = p.tests ? buf_add(out, p.tests, p.tests_len)
 		            : buf_add(out, "null", 4);
 	if (!r)
+		r = buf_add(out, ",\"access\":", 10);
+	if (!r)
+		r = p.access ? buf_add(out, p.access, p.access_len)
+		             : buf_add(out, "null", 4);
+	if (!r)
+		r = export_log(ps, PADSTORE_LOG_EVENTS, pad, "events", out, err,
+		               errlen);
+	if (!r)
+		r = export_log(ps, PADSTORE_LOG_RUNS, pad, "runs", out, err,
+		               errlen);
+	snprintf(notes_id, sizeof(notes_id), "%s" PADSTORE_NOTES_SUFFIX, pad);
+	if (!r)
+		r = padstore_load(ps, notes_id, &n, err, errlen);
+	if (!r)
+		r = buf_add(out, ",\"notes\":", 9);
+	if (!r && n.exists) {
+		r = buf_add(out, "{", 1);
+		if (!r)
+			r = export_doc(ps, notes_id, &n, out, err, errlen);
+		if (!r)
+			r = buf_add(out, "}", 1);
+	} else if (!r) {
+		r = buf_add(out, "null", 4);
+	}
+	if (!r)
 		r = buf_add(out, "}", 1);
 	if (r < 0 && !err[0])
 		snprintf(err, errlen, "cannot make the dump of pad %s: %s", pad,
 		         strerror(-r));
 	*head = p.head;
 	padstore_pad_fini(&p);
+	padstore_pad_fini(&n);
 	return r < 0 ? r : 0;
 }
 
@@ -182,8 +246,42 @@ struct dump {
 	const char *language, *snapshot;
 	size_t snap_len;
 	int64_t last_edit_ms;
-	json_object *updates, *run, *tests;
+	json_object *updates, *run, *tests, *access, *events, *runs;
+	json_object *notes; /* {head, snap_version, ...}, or NULL */
 };
+
+/* head, snap_version, last_edit_ms, snapshot and updates of a document */
+static int doc_fields(json_object *root, struct dump *d, char *err,
+                      size_t errlen)
+{
+	json_object *v;
+
+#define GET(key, type)                                                         \
+	(json_object_object_get_ex(root, key, &v) &&                           \
+	 json_object_is_type(v, type))
+	if (!GET("head", json_type_int) || json_object_get_int64(v) < 0)
+		return bad(err, errlen, "has no head");
+	d->head = (uint64_t)json_object_get_int64(v);
+	if (!GET("snap_version", json_type_int) ||
+	    json_object_get_int64(v) < 0 ||
+	    (uint64_t)json_object_get_int64(v) > d->head)
+		return bad(err, errlen,
+		           "has no snapshot version up to its head");
+	d->snap_version = (uint64_t)json_object_get_int64(v);
+	if (!GET("last_edit_ms", json_type_int) || json_object_get_int64(v) < 0)
+		return bad(err, errlen, "has no time of its last edit");
+	d->last_edit_ms = json_object_get_int64(v);
+	if (!GET("snapshot", json_type_string))
+		return bad(err, errlen, "has no snapshot");
+	d->snapshot = json_object_get_string(v);
+	d->snap_len = (size_t)json_object_get_string_len(v);
+	if (!GET("updates", json_type_array) ||
+	    json_object_array_length(v) != d->head)
+		return bad(err, errlen, "does not hold every update");
+	d->updates = v;
+#undef GET
+	return 0;
+}
 
 static int fields(json_object *root, const char *pad, struct dump *d, char *err,
                   size_t errlen)
@@ -198,36 +296,43 @@ static int fields(json_object *root, const char *pad, struct dump *d, char *err,
 	if (!GET("pad", json_type_string) ||
 	    strcmp(json_object_get_string(v), pad))
 		return bad(err, errlen, "is of another pad");
-	if (!GET("head", json_type_int) || json_object_get_int64(v) < 0)
-		return bad(err, errlen, "has no head");
-	d->head = (uint64_t)json_object_get_int64(v);
-	if (!GET("snap_version", json_type_int) ||
-	    json_object_get_int64(v) < 0 ||
-	    (uint64_t)json_object_get_int64(v) > d->head)
-		return bad(err, errlen,
-		           "has no snapshot version up to its head");
-	d->snap_version = (uint64_t)json_object_get_int64(v);
 	if (!GET("language", json_type_string) ||
 	    strlen(json_object_get_string(v)) > PADSTORE_LANG_MAX)
 		return bad(err, errlen, "has no language");
 	d->language = json_object_get_string(v);
-	if (!GET("last_edit_ms", json_type_int) || json_object_get_int64(v) < 0)
-		return bad(err, errlen, "has no time of its last edit");
-	d->last_edit_ms = json_object_get_int64(v);
-	if (!GET("snapshot", json_type_string))
-		return bad(err, errlen, "has no snapshot");
-	d->snapshot = json_object_get_string(v);
-	d->snap_len = (size_t)json_object_get_string_len(v);
-	if (!GET("updates", json_type_array) ||
-	    json_object_array_length(v) != d->head)
-		return bad(err, errlen, "does not hold every update");
-	d->updates = v;
+	if (doc_fields(root, d, err, errlen) < 0)
+		return -EBADMSG;
 	d->run = json_object_object_get_ex(root, "run", &v) &&
 	                         json_object_is_type(v, json_type_object)
 	                 ? v
 	                 : NULL;
 	d->tests = json_object_object_get_ex(root, "tests", &v) &&
 	                           json_object_is_type(v, json_type_array)
+	                   ? v
+	                   : NULL;
+	d->access = json_object_object_get_ex(root, "access", &v) &&
+	                            json_object_is_type(v, json_type_object)
+	                    ? v
+	                    : NULL;
+	d->events = json_object_object_get_ex(root, "events", &v) &&
+	                            json_object_is_type(v, json_type_array)
+	                    ? v
+	                    : NULL;
+	d->runs = json_object_object_get_ex(root, "runs", &v) &&
+	                          json_object_is_type(v, json_type_array)
+	                  ? v
+	                  : NULL;
+	for (size_t i = 0; d->runs && i < json_object_array_length(d->runs);
+	     i++) {
+		json_object *r = json_object_array_get_idx(d->runs, i), *no;
+		if (!json_object_is_type(r, json_type_object) ||
+		    !json_object_object_get_ex(r, "run", &no) ||
+		    !json_object_is_type(no, json_type_int) ||
+		    json_object_get_int64(no) < 1)
+			return bad(err, errlen, "holds a run without a number");
+	}
+	d->notes = json_object_object_get_ex(root, "notes", &v) &&
+	                           json_object_is_type(v, json_type_object)
 	                   ? v
 	                   : NULL;
 #undef GET
@@ -241,9 +346,31 @@ static const char *plain(json_object *j, size_t *len)
 	        len);
 }
 
-static int store(struct padstore *ps, const char *pad, const struct dump *d,
-                 const char *text, size_t bytes, char *err, size_t errlen)
+/* a document's updates, snapshot and meta record, into t */
+static int store_doc(struct padstore_txn *t, const char *doc,
+                     const struct dump *d, const char *text, size_t bytes)
 {
+	const char *s;
+	size_t len;
+	int r = 0;
+
+	for (uint64_t i = 0; i < d->head && r == 0; i++) {
+		s = plain(json_object_array_get_idx(d->updates, i), &len);
+		r = s ? padstore_put_update(t, doc, i + 1, s, len) : -ENOMEM;
+	}
+	if (!r)
+		r = padstore_put_snapshot(t, doc, d->head, text, bytes);
+	if (!r)
+		r = padstore_put_meta(t, doc, d->head, d->language,
+		                      d->last_edit_ms);
+	return r;
+}
+
+static int store(struct padstore *ps, const char *pad, const struct dump *d,
+                 const char *text, size_t bytes, const struct dump *nd,
+                 const char *ntext, size_t nbytes, char *err, size_t errlen)
+{
+	char notes_id[PADSTORE_DOC_MAX + 1];
 	struct padstore_txn *t;
 	const char *s;
 	size_t len;
@@ -251,15 +378,31 @@ static int store(struct padstore *ps, const char *pad, const struct dump *d,
 
 	if (r < 0)
 		return r;
-	for (uint64_t i = 0; i < d->head && r == 0; i++) {
-		s = plain(json_object_array_get_idx(d->updates, i), &len);
-		r = s ? padstore_put_update(t, pad, i + 1, s, len) : -ENOMEM;
+	r = store_doc(t, pad, d, text, bytes);
+	snprintf(notes_id, sizeof(notes_id), "%s" PADSTORE_NOTES_SUFFIX, pad);
+	if (!r && nd)
+		r = store_doc(t, notes_id, nd, ntext, nbytes);
+	if (!r && d->access) {
+		s = plain(d->access, &len);
+		r = s ? padstore_put_access(t, pad, s, len) : -ENOMEM;
 	}
-	if (!r)
-		r = padstore_put_snapshot(t, pad, d->head, text, bytes);
-	if (!r)
-		r = padstore_put_meta(t, pad, d->head, d->language,
-		                      d->last_edit_ms);
+	for (size_t i = 0;
+	     !r && d->events && i < json_object_array_length(d->events); i++) {
+		s = plain(json_object_array_get_idx(d->events, i), &len);
+		r = s ? padstore_put_log(t, PADSTORE_LOG_EVENTS, pad, i + 1, s,
+		                         len)
+		      : -ENOMEM;
+	}
+	for (size_t i = 0;
+	     !r && d->runs && i < json_object_array_length(d->runs); i++) {
+		json_object *run = json_object_array_get_idx(d->runs, i), *no;
+		json_object_object_get_ex(run, "run", &no);
+		s = plain(run, &len);
+		r = s ? padstore_put_log(t, PADSTORE_LOG_RUNS, pad,
+		                         (uint64_t)json_object_get_int64(no), s,
+		                         len)
+		      : -ENOMEM;
+	}
 	if (!r && d->run) {
 		s = plain(d->run, &len);
 		r = s ? padstore_put_run(t, pad, s, len) : -ENOMEM;
@@ -276,9 +419,9 @@ int handoff_import(struct padstore *ps, const char *pad, const char *dump,
                    size_t len, uint64_t *head, char *err, size_t errlen)
 {
 	json_object *root = NULL;
-	struct dump d = {0};
-	char *text = NULL, msg[300];
-	size_t bytes;
+	struct dump d = {0}, nd = {.language = ""};
+	char *text = NULL, *ntext = NULL, msg[300];
+	size_t bytes, nbytes = 0;
 	uint64_t here;
 	int r = padstore_head(ps, pad, &here, err, errlen);
 
@@ -298,11 +441,18 @@ int handoff_import(struct padstore *ps, const char *pad, const char *dump,
 	if (!r)
 		r = replay(d.updates, d.snap_version, d.snapshot, d.snap_len,
 		           &text, &bytes, err, errlen);
+	if (!r && d.notes)
+		r = doc_fields(d.notes, &nd, err, errlen);
+	if (!r && d.notes)
+		r = replay(nd.updates, nd.snap_version, nd.snapshot,
+		           nd.snap_len, &ntext, &nbytes, err, errlen);
 	if (!r)
-		r = store(ps, pad, &d, text, bytes, err, errlen);
+		r = store(ps, pad, &d, text, bytes, d.notes ? &nd : NULL, ntext,
+		          nbytes, err, errlen);
 	if (!r)
 		*head = d.head;
 	free(text);
+	free(ntext);
 	json_object_put(root);
 	return r;
 }

@@ -39,8 +39,11 @@ void hub_do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	struct participant *pt;
 	const char *owner;
 	char err[300];
-	json_object *o;
+	json_object *o, *links = NULL;
 	struct out *e;
+	bool is_new = false;
+	uint64_t head;
+	int r;
 
 	if (hub_moved_away(h, c->pad_id)) {
 		/* handed over to a peer: nginx sends it there once the ring
@@ -82,6 +85,22 @@ void hub_do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 			return;
 		}
 	}
+	if (!p->nparts && !p->version && !p->acc.on) {
+		/* not stored (or only an empty pad left in memory by a
+		   refused hello): made now, if anyone may make pads */
+		r = padstore_head(h->store, c->pad_id, &head, err, sizeof(err));
+		is_new = r == -ENOENT;
+		if (is_new && !m->create &&
+		    strcmp(h->conf->create, "anyone") != 0) {
+			hub_send_error(
+			        h, c, PROTO_E_NO_PAD,
+			        "there is no such pad; ask for a new link",
+			        NULL, -1);
+			hub_send_close(h, c, 4404);
+			c->refused = true;
+			return;
+		}
+	}
 	if (p->nparts >= h->conf->max_participants) {
 		snprintf(
 		        err, sizeof(err),
@@ -91,6 +110,8 @@ void hub_do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		hub_send_close(h, c, 4429);
 		return;
 	}
+	if (hub_hello_access(h, c, p, is_new, m, &links) < 0)
+		return;
 	pt = calloc(1, sizeof(*pt));
 	if (!pt ||
 	    hub_set_profile(
@@ -100,10 +121,12 @@ void hub_do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	                                               sizeof(palette[0]))]) <
 	            0) {
 		free(pt);
+		json_object_put(links);
 		hub_send_error(h, c, PROTO_E_SERVER_BUSY, "out of memory", NULL,
 		               -1);
 		return;
 	}
+	pt->role = (enum proto_role)c->role;
 	pt->seq = ++h->next_part;
 	snprintf(pt->id, sizeof(pt->id), "p%llu", (unsigned long long)pt->seq);
 	pt->conn = c;
@@ -121,13 +144,32 @@ void hub_do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		e->has_from = true;
 		e->from = (uint64_t)m->version;
 	}
+	if (e)
+		e->links = links;
+	else
+		json_object_put(links);
+	if (e && links) {
+		e->needs_commit = true; /* the pad is made by the turn */
+		e->pusher = c;
+	}
+	hub_event(h, p, hub_participant_event("join", pt));
 	o = json_object_new_object();
 	json_object_object_add(o, "type", json_object_new_string("join"));
 	json_object_object_add(o, "participant",
 	                       hub_participant_json(pt, false));
 	hub_send_json(h, p, NULL, c, o);
-	logf_(h, 6, "pad %s: %s joined as %s (%u here, version %llu)", p->id,
-	      pt->name, pt->id, p->nparts, (unsigned long long)p->version);
+	logf_(h, 6, "pad %s: %s joined as %s, %s (%u here, version %llu)",
+	      p->id, pt->name, pt->id, proto_role_name(pt->role), p->nparts,
+	      (unsigned long long)p->version);
+}
+
+/* True when the first n bytes of path end with the segments seg. */
+static bool ends_with_seg(const char *path, size_t n, const char *seg)
+{
+	size_t k = strlen(seg);
+
+	return n >= k && memcmp(path + n - k, seg, k) == 0 &&
+	       (n == k || path[n - k - 1] == '/');
 }
 
 int hub_join(struct hub *h, struct hub_conn *c, const char *path)
@@ -147,13 +189,17 @@ int hub_join(struct hub *h, struct hub_conn *c, const char *path)
 	c->move_checked = false;
 	c->welcomed = false;
 	c->refused = false;
+	c->role = PROTO_ROLE_EDITOR;
+	c->notes_skip_below = 0;
 	c->pad_id[0] = 0;
-	/* .../ws/<id>: the last segment, after a segment "ws" */
+	/* .../ws/<id> or .../ws/new/<id>: the last segment, after a segment
+	   "ws" or the segments "ws/new" */
 	if (id) {
 		dir = (size_t)(id - path);
 		id++;
-		if (dir >= 2 && strncmp(id - 3, "ws/", 3) == 0 &&
-		    (dir == 2 || id[-4] == '/') && padstore_valid_id(id)) {
+		c->create_path = ends_with_seg(path, dir, "ws/new");
+		if ((c->create_path || ends_with_seg(path, dir, "ws")) &&
+		    padstore_valid_id(id)) {
 			snprintf(c->pad_id, sizeof(c->pad_id), "%s", id);
 			return 0;
 		}
@@ -211,6 +257,23 @@ void hub_message(struct hub *h, struct hub_conn *c, const char *text,
 	} else if (!c->pad) {
 		hub_send_error(h, c, PROTO_E_NOT_JOINED, "say hello first",
 		               NULL, -1);
+	} else if (!hub_allowed(h, c, &m)) {
+		/* forbidden: told so, nothing done */
+	} else if (m.type == PROTO_PULL && m.notes) {
+		struct pad *n = c->pad->notes;
+		if (!n || (uint64_t)m.version > n->version) {
+			snprintf(msg, sizeof(msg),
+			         "the notes are at version %llu",
+			         n ? (unsigned long long)n->version : 0ull);
+			hub_send_error(h, c, PROTO_E_FUTURE_VERSION, msg, NULL,
+			               n ? (int64_t)n->version : 0);
+		} else {
+			struct out *o = hub_out_add(h, OUT_PULL, n, c, NULL);
+			if (o) {
+				o->from = (uint64_t)m.version;
+				o->notes = true;
+			}
+		}
 	} else {
 		switch (m.type) {
 		case PROTO_PUSH:
@@ -252,6 +315,18 @@ void hub_message(struct hub *h, struct hub_conn *c, const char *text,
 		case PROTO_TESTS:
 			hub_do_tests(h, c, &m);
 			break;
+		case PROTO_CONTROL:
+			hub_do_control(h, c, &m);
+			break;
+		case PROTO_LINKS:
+			hub_do_links(h, c, &m);
+			break;
+		case PROTO_REMOVE:
+			hub_do_remove(h, c, &m);
+			break;
+		case PROTO_HISTORY:
+			hub_do_history(h, c, &m);
+			break;
 		default:
 			break;
 		}
@@ -279,6 +354,7 @@ void hub_leave(struct hub *h, struct hub_conn *c)
 			*pe = e->next;
 			wsmsg_unref(e->msg);
 			json_object_put(e->ref);
+			json_object_put(e->links);
 			free(e);
 			continue;
 		}
@@ -305,6 +381,7 @@ void hub_leave(struct hub *h, struct hub_conn *c)
 		                       json_object_new_string("leave"));
 		json_object_object_add(o, "id", json_object_new_string(pt->id));
 		hub_send_json(h, p, NULL, NULL, o);
+		hub_event(h, p, hub_participant_event("leave", pt));
 		logf_(h, 6, "pad %s: %s left (%u here)", p->id, pt->id,
 		      p->nparts);
 		json_object_put(pt->selection);
@@ -497,6 +574,7 @@ void hub_free(struct hub *h)
 		h->out_head = e->next;
 		wsmsg_unref(e->msg);
 		json_object_put(e->ref);
+		json_object_put(e->links);
 		free(e);
 	}
 	runner_url_free(h->runner_url);

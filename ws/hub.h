@@ -61,7 +61,8 @@ struct participant;
  */
 struct hub_conn {
 	char pad_id[65];
-	struct pad *pad;          /* after hello */
+	bool create_path; /* the socket was opened at .../ws/new/<pad> */
+	struct pad *pad;  /* after hello */
 	struct participant *part; /* after hello */
 	bool welcomed;            /* its welcome went out */
 	bool refused;             /* told wrong_daemon; closing */
@@ -70,7 +71,11 @@ struct hub_conn {
 	int64_t tokens_at_ms;
 	struct move *move; /* a hello waiting for its pad to move here */
 	bool move_checked; /* its pad was asked for already */
-	void *server;      /* the server's own data for this conn */
+	int role;          /* enum proto_role, after hello */
+	uint64_t notes_skip_below; /* as skip_below, for the notes (owners) */
+	/* the X-Runpad-Create-Secret header of the upgrade (nginx's), or "" */
+	char create_secret[257];
+	void *server;                 /* the server's own data for this conn */
 	struct hub_conn *prev, *next; /* every connection, for shutdown */
 };
 

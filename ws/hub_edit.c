@@ -49,6 +49,12 @@ static enum proto_err ot_code(enum ot_err e)
 	}
 }
 
+/* The document a push is for: the pad's text, or its notes. */
+static struct pad *doc_of(const struct hub_conn *c, const struct proto_msg *m)
+{
+	return m->notes ? c->pad->notes : c->pad;
+}
+
 static void refill(struct hub *h, struct hub_conn *c)
 {
 	int64_t now = mono_ms();
@@ -67,7 +73,7 @@ static void refill(struct hub *h, struct hub_conn *c)
 static bool refuse_version(struct hub *h, struct hub_conn *c,
                            const struct proto_msg *m, size_t n)
 {
-	struct pad *p = c->pad;
+	struct pad *p = doc_of(c, m);
 	uint64_t v = (uint64_t)m->version;
 	char msg[200];
 
@@ -96,7 +102,7 @@ static bool refuse_version(struct hub *h, struct hub_conn *c,
 static bool refuse_rate(struct hub *h, struct hub_conn *c,
                         const struct proto_msg *m, size_t n)
 {
-	struct pad *p = c->pad;
+	struct pad *p = doc_of(c, m);
 	double wait;
 	json_object *err;
 	char msg[160];
@@ -140,7 +146,7 @@ static void refuse_update(struct hub *h, struct hub_conn *c,
 	else
 		snprintf(full, sizeof(full), "%s", msg);
 	hub_send_error(h, c, ot_code(err), full, m->ref,
-	               (int64_t)c->pad->version);
+	               (int64_t)doc_of(c, m)->version);
 	h->rejected += n;
 }
 
@@ -190,7 +196,7 @@ static struct rebase_update *parse_all(struct hub *h, struct hub_conn *c,
 static int rebase(struct hub *h, struct hub_conn *c, const struct proto_msg *m,
                   struct rebase_update *u, size_t n, size_t *base)
 {
-	struct pad *p = c->pad;
+	struct pad *p = doc_of(c, m);
 	struct rebase_update *over;
 	size_t nover, owned, i;
 	char msg[300];
@@ -262,7 +268,7 @@ static int apply_all(struct hub *h, struct hub_conn *c,
                      const struct rebase_update *u, size_t n,
                      struct pad_text *out)
 {
-	struct pad *p = c->pad;
+	struct pad *p = doc_of(c, m);
 	struct ot_limits lim = {.max_sections = 0,
 	                        .max_insert_bytes = h->conf->max_doc,
 	                        .max_doc_bytes = h->conf->max_doc};
@@ -320,13 +326,21 @@ static int store_all(struct hub *h, struct pad *p, json_object *const *ups,
    references in ups[0..n), or -1 (ENOMEM) with none left. */
 static int updates_json(const struct proto_msg *m, bool rebased,
                         const struct rebase_update *u, size_t first, size_t n,
-                        json_object **ups)
+                        const char *author, json_object **ups)
 {
+	int64_t t = now_ms();
+
 	for (size_t i = 0; i < n; i++) {
 		json_object *o, *ch;
 		if (!rebased) {
-			ups[i] = json_object_get(json_object_array_get_idx(
-			        m->updates, first + i));
+			/* the push's own object, with when and by whom (the
+			   parser allows no such fields from the client) */
+			o = json_object_array_get_idx(m->updates, first + i);
+			json_object_object_add(o, "t",
+			                       json_object_new_int64(t));
+			json_object_object_add(o, "a",
+			                       json_object_new_string(author));
+			ups[i] = json_object_get(o);
 			continue;
 		}
 		o = json_object_new_object();
@@ -335,7 +349,11 @@ static int updates_json(const struct proto_msg *m, bool rebased,
 		    json_object_object_add(
 		            o, "clientID",
 		            json_object_new_string(u[i].client)) < 0 ||
-		    json_object_object_add(o, "changes", ch) < 0) {
+		    json_object_object_add(o, "changes", ch) < 0 ||
+		    json_object_object_add(o, "t", json_object_new_int64(t)) <
+		            0 ||
+		    json_object_object_add(
+		            o, "a", json_object_new_string(author)) < 0) {
 			json_object_put(o);
 			json_object_put(ch);
 			while (i--)
@@ -352,11 +370,12 @@ static int updates_json(const struct proto_msg *m, bool rebased,
 static struct out *queue_broadcast(struct hub *h, struct pad *p, size_t n,
                                    const struct json_text *texts, size_t total)
 {
-	char head[96];
-	int head_len =
-	        snprintf(head, sizeof(head),
-	                 "{\"type\":\"updates\",\"version\":%llu,\"updates\":[",
-	                 (unsigned long long)p->version);
+	char head[112];
+	int head_len = snprintf(
+	        head, sizeof(head),
+	        "{\"type\":\"updates\",%s\"version\":%llu,\"updates\":[",
+	        p->main ? "\"doc\":\"notes\"," : "",
+	        (unsigned long long)p->version);
 	struct wsmsg *msg = wsmsg_alloc((size_t)head_len + total + 1);
 	char *w;
 
@@ -410,7 +429,7 @@ static void remember(struct hub *h, struct pad *p, struct rebase_update *u,
  */
 void hub_do_push(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 {
-	struct pad *p = c->pad;
+	struct pad *p = doc_of(c, m);
 	size_t n = json_object_array_length(m->updates), total = 0, base, k;
 	bool rebased = (uint64_t)m->version != p->version;
 	struct rebase_update *u;
@@ -434,7 +453,7 @@ void hub_do_push(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	texts = calloc(k, sizeof(*texts));
 	ups = calloc(k, sizeof(*ups));
 	if (texts && ups &&
-	    updates_json(m, rebased, u + base, base, k, ups) < 0) {
+	    updates_json(m, rebased, u + base, base, k, c->part->id, ups) < 0) {
 		free(ups);
 		ups = NULL;
 	}

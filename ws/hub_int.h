@@ -14,6 +14,8 @@
  *   hub_move.c      pads that move with the ring: asking peers for a pad
  *                   not held here, handing one over
  *   hub_presence.c  presence, profile, language and the tests list
+ *   hub_roles.c     links and roles, creating pads, owner controls, the
+ *                   pad's event log and its history for playback
  *   hub_run.c       shared runs through the run API
  *   hub.c           connections (hello, join, message, leave), the
  *                   periodic work and the hub's life
@@ -46,6 +48,7 @@
 struct participant {
 	struct participant *next;
 	struct hub_conn *conn;
+	enum proto_role role;
 	uint64_t seq; /* order of joining, daemon-wide */
 	char id[PART_ID_MAX];
 	char *name;
@@ -62,6 +65,7 @@ struct run_ctx {
 
 struct run {
 	unsigned no;
+	int64_t started_ms;
 	bool active;
 	char by[PART_ID_MAX];
 	char *by_name;
@@ -93,10 +97,25 @@ struct pad_hist {
 	struct hist_entry *e;
 };
 
+/* A pad's links (the SHA-256 of each key) and its owner's controls. */
+struct pad_access {
+	bool on; /* the pad has links; false: an open pad */
+	uint8_t owner[32], candidate[32], observer[32];
+	bool candidate_on, observer_on; /* false: revoked */
+	char title[PROTO_MAX_TITLE + 1];
+	bool locked, runs_locked, ended, playback;
+};
+
 struct pad {
 	struct pad *next;       /* bucket chain */
 	struct pad *dirty_next; /* turn's dirty list */
-	char id[PADSTORE_ID_MAX + 1];
+	char id[PADSTORE_DOC_MAX + 1];
+	struct pad *notes; /* the owners' notes (a pad with links), or NULL */
+	struct pad *main;  /* for the notes: their pad; NULL otherwise */
+	struct pad_access acc;
+	int64_t created_ms;
+	uint64_t event_seq;  /* the last stored event's number */
+	size_t runlog_bytes; /* of the runs kept (ws.max_run_log) */
 	char *text;
 	size_t bytes, len16;
 	uint64_t version, snap_version;
@@ -119,6 +138,9 @@ struct pad {
 	char prev_language[PADSTORE_LANG_MAX + 1];
 	int64_t prev_last_edit;
 	json_object *prev_tests; /* a reference, during a dirty turn */
+	struct pad_access prev_acc;
+	uint64_t prev_event_seq;
+	size_t prev_runlog_bytes;
 };
 
 enum out_kind { OUT_MSG, OUT_WELCOME, OUT_PULL, OUT_CLOSE };
@@ -136,7 +158,9 @@ struct out {
 	json_object *ref;        /* the push's ref, owned */
 	uint64_t from;           /* OUT_WELCOME (with has_from), OUT_PULL */
 	bool has_from;
-	int code; /* OUT_CLOSE */
+	bool notes;         /* OUT_PULL of the notes; OUT_MSG for owners only */
+	json_object *links; /* OUT_WELCOME of a pad just made: its keys */
+	int code;           /* OUT_CLOSE */
 };
 
 /* a pad handed over to a peer: no hello for it until the next reload */
@@ -238,6 +262,10 @@ struct pad *hub_pad_find(struct hub *h, const char *id);
 void hub_pad_free(struct pad *p);
 struct pad *hub_pad_load(struct hub *h, const char *id, char *err,
                          size_t errlen);
+/* A document (a pad or a pad's notes) from the store, not entered in the
+   hub's table: the caller owns it. */
+struct pad *hub_doc_load(struct hub *h, const char *id, char *err,
+                         size_t errlen);
 void hub_run_clear(struct run *r);
 
 /* hub_run.c */
@@ -283,6 +311,36 @@ void hub_move_leave(struct hub *h, struct hub_conn *c);
    no turn open (it writes to the store). */
 bool hub_moves_settle(struct hub *h);
 void hub_moves_free(struct hub *h);
+
+/* hub_roles.c */
+/* The pad's access record from its stored JSON: 0, or -1 (malformed). */
+int hub_access_parse(struct pad_access *a, const char *json, size_t len);
+json_object *hub_controls_json(const struct pad_access *a);
+/* True when c may send m; otherwise c is told `forbidden` and nothing
+   is done. */
+bool hub_allowed(struct hub *h, struct hub_conn *c, const struct proto_msg *m);
+/* At hello: c's role in p (which is_new says was not stored), creating
+   the pad's links when m asks to.  0 with c->role set (*links: the new
+   keys, for the welcome, or NULL), or -1 after telling c why (and
+   closing it, where the protocol says so). */
+int hub_hello_access(struct hub *h, struct hub_conn *c, struct pad *p,
+                     bool is_new, const struct proto_msg *m,
+                     json_object **links);
+/* Store ev (taken) in p's event log with its time; the turn's. */
+void hub_event(struct hub *h, struct pad *p, json_object *ev);
+json_object *hub_participant_event(const char *kind,
+                                   const struct participant *pt);
+void hub_do_control(struct hub *h, struct hub_conn *c, struct proto_msg *m);
+void hub_do_links(struct hub *h, struct hub_conn *c, struct proto_msg *m);
+void hub_do_remove(struct hub *h, struct hub_conn *c, struct proto_msg *m);
+void hub_do_history(struct hub *h, struct hub_conn *c, struct proto_msg *m);
+/* Keep run r of p (its JSON) in the pad's run log, within
+   ws.max_run_log; the turn's. */
+void hub_runlog_put(struct hub *h, struct pad *p, const struct run *r);
+/* The notes document of p (loaded, or new and empty): NULL when out of
+   memory or the store failed (err says). */
+struct pad *hub_notes_load(struct hub *h, struct pad *p, char *err,
+                           size_t errlen);
 
 /* hub_presence.c */
 void hub_do_language(struct hub *h, struct hub_conn *c, struct proto_msg *m);

@@ -50,6 +50,10 @@ void hub_run_clear(struct run *r)
 
 void hub_pad_free(struct pad *p)
 {
+	if (!p)
+		return;
+	if (p->notes)
+		hub_pad_free(p->notes);
 	hub_hist_free(p);
 	json_object_put(p->tests);
 	json_object_put(p->prev_tests);
@@ -126,6 +130,8 @@ static void run_load(struct run *r, const char *json)
 	}
 	if (json_object_object_get_ex(o, "run", &v))
 		r->no = (unsigned)json_object_get_int64(v);
+	if (json_object_object_get_ex(o, "started_ms", &v))
+		r->started_ms = json_object_get_int64(v);
 	if (json_object_object_get_ex(o, "by", &v))
 		snprintf(r->by, sizeof(r->by), "%s", json_object_get_string(v));
 	if (json_object_object_get_ex(o, "name", &v))
@@ -146,8 +152,9 @@ static void run_load(struct run *r, const char *json)
 	json_object_put(o);
 }
 
-/* Load pad id from the store: latest snapshot plus the updates after it. */
-struct pad *hub_pad_load(struct hub *h, const char *id, char *err,
+/* Load document id from the store: latest snapshot plus the updates after
+   it, its access record and its logs' state. */
+struct pad *hub_doc_load(struct hub *h, const char *id, char *err,
                          size_t errlen)
 {
 	struct padstore_pad sp;
@@ -181,6 +188,17 @@ struct pad *hub_pad_load(struct hub *h, const char *id, char *err,
 	p->version = p->snap_version = sp.snap_version;
 	snprintf(p->language, sizeof(p->language), "%s", sp.language);
 	p->last_edit_ms = sp.last_edit_ms;
+	p->created_ms = sp.exists ? sp.created_ms : now_ms();
+	if (sp.access &&
+	    hub_access_parse(&p->acc, sp.access, sp.access_len) < 0) {
+		snprintf(err, errlen, "pad %s: its links do not parse", id);
+		goto out_free;
+	}
+	if (padstore_log(h->store, PADSTORE_LOG_EVENTS, id, 0, NULL, NULL,
+	                 &p->event_seq, NULL, err, errlen) < 0 ||
+	    padstore_log(h->store, PADSTORE_LOG_RUNS, id, 0, NULL, NULL, NULL,
+	                 &p->runlog_bytes, err, errlen) < 0)
+		goto out_free;
 	run_load(&p->run, sp.last_run);
 	if (sp.tests) {
 		json_object *tl = json_tokener_parse(sp.tests);
@@ -208,12 +226,27 @@ struct pad *hub_pad_load(struct hub *h, const char *id, char *err,
 	padstore_pad_fini(&sp);
 	hub_hist_reset(p);
 	p->empty_since_ms = mono_ms();
-	p->next = h->buckets[bucket(id)];
-	h->buckets[bucket(id)] = p;
-	h->npads++;
 	return p;
 out_free:
 	padstore_pad_fini(&sp);
 	hub_pad_free(p);
 	return NULL;
+}
+
+/* Load pad id (and the notes of a pad with links) into the hub's table. */
+struct pad *hub_pad_load(struct hub *h, const char *id, char *err,
+                         size_t errlen)
+{
+	struct pad *p = hub_doc_load(h, id, err, errlen);
+
+	if (!p)
+		return NULL;
+	if (p->acc.on && !hub_notes_load(h, p, err, errlen)) {
+		hub_pad_free(p);
+		return NULL;
+	}
+	p->next = h->buckets[bucket(id)];
+	h->buckets[bucket(id)] = p;
+	h->npads++;
+	return p;
 }

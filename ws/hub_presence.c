@@ -93,6 +93,7 @@ void hub_do_profile(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	json_object_object_add(o, "participant",
 	                       hub_participant_json(c->part, false));
 	hub_send_json(h, c->pad, NULL, NULL, o);
+	hub_event(h, c->pad, hub_participant_event("profile", c->part));
 }
 
 void hub_do_language(struct hub *h, struct hub_conn *c, struct proto_msg *m)
@@ -110,6 +111,16 @@ void hub_do_language(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	}
 	hub_mark_dirty(h, p);
 	snprintf(p->language, sizeof(p->language), "%s", m->language);
+	{
+		json_object *ev = json_object_new_object();
+		json_object_object_add(ev, "type",
+		                       json_object_new_string("language"));
+		json_object_object_add(ev, "language",
+		                       json_object_new_string(m->language));
+		json_object_object_add(ev, "by",
+		                       json_object_new_string(c->part->id));
+		hub_event(h, p, ev);
+	}
 	o = json_object_new_object();
 	json_object_object_add(o, "type", json_object_new_string("language"));
 	json_object_object_add(o, "language",
@@ -143,6 +154,16 @@ void hub_do_tests(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	hub_mark_dirty(h, p);
 	json_object_put(p->tests);
 	p->tests = json_object_get(m->tests);
+	{
+		json_object *ev = json_object_new_object();
+		json_object_object_add(ev, "type",
+		                       json_object_new_string("tests"));
+		/* ev takes a new reference */
+		json_object_object_add(ev, "tests", json_object_get(m->tests));
+		json_object_object_add(ev, "by",
+		                       json_object_new_string(c->part->id));
+		hub_event(h, p, ev);
+	}
 	o = json_object_new_object();
 	json_object_object_add(o, "type", json_object_new_string("tests"));
 	/* shared with the pad: the parent takes a new reference */

@@ -90,6 +90,7 @@ static void run_event(struct hub *h, struct pad *p, json_object *ev)
 	size_t size;
 
 	json_object_object_add(o, "type", json_object_new_string("run"));
+	json_object_object_add(ev, "t", json_object_new_int64(now_ms()));
 	/* o takes a reference; ev keeps ours for the kept events */
 	json_object_object_add(o, "event", json_object_get(ev));
 	m = wsmsg_from_json(o);
@@ -163,6 +164,7 @@ static void run_finish(struct hub *h, struct pad *p)
 		if (padstore_put_run(h->txn, p->id, s, strlen(s)) < 0)
 			h->txn_failed = true;
 		json_object_put(o);
+		hub_runlog_put(h, p, &p->run);
 	}
 }
 
@@ -333,6 +335,7 @@ void hub_do_run(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	hub_run_clear(&p->run);
 	p->run.no++;
 	p->run.active = true;
+	p->run.started_ms = now_ms();
 	h->active_runs++;
 	snprintf(p->run.by, sizeof(p->run.by), "%s", c->part->id);
 	p->run.by_name = strdup(c->part->name);
@@ -368,7 +371,7 @@ void hub_do_run(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	}
 	p->run.ctx->hub = h;
 	p->run.ctx->no = p->run.no;
-	snprintf(p->run.ctx->pad, sizeof(p->run.ctx->pad), "%s", p->id);
+	snprintf(p->run.ctx->pad, sizeof(p->run.ctx->pad), "%.64s", p->id);
 
 	req = json_object_new_object();
 	json_object_object_add(req, "language",

@@ -120,6 +120,9 @@ void hub_mark_dirty(struct hub *h, struct pad *p)
 	memcpy(p->prev_language, p->language, sizeof(p->language));
 	p->prev_last_edit = p->last_edit_ms;
 	p->prev_tests = p->tests ? json_object_get(p->tests) : NULL;
+	p->prev_acc = p->acc;
+	p->prev_event_seq = p->event_seq;
+	p->prev_runlog_bytes = p->runlog_bytes;
 	p->dirty_next = h->dirty;
 	h->dirty = p;
 }
@@ -139,6 +142,9 @@ json_object *hub_run_json(const struct run *r)
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "run", json_object_new_int64(r->no));
+	if (r->started_ms)
+		json_object_object_add(o, "started_ms",
+		                       json_object_new_int64(r->started_ms));
 	json_object_object_add(o, "by", json_object_new_string(r->by));
 	json_object_object_add(
 	        o, "name",
@@ -219,6 +225,9 @@ void hub_turn_settle(struct hub *h, bool ok)
 			p->tests = p->prev_tests
 			                   ? json_object_get(p->prev_tests)
 			                   : NULL;
+			p->acc = p->prev_acc;
+			p->event_seq = p->prev_event_seq;
+			p->runlog_bytes = p->prev_runlog_bytes;
 		}
 		json_object_put(p->prev_tests);
 		p->prev_tests = NULL;
@@ -240,6 +249,9 @@ static json_object *snapshot_json(struct pad *p, const char *reason)
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "type", json_object_new_string("snapshot"));
+	if (p->main) /* "doc" is the text here */
+		json_object_object_add(o, "notes",
+		                       json_object_new_boolean(true));
 	json_object_object_add(o, "version",
 	                       json_object_new_int64((int64_t)p->version));
 	json_object_object_add(
@@ -260,6 +272,18 @@ static void deliver(struct hub *h, struct hub_conn *c, struct wsmsg *m)
 		if (s) {
 			h->ops->send(h->srv, c, s);
 			wsmsg_unref(s);
+		}
+		if (c->part && c->part->role == PROTO_ROLE_OWNER &&
+		    c->pad->notes) {
+			/* the notes' backlog went too */
+			o = snapshot_json(c->pad->notes, "slow_reader");
+			s = wsmsg_from_json(o);
+			json_object_put(o);
+			c->notes_skip_below = c->pad->notes->version;
+			if (s) {
+				h->ops->send(h->srv, c, s);
+				wsmsg_unref(s);
+			}
 		}
 		logf_(h, 5,
 		      "pad %s: participant %s reads too slowly; sent a snapshot at version %llu instead of the backlog",
@@ -314,6 +338,8 @@ json_object *hub_participant_json(const struct participant *pt, bool sel)
 	json_object_object_add(o, "id", json_object_new_string(pt->id));
 	json_object_object_add(o, "name", json_object_new_string(pt->name));
 	json_object_object_add(o, "color", json_object_new_string(pt->color));
+	json_object_object_add(
+	        o, "role", json_object_new_string(proto_role_name(pt->role)));
 	if (sel && pt->selection) {
 		json_object_object_add(o, "version",
 		                       json_object_new_int64(pt->sel_version));
@@ -349,6 +375,24 @@ static void build_welcome(struct hub *h, struct out *e)
 	}
 	json_object_object_add(o, "language",
 	                       json_object_new_string(p->language));
+	json_object_object_add(
+	        o, "role",
+	        json_object_new_string(proto_role_name(c->part->role)));
+	json_object_object_add(o, "controls", hub_controls_json(&p->acc));
+	if (c->part->role == PROTO_ROLE_OWNER && p->notes) {
+		json_object *n = json_object_new_object();
+		json_object_object_add(
+		        n, "version",
+		        json_object_new_int64((int64_t)p->notes->version));
+		json_object_object_add(
+		        n, "doc",
+		        json_object_new_string_len(p->notes->text,
+		                                   (int)p->notes->bytes));
+		json_object_object_add(o, "notes", n);
+		c->notes_skip_below = p->notes->version;
+	}
+	if (e->links) /* o takes the links */
+		json_object_object_add(o, "links", json_object_get(e->links));
 	parts = json_object_new_array();
 	/* those who joined after c are announced to it by their join */
 	for (struct participant *pt = p->parts; pt; pt = pt->next)
@@ -396,7 +440,7 @@ static void build_welcome(struct hub *h, struct out *e)
 static void build_pull(struct hub *h, struct out *e)
 {
 	struct hub_conn *c = e->to;
-	struct pad *p = c->pad;
+	struct pad *p = e->notes ? c->pad->notes : c->pad;
 	json_object *ups = catchup(h, p, e->from), *o;
 	struct wsmsg *m;
 
@@ -404,6 +448,9 @@ static void build_pull(struct hub *h, struct out *e)
 		o = json_object_new_object();
 		json_object_object_add(o, "type",
 		                       json_object_new_string("updates"));
+		if (e->notes)
+			json_object_object_add(o, "doc",
+			                       json_object_new_string("notes"));
 		json_object_object_add(o, "version",
 		                       json_object_new_int64((int64_t)e->from));
 		json_object_object_add(o, "updates", ups);
@@ -412,7 +459,10 @@ static void build_pull(struct hub *h, struct out *e)
 	}
 	m = wsmsg_from_json(o);
 	json_object_put(o);
-	c->skip_below = p->version;
+	if (e->notes)
+		c->notes_skip_below = p->version;
+	else
+		c->skip_below = p->version;
 	if (m) {
 		deliver(h, c, m);
 		wsmsg_unref(m);
@@ -440,13 +490,26 @@ void hub_flush(struct hub *h, bool committed)
 			if (e->to && e->to->pad)
 				build_welcome(h, e);
 		} else if (e->kind == OUT_PULL) {
-			if (e->to && e->to->pad)
+			if (e->to && e->to->pad &&
+			    (!e->notes || e->to->pad->notes))
 				build_pull(h, e);
 		} else if (e->kind == OUT_CLOSE) {
 			if (e->to)
 				h->ops->close(h->srv, e->to, e->code, "");
 		} else if (e->to) {
 			deliver(h, e->to, e->msg);
+		} else if (e->pad && e->pad->main) {
+			/* the notes: to owners only, never anyone else */
+			for (struct participant *pt = e->pad->main->parts; pt;
+			     pt = pt->next) {
+				struct hub_conn *c = pt->conn;
+				if (pt->role != PROTO_ROLE_OWNER ||
+				    c == e->except || !c->welcomed ||
+				    (e->upd_to &&
+				     e->upd_to <= c->notes_skip_below))
+					continue;
+				deliver(h, c, e->msg);
+			}
 		} else if (e->pad) {
 			for (struct participant *pt = e->pad->parts; pt;
 			     pt = pt->next) {
@@ -459,6 +522,7 @@ void hub_flush(struct hub *h, bool committed)
 		}
 		wsmsg_unref(e->msg);
 		json_object_put(e->ref);
+		json_object_put(e->links);
 		free(e);
 	}
 }

@@ -29,11 +29,12 @@
    reads, and the one it makes. */
 #define PADSTORE_FORMAT 1
 /* Longest update or snapshot key: id, 0x00, 8-byte version. */
-#define PADSTORE_KEY_MAX (PADSTORE_ID_MAX + 1 + 8)
+#define PADSTORE_KEY_MAX (PADSTORE_DOC_MAX + 1 + 8)
+#define SUFFIX_LEN       (sizeof(PADSTORE_NOTES_SUFFIX) - 1)
 
 struct padstore {
 	MDB_env *env;
-	MDB_dbi meta, updates, snapshots, runs, tests;
+	MDB_dbi meta, updates, snapshots, runs, tests, access, events, runlog;
 	size_t map_size;
 	bool nosync;
 	pthread_rwlock_t lock;     /* see the top of this file */
@@ -113,9 +114,27 @@ bool padstore_valid_id(const char *pad)
 	return i > 0;
 }
 
+bool padstore_valid_doc(const char *doc)
+{
+	char id[PADSTORE_ID_MAX + 1];
+	size_t n;
+
+	if (!doc)
+		return false;
+	n = strlen(doc);
+	if (padstore_valid_id(doc))
+		return true;
+	if (n <= SUFFIX_LEN || n - SUFFIX_LEN > PADSTORE_ID_MAX ||
+	    strcmp(doc + n - SUFFIX_LEN, PADSTORE_NOTES_SUFFIX))
+		return false;
+	memcpy(id, doc, n - SUFFIX_LEN);
+	id[n - SUFFIX_LEN] = '\0';
+	return padstore_valid_id(id);
+}
+
 static int check_id(const char *pad, char *err, size_t errlen)
 {
-	if (padstore_valid_id(pad))
+	if (padstore_valid_doc(pad))
 		return 0;
 	seterr(err, errlen,
 	       "bad pad id: want 1..%d characters of [A-Za-z0-9_-]",
@@ -258,7 +277,7 @@ int padstore_open(const struct padstore_options *o, struct padstore **out,
 		rc = -rc;
 		goto out_free_ps;
 	}
-	rc = lmdb_env_open_dir(o->dir, "pad store", 6, ps->map_size,
+	rc = lmdb_env_open_dir(o->dir, "pad store", 9, ps->map_size,
 	                       ps->nosync ? MDB_NOSYNC : 0, &ps->env,
 	                       &ps->map_size, err, errlen);
 	if (rc)
@@ -279,7 +298,10 @@ int padstore_open(const struct padstore_options *o, struct padstore **out,
 	    (rc = mdb_dbi_open(txn, "updates", MDB_CREATE, &ps->updates)) ||
 	    (rc = mdb_dbi_open(txn, "snapshots", MDB_CREATE, &ps->snapshots)) ||
 	    (rc = mdb_dbi_open(txn, "runs", MDB_CREATE, &ps->runs)) ||
-	    (rc = mdb_dbi_open(txn, "tests", MDB_CREATE, &ps->tests))) {
+	    (rc = mdb_dbi_open(txn, "tests", MDB_CREATE, &ps->tests)) ||
+	    (rc = mdb_dbi_open(txn, "access", MDB_CREATE, &ps->access)) ||
+	    (rc = mdb_dbi_open(txn, "events", MDB_CREATE, &ps->events)) ||
+	    (rc = mdb_dbi_open(txn, "runlog", MDB_CREATE, &ps->runlog))) {
 		rc = mdb_fail(ps, rc, "cannot open the pad store's databases",
 		              err, errlen);
 		goto out_abort_txn;
@@ -333,6 +355,7 @@ void padstore_pad_fini(struct padstore_pad *p)
 	free(p->snap_text);
 	free(p->last_run);
 	free(p->tests);
+	free(p->access);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -467,6 +490,10 @@ int padstore_load(struct padstore *ps, const char *pad,
 	if (!rc)
 		rc = get_blob(txn, ps, ps->tests, pad, &out->tests,
 		              &out->tests_len, "cannot read tests", err,
+		              errlen);
+	if (!rc)
+		rc = get_blob(txn, ps, ps->access, pad, &out->access,
+		              &out->access_len, "cannot read the links", err,
 		              errlen);
 	if (rc)
 		goto out_abort_txn;
@@ -610,9 +637,25 @@ static int del_pad(MDB_txn *txn, const struct padstore *ps, const char *pad,
 	if (rc && rc != MDB_NOTFOUND)
 		return rc;
 	*count += !rc;
+	rc = mdb_del(txn, ps->access, &k, NULL);
+	if (rc && rc != MDB_NOTFOUND)
+		return rc;
+	*count += !rc;
 	rc = del_versions(txn, ps->updates, pad, count);
 	if (!rc)
 		rc = del_versions(txn, ps->snapshots, pad, count);
+	if (!rc)
+		rc = del_versions(txn, ps->events, pad, count);
+	if (!rc)
+		rc = del_versions(txn, ps->runlog, pad, count);
+	if (!rc && padstore_valid_id(pad)) {
+		/* a pad's notes go with it */
+		char notes[PADSTORE_DOC_MAX + 1];
+		size_t n = 0;
+		snprintf(notes, sizeof(notes), "%s" PADSTORE_NOTES_SUFFIX, pad);
+		rc = del_pad(txn, ps, notes, &n);
+		*count += n;
+	}
 	return rc;
 }
 
@@ -846,6 +889,104 @@ int padstore_put_tests(struct padstore_txn *t, const char *pad,
 	return put_blob(t, t->ps->tests, pad, json, len, "the tests");
 }
 
+int padstore_put_access(struct padstore_txn *t, const char *pad,
+                        const char *json, size_t len)
+{
+	return put_blob(t, t->ps->access, pad, json, len, "the links");
+}
+
+static MDB_dbi log_dbi(const struct padstore *ps, enum padstore_log log)
+{
+	return log == PADSTORE_LOG_RUNS ? ps->runlog : ps->events;
+}
+
+int padstore_put_log(struct padstore_txn *t, enum padstore_log log,
+                     const char *pad, uint64_t seq, const void *data,
+                     size_t len)
+{
+	unsigned char key[PADSTORE_KEY_MAX];
+	MDB_val k = {0, key}, v = {len, (void *)data};
+	int rc;
+
+	if ((rc = batch_start(t, pad)))
+		return rc;
+	if (seq == 0 || (len && !data)) {
+		seterr(t->err, sizeof(t->err), "pad %s: bad log entry %llu",
+		       pad, (unsigned long long)seq);
+		return batch_kill(t, -EINVAL);
+	}
+	k.mv_size = ver_key(key, pad, seq);
+	rc = mdb_put(t->txn, log_dbi(t->ps, log), &k, &v, 0);
+	if (rc)
+		return batch_mdb(t, rc, "cannot store %s %llu of pad %s",
+		                 log == PADSTORE_LOG_RUNS ? "run" : "event",
+		                 (unsigned long long)seq, pad);
+	return 0;
+}
+
+int padstore_log(struct padstore *ps, enum padstore_log log, const char *pad,
+                 uint64_t from,
+                 int (*cb)(void *arg, uint64_t seq, const void *data,
+                           size_t len),
+                 void *arg, uint64_t *last, size_t *bytes, char *err,
+                 size_t errlen)
+{
+	unsigned char key[PADSTORE_KEY_MAX];
+	size_t n, ksize;
+	MDB_cursor *cur;
+	MDB_txn *txn;
+	MDB_val k, v;
+	uint64_t seq;
+	int rc;
+
+	if (last)
+		*last = 0;
+	if (bytes)
+		*bytes = 0;
+	if ((rc = check_id(pad, err, errlen)))
+		return rc;
+	if (from == UINT64_MAX)
+		return 0;
+	if ((rc = txn_begin(ps, MDB_RDONLY, &txn, err, errlen)))
+		return rc;
+	rc = mdb_cursor_open(txn, log_dbi(ps, log), &cur);
+	if (rc) {
+		rc = mdb_fail(ps, rc, "cannot open cursor", err, errlen);
+		goto out_abort_txn;
+	}
+	n = strlen(pad);
+	ksize = ver_key(key, pad, from + 1);
+	k.mv_size = ksize;
+	k.mv_data = key;
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (!key_of(&k, pad, n))
+			break;
+		if (k.mv_size != ksize) {
+			seterr(err, errlen, "pad %s: malformed log key", pad);
+			rc = -EBADMSG;
+			goto out_close_cursor;
+		}
+		seq = lmdb_get_be64((const unsigned char *)k.mv_data + n + 1);
+		if (last)
+			*last = seq;
+		if (bytes)
+			*bytes += v.mv_size;
+		if (cb && (rc = cb(arg, seq, v.mv_data, v.mv_size)))
+			goto out_close_cursor;
+	}
+	if (rc && rc != MDB_NOTFOUND) {
+		rc = mdb_fail(ps, rc, "cannot read the log", err, errlen);
+		goto out_close_cursor;
+	}
+	rc = 0;
+out_close_cursor:
+	mdb_cursor_close(cur);
+out_abort_txn:
+	txn_abort(ps, txn);
+	return rc;
+}
+
 int padstore_commit(struct padstore_txn *t, char *err, size_t errlen)
 {
 	int rc;
@@ -913,6 +1054,7 @@ int padstore_sweep(struct padstore *ps, int64_t cutoff_ms, size_t max,
 		}
 		lastlen = k.mv_size;
 		memcpy(last, k.mv_data, lastlen);
+		/* longer: a pad's notes, swept with the pad */
 		if (lastlen > PADSTORE_ID_MAX)
 			continue;
 		memcpy(id, last, lastlen);

@@ -23,7 +23,7 @@
  * text is UTF-8 or that a run is JSON.
  *
  * Files.  `dir` holds LMDB's data.mdb and lock.mdb (mode 0600; the directory
- * is made 0700 if missing).  Six named databases:
+ * is made 0700 if missing).  Nine named databases:
  *
  *	meta       pad id -> meta record (below)
  *	updates    pad id, 0x00, 8-byte big-endian version -> the update's bytes
@@ -31,6 +31,9 @@
  *	           one per pad: a new one deletes the older ones
  *	runs       pad id -> the last run's JSON bytes
  *	tests      pad id -> the pad's tests, JSON bytes
+ *	access     pad id -> the pad's links (hashes) and controls, JSON bytes
+ *	events     pad id, 0x00, 8-byte big-endian seq -> an event's JSON
+ *	runlog     pad id, 0x00, 8-byte big-endian run number -> a run's JSON
  *	info       "format" -> the environment's format record (lmdbutil.h):
  *	           format 1, the layout this header describes
  *
@@ -115,6 +118,11 @@ struct lmdb_format; /* lmdbutil.h */
 #define PADSTORE_ID_MAX 64
 /* Longest language id, in bytes (without the NUL). */
 #define PADSTORE_LANG_MAX 32
+/* A pad's notes are a document of their own, stored as the pad's id with
+   this suffix (which no pad id contains, so no client can name it); they
+   are deleted with the pad, and padstore_sweep() skips them. */
+#define PADSTORE_NOTES_SUFFIX "!notes"
+#define PADSTORE_DOC_MAX      (PADSTORE_ID_MAX + 6)
 /* `to` for padstore_updates(): every stored update after `from`. */
 #define PADSTORE_VERSION_END UINT64_MAX
 
@@ -130,6 +138,9 @@ struct padstore_options {
 
 /* True when pad is 1..PADSTORE_ID_MAX characters of [A-Za-z0-9_-]. */
 bool padstore_valid_id(const char *pad);
+/* A pad id, or a pad id with PADSTORE_NOTES_SUFFIX: what every function
+   below takes as `pad` (a document). */
+bool padstore_valid_doc(const char *doc);
 
 /*
  * Open (creating if needed) the store described by o.  LMDB raises a
@@ -188,6 +199,9 @@ struct padstore_pad {
 	char *tests; /* owned, NUL-terminated: the pad's tests as the
 	                       daemon stored them; NULL when there are none */
 	size_t tests_len;
+	char *access; /* owned, NUL-terminated: the pad's links and controls
+	                 (the daemon's JSON); NULL for an open pad */
+	size_t access_len;
 	bool exists; /* false: no meta record; everything else zero/empty */
 };
 
@@ -311,6 +325,38 @@ int padstore_put_run(struct padstore_txn *t, const char *pad, const char *json,
    them.  Same batch rules as padstore_put_run(). */
 int padstore_put_tests(struct padstore_txn *t, const char *pad,
                        const char *json, size_t len);
+
+/* The pad's links and controls (the daemon's JSON), replacing any; json
+   NULL deletes them.  Same batch rules as padstore_put_run(). */
+int padstore_put_access(struct padstore_txn *t, const char *pad,
+                        const char *json, size_t len);
+
+/*
+ * Two logs per pad, each an ordered list of records keyed by a number
+ * the daemon picks (>= 1, increasing): EVENTS, what happened in the pad
+ * (joins, controls, ...), and RUNS, every run kept, by run number.  A put
+ * replaces the record under that number (a run is stored again when it
+ * ends).  Same batch rules as padstore_put_update().
+ */
+enum padstore_log { PADSTORE_LOG_EVENTS, PADSTORE_LOG_RUNS };
+
+int padstore_put_log(struct padstore_txn *t, enum padstore_log log,
+                     const char *pad, uint64_t seq, const void *data,
+                     size_t len);
+
+/*
+ * Call cb(arg, seq, data, len) (cb may be NULL) for pad's records of log
+ * with seq > from, in order, from one read transaction; data is valid only
+ * until cb returns.  *last (may be NULL) gets the highest seq seen (0 for
+ * none), *bytes (may be NULL) the bytes of the records seen.  Returns 0,
+ * cb's non-zero value, -EINVAL, -EBADMSG (a malformed key), -EAGAIN.
+ */
+int padstore_log(struct padstore *ps, enum padstore_log log, const char *pad,
+                 uint64_t from,
+                 int (*cb)(void *arg, uint64_t seq, const void *data,
+                           size_t len),
+                 void *arg, uint64_t *last, size_t *bytes, char *err,
+                 size_t errlen);
 
 /*
  * Commit the batch: 0 when everything put in it is stored (and, with

@@ -41,10 +41,11 @@ static const struct {
 	const char *const *fields; /* allowed besides "type" */
 } types[] = {
         {"hello", PROTO_HELLO,
-         (const char *const[]){"version", "name", "color", NULL}},
+         (const char *const[]){"version", "name", "color", "key", "create",
+                               NULL}},
         {"push", PROTO_PUSH,
-         (const char *const[]){"version", "updates", "ref", NULL}},
-        {"pull", PROTO_PULL, (const char *const[]){"version", NULL}},
+         (const char *const[]){"version", "updates", "ref", "doc", NULL}},
+        {"pull", PROTO_PULL, (const char *const[]){"version", "doc", NULL}},
         {"presence", PROTO_PRESENCE,
          (const char *const[]){"version", "selection", NULL}},
         {"profile", PROTO_PROFILE,
@@ -55,7 +56,27 @@ static const struct {
         {"stdin", PROTO_STDIN, (const char *const[]){"data", "eof", NULL}},
         {"stop", PROTO_STOP, (const char *const[]){NULL}},
         {"ping", PROTO_PING, (const char *const[]){NULL}},
+        {"control", PROTO_CONTROL,
+         (const char *const[]){"title", "locked", "runs_locked", "ended",
+                               "playback", NULL}},
+        {"links", PROTO_LINKS, (const char *const[]){"rotate", "revoke", NULL}},
+        {"remove", PROTO_REMOVE, (const char *const[]){"id", NULL}},
+        {"history", PROTO_HISTORY, (const char *const[]){"doc", "from", NULL}},
 };
+
+const char *proto_role_name(enum proto_role r)
+{
+	switch (r) {
+	case PROTO_ROLE_OWNER:
+		return "owner";
+	case PROTO_ROLE_CANDIDATE:
+		return "candidate";
+	case PROTO_ROLE_OBSERVER:
+		return "observer";
+	default:
+		return "editor";
+	}
+}
 
 /* A non-negative integer field below 2^53 (what JavaScript counts exactly). */
 const char *proto_type_name(enum proto_type t)
@@ -332,6 +353,146 @@ static int check_fields(json_object *root, const char *const *allowed,
 	return 0;
 }
 
+/* "doc": "pad" (the default) or "notes" */
+static int get_doc(json_object *root, bool *notes, struct proto_error *e)
+{
+	json_object *v;
+	const char *s;
+
+	*notes = false;
+	if (!json_object_object_get_ex(root, "doc", &v))
+		return 0;
+	s = json_object_get_type(v) == json_type_string
+	            ? json_object_get_string(v)
+	            : "";
+	if (strcmp(s, "pad") == 0)
+		return 0;
+	if (strcmp(s, "notes") == 0) {
+		*notes = true;
+		return 0;
+	}
+	return proto_error_set(e, PROTO_E_BAD_MESSAGE,
+	                       "doc: expected \"pad\" or \"notes\"");
+}
+
+static int get_bool3(json_object *root, const char *f, int *out,
+                     struct proto_error *e)
+{
+	json_object *v;
+
+	*out = -1;
+	if (!json_object_object_get_ex(root, f, &v))
+		return 0;
+	if (json_object_get_type(v) != json_type_boolean)
+		return proto_error_set(e, PROTO_E_BAD_MESSAGE,
+		                       "%s: expected true or false", f);
+	*out = json_object_get_boolean(v);
+	return 0;
+}
+
+static int check_title(const char *s, size_t len, const char *field,
+                       struct proto_error *e)
+{
+	if (len > PROTO_MAX_TITLE)
+		return proto_error_set(e, PROTO_E_BAD_MESSAGE,
+		                       "%s: %zu bytes, at most %d", field, len,
+		                       PROTO_MAX_TITLE);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return proto_error_set(
+			        e, PROTO_E_BAD_MESSAGE,
+			        "%s: control characters are not allowed",
+			        field);
+	return 0;
+}
+
+static bool key_chars(const char *s, size_t len)
+{
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                 "0123456789_-") == len;
+}
+
+/* hello's key and create */
+static int parse_link(struct proto_msg *m, struct proto_error *e)
+{
+	json_object *root = m->root, *c;
+	size_t len;
+
+	if (get_string(root, "key", true, &m->key, &len, e) < 0)
+		return -1;
+	if (m->key && (len != PROTO_KEY_LEN || !key_chars(m->key, len)))
+		return proto_error_set(
+		        e, PROTO_E_BAD_LINK,
+		        "key: expected the %d characters of a pad link's key",
+		        PROTO_KEY_LEN);
+	if (!json_object_object_get_ex(root, "create", &c))
+		return 0;
+	if (json_object_get_type(c) != json_type_object)
+		return proto_error_set(e, PROTO_E_BAD_MESSAGE,
+		                       "create: expected an object");
+	if (check_fields(c,
+	                 (const char *const[]){"template", "language", "title",
+	                                       "secret", NULL},
+	                 e) < 0)
+		return -1;
+	m->create = true;
+	if (get_string(c, "template", true, &m->tpl, &len, e) < 0)
+		return -1;
+	if (m->tpl &&
+	    (len == 0 || len > PROTO_MAX_TEMPLATE || !key_chars(m->tpl, len)))
+		return proto_error_set(
+		        e, PROTO_E_BAD_TEMPLATE,
+		        "create.template: 1 to %d of A-Z a-z 0-9 _ -",
+		        PROTO_MAX_TEMPLATE);
+	if (get_string(c, "language", true, &m->create_language, &len, e) < 0)
+		return -1;
+	if (m->create_language &&
+	    (len == 0 || len > PROTO_MAX_LANGUAGE ||
+	     strspn(m->create_language,
+	            "abcdefghijklmnopqrstuvwxyz0123456789+#._-") != len))
+		return proto_error_set(
+		        e, PROTO_E_BAD_LANGUAGE,
+		        "create.language: 1 to %d characters of a-z 0-9 + # . _ -",
+		        PROTO_MAX_LANGUAGE);
+	if (get_string(c, "title", true, &m->title, &len, e) < 0 ||
+	    (m->title && check_title(m->title, len, "create.title", e) < 0))
+		return -1;
+	if (get_string(c, "secret", true, &m->secret, &len, e) < 0)
+		return -1;
+	if (m->secret && len > PROTO_MAX_SECRET)
+		return proto_error_set(e, PROTO_E_CREATE_FORBIDDEN,
+		                       "create.secret: at most %d bytes",
+		                       PROTO_MAX_SECRET);
+	return 0;
+}
+
+static int parse_links(struct proto_msg *m, struct proto_error *e)
+{
+	json_object *rot, *rev, *v;
+	const char *s;
+
+	json_object_object_get_ex(m->root, "rotate", &rot);
+	json_object_object_get_ex(m->root, "revoke", &rev);
+	if (!rot == !rev)
+		return proto_error_set(e, PROTO_E_BAD_MESSAGE,
+		                       "links: give rotate or revoke");
+	v = rot ? rot : rev;
+	m->revoke = rev != NULL;
+	s = json_object_get_type(v) == json_type_string
+	            ? json_object_get_string(v)
+	            : "";
+	if (strcmp(s, "candidate") == 0)
+		m->link_role = PROTO_ROLE_CANDIDATE;
+	else if (strcmp(s, "observer") == 0)
+		m->link_role = PROTO_ROLE_OBSERVER;
+	else
+		return proto_error_set(
+		        e, PROTO_E_BAD_MESSAGE,
+		        "%s: expected \"candidate\" or \"observer\"",
+		        rot ? "rotate" : "revoke");
+	return 0;
+}
+
 static int parse_fields(struct proto_msg *m, const struct proto_limits *lim,
                         struct proto_error *e)
 {
@@ -352,8 +513,12 @@ static int parse_fields(struct proto_msg *m, const struct proto_limits *lim,
 		if (get_string(root, "color", true, &m->color, &len, e) < 0 ||
 		    (m->color && check_color(m->color, len, e) < 0))
 			return -1;
+		if (m->type == PROTO_HELLO)
+			return parse_link(m, e);
 		return 0;
 	case PROTO_PUSH:
+		if (get_doc(root, &m->notes, e) < 0)
+			return -1;
 		if (get_version(root, "version", false, &has, &m->version, e) <
 		    0)
 			return -1;
@@ -373,8 +538,39 @@ static int parse_fields(struct proto_msg *m, const struct proto_limits *lim,
 		return 0;
 	case PROTO_PULL:
 		m->has_version = true;
+		if (get_doc(root, &m->notes, e) < 0)
+			return -1;
 		return get_version(root, "version", false, &has, &m->version,
 		                   e);
+	case PROTO_HISTORY:
+		m->has_version = true;
+		if (get_doc(root, &m->notes, e) < 0)
+			return -1;
+		return get_version(root, "from", false, &has, &m->version, e);
+	case PROTO_CONTROL:
+		if (get_string(root, "title", true, &m->title, &len, e) < 0 ||
+		    (m->title && check_title(m->title, len, "title", e) < 0))
+			return -1;
+		if (get_bool3(root, "locked", &m->locked, e) < 0 ||
+		    get_bool3(root, "runs_locked", &m->runs_locked, e) < 0 ||
+		    get_bool3(root, "ended", &m->ended, e) < 0 ||
+		    get_bool3(root, "playback", &m->playback, e) < 0)
+			return -1;
+		if (!m->title && m->locked < 0 && m->runs_locked < 0 &&
+		    m->ended < 0 && m->playback < 0)
+			return proto_error_set(
+			        e, PROTO_E_BAD_MESSAGE,
+			        "control: give at least one of title, locked, runs_locked, ended, playback");
+		return 0;
+	case PROTO_LINKS:
+		return parse_links(m, e);
+	case PROTO_REMOVE:
+		if (get_string(root, "id", false, &m->id, &len, e) < 0)
+			return -1;
+		if (len == 0 || len >= 16)
+			return proto_error_set(e, PROTO_E_BAD_MESSAGE,
+			                       "id: expected a participant id");
+		return 0;
 	case PROTO_PRESENCE:
 		if (get_version(root, "version", false, &has, &m->version, e) <
 		    0)
@@ -446,6 +642,7 @@ int proto_parse(const char *text, size_t len, const struct proto_limits *lim,
 	size_t i;
 
 	memset(m, 0, sizeof(*m));
+	m->locked = m->runs_locked = m->ended = m->playback = -1;
 	switch (json_parse_object(text, len, PROTO_MAX_DEPTH, "the message",
 	                          &m->root, e->message, sizeof(e->message))) {
 	case JSON_PARSE_OK:

@@ -26,6 +26,10 @@ enum proto_type {
 	PROTO_STOP,
 	PROTO_PING,
 	PROTO_TESTS,
+	PROTO_CONTROL,
+	PROTO_LINKS,
+	PROTO_REMOVE,
+	PROTO_HISTORY,
 	PROTO_TYPE_COUNT
 };
 
@@ -71,6 +75,14 @@ const char *proto_type_name(enum proto_type t);
 	X(TESTS_TOO_LARGE, "tests_too_large")                                  \
 	X(NO_LANGUAGE, "no_language")                                          \
 	X(RUN_LIMITED, "run_limited")                                          \
+	X(FORBIDDEN, "forbidden")                                              \
+	X(BAD_LINK, "bad_link")                                                \
+	X(LINK_REVOKED, "link_revoked")                                        \
+	X(REMOVED, "removed")                                                  \
+	X(NO_PAD, "no_pad")                                                    \
+	X(CREATE_FORBIDDEN, "create_forbidden")                                \
+	X(PAD_EXISTS, "pad_exists")                                            \
+	X(BAD_TEMPLATE, "bad_template")                                        \
 	X(STORE_ERROR, "store_error")
 
 enum proto_err {
@@ -91,6 +103,22 @@ const char *proto_err_name(enum proto_err e);
 #define PROTO_MAX_TEST_NAME   64
 #define PROTO_MAX_TEST_FIELD  (64 * 1024)  /* stdin, expected_stdout */
 #define PROTO_MAX_TESTS_BYTES (256 * 1024) /* all of them */
+#define PROTO_MAX_TITLE       200
+#define PROTO_KEY_LEN         32 /* a link's key: cap.h's CAP_KEY_LEN */
+#define PROTO_MAX_SECRET      256
+#define PROTO_MAX_TEMPLATE    64
+
+/* The roles a link gives (docs/protocol.md, "Roles and links").  EDITOR is
+   everyone's on an open pad (one made without links). */
+enum proto_role {
+	PROTO_ROLE_EDITOR,
+	PROTO_ROLE_OWNER,
+	PROTO_ROLE_CANDIDATE,
+	PROTO_ROLE_OBSERVER
+};
+
+/* "editor", "owner", ... (static) */
+const char *proto_role_name(enum proto_role r);
 
 struct proto_limits {
 	size_t max_name; /* bytes of a display name */
@@ -117,6 +145,18 @@ struct proto_msg {
 	bool eof;           /* stdin */
 	bool run_tests;     /* run: the pad's tests instead of a plain run */
 	json_object *tests; /* tests: array of {name, stdin, expected_stdout} */
+	const char *key;    /* hello: the link's key, or NULL */
+	bool create;        /* hello: make the pad */
+	const char *tpl;    /* hello.create.template, or NULL */
+	const char *create_language; /* hello.create.language, or NULL */
+	const char *secret;          /* hello.create.secret, or NULL */
+	const char *title; /* hello.create.title, control.title: or NULL */
+	bool notes;        /* push, pull, history: "doc":"notes" */
+	/* control: -1 when absent, else 0 or 1 */
+	int locked, runs_locked, ended, playback;
+	enum proto_role link_role; /* links: CANDIDATE or OBSERVER */
+	bool revoke;               /* links: revoke instead of rotate */
+	const char *id;            /* remove: the participant */
 };
 
 struct proto_error {

@@ -27,12 +27,14 @@
 
 #include "addr.h"
 #include "buf.h"
+#include "cap.h"
 #include "lmdbutil.h"
 #include "log.h"
 #include "hub.h"
 #include "padstore.h"
-#include "padstore.h"
 #include "ring.h"
+#include "sha256.h"
+#include "template.h"
 
 _Static_assert(LWS_PRE <= WSMSG_PRE, "WSMSG_PRE must cover LWS_PRE");
 
@@ -288,6 +290,97 @@ static int handoff(struct lws *wsi, struct conn *c, struct wss *s,
 	return 0;
 }
 
+/* The X-Runpad-Create-Secret header into dst ("" when absent). */
+static void create_secret(struct lws *wsi, char *dst, size_t len)
+{
+	static const char name[] = "x-runpad-create-secret:";
+
+	dst[0] = 0;
+	if (lws_hdr_custom_length(wsi, name, (int)sizeof(name) - 1) <= 0 ||
+	    lws_hdr_custom_copy(wsi, dst, (int)len, name,
+	                        (int)sizeof(name) - 1) < 0)
+		dst[0] = 0;
+}
+
+/* True when the request may make pads: ws.create is anyone, or it has
+   the secret (hashes compared: the same time for every guess). */
+static bool may_create(struct lws *wsi, const struct wss *s)
+{
+	char got[257];
+	uint8_t a[32], b[32];
+
+	if (strcmp(s->conf->create, "anyone") == 0)
+		return true;
+	create_secret(wsi, got, sizeof(got));
+	if (!got[0] || !s->conf->create_secret)
+		return false;
+	sha256(got, strlen(got), a);
+	sha256(s->conf->create_secret, strlen(s->conf->create_secret), b);
+	return cap_equal(a, b);
+}
+
+static void skipped_template(void *arg, const char *name, int error,
+                             const char *msg)
+{
+	(void)arg;
+	(void)name;
+	(void)error;
+	log_msg(LOG_WARNING, "template left out: %s", msg);
+}
+
+/*
+ * GET .../ws/new/templates.json: the question templates an owner may
+ * start a pad from (names, titles, languages, test counts; never their
+ * code, tests or notes).  Behind the creation secret when ws.create is
+ * secret, as nginx may guard .../ws/new/ (docs/ops.md).
+ */
+static int templates(struct lws *wsi, struct conn *c, struct wss *s)
+{
+	json_object *o, *list = NULL;
+	const char *text;
+	char err[300];
+	unsigned char hb[LWS_PRE + 512], *p = hb + LWS_PRE,
+	                                 *end = hb + sizeof(hb);
+
+	if (!may_create(wsi, s))
+		return http_reply(
+		        wsi, 401,
+		        "{\"error\":{\"code\":\"create_forbidden\",\"message\":\"making pads here needs the creation secret\"}}");
+	if (tpl_list(s->conf->templates, &list, skipped_template, NULL, err,
+	             sizeof(err)) < 0) {
+		log_msg(LOG_ERR, "templates in %s: %s", s->conf->templates,
+		        err);
+		list = json_object_new_array();
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "templates", list); /* o owns list */
+	json_object_object_add(o, "create",
+	                       json_object_new_string(s->conf->create));
+	text = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	buf_fini(&c->http_body);
+	if (!text || buf_add(&c->http_body, text, strlen(text)) < 0) {
+		json_object_put(o);
+		return http_reply(
+		        wsi, 503,
+		        "{\"error\":{\"code\":\"server_busy\",\"message\":\"out of memory\"}}");
+	}
+	json_object_put(o);
+	if (lws_add_http_common_headers(wsi, 200, "application/json",
+	                                c->http_body.len, &p, end) ||
+	    lws_finalize_write_http_header(wsi, hb + LWS_PRE, &p, end))
+		return -1;
+	c->http_off = 0;
+	lws_callback_on_writable(wsi);
+	return 0;
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), k = strlen(tail);
+
+	return n >= k && strcmp(s + n - k, tail) == 0;
+}
+
 /* the next piece of a big answer; the last one ends the transaction */
 static int http_more(struct lws *wsi, struct conn *c)
 {
@@ -337,6 +430,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 			return healthz(wsi, s);
 		if (len && c && strncmp(in, "/handoff/", 9) == 0)
 			return handoff(wsi, c, s, in);
+		if (len && c && ends_with(in, "/ws/new/templates.json"))
+			return templates(wsi, c, s);
 		return http_reply(
 		        wsi, 404,
 		        "{\"error\":{\"code\":\"not_found\",\"message\":\"pads are websockets at /ws/<pad-id>\"}}");
@@ -358,6 +453,8 @@ static int callback(struct lws *wsi, enum lws_callback_reasons reason,
 		c->joined = true;
 		if (lws_hdr_copy(wsi, uri, sizeof(uri), WSI_TOKEN_GET_URI) < 0)
 			uri[0] = 0;
+		create_secret(wsi, c->hc.create_secret,
+		              sizeof(c->hc.create_secret));
 		hub_join(s->hub, &c->hc, uri);
 		break;
 

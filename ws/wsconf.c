@@ -21,6 +21,16 @@
 #define HOUR 3600000ull
 #define DAY  (24 * HOUR)
 
+static int check_create(const char *key, const char *value, char *err,
+                        size_t errlen)
+{
+	if (strcmp(value, "anyone") == 0 || strcmp(value, "secret") == 0)
+		return 0;
+	snprintf(err, errlen, "%s: expected anyone or secret, got '%s'", key,
+	         value);
+	return -EINVAL;
+}
+
 /* comma-separated addresses, each one a peer's (handoff_peer_url) */
 static int check_peers(const char *key, const char *value, char *err,
                        size_t errlen)
@@ -88,6 +98,25 @@ static const struct settab_key keys[] = {
         SETTAB_NUM("ws.runs_per_minute", SETTAB_UINT, F(runs_per_minute), 0,
                    100000, "20", 0),
         SETTAB_NUM("ws.max_runs", SETTAB_UINT, F(max_runs), 0, 100000, "16", 0),
+        {.name = "ws.create",
+         .type = SETTAB_STRING,
+         .off = F(create),
+         .def = "anyone",
+         .check = check_create,
+         .values = "anyone or secret"},
+        {.name = "ws.create_secret",
+         .type = SETTAB_STRING,
+         .off = F(create_secret),
+         .flags = SETTAB_EMPTY_IS_NULL | SETTAB_SECRET,
+         .values = "a secret of 16 to 256 bytes; empty for none"},
+        {.name = "ws.templates",
+         .type = SETTAB_STRING,
+         .off = F(templates),
+         .def = "/etc/runpad/templates",
+         .check = settab_check_abspath,
+         .values = "absolute path"},
+        SETTAB_NUM("ws.max_run_log", SETTAB_SIZE, F(max_run_log), 0, 1 * GiB,
+                   "2M", 0),
         SETTAB_NUM("ws.map_size", SETTAB_SIZE, F(map_size), 16 * MiB,
                    1024 * GiB, "1G", RESTART),
         SETTAB_NUM("ws.sync_interval", SETTAB_MS, F(sync_interval_ms), 0, HOUR,
@@ -180,6 +209,22 @@ struct wsconf *wsconf_load(const char *path, char *const *sets, size_t nsets,
 	if (ring_load("ws.ring", c->ring, c->ring_self, &c->owners, err,
 	              errlen) < 0)
 		goto out_free;
+	if (c->max_run_log > c->max_queue / 2) {
+		snprintf(
+		        err, errlen,
+		        "ws.max_run_log (%llu) must be at most half of ws.max_queue (%llu): a pad's kept runs go to an owner in one message",
+		        (unsigned long long)c->max_run_log,
+		        (unsigned long long)c->max_queue);
+		goto out_free;
+	}
+	if (strcmp(c->create, "secret") == 0 &&
+	    (!c->create_secret || strlen(c->create_secret) < 16 ||
+	     strlen(c->create_secret) > 256)) {
+		snprintf(
+		        err, errlen,
+		        "ws.create is secret: ws.create_secret must be 16 to 256 bytes");
+		goto out_free;
+	}
 	return c;
 out_free:
 	wsconf_free(c);

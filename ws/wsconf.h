@@ -29,13 +29,17 @@ struct wsconf {
 	char *ring;         /* ws.ring: nginx's server list; "" none */
 	char *ring_self;    /* ws.ring_self: this daemon's entry in it */
 	char *peers;  /* ws.peers: more daemons to ask for pads (handoff.h) */
-	bool handoff; /* ws.handoff: ask them for a pad not held here */
-	struct ring *owners;     /* ws.ring parsed (ring.h); NULL when "" */
-	uint64_t map_size;       /* LMDB map size, bytes; restart only */
-	uint64_t max_doc;        /* bytes of UTF-8 text per pad */
-	uint64_t max_message;    /* bytes per incoming websocket message */
-	uint64_t max_queue;      /* bytes queued to one client before resync */
-	uint64_t max_run_output; /* bytes of run events kept per pad */
+	char *create; /* ws.create: "anyone" or "secret" */
+	char *create_secret;  /* ws.create_secret, or NULL */
+	char *templates;      /* ws.templates: the templates' directory */
+	uint64_t max_run_log; /* ws.max_run_log: bytes of runs kept per pad */
+	bool handoff;         /* ws.handoff: ask them for a pad not held here */
+	struct ring *owners;  /* ws.ring parsed (ring.h); NULL when "" */
+	uint64_t map_size;    /* LMDB map size, bytes; restart only */
+	uint64_t max_doc;     /* bytes of UTF-8 text per pad */
+	uint64_t max_message; /* bytes per incoming websocket message */
+	uint64_t max_queue;   /* bytes queued to one client before resync */
+	uint64_t max_run_output;     /* bytes of run events kept per pad */
 	unsigned updates_per_second; /* per client, refill of the bucket */
 	unsigned update_burst;       /* per client, size of the bucket */
 	unsigned max_updates_per_push;

@@ -235,3 +235,67 @@ Test(handoff, peer_urls)
 	cr_assert_eq(handoff_peer_url("", u, sizeof(u)), -EINVAL);
 	cr_assert_eq(handoff_peer_url("a/b:1", u, sizeof(u)), -EINVAL);
 }
+
+static int count_log(void *arg, uint64_t seq, const void *data, size_t len)
+{
+	char *out = arg;
+	size_t n = strlen(out);
+
+	snprintf(out + n, 256 - n, "%llu=%.*s;", (unsigned long long)seq,
+	         (int)len, (const char *)data);
+	return 0;
+}
+
+/* A pad with links keeps them when it moves, with its notes, its event
+   log and every kept run: the new owner would otherwise serve it open. */
+Test(handoff, links_notes_and_logs_move_with_the_pad)
+{
+	struct padstore *a = open_store("a"), *b = open_store("b");
+	struct padstore_txn *t;
+	struct padstore_pad p;
+	uint64_t head = 0;
+	char logs[256] = "", *d;
+	const char *acc = "{\"owner\":\"00\",\"title\":\"Q\"}";
+	size_t len;
+
+	fill(a, "mv");
+	cr_assert_eq(padstore_begin(a, &t, err, sizeof(err)), 0);
+	cr_assert_eq(padstore_put_access(t, "mv", acc, strlen(acc)), 0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_EVENTS, "mv", 1,
+	                              "{\"type\":\"join\"}", 15),
+	             0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_EVENTS, "mv", 2,
+	                              "{\"type\":\"leave\"}", 16),
+	             0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_RUNS, "mv", 4,
+	                              "{\"run\":4}", 9),
+	             0);
+	cr_assert_eq(padstore_put_update(t, "mv!notes", 1, UPDATES[0],
+	                                 strlen(UPDATES[0])),
+	             0);
+	cr_assert_eq(padstore_put_meta(t, "mv!notes", 1, "", 1234), 0);
+	cr_assert_eq(padstore_commit(t, err, sizeof(err)), 0, "%s", err);
+	d = dump_of(a, "mv", &len);
+	cr_assert_eq(handoff_import(b, "mv", d, len, &head, err, sizeof(err)),
+	             0, "%s", err);
+	cr_assert_eq(padstore_load(b, "mv", &p, err, sizeof(err)), 0);
+	cr_assert_str_eq(p.access, acc);
+	padstore_pad_fini(&p);
+	cr_assert_eq(padstore_load(b, "mv!notes", &p, err, sizeof(err)), 0);
+	cr_assert(p.exists);
+	cr_assert_eq(p.head, 1);
+	cr_assert_str_eq(p.snap_text, "hello");
+	padstore_pad_fini(&p);
+	cr_assert_eq(padstore_log(b, PADSTORE_LOG_EVENTS, "mv", 0, count_log,
+	                          logs, NULL, NULL, err, sizeof(err)),
+	             0);
+	cr_assert_str_eq(logs, "1={\"type\":\"join\"};2={\"type\":\"leave\"};");
+	logs[0] = 0;
+	cr_assert_eq(padstore_log(b, PADSTORE_LOG_RUNS, "mv", 0, count_log,
+	                          logs, NULL, NULL, err, sizeof(err)),
+	             0);
+	cr_assert_str_eq(logs, "4={\"run\":4};");
+	free(d);
+	padstore_close(a);
+	padstore_close(b);
+}

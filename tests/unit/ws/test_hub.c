@@ -160,11 +160,13 @@ static int t_send(void *srv, struct hub_conn *c, struct wsmsg *m)
 	if (json_object_object_get_ex(o, "type", &t) &&
 	    strcmp(json_object_get_string(t), "updates") == 0) {
 		struct padstore_pad sp;
-		char e[256];
+		char e[256], doc[80];
 		uint64_t upto = (uint64_t)int_of(o, "version") +
 		                json_object_array_length(get(o, "updates"));
-		cr_assert_eq(padstore_load(ps, c->pad_id, &sp, e, sizeof(e)), 0,
-		             "%s", e);
+		snprintf(doc, sizeof(doc), "%s%s", c->pad_id,
+		         has(o, "doc") ? PADSTORE_NOTES_SUFFIX : "");
+		cr_assert_eq(padstore_load(ps, doc, &sp, e, sizeof(e)), 0, "%s",
+		             e);
 		if (sp.head < upto)
 			r->early++;
 		padstore_pad_fini(&sp);
@@ -356,6 +358,34 @@ static void say(struct tconn *t, const char *fmt, ...)
 	cr_assert_geq(n, 0);
 	hub_message(h, &t->hc, s, (size_t)n, false, false);
 	free(s);
+}
+
+/* The updates of an updates message as {clientID, changes} only (the
+   daemon adds t and a); valid until the next call. */
+static const char *core(json_object *o)
+{
+	static char buf[8192];
+	json_object *ups = json_object_object_get(o, "updates");
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < json_object_array_length(ups); i++) {
+		json_object *u = json_object_array_get_idx(ups, i), *c;
+		cr_assert(json_object_object_get_ex(u, "t", NULL),
+		          "an update without its time: %s", plain(u));
+		cr_assert(json_object_object_get_ex(u, "a", NULL),
+		          "an update without its author: %s", plain(u));
+		c = json_object_new_object();
+		json_object_object_add(
+		        c, "clientID",
+		        json_object_get(json_object_object_get(u, "clientID")));
+		json_object_object_add(
+		        c, "changes",
+		        json_object_get(json_object_object_get(u, "changes")));
+		json_object_array_add(arr, c);
+	}
+	snprintf(buf, sizeof(buf), "%s", plain(arr));
+	json_object_put(arr);
+	return buf;
 }
 
 /* The next message queued for t, which must exist. */
@@ -701,7 +731,7 @@ Test(hub, push_is_committed_then_broadcast_to_everyone)
 	       "[{\"clientID\":\"ka\",\"changes\":[[0,\"hello\"]]}]}");
 	cr_assert_eq(count_all(), 0, "nothing before the turn ends");
 	cr_assert_eq(padstore_load(ps, "p", &sp, err, sizeof(err)), 0);
-	cr_assert_not(sp.exists, "not committed before the turn ends");
+	cr_assert_eq(sp.head, 0, "not committed before the turn ends");
 	padstore_pad_fini(&sp);
 	turn();
 	for (int i = 0; i < 2; i++) {
@@ -847,10 +877,10 @@ Test(hub, a_stale_push_is_rebased_and_a_future_one_refused)
 	/* rebased over "hello": the earlier insertion goes first */
 	u = expect(b, "updates");
 	cr_assert_eq(int_of(u, "version"), 1);
-	cr_assert_str_eq(plain(json_object_object_get(u, "updates")),
+	cr_assert_str_eq(core(u),
 	                 "[{\"clientID\":\"kb\",\"changes\":[5,[0,\"x\"]]}]");
 	u = expect(a, "updates");
-	cr_assert_str_eq(plain(json_object_object_get(u, "updates")),
+	cr_assert_str_eq(core(u),
 	                 "[{\"clientID\":\"kb\",\"changes\":[5,[0,\"x\"]]}]");
 	e = expect_error(a, "future_version");
 	cr_assert_eq(int_of(e, "head"), 2);
@@ -2464,6 +2494,18 @@ Test(hub, sends_every_described_message)
 	say(b, "{\"type\":\"stop\"}");
 	wait_run_end(b);
 	fixed_api_stop(&api);
+	/* a pad with links: control, links, history */
+	{
+		struct tconn *o = conn_new();
+		join(o, "q");
+		say(o, "{\"type\":\"hello\",\"create\":{}}");
+		turn();
+		say(o, "{\"type\":\"control\",\"locked\":true}");
+		say(o, "{\"type\":\"links\",\"rotate\":\"observer\"}");
+		turn();
+		say(o, "{\"type\":\"history\",\"from\":0}");
+		turn();
+	}
 
 	n = protodesc_names(desc, "serverMessage", "type", names, 64);
 	cr_assert_gt(n, 0);
@@ -2489,4 +2531,596 @@ Test(hub, sends_every_described_message)
 		          "the hub never sent one",
 		          names[i]);
 	}
+}
+
+/* ---------------------------------------------------------------- roles */
+
+struct links {
+	char owner[40], candidate[40], observer[40];
+};
+
+/* t makes pad with links (create, extra JSON inside it); its welcome. */
+static json_object *create_pad(struct tconn *t, const char *pad,
+                               const char *extra, struct links *k)
+{
+	json_object *w, *l;
+
+	join(t, pad);
+	say(t, "{\"type\":\"hello\",\"name\":\"Grace\",\"create\":{%s}}",
+	    extra ? extra : "");
+	turn();
+	w = expect(t, "welcome");
+	cr_assert_str_eq(str_of(w, "role"), "owner");
+	l = get(w, "links");
+	snprintf(k->owner, sizeof(k->owner), "%s", str_of(l, "owner"));
+	snprintf(k->candidate, sizeof(k->candidate), "%s",
+	         str_of(l, "candidate"));
+	snprintf(k->observer, sizeof(k->observer), "%s", str_of(l, "observer"));
+	return w;
+}
+
+/* A new connection in pad with key; its welcome, which must say role. */
+static struct tconn *enter_key(const char *pad, const char *name,
+                               const char *key, const char *role)
+{
+	struct tconn *t = conn_new();
+	char extra[160];
+	json_object *w;
+
+	snprintf(extra, sizeof(extra), ",\"name\":\"%s\",\"key\":\"%s\"", name,
+	         key);
+	w = enter_t(t, pad, extra);
+	cr_assert_str_eq(str_of(w, "role"), role);
+	cr_assert_not(has(w, "links"), "links are said only at creation");
+	cr_assert_eq(has(w, "notes"), strcmp(role, "owner") == 0,
+	             "notes go to owners only: %s", plain(w));
+	return t;
+}
+
+/* As expect_doc, for a pad with links: through an owner's key. */
+static void expect_doc_key(const char *pad, const char *key, const char *text,
+                           int64_t version)
+{
+	struct tconn *t = conn_new();
+	char extra[100];
+	json_object *w;
+
+	snprintf(extra, sizeof(extra), ",\"key\":\"%s\"", key);
+	w = enter_t(t, pad, extra);
+	cr_assert_str_eq(str_of(w, "doc"), text);
+	cr_assert_eq(int_of(w, "version"), version);
+	leave(t);
+	turn();
+	drain_all();
+}
+
+/* t's participant id, from its welcome (its first message). */
+static const char *you(struct tconn *t)
+{
+	cr_assert_gt(t->r.n, 0);
+	return str_of(t->r.msgs[0], "you");
+}
+
+/* hello with key is refused with code and closed with close. */
+static void refused_key(const char *pad, const char *key, const char *code,
+                        int close)
+{
+	struct tconn *t = conn_new();
+
+	join(t, pad);
+	if (key)
+		say(t, "{\"type\":\"hello\",\"key\":\"%s\"}", key);
+	else
+		say(t, "{\"type\":\"hello\"}");
+	turn();
+	expect_error(t, code);
+	expect_none(t);
+	cr_assert(t->r.closed);
+	cr_assert_eq(t->r.close_code, close);
+}
+
+/* True when any message t was sent holds needle. */
+static bool saw_text(const struct tconn *t, const char *needle)
+{
+	for (size_t i = 0; i < t->r.n; i++)
+		if (strstr(plain(t->r.msgs[i]), needle))
+			return true;
+	return false;
+}
+
+Test(hub, roles_create_makes_three_links_stored_as_hashes)
+{
+	struct tconn *o = conn_new();
+	struct links k;
+	struct padstore_pad sp;
+	json_object *w, *c, *n;
+
+	start();
+	w = create_pad(o, "r", "\"title\":\"Two sum\",\"language\":\"python\"",
+	               &k);
+	cr_assert_eq(strlen(k.owner), 32);
+	cr_assert_eq(strlen(k.candidate), 32);
+	cr_assert_eq(strlen(k.observer), 32);
+	cr_assert_str_neq(k.owner, k.candidate);
+	cr_assert_str_neq(k.candidate, k.observer);
+	cr_assert_str_eq(str_of(w, "language"), "python");
+	c = get(w, "controls");
+	cr_assert_str_eq(plain(c), "{\"title\":\"Two sum\",\"locked\":false,"
+	                           "\"runs_locked\":false,\"ended\":false,"
+	                           "\"playback\":false}");
+	n = get(w, "notes");
+	cr_assert_eq(int_of(n, "version"), 0);
+	cr_assert_str_eq(str_of(n, "doc"), "");
+	/* the store has the hashes, never a key */
+	cr_assert_eq(padstore_load(ps, "r", &sp, err, sizeof(err)), 0, "%s",
+	             err);
+	cr_assert(sp.exists);
+	cr_assert_not_null(sp.access);
+	cr_assert_null(strstr(sp.access, k.owner));
+	cr_assert_null(strstr(sp.access, k.candidate));
+	cr_assert_null(strstr(sp.access, k.observer));
+	cr_assert_eq(strlen(sp.access) > 3 * 64, true, "%s", sp.access);
+	padstore_pad_fini(&sp);
+}
+
+Test(hub, roles_keys_give_roles_and_others_are_refused)
+{
+	struct tconn *o = conn_new(), *ca, *ob;
+	struct links k;
+	json_object *w, *j;
+	char wrong[40];
+
+	start();
+	create_pad(o, "r", NULL, &k);
+	ca = enter_key("r", "Ada", k.candidate, "candidate");
+	j = get(expect(o, "join"), "participant");
+	cr_assert_str_eq(str_of(j, "role"), "candidate");
+	ob = enter_key("r", "Obi", k.observer, "observer");
+	(void)ob;
+	/* the welcome lists the others with their roles */
+	{
+		struct tconn *o2 = conn_new();
+		char extra[100];
+		snprintf(extra, sizeof(extra), ",\"key\":\"%s\"", k.owner);
+		w = enter_t(o2, "r", extra);
+		cr_assert_str_eq(str_of(w, "role"), "owner");
+		j = get(w, "participants");
+		cr_assert_eq(json_object_array_length(j), 3);
+		cr_assert_str_eq(
+		        str_of(json_object_array_get_idx(j, 0), "role"),
+		        "observer");
+		cr_assert_str_eq(
+		        str_of(json_object_array_get_idx(j, 1), "role"),
+		        "candidate");
+		cr_assert_str_eq(
+		        str_of(json_object_array_get_idx(j, 2), "role"),
+		        "owner");
+	}
+	refused_key("r", NULL, "bad_link", 4403);
+	snprintf(wrong, sizeof(wrong), "%s", k.candidate);
+	wrong[0] = wrong[0] == 'A' ? 'B' : 'A';
+	refused_key("r", wrong, "bad_link", 4403);
+	/* not the shape of a key at all: refused by the parser, not closed */
+	{
+		struct tconn *t = conn_new();
+		join(t, "r");
+		say(t, "{\"type\":\"hello\",\"key\":\"short\"}");
+		turn();
+		expect_error(t, "bad_link");
+		cr_assert_not(t->r.closed);
+	}
+	/* the candidate edits */
+	drain_all();
+	append(ca, 0, 0, "x");
+}
+
+/* Every message an observer may not send is refused with forbidden and
+   changes nothing, whatever it holds. */
+Test(hub, roles_observer_frames_are_forbidden_and_change_nothing)
+{
+	static const char *const frames[] = {
+	        "{\"type\":\"push\",\"version\":1,\"updates\":[{\"clientID\":"
+	        "\"x\",\"changes\":[1,[0,\"EVIL\"]]}]}",
+	        "{\"type\":\"push\",\"version\":0,\"doc\":\"notes\","
+	        "\"updates\":[{\"clientID\":\"x\",\"changes\":[[0,\"EVIL\"]]}]}",
+	        "{\"type\":\"pull\",\"version\":0,\"doc\":\"notes\"}",
+	        "{\"type\":\"language\",\"language\":\"evil\"}",
+	        "{\"type\":\"tests\",\"tests\":[]}",
+	        "{\"type\":\"run\"}",
+	        "{\"type\":\"stdin\",\"data\":\"EVIL\"}",
+	        "{\"type\":\"stop\"}",
+	        "{\"type\":\"presence\",\"version\":1,\"selection\":null}",
+	        "{\"type\":\"control\",\"locked\":true}",
+	        "{\"type\":\"links\",\"rotate\":\"candidate\"}",
+	        "{\"type\":\"remove\",\"id\":\"p1\"}",
+	        "{\"type\":\"history\",\"from\":0}",
+	        "{\"type\":\"history\",\"doc\":\"notes\",\"from\":0}",
+	};
+	struct tconn *o = conn_new(), *ca, *ob;
+	struct links k;
+	int64_t v;
+	char *doc;
+
+	start();
+	create_pad(o, "r", NULL, &k);
+	append(o, 0, 0, "x");
+	ca = enter_key("r", "Ada", k.candidate, "candidate");
+	ob = enter_key("r", "Obi", k.observer, "observer");
+	drain_all();
+	for (size_t i = 0; i < sizeof(frames) / sizeof(frames[0]); i++) {
+		json_object *e;
+		hub_message(h, &ob->hc, frames[i], strlen(frames[i]), false,
+		            false);
+		turn();
+		e = expect_error(ob, "forbidden");
+		cr_assert(strlen(str_of(e, "message")) > 10);
+		expect_none_all();
+		cr_assert_not(ob->r.closed, "a forbidden frame closes nothing");
+	}
+	expect_doc_key("r", k.owner, "x", 1);
+	(void)v;
+	(void)doc;
+	/* a candidate may not use the owner's messages either */
+	for (size_t i = 9; i < sizeof(frames) / sizeof(frames[0]); i++) {
+		hub_message(h, &ca->hc, frames[i], strlen(frames[i]), false,
+		            false);
+		turn();
+		expect_error(ca, "forbidden");
+		expect_none_all();
+	}
+	say(ca, "%s", frames[1]); /* the notes */
+	turn();
+	expect_error(ca, "forbidden");
+}
+
+Test(hub, roles_controls_lock_end_and_survive_a_restart)
+{
+	struct tconn *o = conn_new(), *ca, *ob;
+	struct links k;
+	json_object *c, *e;
+
+	start();
+	create_pad(o, "r", NULL, &k);
+	ca = enter_key("r", "Ada", k.candidate, "candidate");
+	ob = enter_key("r", "Obi", k.observer, "observer");
+	append(ca, 0, 0, "a");
+	drain_all();
+	say(o, "{\"type\":\"control\",\"locked\":true,\"title\":\"Q1\"}");
+	turn();
+	/* everyone sees it, the sender too */
+	for (struct tconn *const *t = (struct tconn *const[]){o, ca, ob, NULL};
+	     *t; t++) {
+		c = expect(*t, "control");
+		cr_assert_str_eq(str_of(c, "by"), you(o));
+		cr_assert_str_eq(plain(get(c, "controls")),
+		                 "{\"title\":\"Q1\",\"locked\":true,"
+		                 "\"runs_locked\":false,\"ended\":false,"
+		                 "\"playback\":false}");
+	}
+	push(ca, 1, "[1,[0,\"b\"]]");
+	say(ca, "{\"type\":\"language\",\"language\":\"c\"}");
+	turn();
+	e = expect_error(ca, "forbidden");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "editing is locked by the interviewer");
+	expect_error(ca, "forbidden");
+	expect_none_all();
+	append(o, 1, 1, "o"); /* owners edit */
+	say(o, "{\"type\":\"control\",\"locked\":false,\"runs_locked\":true}");
+	turn();
+	drain_all();
+	append(ca, 2, 2, "c");
+	say(ca, "{\"type\":\"run\"}");
+	turn();
+	e = expect_error(ca, "forbidden");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "runs are locked by the interviewer");
+	say(o, "{\"type\":\"control\",\"runs_locked\":false,\"ended\":true}");
+	turn();
+	drain_all();
+	push(ca, 3, "[3,[0,\"d\"]]");
+	turn();
+	e = expect_error(ca, "forbidden");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "the interview has ended; the pad is read-only");
+	expect_doc_key("r", k.owner, "aoc", 3);
+
+	restart();
+	ca = enter_key("r", "Ada", k.candidate, "candidate");
+	c = get(ca->r.msgs[0], "controls");
+	cr_assert_str_eq(plain(c), "{\"title\":\"Q1\",\"locked\":false,"
+	                           "\"runs_locked\":false,\"ended\":true,"
+	                           "\"playback\":false}");
+	push(ca, 3, "[3,[0,\"d\"]]");
+	turn();
+	expect_error(ca, "forbidden");
+	expect_doc_key("r", k.owner, "aoc", 3);
+}
+
+Test(hub, roles_rotate_and_revoke_close_the_old_links_at_once)
+{
+	struct tconn *o = conn_new(), *ca, *ob, *o2;
+	struct links k;
+	json_object *l, *e;
+	char fresh[40];
+
+	start();
+	create_pad(o, "r", NULL, &k);
+	o2 = enter_key("r", "Ian", k.owner, "owner");
+	ca = enter_key("r", "Ada", k.candidate, "candidate");
+	ob = enter_key("r", "Obi", k.observer, "observer");
+	drain_all();
+	say(o, "{\"type\":\"links\",\"rotate\":\"candidate\"}");
+	turn();
+	e = expect_error(ca, "link_revoked");
+	cr_assert(ca->r.closed);
+	cr_assert_eq(ca->r.close_code, 4403);
+	expect_none(ob);
+	cr_assert_not(ob->r.closed);
+	l = expect(o, "links");
+	cr_assert_str_eq(str_of(l, "role"), "candidate");
+	snprintf(fresh, sizeof(fresh), "%s", str_of(l, "key"));
+	cr_assert_eq(strlen(fresh), 32);
+	cr_assert_str_neq(fresh, k.candidate);
+	l = expect(o2, "links"); /* every owner */
+	cr_assert_str_eq(str_of(l, "key"), fresh);
+	/* a revoked socket's frames do nothing */
+	append(o, 0, 0, "z");
+	say(ca, "{\"type\":\"push\",\"version\":1,\"updates\":[{\"clientID\":"
+	        "\"x\",\"changes\":[1,[0,\"EVIL\"]]}]}");
+	turn();
+	expect_doc_key("r", k.owner, "z", 1);
+	refused_key("r", k.candidate, "bad_link", 4403);
+	enter_key("r", "Ada", fresh, "candidate");
+	drain_all();
+	say(o, "{\"type\":\"links\",\"revoke\":\"observer\"}");
+	turn();
+	expect_error(ob, "link_revoked");
+	cr_assert_eq(ob->r.close_code, 4403);
+	l = expect(o, "links");
+	cr_assert_eq(json_object_get_type(get(l, "key")), json_type_null);
+	refused_key("r", k.observer, "bad_link", 4403);
+	restart();
+	refused_key("r", k.observer, "bad_link", 4403);
+	refused_key("r", k.candidate, "bad_link", 4403);
+	enter_key("r", "Ada", fresh, "candidate");
+	(void)e;
+}
+
+Test(hub, roles_remove_closes_4408_and_spares_owners)
+{
+	struct tconn *o = conn_new(), *ca, *o2;
+	struct links k;
+	char frame[80];
+
+	start();
+	create_pad(o, "r", NULL, &k);
+	o2 = enter_key("r", "Ian", k.owner, "owner");
+	ca = enter_key("r", "Ada", k.candidate, "candidate");
+	drain_all();
+	snprintf(frame, sizeof(frame), "{\"type\":\"remove\",\"id\":\"%s\"}",
+	         you(ca));
+	say(o, "%s", frame);
+	turn();
+	expect_error(ca, "removed");
+	cr_assert_eq(ca->r.close_code, 4408);
+	snprintf(frame, sizeof(frame), "{\"type\":\"remove\",\"id\":\"%s\"}",
+	         you(o2));
+	say(o, "%s", frame);
+	turn();
+	expect_error(o, "forbidden");
+	cr_assert_not(o2->r.closed);
+	say(o, "{\"type\":\"remove\",\"id\":\"p99\"}");
+	turn();
+	expect_error(o, "bad_message");
+}
+
+Test(hub, roles_notes_reach_owners_only)
+{
+	struct tconn *o = conn_new(), *o2, *ca, *ob, *late;
+	struct links k;
+	json_object *u, *w;
+
+	start();
+	create_pad(o, "r", NULL, &k);
+	o2 = enter_key("r", "Ian", k.owner, "owner");
+	ca = enter_key("r", "Ada", k.candidate, "candidate");
+	ob = enter_key("r", "Obi", k.observer, "observer");
+	append(ca, 0, 0, "code");
+	drain_all();
+	say(o, "{\"type\":\"push\",\"version\":0,\"doc\":\"notes\",\"updates\":"
+	       "[{\"clientID\":\"n1\",\"changes\":[[0,\"NOTE-MARK-7\"]]}]}");
+	turn();
+	u = expect(o, "updates");
+	cr_assert_str_eq(str_of(u, "doc"), "notes");
+	cr_assert_eq(int_of(u, "version"), 0);
+	u = expect(o2, "updates");
+	cr_assert_str_eq(str_of(u, "doc"), "notes");
+	expect_none(ca);
+	expect_none(ob);
+	/* a second push from the past is rebased like the pad's */
+	say(o2,
+	    "{\"type\":\"push\",\"version\":0,\"doc\":\"notes\",\"updates\":"
+	    "[{\"clientID\":\"n2\",\"changes\":[[0,\"B \"]]}]}");
+	turn();
+	expect(o, "updates");
+	say(o, "{\"type\":\"pull\",\"version\":0,\"doc\":\"notes\"}");
+	turn();
+	u = expect(o, "updates");
+	cr_assert_str_eq(str_of(u, "doc"), "notes");
+	cr_assert_eq(json_object_array_length(get(u, "updates")), 2);
+	/* the pad's own version did not move */
+	expect_doc_key("r", k.owner, "code", 1);
+	restart();
+	late = conn_new();
+	{
+		char extra[100];
+		snprintf(extra, sizeof(extra), ",\"key\":\"%s\"", k.owner);
+		w = enter_t(late, "r", extra);
+	}
+	cr_assert_str_eq(str_of(get(w, "notes"), "doc"), "NOTE-MARK-7B ");
+	cr_assert_eq(int_of(get(w, "notes"), "version"), 2);
+	ca = enter_key("r", "Ada", k.candidate, "candidate");
+	ob = enter_key("r", "Obi", k.observer, "observer");
+	for (size_t i = 0; i < nconns; i++) {
+		struct tconn *t = conns[i];
+		bool owner = t->r.n &&
+		             strcmp(str_of(t->r.msgs[0], "role"), "owner") == 0;
+		if (!owner)
+			cr_assert_not(saw_text(t, "NOTE-MARK"),
+			              "%s (not an owner) got the notes",
+			              t->cid);
+	}
+	cr_assert(saw_text(late, "NOTE-MARK-7"));
+}
+
+Test(hub, roles_open_pads_work_as_before)
+{
+	struct tconn *a, *b;
+	json_object *w;
+
+	start();
+	a = conn_new();
+	w = enter_t(a, "open", ",\"name\":\"Ada\"");
+	cr_assert_str_eq(str_of(w, "role"), "editor");
+	cr_assert_not(has(w, "notes"));
+	b = enter("open", "Bob");
+	append(b, 0, 0, "hi");
+	drain_all();
+	say(a, "{\"type\":\"control\",\"locked\":true}");
+	say(a, "{\"type\":\"links\",\"rotate\":\"candidate\"}");
+	say(a, "{\"type\":\"push\",\"version\":1,\"doc\":\"notes\",\"updates\":"
+	       "[{\"clientID\":\"n\",\"changes\":[[0,\"x\"]]}]}");
+	turn();
+	expect_error(a, "forbidden");
+	expect_error(a, "forbidden");
+	expect_error(a, "forbidden");
+	/* a key given to an open pad is ignored */
+	{
+		struct tconn *c = conn_new();
+		w = enter_t(c, "open",
+		            ",\"key\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"");
+		cr_assert_str_eq(str_of(w, "role"), "editor");
+	}
+	drain_all();
+	say(a, "{\"type\":\"history\",\"from\":0}");
+	turn();
+	w = expect(a, "history");
+	cr_assert_eq(json_object_array_length(get(w, "updates")), 1);
+}
+
+Test(hub, roles_creation_secret_and_unknown_pads)
+{
+	struct tconn *t;
+	struct links k;
+
+	start("ws.create=secret", "ws.create_secret=0123456789abcdef0123", );
+	t = conn_new();
+	join(t, "r");
+	say(t, "{\"type\":\"hello\",\"create\":{}}");
+	turn();
+	expect_error(t, "create_forbidden");
+	cr_assert_eq(t->r.close_code, 4401);
+	t = conn_new();
+	join(t, "r");
+	say(t,
+	    "{\"type\":\"hello\",\"create\":{\"secret\":\"0123456789abcdef012\"}}");
+	turn();
+	expect_error(t, "create_forbidden");
+	refused_key("r", NULL, "no_pad", 4404);
+	refused_key("nothing", NULL, "no_pad", 4404);
+	t = conn_new();
+	create_pad(t, "r", "\"secret\":\"0123456789abcdef0123\"", &k);
+	/* nginx's header instead of the hello's field */
+	t = conn_new();
+	snprintf(t->hc.create_secret, sizeof(t->hc.create_secret), "%s",
+	         "0123456789abcdef0123");
+	create_pad(t, "s", NULL, &k);
+	t = conn_new();
+	join(t, "s");
+	say(t,
+	    "{\"type\":\"hello\",\"create\":{\"secret\":\"0123456789abcdef0123\"}}");
+	turn();
+	expect_error(t, "pad_exists");
+	cr_assert_eq(t->r.close_code, 4409);
+	enter_key("s", "Ada", k.candidate, "candidate");
+}
+
+Test(hub, roles_history_has_time_author_events_and_pages)
+{
+	struct tconn *o = conn_new(), *ca, *ob;
+	struct links k;
+	json_object *hm, *u, *ev;
+	char *big;
+	size_t len = 0;
+	int64_t before = (int64_t)time(NULL) * 1000 - 1000;
+
+	start("ws.updates_per_second=100000", "ws.update_burst=100000", );
+	create_pad(o, "r", NULL, &k);
+	ca = enter_key("r", "Ada", k.candidate, "candidate");
+	ob = enter_key("r", "Obi", k.observer, "observer");
+	append(ca, 0, 0, "a");
+	drain_all();
+	say(o, "{\"type\":\"history\",\"from\":0}");
+	turn();
+	hm = expect(o, "history");
+	cr_assert_eq(int_of(hm, "from"), 0);
+	cr_assert_eq(int_of(hm, "head"), 1);
+	cr_assert_eq(json_object_get_boolean(get(hm, "more")), false);
+	u = json_object_array_get_idx(get(hm, "updates"), 0);
+	cr_assert_str_eq(str_of(u, "a"), you(ca));
+	cr_assert(int_of(u, "t") >= before);
+	ev = get(hm, "events");
+	cr_assert_eq(json_object_array_length(ev), 3, "%s", plain(ev));
+	cr_assert_str_eq(str_of(json_object_array_get_idx(ev, 1), "role"),
+	                 "candidate");
+	cr_assert_str_eq(str_of(json_object_array_get_idx(ev, 1), "name"),
+	                 "Ada");
+	cr_assert_eq(json_object_array_length(get(hm, "runs")), 0);
+	/* an observer only when the owner allows it */
+	say(ob, "{\"type\":\"history\",\"from\":0}");
+	turn();
+	expect_error(ob, "forbidden");
+	say(o, "{\"type\":\"control\",\"playback\":true}");
+	turn();
+	drain_all();
+	say(ob, "{\"type\":\"history\",\"from\":0}");
+	turn();
+	expect(ob, "history");
+	/* 2500 more updates: pages of 2000 */
+	big = malloc(1000 * 60 + 64);
+	cr_assert_not_null(big);
+	for (int p = 0; p < 3; p++) {
+		int n = p < 2 ? 1000 : 500;
+		len = (size_t)sprintf(big,
+		                      "{\"type\":\"push\",\"version\":%d,"
+		                      "\"updates\":[",
+		                      1 + p * 1000);
+		for (int i = 0; i < n; i++)
+			len += (size_t)sprintf(
+			        big + len,
+			        "%s{\"clientID\":\"c\",\"changes\""
+			        ":[%d,[0,\"x\"]]}",
+			        i ? "," : "", 1 + p * 1000 + i);
+		len += (size_t)sprintf(big + len, "]}");
+		hub_message(h, &ca->hc, big, len, false, false);
+		turn();
+	}
+	free(big);
+	drain_all();
+	say(o, "{\"type\":\"history\",\"from\":0}");
+	turn();
+	hm = expect(o, "history");
+	cr_assert_eq(json_object_array_length(get(hm, "updates")), 2000);
+	cr_assert_eq(json_object_get_boolean(get(hm, "more")), true);
+	cr_assert_eq(int_of(hm, "head"), 2501);
+	say(o, "{\"type\":\"history\",\"from\":2000}");
+	turn();
+	hm = expect(o, "history");
+	cr_assert_eq(json_object_array_length(get(hm, "updates")), 501);
+	cr_assert_eq(json_object_get_boolean(get(hm, "more")), false);
+	cr_assert_not(has(hm, "events"));
+	say(o, "{\"type\":\"history\",\"from\":2502}");
+	turn();
+	expect_error(o, "future_version");
 }

@@ -1427,3 +1427,121 @@ Test(padstore, malformed_format_record_is_refused)
 	        dir);
 	expect_refused(-EBADMSG, want);
 }
+
+struct logrec {
+	uint64_t seq[8];
+	char data[8][32];
+	size_t n;
+};
+
+static int log_cb(void *arg, uint64_t seq, const void *data, size_t len)
+{
+	struct logrec *l = arg;
+
+	cr_assert_lt(l->n, 8);
+	l->seq[l->n] = seq;
+	snprintf(l->data[l->n], sizeof(l->data[0]), "%.*s", (int)len,
+	         (const char *)data);
+	l->n++;
+	return 0;
+}
+
+/* The links, the two logs and the notes document: kept apart per pad,
+   in order, replaced by number, and deleted with the pad (by delete and
+   by the sweep), while the notes are never swept on their own. */
+Test(padstore, access_logs_and_notes_go_with_their_pad)
+{
+	struct padstore *ps = open_store();
+	struct padstore_txn *t = begin(ps);
+	struct padstore_pad p;
+	struct logrec l = {0};
+	uint64_t last;
+	size_t bytes, deleted;
+
+	cr_assert(padstore_valid_doc("lp!notes"));
+	cr_assert_not(padstore_valid_id("lp!notes"),
+	              "no client can name the notes");
+	cr_assert_not(padstore_valid_doc("lp!note"));
+	cr_assert_not(padstore_valid_doc("!notes"));
+	cr_assert_not(padstore_valid_doc("a!notes!notes"));
+	cr_assert_eq(padstore_put_meta(t, "lp", 0, "", 1000), 0);
+	cr_assert_eq(padstore_put_meta(t, "lp-x", 0, "", 1000), 0);
+	cr_assert_eq(padstore_put_access(t, "lp", "{\"a\":1}", 7), 0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_EVENTS, "lp", 1, "e1", 2),
+	             0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_EVENTS, "lp", 2, "e2", 2),
+	             0);
+	cr_assert_eq(
+	        padstore_put_log(t, PADSTORE_LOG_EVENTS, "lp-x", 1, "x", 1), 0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_RUNS, "lp", 3, "r3", 2),
+	             0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_RUNS, "lp", 3, "r3b", 3),
+	             0, "a run is stored again when it ends");
+	cr_assert_eq(padstore_put_update(t, "lp!notes", 1, "n1", 2), 0);
+	cr_assert_eq(padstore_put_meta(t, "lp!notes", 1, "", 1000), 0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_RUNS, "lp", 0, "r", 1),
+	             -EINVAL);
+	padstore_abort(t);
+
+	t = begin(ps);
+	cr_assert_eq(padstore_put_meta(t, "lp", 0, "", 1000), 0);
+	cr_assert_eq(padstore_put_meta(t, "lp-x", 0, "", 1000), 0);
+	cr_assert_eq(padstore_put_access(t, "lp", "{\"a\":1}", 7), 0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_EVENTS, "lp", 1, "e1", 2),
+	             0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_EVENTS, "lp", 2, "e2", 2),
+	             0);
+	cr_assert_eq(
+	        padstore_put_log(t, PADSTORE_LOG_EVENTS, "lp-x", 1, "x", 1), 0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_RUNS, "lp", 3, "r3", 2),
+	             0);
+	cr_assert_eq(padstore_put_log(t, PADSTORE_LOG_RUNS, "lp", 3, "r3b", 3),
+	             0);
+	cr_assert_eq(padstore_put_update(t, "lp!notes", 1, "n1", 2), 0);
+	cr_assert_eq(padstore_put_meta(t, "lp!notes", 1, "", 1000), 0);
+	commit(t);
+
+	load(ps, "lp", &p);
+	cr_assert_str_eq(p.access, "{\"a\":1}");
+	padstore_pad_fini(&p);
+	cr_assert_eq(padstore_log(ps, PADSTORE_LOG_EVENTS, "lp", 0, log_cb, &l,
+	                          &last, &bytes, err, sizeof(err)),
+	             0, "%s", err);
+	cr_assert_eq(l.n, 2);
+	cr_assert_str_eq(l.data[0], "e1");
+	cr_assert_str_eq(l.data[1], "e2");
+	cr_assert_eq(last, 2);
+	cr_assert_eq(bytes, 4);
+	l.n = 0;
+	cr_assert_eq(padstore_log(ps, PADSTORE_LOG_EVENTS, "lp", 1, log_cb, &l,
+	                          NULL, NULL, err, sizeof(err)),
+	             0);
+	cr_assert_eq(l.n, 1);
+	cr_assert_eq(l.seq[0], 2);
+	l.n = 0;
+	cr_assert_eq(padstore_log(ps, PADSTORE_LOG_RUNS, "lp", 0, log_cb, &l,
+	                          &last, &bytes, err, sizeof(err)),
+	             0);
+	cr_assert_eq(l.n, 1);
+	cr_assert_str_eq(l.data[0], "r3b");
+	cr_assert_eq(last, 3);
+	cr_assert_eq(bytes, 3);
+	/* the sweep deletes "lp" with its notes, and never the notes alone */
+	cr_assert_eq(padstore_sweep(ps, 2000, 0, NULL, NULL, &deleted, err,
+	                            sizeof(err)),
+	             0, "%s", err);
+	cr_assert_eq(deleted, 2, "lp and lp-x, not lp!notes on its own");
+	load(ps, "lp!notes", &p);
+	cr_assert_not(p.exists, "the notes went with their pad");
+	padstore_pad_fini(&p);
+	l.n = 0;
+	cr_assert_eq(padstore_log(ps, PADSTORE_LOG_EVENTS, "lp", 0, log_cb, &l,
+	                          &last, NULL, err, sizeof(err)),
+	             0);
+	cr_assert_eq(l.n, 0);
+	cr_assert_eq(last, 0);
+	load(ps, "lp", &p);
+	cr_assert_null(p.access);
+	padstore_pad_fini(&p);
+	padstore_close(ps);
+}

@@ -821,3 +821,110 @@ Test(proto, tests_caps)
 	           "tests[0].stdin: 66560 bytes, at most 65536");
 	free(big);
 }
+
+#define KEY "Zk3mA0b1c2d3e4f5g6h7i8j9k0l1m2n3"
+
+Test(proto, hello_key_and_create)
+{
+	struct proto_msg m;
+
+	parse_ok("{\"type\":\"hello\",\"key\":\"" KEY "\"}", &m);
+	cr_assert_str_eq(m.key, KEY);
+	cr_assert_not(m.create);
+	proto_msg_fini(&m);
+	parse_ok("{\"type\":\"hello\",\"create\":{\"template\":\"two-sum\","
+	         "\"language\":\"python\",\"title\":\"Q 1\",\"secret\":\"s\"}}",
+	         &m);
+	cr_assert(m.create);
+	cr_assert_str_eq(m.tpl, "two-sum");
+	cr_assert_str_eq(m.create_language, "python");
+	cr_assert_str_eq(m.title, "Q 1");
+	cr_assert_str_eq(m.secret, "s");
+	proto_msg_fini(&m);
+	parse_ok("{\"type\":\"hello\",\"create\":{}}", &m);
+	cr_assert(m.create);
+	cr_assert_null(m.tpl);
+	proto_msg_fini(&m);
+	expect_err("{\"type\":\"hello\",\"key\":\"short\"}", "bad_link",
+	           "key: expected the 32 characters of a pad link's key");
+	expect_err("{\"type\":\"hello\",\"key\":\"" KEY "x\"}", "bad_link",
+	           "key: expected the 32 characters of a pad link's key");
+	expect_err(
+	        "{\"type\":\"hello\",\"key\":\"Zk3mA0b1c2d3e4f5g6h7i8j9k0l1m2n!\"}",
+	        "bad_link",
+	        "key: expected the 32 characters of a pad link's key");
+	expect_err("{\"type\":\"hello\",\"key\":7}", "bad_message",
+	           "key: expected a string");
+	expect_err("{\"type\":\"hello\",\"create\":true}", "bad_message",
+	           "create: expected an object");
+	expect_err("{\"type\":\"hello\",\"create\":{\"owner\":\"me\"}}",
+	           "bad_message", "owner: unknown field");
+	expect_err("{\"type\":\"hello\",\"create\":{\"template\":\"../x\"}}",
+	           "bad_template",
+	           "create.template: 1 to 64 of A-Z a-z 0-9 _ -");
+	expect_err("{\"type\":\"hello\",\"create\":{\"language\":\"C\"}}",
+	           "bad_language",
+	           "create.language: 1 to 32 characters of a-z 0-9 + # . _ -");
+	expect_err("{\"type\":\"hello\",\"create\":{\"title\":\"a\\nb\"}}",
+	           "bad_message",
+	           "create.title: control characters are not allowed");
+}
+
+Test(proto, owner_messages)
+{
+	struct proto_msg m;
+
+	parse_ok("{\"type\":\"control\",\"locked\":true,\"ended\":false}", &m);
+	cr_assert_eq(m.type, PROTO_CONTROL);
+	cr_assert_eq(m.locked, 1);
+	cr_assert_eq(m.ended, 0);
+	cr_assert_eq(m.runs_locked, -1);
+	cr_assert_eq(m.playback, -1);
+	cr_assert_null(m.title);
+	proto_msg_fini(&m);
+	expect_err("{\"type\":\"control\"}", "bad_message",
+	           "control: give at least one of title, locked, runs_locked, "
+	           "ended, playback");
+	expect_err("{\"type\":\"control\",\"locked\":1}", "bad_message",
+	           "locked: expected true or false");
+	parse_ok("{\"type\":\"links\",\"rotate\":\"observer\"}", &m);
+	cr_assert_eq(m.link_role, PROTO_ROLE_OBSERVER);
+	cr_assert_not(m.revoke);
+	proto_msg_fini(&m);
+	parse_ok("{\"type\":\"links\",\"revoke\":\"candidate\"}", &m);
+	cr_assert_eq(m.link_role, PROTO_ROLE_CANDIDATE);
+	cr_assert(m.revoke);
+	proto_msg_fini(&m);
+	expect_err("{\"type\":\"links\",\"rotate\":\"owner\"}", "bad_message",
+	           "rotate: expected \"candidate\" or \"observer\"");
+	expect_err("{\"type\":\"links\"}", "bad_message",
+	           "links: give rotate or revoke");
+	expect_err("{\"type\":\"links\",\"rotate\":\"observer\",\"revoke\":"
+	           "\"observer\"}",
+	           "bad_message", "links: give rotate or revoke");
+	parse_ok("{\"type\":\"remove\",\"id\":\"p4\"}", &m);
+	cr_assert_str_eq(m.id, "p4");
+	proto_msg_fini(&m);
+	expect_err("{\"type\":\"remove\",\"id\":\"\"}", "bad_message",
+	           "id: expected a participant id");
+	parse_ok("{\"type\":\"history\",\"doc\":\"notes\",\"from\":5}", &m);
+	cr_assert(m.notes);
+	cr_assert_eq(m.version, 5);
+	proto_msg_fini(&m);
+	expect_err("{\"type\":\"history\"}", "bad_message", "from: missing");
+	parse_ok("{\"type\":\"pull\",\"version\":1,\"doc\":\"pad\"}", &m);
+	cr_assert_not(m.notes);
+	proto_msg_fini(&m);
+	expect_err("{\"type\":\"pull\",\"version\":1,\"doc\":\"other\"}",
+	           "bad_message", "doc: expected \"pad\" or \"notes\"");
+	parse_ok("{\"type\":\"push\",\"version\":0,\"doc\":\"notes\","
+	         "\"updates\":[{\"clientID\":\"a\",\"changes\":[[0,\"x\"]]}]}",
+	         &m);
+	cr_assert(m.notes);
+	proto_msg_fini(&m);
+	/* the daemon writes t and a; a client may not */
+	expect_err(
+	        "{\"type\":\"push\",\"version\":0,\"updates\":[{\"clientID\":"
+	        "\"a\",\"changes\":[[0,\"x\"]],\"a\":\"p1\"}]}",
+	        "bad_message", "updates[0].a: unknown field");
+}

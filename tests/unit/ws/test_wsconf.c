@@ -141,6 +141,7 @@ Test(wsconf, file_with_ws_keys)
 	           "ws.max_doc = 256K\n"
 	           "ws.max_message = 64KiB\n"
 	           "ws.max_queue = 2M\n"
+	           "ws.max_run_log = 1M\n"
 	           "ws.max_run_output = 4k\n"
 	           "ws.updates_per_second = 7\n"
 	           "ws.update_burst = 70\n"

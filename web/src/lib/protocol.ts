@@ -146,8 +146,8 @@ export const CLIENT_MESSAGE_TYPES = [
   "tests",
   "stdin",
   "stop",
-  "history",
   "ping",
+  "history",
 ] as const;
 
 export const SERVER_MESSAGE_TYPES = [
@@ -162,9 +162,9 @@ export const SERVER_MESSAGE_TYPES = [
   "language",
   "tests",
   "run",
+  "pong",
   "control",
   "history",
-  "pong",
 ] as const;
 
 export const PAD_ERROR_CODES = [

@@ -337,7 +337,7 @@ export class Playback {
       if (kind === "join" || kind === "profile") {
         const p = eventParticipant(e);
         if (p) present.set(p.id, p);
-      } else if (kind === "leave") {
+      } else if (kind === "leave" || kind === "remove") {
         const id = eventId(e);
         if (id) present.delete(id);
       } else if (kind === "control" && typeof e.controls === "object" && e.controls) {

@@ -42,7 +42,7 @@ import {
 
 export * from "./record";
 
-export const DEFAULT_CHECKPOINT_EVERY = 128;
+export const DEFAULT_CHECKPOINT_EVERY = 64;
 // A pause in typing longer than this ends a burst: nextBurst() goes to the
 // first update after such a pause (or the first update of all).
 export const BURST_GAP_MS = 5000;

@@ -63,7 +63,7 @@ export function Timeline({ session }: { session: Session }) {
   return (
     <section className="timeline" data-testid="timeline" aria-label="Timeline of the pad">
       <div className="timeline-bar">
-        <strong>Timeline</strong>
+        <strong>Timeline{pad.controls?.title ? ` · ${pad.controls.title}` : ""}</strong>
         <button
           type="button"
           data-testid="timeline-play"
@@ -145,7 +145,7 @@ export function Timeline({ session }: { session: Session }) {
       <div className="timeline-body">
         <div className="timeline-code">
           <TimelineText text={m?.text ?? ""} spans={m?.spans ?? []} dark={dark} mode={mode} />
-          <ul className="timeline-legend" aria-label="Who wrote the text">
+          <ul className="timeline-legend" aria-label="Who wrote the text" hidden={!m?.authors.length}>
             {(m?.authors ?? []).map((a) => (
               <li key={a.key}>
                 <span className="swatch" style={{ background: tint(a.color, "99") }} />

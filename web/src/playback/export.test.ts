@@ -71,7 +71,10 @@ const record: PadRecord = {
     { type: "language", t: T0 + 6, language: "python", by: "p1" },
     { type: "join", t: T0 + 30000, id: "p2", name: "Ada", color: "#e06c75", role: "candidate" },
     { type: "profile", t: T0 + 40000, id: "p2", name: "Ada | L.", color: "#e06c75", role: "candidate" },
-    { type: "leave", t: T0 + 250000, id: "p2" },
+    { type: "leave", t: T0 + 95000, id: "p2" },
+    // Ada again after a reconnection: a new id, the same person
+    { type: "join", t: T0 + 96000, id: "p3", name: "Ada | L.", color: "#e06c75", role: "candidate" },
+    { type: "leave", t: T0 + 250000, id: "p3" },
   ],
   runs: [
     run(2, 90000, { verdict: "wrong_answer" }, tests(90000, 1, 3)),
@@ -218,6 +221,7 @@ describe("times", () => {
       "12:03",
       "1:02:03",
     ]);
+    expect(durationText(999)).toBe("0 s");
     expect([durationText(45000), durationText(723000), durationText(120000), durationText(3720000)]).toEqual([
       "45 s",
       "12 min 3 s",

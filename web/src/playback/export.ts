@@ -76,9 +76,9 @@ export function clockText(ms: number): string {
   return h ? `${h}:${two(m)}:${two(sec)}` : `${m}:${two(sec)}`;
 }
 
-// "45 s", "12 min 3 s", "1 h 2 min"
+// "45 s", "12 min 3 s", "1 h 2 min" (whole seconds, as clockText)
 export function durationText(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
+  const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 60) return `${s} s`;
   const h = Math.floor(s / 3600),
     m = Math.floor((s % 3600) / 60),
@@ -185,11 +185,19 @@ export function reportMarkdown(meta: ExportMeta, record: PadRecord, notes: Notes
   out.push(`- Time to first accepted tests: ${accepted ? durationText(accepted.t - start) : "never"}`);
   out.push("");
 
+  // a person who came back (a reconnection, another tab) has a new id:
+  // one line per name and role, when they first joined
+  const persons = new Map<string, { name: string; role: string | null; first: number }>();
+  for (const p of people.values()) {
+    const k = `${p.name}\u0000${p.role ?? ""}`;
+    const was = persons.get(k);
+    if (!was || p.first < was.first) persons.set(k, p);
+  }
   out.push("## Participants", "");
-  if (!people.size) out.push("Nobody joined.");
+  if (!persons.size) out.push("Nobody joined.");
   else {
     out.push("| name | role | joined |", "|---|---|---|");
-    for (const p of [...people.values()].sort((a, b) => a.first - b.first))
+    for (const p of [...persons.values()].sort((a, b) => a.first - b.first))
       out.push(`| ${cell(p.name)} | ${p.role ?? ""} | ${clockText(p.first - start)} |`);
   }
   out.push("");

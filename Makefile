@@ -155,6 +155,13 @@ UNIT_BIN  := $(foreach p,$(UNIT_PARTS),$(call unit_of,$(call unit_names,$(p))))
 ifneq ($(wildcard tests/unit/*.c),)
 $(error tests/unit: a test belongs in the directory of its part: $(UNIT_PARTS))
 endif
+# Every part's tests make $(B)/tests/test_NAME, so no two parts may share
+# a NAME (the jail's test_template and the pad daemon's test_tpl).
+UNIT_NAMES := $(foreach p,$(UNIT_PARTS),$(call unit_names,$(p)))
+UNIT_DUPS := $(strip $(foreach n,$(sort $(UNIT_NAMES)),$(if $(word 2,$(filter $(n),$(UNIT_NAMES))),$(n))))
+ifneq ($(UNIT_DUPS),)
+$(error tests/unit: test_$(firstword $(UNIT_DUPS)).c is in more than one part; both would make $(B)/tests/test_$(firstword $(UNIT_DUPS)))
+endif
 LIBS_common  := $(B)/libcommon.a
 LIBS_sandbox := $(B)/libsandbox.a $(B)/libcommon.a
 LIBS_fcgi    := $(B)/libapi.a $(B)/libsandbox.a $(B)/libcommon.a
@@ -349,7 +356,7 @@ clean:
 .PHONY: help
 help:
 	@echo "targets: all check run deps fuzz bench format lint clean"
-	@echo "         test-unit test-asan check-hostile check-hostile-user check-languages"
+	@echo "         test-unit test-asan check-hostile check-hostile-user check-languages check-starters"
 	@echo "         check-api check-piston check-api-asan check-ws check-ws-asan check-scale"
 	@echo "         web lint-web format-web test-web check-web bench-api bench-collab bench-playback deb check-deb check-host"
 

@@ -115,6 +115,11 @@ static void h_runtimes(struct req *rq, bool piston)
 			json_object_object_add(
 			        o, "source_file",
 			        json_object_new_string(l->source));
+			/* what a new pad holds; Piston's list has no such field */
+			json_object_object_add(
+			        o, "starter",
+			        l->starter ? json_object_new_string(l->starter)
+			                   : NULL);
 		}
 		json_object_array_add(arr, o);
 	}

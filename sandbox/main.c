@@ -30,6 +30,7 @@ struct opts {
 	struct jailconf jc; /* the jail's settings: file, then options */
 	const char *lang;
 	const char *source;
+	bool starter; /* --starter: the registry's starter is the source */
 	const char *files[MAX_FILES];
 	size_t nfiles;
 	const char *stdin_path;
@@ -59,12 +60,14 @@ struct plan {
 
 static void usage(FILE *f)
 {
-	fputs("usage: runpad-jail [OPTIONS] --lang ID --source FILE [-- ARGS...]\n"
+	fputs("usage: runpad-jail [OPTIONS] --lang ID --source FILE|--starter [-- ARGS...]\n"
 	      "       runpad-jail [OPTIONS] --exec PROGRAM [ARGS...]\n"
 	      "       runpad-jail --check | --version | --help\n"
 	      "\n"
 	      "  --lang ID                language id or alias\n"
 	      "  --source FILE            source file for --lang\n"
+	      "  --starter                the registry's starter program as\n"
+	      "                           the source for --lang\n"
 	      "  --file PATH[=NAME]       extra file for the box (repeatable)\n"
 	      "  --exec PROGRAM [ARGS]    run a program of the jail's root\n"
 	      "  --stdin FILE             standard input ('-': ours)\n"
@@ -325,6 +328,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	enum {
 		O_LANG = 256,
 		O_SOURCE,
+		O_STARTER,
 		O_FILE,
 		O_EXEC,
 		O_STDIN,
@@ -351,6 +355,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	static const struct option lo[] = {
 	        {"lang", required_argument, NULL, O_LANG},
 	        {"source", required_argument, NULL, O_SOURCE},
+	        {"starter", no_argument, NULL, O_STARTER},
 	        {"file", required_argument, NULL, O_FILE},
 	        {"exec", required_argument, NULL, O_EXEC},
 	        {"stdin", required_argument, NULL, O_STDIN},
@@ -386,6 +391,9 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case O_SOURCE:
 			o->source = optarg;
+			break;
+		case O_STARTER:
+			o->starter = true;
 			break;
 		case O_FILE:
 			if (o->nfiles == MAX_FILES)
@@ -505,9 +513,19 @@ static void plan_lang(struct opts *o, struct sbx_registry *reg, struct plan *pl)
 		        "language '%s' is not available: its toolchain is not installed",
 		        o->lang);
 	f->name = lang->source;
-	f->data = read_all(o->source, &len);
-	if (!f->data)
-		die_usage("cannot read %s: %s", o->source, strerror(errno));
+	if (o->starter) {
+		if (!lang->starter)
+			die_usage(
+			        "language '%s' has no starter in the registry",
+			        o->lang);
+		f->data = lang->starter; /* valid as long as reg */
+		len = strlen(lang->starter);
+	} else {
+		f->data = read_all(o->source, &len);
+		if (!f->data)
+			die_usage("cannot read %s: %s", o->source,
+			          strerror(errno));
+	}
 	f->len = len;
 	f->executable = false;
 	pl->nf++;
@@ -661,8 +679,11 @@ int main(int argc, char **argv)
 	if (!!o.exec_argv == !!o.lang)
 		die_usage("%s",
 		          "give exactly one of --lang or --exec (see --help)");
-	if (o.lang && !o.source)
-		die_usage("%s", "--lang needs --source FILE");
+	if (o.lang && !o.source == !o.starter)
+		die_usage("%s",
+		          "--lang needs one of --source FILE and --starter");
+	if (o.starter && !o.lang)
+		die_usage("%s", "--starter needs --lang ID");
 	/* root's runs join the slot's template root (template.c) */
 	if (!o.fresh)
 		o.jc.cfg.template_dir = SBX_TEMPLATE_DIR;

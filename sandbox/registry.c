@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "utf8.h"
 
 #define MAX_REGISTRY_BYTES (1u << 20)
 #define MAX_WORDS          256
@@ -149,6 +150,7 @@ static void lang_fini(struct sbx_lang *l)
 	sbx_argv_free(l->requires);
 	sbx_argv_free(l->binds);
 	free(l->version);
+	free(l->starter);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -384,6 +386,11 @@ struct parse {
 	unsigned lineno;
 	char *err;
 	size_t errlen;
+	/* an open `starter = <<TAG` block of the last language: the lines up
+	   to TAG are its text (block_len bytes so far) */
+	unsigned block_line; /* where it was opened; 0: none is open */
+	size_t block_len;
+	char tag[33];
 };
 
 __attribute__((format(printf, 2, 3))) static int pfail(struct parse *ps,
@@ -490,6 +497,88 @@ static const struct reg_key {
         {"binds", offsetof(struct sbx_lang, binds), true, false},
 };
 
+static bool valid_tag(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 32)
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_')
+			return false;
+	return true;
+}
+
+/*
+ * "starter = <<TAG": the lines that follow, up to one holding only TAG,
+ * are the language's starter (parse_block_line).  The text is gathered in
+ * a buffer of the largest size allowed, made to fit when the block ends.
+ */
+static int open_block(struct parse *ps, struct sbx_lang *l, char *val)
+{
+	if (l->starter)
+		return pfail(ps, "'starter' given twice");
+	if (strncmp(val, "<<", 2) != 0)
+		return pfail(ps,
+		             "starter: expected <<TAG, the program's lines, "
+		             "then a line TAG");
+	val = trim(val + 2);
+	if (!valid_tag(val))
+		return pfail(ps,
+		             "starter: bad tag '%s' (1 to 32 letters, digits "
+		             "or '_')",
+		             val);
+	l->starter = malloc(SBX_STARTER_MAX + 1);
+	if (!l->starter)
+		return -ENOMEM;
+	l->starter[0] = '\0';
+	strcpy(ps->tag, val);
+	ps->block_line = ps->lineno;
+	ps->block_len = 0;
+	return 0;
+}
+
+/* A line of an open block: its closing tag, or one more line of text. */
+static int parse_block_line(struct parse *ps, const char *p, size_t n)
+{
+	struct sbx_lang *l = &ps->reg->langs[ps->reg->n - 1];
+	size_t tn = strlen(ps->tag);
+	const char *s = p, *e;
+
+	if (memchr(p, '\0', n))
+		return pfail(ps, "NUL byte");
+	if (n && p[n - 1] == '\r')
+		n--;
+	e = p + n;
+	while (s < e && (*s == ' ' || *s == '\t'))
+		s++;
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+		e--;
+	if ((size_t)(e - s) == tn && memcmp(s, ps->tag, tn) == 0) {
+		char *fit;
+		ps->block_line = 0;
+		if (ps->block_len == 0)
+			return pfail(ps, "starter of [%s] is empty", l->id);
+		if (!utf8_valid(l->starter, ps->block_len))
+			return pfail(ps, "starter of [%s] is not valid UTF-8",
+			             l->id);
+		fit = realloc(l->starter, ps->block_len + 1);
+		if (fit)
+			l->starter = fit;
+		return 0;
+	}
+	if (ps->block_len + n + 1 > SBX_STARTER_MAX)
+		return pfail(ps,
+		             "starter of [%s] is longer than %d bytes (the "
+		             "block opened at line %u)",
+		             l->id, SBX_STARTER_MAX, ps->block_line);
+	memcpy(l->starter + ps->block_len, p, n);
+	ps->block_len += n;
+	l->starter[ps->block_len++] = '\n';
+	l->starter[ps->block_len] = '\0';
+	return 0;
+}
+
 /* "key = value" in the current language. */
 static int parse_key(struct parse *ps, char *s)
 {
@@ -507,6 +596,8 @@ static int parse_key(struct parse *ps, char *s)
 	key = trim(s);
 	val = trim(eq + 1);
 	l = &ps->reg->langs[ps->reg->n - 1];
+	if (strcmp(key, "starter") == 0)
+		return open_block(ps, l, val);
 	for (size_t i = 0; i < sizeof(reg_keys) / sizeof(reg_keys[0]); i++)
 		if (strcmp(key, reg_keys[i].key) == 0)
 			k = &reg_keys[i];
@@ -565,8 +656,15 @@ int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
 
 		ps.lineno++;
-		r = parse_line(&ps, p, n);
+		r = ps.block_line ? parse_block_line(&ps, p, n)
+		                  : parse_line(&ps, p, n);
 		p = nl ? nl + 1 : end;
+	}
+	if (r == 0 && ps.block_line) {
+		ps.lineno = ps.block_line;
+		r = pfail(&ps,
+		          "starter: no line '%s' closes the block opened here",
+		          ps.tag);
 	}
 	if (r == 0)
 		r = finish_lang(reg, ps.lineno, err, errlen);

@@ -347,11 +347,22 @@ void sbx_host_probe(struct sbx_host_report *r);
  *   compile_limits = cpu_time=20s
  *   requires = /usr/lib/gcc/x86_64-linux-gnu/[0-9]*\/cc1obj   (optional)
  *   binds    = /etc/java-17-openjdk     (optional: host paths it needs)
+ *   starter  = <<END                    (optional: what a new pad holds)
+ *   print("Hello, world!")
+ *   END
  *
  * Commands are split on blanks with '...' and "..." quoting; a first word
  * without '/' is looked up in the jail's PATH.  `{args}` (a whole word) in
  * run is replaced by the user's arguments, else they are appended.
+ *
+ * `starter = <<TAG` (TAG: 1 to 32 letters, digits or '_') opens a block:
+ * the lines after it, verbatim (no trimming, no comments; a trailing '\r'
+ * is dropped), up to the first line that holds only TAG (blanks around it
+ * allowed), each ending in '\n'.  The text is at most SBX_STARTER_MAX bytes
+ * and not empty; a block that no line closes is an error naming the line
+ * that opened it.
  */
+#define SBX_STARTER_MAX 4096
 struct sbx_lang {
 	char *id;
 	char *name;
@@ -372,6 +383,9 @@ struct sbx_lang {
 	bool available;  /* every command's program is installed, and every
 	                    `requires` pattern matches */
 	char *version;   /* detected, or NULL until sbx_registry_detect */
+	char *starter;   /* the program a new pad starts from: text ending in
+	                    '\n', at most SBX_STARTER_MAX bytes, or NULL when
+	                    the entry has none */
 };
 
 struct sbx_registry {
@@ -389,7 +403,8 @@ const char *const *sbx_registry_binds(struct sbx_registry *reg);
 
 /*
  * Parse a registry from text.  Refuses duplicate ids or aliases, unknown
- * keys, missing source/run, and bad limit overrides; err names the line.
+ * keys, missing source/run, bad limit overrides, and starter blocks that
+ * are unclosed, empty, too long or not UTF-8; err names the line.
  * On success the caller owns *reg and frees it with sbx_registry_fini().
  */
 int sbx_registry_parse(const char *text, size_t len, struct sbx_registry *reg,

@@ -521,6 +521,9 @@ json_object *hub_participant_event(const char *kind,
 void hub_runlog_put(struct hub *h, struct pad *p, const struct run *r)
 {
 	json_object *o = hub_run_json(r), *evs, *kept;
+	uint64_t cap = h->conf->max_run_log < h->conf->max_queue / 2
+	                       ? h->conf->max_run_log
+	                       : h->conf->max_queue / 2;
 	const char *s;
 	size_t len;
 
@@ -530,7 +533,8 @@ void hub_runlog_put(struct hub *h, struct pad *p, const struct run *r)
 	}
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	len = s ? strlen(s) : 0;
-	if (s && p->runlog_bytes + len > h->conf->max_run_log &&
+	/* at most half a socket's queue: the first history page holds them */
+	if (s && p->runlog_bytes + len > cap &&
 	    json_object_object_get_ex(o, "events", &evs)) {
 		/* past the cap: the run without its output */
 		kept = json_object_new_array();

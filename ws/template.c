@@ -132,6 +132,9 @@ static int string_field(json_object *v, const char *key, const char **s,
 	if (memchr(*s, 0, *len))
 		return fail(e, -EBADMSG,
 		            "\"%s\" holds a NUL character (\\u0000)", key);
+	/* json-c lets UTF-16 surrogates written as UTF-8 through */
+	if (!utf8_valid(*s, *len))
+		return fail(e, -EBADMSG, "\"%s\" is not valid UTF-8", key);
 	return 0;
 }
 
@@ -287,6 +290,10 @@ static int check_tests(json_object *root, const struct errbuf *e)
 				        e, -EBADMSG,
 				        "tests[%zu].%s holds a NUL character (\\u0000)",
 				        i, key);
+			if (!utf8_valid(s, len))
+				return fail(e, -EBADMSG,
+				            "tests[%zu].%s is not valid UTF-8",
+				            i, key);
 			if (len > max[f])
 				return fail(
 				        e, -EBADMSG,

@@ -209,14 +209,6 @@ struct wsconf *wsconf_load(const char *path, char *const *sets, size_t nsets,
 	if (ring_load("ws.ring", c->ring, c->ring_self, &c->owners, err,
 	              errlen) < 0)
 		goto out_free;
-	if (c->max_run_log > c->max_queue / 2) {
-		snprintf(
-		        err, errlen,
-		        "ws.max_run_log (%llu) must be at most half of ws.max_queue (%llu): a pad's kept runs go to an owner in one message",
-		        (unsigned long long)c->max_run_log,
-		        (unsigned long long)c->max_queue);
-		goto out_free;
-	}
 	if (strcmp(c->create, "secret") == 0 &&
 	    (!c->create_secret || strlen(c->create_secret) < 16 ||
 	     strlen(c->create_secret) > 256)) {

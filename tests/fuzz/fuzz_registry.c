@@ -1,6 +1,7 @@
 /* libFuzzer target: the language registry parser. */
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "sandbox.h"
 
@@ -20,6 +21,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			        args);
 			sbx_argv_free(v);
 			sbx_registry_find(&reg, reg.langs[i].id);
+			/* a starter is NUL-terminated and within its limit */
+			if (reg.langs[i].starter &&
+			    strlen(reg.langs[i].starter) > SBX_STARTER_MAX)
+				__builtin_trap();
 		}
 		sbx_registry_fini(&reg);
 	}

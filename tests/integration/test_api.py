@@ -132,6 +132,15 @@ class ApiTest(unittest.TestCase):
         self.assertFalse(py["compiled"])
         c = [l for l in langs if l["language"] == "c"][0]
         self.assertTrue(c["compiled"])
+        # every language says what a new pad holds, and it greets
+        for l in langs:
+            self.assertIsInstance(l["starter"], str, l["language"])
+            self.assertTrue(l["starter"].endswith("\n"), l["language"])
+        for l in (py, c):
+            st, res, _ = self.c.run(language=l["language"], code=l["starter"], stdin="Ada\n")
+            self.assertEqual(st, 200, res)
+            self.assertEqual(res["verdict"], "accepted", res)
+            self.assertEqual(res["run"]["stdout"], "Hello, Ada!\n")
 
     def test_metrics(self):
         self.c.run(language="python", code="print(1)")
@@ -494,6 +503,8 @@ class ApiTest(unittest.TestCase):
         self.assertNotIn("compile", res)
         st, res, _ = self.c.request("GET", "/api/v2/runtimes")
         self.assertTrue(any(r["language"] == "python" for r in res))
+        for r in res:
+            self.assertEqual(sorted(r), ["aliases", "language", "version"], r)
         st, res, _ = self.c.request("POST", "/api/v2/execute", {"language": "cobol-85", "version": "*", "files": []})
         self.assertEqual(st, 400)
         self.assertIn("message", res)

@@ -1,6 +1,7 @@
 #!/bin/bash
 # tests/languages/check.sh - run every installed language of the registry
-# through the jail: hello world, stdin echo, and a program with an error.
+# through the jail: hello world, stdin echo, a program with an error, and
+# the registry's starter program.
 #
 #   tests/languages/check.sh [ID...]        default: every id in the registry
 #
@@ -9,14 +10,21 @@
 #   RUNPAD_REGISTRY   the registry to test     (default: sandbox/languages.conf)
 #   JAIL_ARGS         extra CLI options, e.g. "--rlimits-only"
 #   TIMEOUT           seconds per jail invocation (default 300)
+#   KINDS             the tests to run (default "hello echo error starter
+#                     starter-ada")
 #
 # Samples: tests/languages/samples/<id>/{hello,echo,error}.<ext>.
 #   hello: must print exactly "Hello, World!\n"           -> accepted
 #   echo:  copies stdin to stdout unchanged                 -> accepted
 #   error: a compile/syntax error: compile_error for languages with a compile
 #          command, else runtime_error with something on stderr.
+# The starter (the registry's `starter`, run by runpad-jail --starter):
+#   starter:     empty stdin   -> exactly "Hello, world!\n", nothing on
+#                                 the run's stderr              -> accepted
+#   starter-ada: stdin "Ada\n" -> exactly "Hello, Ada!\n", the same
 # A language is skipped when a program its commands name is not installed
 # under the jail's PATH, or when the jail reports it as not available.
+# A language without a starter skips those two.
 # Ends with "check-languages: N passed, M failed, K skipped"; exits 1 when
 # anything failed.
 set -euo pipefail
@@ -27,6 +35,7 @@ JAIL=${RUNPAD_JAIL:-$ROOT/build/runpad-jail}
 REGISTRY=${RUNPAD_REGISTRY:-$ROOT/sandbox/languages.conf}
 SAMPLES=$HERE/samples
 TIMEOUT=${TIMEOUT:-300}
+read -r -a KIND_LIST <<<"${KINDS:-hello echo error starter starter-ada}"
 read -r -a JAIL_EXTRA <<<"${JAIL_ARGS:-}"
 JAIL_PATH=/usr/local/bin:/usr/bin:/bin
 PY=/usr/bin/python3
@@ -39,6 +48,12 @@ die() {
 [ -x "$PY" ] || die "needs $PY"
 [ -x "$JAIL" ] || die "no jail at $JAIL (make build/runpad-jail)"
 [ -r "$REGISTRY" ] || die "cannot read registry $REGISTRY"
+for k in "${KIND_LIST[@]}"; do
+	case $k in
+	hello | echo | error | starter | starter-ada) ;;
+	*) die "KINDS: unknown test '$k'" ;;
+	esac
+done
 
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -47,8 +62,10 @@ trap 'rm -rf "$TMP"' EXIT
 STDIN_FILE=$TMP/stdin.txt
 printf 'first line\nsecond line: 1 2 3, tabs\tand  spaces!\n' >"$STDIN_FILE"
 printf 'Hello, World!\n' >"$TMP/hello.expected"
+printf 'Ada\n' >"$TMP/ada.txt"
 
-# One line per language: ID<TAB>compiled(0/1)<TAB>missing programs (or "").
+# One line per language: ID<TAB>compiled(0/1)<TAB>starter(0/1)<TAB>missing
+# programs (or "").
 # Mirrors sbx_registry_resolve(): the first word of every command must be
 # an executable file, looked up in the jail's PATH unless it contains '/'.
 # Programs under /box (or ./name) are built by the compile stage and not
@@ -57,9 +74,14 @@ printf 'Hello, World!\n' >"$TMP/hello.expected"
 import os, re, shlex, sys
 
 reg, path = sys.argv[1], sys.argv[2].split(":")
-langs, cur = [], None
+langs, cur, tag = [], None, None
 for raw in open(reg, encoding="utf-8"):
     line = raw.strip()
+    # `starter = <<TAG` ... `TAG`: the lines between are a program
+    if tag is not None:
+        if line == tag:
+            tag = None
+        continue
     if not line or line.startswith("#") or line.startswith(";"):
         continue
     m = re.match(r"^\[([^\]]+)\]$", line)
@@ -71,6 +93,8 @@ for raw in open(reg, encoding="utf-8"):
         continue
     k, v = line.split("=", 1)
     cur[k.strip()] = v.strip()
+    if k.strip() == "starter" and v.strip().startswith("<<"):
+        tag = v.strip()[2:].strip()
 
 
 def found(prog):
@@ -105,7 +129,8 @@ for l in langs:
         for prog in progs:
             if not found(prog) and prog not in missing:
                 missing.append(prog)
-    print("%s\t%d\t%s" % (l["id"], 1 if l.get("compile") else 0, " ".join(missing)))
+    print("%s\t%d\t%d\t%s" % (l["id"], 1 if l.get("compile") else 0,
+                             1 if l.get("starter") else 0, " ".join(missing)))
 EOF
 
 # check-result KIND COMPILED JSON-FILE -> prints "" on success, else a reason.
@@ -149,7 +174,17 @@ def detail(r):
 
 v = r.get("verdict")
 run = r.get("run") or {}
-if kind in ("hello", "echo"):
+if kind in ("starter", "starter-ada"):
+    want = "Hello, world!\n" if kind == "starter" else "Hello, Ada!\n"
+    if v != "accepted":
+        print("verdict %s, want accepted (%s)" % (v, detail(r)))
+    elif run.get("stdout") != want:
+        print("stdout %r, want %r (%s)" % (short(run.get("stdout"), 200), want, detail(r)))
+    elif run.get("stderr"):
+        print("stderr %r, want none (%s)" % (short(run.get("stderr"), 200), detail(r)))
+    else:
+        print("")
+elif kind in ("hello", "echo"):
     want = open(hello_file if kind == "hello" else stdin_file, encoding="utf-8").read()
     if v != "accepted":
         print("verdict %s, want accepted (%s)" % (v, detail(r)))
@@ -176,11 +211,17 @@ else:
 EOF
 }
 
-# run-one ID COMPILED KIND FILE -> prints the PASS/FAIL/SKIP line.
+# run-one ID COMPILED KIND FILE -> prints the PASS/FAIL/SKIP line (FILE:
+# the sample; none for the starter kinds).
 run_one() {
 	local id=$1 compiled=$2 kind=$3 file=$4 out=$TMP/$1.$3.json err=$TMP/$1.$3.err rc=0 reason
-	local args=(--json --registry "$REGISTRY" --lang "$id" --source "$file")
-	[ "$kind" = echo ] && args+=(--stdin "$STDIN_FILE")
+	local args=(--json --registry "$REGISTRY" --lang "$id")
+	case $kind in
+	starter) args+=(--starter) ;;
+	starter-ada) args+=(--starter --stdin "$TMP/ada.txt") ;;
+	echo) args+=(--source "$file" --stdin "$STDIN_FILE") ;;
+	*) args+=(--source "$file") ;;
+	esac
 	timeout --kill-after=10 "$TIMEOUT" "$JAIL" ${JAIL_EXTRA[@]+"${JAIL_EXTRA[@]}"} "${args[@]}" \
 		>"$out" 2>"$err" </dev/null || rc=$?
 	if [ "$rc" -ne 0 ]; then
@@ -204,42 +245,51 @@ run_one() {
 	return 1
 }
 
+# check-lang ID COMPILED STARTER MISSING -> one PASS/FAIL/SKIP line per kind.
+check_lang() {
+	local id=$1 compiled=$2 starter=$3 missing=$4 kind file
+	for kind in "${KIND_LIST[@]}"; do
+		if [ -n "$missing" ]; then
+			echo "SKIP $id/$kind: not installed: $missing"
+			continue
+		fi
+		file=
+		case $kind in
+		starter | starter-ada)
+			if [ "$starter" != 1 ]; then
+				echo "SKIP $id/$kind: no starter in $REGISTRY"
+				continue
+			fi
+			;;
+		*)
+			file=$(compgen -G "$SAMPLES/$id/$kind.*" | head -n 1 || true)
+			if [ -z "$file" ]; then
+				echo "SKIP $id/$kind: no sample $SAMPLES/$id/$kind.*"
+				continue
+			fi
+			;;
+		esac
+		run_one "$id" "$compiled" "$kind" "$file" || true
+	done
+}
+
 want=("$@")
-passed=0 failed=0 skipped=0
-while IFS=$'\t' read -r id compiled missing; do
+while IFS=$'\t' read -r id compiled starter missing; do
 	if [ ${#want[@]} -gt 0 ]; then
 		hit=0
 		for w in "${want[@]}"; do [ "$w" = "$id" ] && hit=1; done
 		[ $hit = 1 ] || continue
 	fi
-	for kind in hello echo error; do
-		file=$(compgen -G "$SAMPLES/$id/$kind.*" | head -n 1 || true)
-		if [ -n "$missing" ]; then
-			echo "SKIP $id/$kind: not installed: $missing"
-			skipped=$((skipped + 1))
-			continue
-		fi
-		if [ -z "$file" ]; then
-			echo "SKIP $id/$kind: no sample $SAMPLES/$id/$kind.*"
-			skipped=$((skipped + 1))
-			continue
-		fi
-		rc=0
-		run_one "$id" "$compiled" "$kind" "$file" || rc=$?
-		case $rc in
-		0) passed=$((passed + 1)) ;;
-		3) skipped=$((skipped + 1)) ;;
-		*) failed=$((failed + 1)) ;;
-		esac
-	done
-done <"$TMP/langs"
+	check_lang "$id" "$compiled" "$starter" "$missing"
+done <"$TMP/langs" | tee "$TMP/lines"
 
 for w in ${want[@]+"${want[@]}"}; do
 	if ! cut -f1 "$TMP/langs" | grep -qxF -- "$w"; then
-		echo "FAIL $w: no such id in $REGISTRY"
-		failed=$((failed + 1))
+		echo "FAIL $w: no such id in $REGISTRY" | tee -a "$TMP/lines"
 	fi
 done
 
+count() { grep -c "^$1 " "$TMP/lines" || true; }
+passed=$(count PASS) failed=$(count FAIL) skipped=$(count SKIP)
 echo "check-languages: $passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

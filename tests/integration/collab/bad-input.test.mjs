@@ -20,7 +20,9 @@ async function setup(d) {
   assert.equal(w.doc, "");
   c.send({ type: "push", version: 0, ref: "init", updates: [{ clientID: "eve", changes: INIT }] });
   const u = await c.next("updates");
-  assert.deepEqual(u, { type: "updates", version: 0, updates: [{ clientID: "eve", changes: INIT }] });
+  // the daemon adds when (t) and by whom (a, the pusher's id)
+  assert.equal(typeof u.updates[0].t, "number");
+  assert.deepEqual(u, { type: "updates", version: 0, updates: [{ clientID: "eve", changes: INIT, t: u.updates[0].t, a: w.you }] });
   return c;
 }
 

@@ -30,7 +30,7 @@ test("presence: participants, join, leave, profile, selections", async (t) => {
     assert.notEqual(wb.you, wa.you);
     assert.deepEqual(wb.participants.map(who), [{ id: wa.you, name: "Ada", color: "#e06c75" }]);
     const j = await a.next("join");
-    assert.deepEqual(j, { type: "join", participant: { id: wb.you, name: "Grace", color: "#98c379" } });
+    assert.deepEqual(j, { type: "join", participant: { id: wb.you, name: "Grace", color: "#98c379", role: "editor" } });
     assert.equal(await b.none("join", 150), null, "b was told of its own join");
 
     // defaults: "Guest" and a colour picked by the daemon
@@ -76,11 +76,11 @@ test("presence: participants, join, leave, profile, selections", async (t) => {
 
     // profile changes go to everyone, the sender too; a field left out stays
     a.send({ type: "profile", name: "Ada L." });
-    const pa = { type: "profile", participant: { id: wa.you, name: "Ada L.", color: "#e06c75" } };
+    const pa = { type: "profile", participant: { id: wa.you, name: "Ada L.", color: "#e06c75", role: "editor" } };
     assert.deepEqual(await a.next("profile"), pa);
     assert.deepEqual(await b.next("profile"), pa);
     a.send({ type: "profile", color: "#61afef" });
-    const pa2 = { type: "profile", participant: { id: wa.you, name: "Ada L.", color: "#61afef" } };
+    const pa2 = { type: "profile", participant: { id: wa.you, name: "Ada L.", color: "#61afef", role: "editor" } };
     assert.deepEqual(await b.next("profile"), pa2);
     assert.deepEqual(await a.next("profile"), pa2);
 

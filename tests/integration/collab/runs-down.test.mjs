@@ -24,10 +24,11 @@ test("runs: a runner that is down gives error runner_unavailable then end, and t
       const eb = await runEvents(b, 20000);
       assert.deepEqual(names(ea), ["started", "error", "end"], JSON.stringify(ea));
       assert.deepEqual(eb, ea, "the two participants saw different runs");
-      assert.deepEqual(ea[0], { event: "started", run: n, by: wa.you, name: "Ada", version: 1, language: "python" });
+      assert.equal(typeof ea[0].t, "number", "every run event has its time");
+      assert.deepEqual(ea[0], { event: "started", run: n, by: wa.you, name: "Ada", version: 1, language: "python", t: ea[0].t });
       assert.equal(ea[1].code, "runner_unavailable");
       assert.equal(typeof ea[1].message, "string");
-      assert.deepEqual(ea[2], { event: "end", verdict: null });
+      assert.deepEqual(ea[2], { event: "end", verdict: null, t: ea[2].t });
       last = ea;
       // nothing runs now
       b.send({ type: "stop" });

@@ -153,7 +153,133 @@ Test(registry, shipped_registry_parses)
 	cr_assert_geq(reg.n, 30, "the registry ships 30+ languages");
 	cr_assert_not_null(sbx_registry_find(&reg, "c"));
 	cr_assert_not_null(sbx_registry_find(&reg, "python"));
+	for (size_t i = 0; i < reg.n; i++) {
+		const struct sbx_lang *l = &reg.langs[i];
+		size_t n = l->starter ? strlen(l->starter) : 0;
+		cr_assert_gt(n, 0, "[%s] has no starter", l->id);
+		/* tiny: what a new pad shows, not a program to study (a
+		   dozen lines; assembly needs about thirty) */
+		size_t lines = 0;
+		for (const char *c = l->starter; *c; c++)
+			lines += *c == '\n';
+		cr_assert_leq(lines, 32, "[%s]'s starter has %zu lines", l->id,
+		              lines);
+	}
 	sbx_registry_fini(&reg);
+}
+
+/* What a block keeps: every line as written, up to the tag. */
+Test(registry, starter_block_is_kept_verbatim)
+{
+	static const char text[] = "[py]\n"
+	                           "source = main.py\n"
+	                           "starter = <<END\n"
+	                           "# a comment, not the registry's\n"
+	                           "name = input() or \"world\"\n"
+	                           "[not_a_section]\n"
+	                           "\n"
+	                           "\tif x:  \r\n"
+	                           "ENDING\n"
+	                           "  END  \n"
+	                           "run = python3 main.py\n"
+	                           "[go]\nsource = main.go\nrun = /box/main\n"
+	                           "starter=<< GO_1\n"
+	                           "package main\n"
+	                           "GO_1";
+	struct sbx_registry reg;
+	char err[256] = "";
+
+	cr_assert_eq(parse(text, &reg, err), 0, "%s", err);
+	cr_assert_eq(reg.n, 2, "a [line] in a block is not a section");
+	cr_assert_str_eq(reg.langs[0].starter,
+	                 "# a comment, not the registry's\n"
+	                 "name = input() or \"world\"\n"
+	                 "[not_a_section]\n"
+	                 "\n"
+	                 "\tif x:  \n"
+	                 "ENDING\n");
+	cr_assert_str_eq(reg.langs[0].name, "py",
+	                 "'name =' in a block is text");
+	cr_assert_str_eq(reg.langs[0].run_cmd[0], "python3",
+	                 "keys go on after the block");
+	cr_assert_str_eq(reg.langs[1].starter, "package main\n",
+	                 "the last line closes without a newline");
+	cr_assert_null(sbx_registry_find(&reg, "not_a_section"));
+	sbx_registry_fini(&reg);
+
+	cr_assert_eq(parse("[a]\nsource=x\nrun=y\n", &reg, err), 0, "%s", err);
+	cr_assert_null(reg.langs[0].starter, "no starter: NULL");
+	sbx_registry_fini(&reg);
+}
+
+Test(registry, starter_errors_name_the_line)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} bad[] = {
+	        {"[a]\nsource=x\nrun=y\nstarter = print(1)\n",
+	         "line 4: starter: expected <<TAG"},
+	        {"[a]\nsource=x\nrun=y\nstarter = <<\n",
+	         "line 4: starter: bad tag ''"},
+	        {"[a]\nsource=x\nrun=y\nstarter = <<E-1\nx\nE-1\n",
+	         "line 4: starter: bad tag 'E-1'"},
+	        {"[a]\nsource=x\nrun=y\nstarter = <<END\nx\n\n[b]\n",
+	         "line 4: starter: no line 'END' closes the block opened here"},
+	        {"[a]\nsource=x\nrun=y\nstarter = <<END\nx\nend\n",
+	         "line 4: starter: no line 'END'"},
+	        {"[a]\nsource=x\nrun=y\nstarter = <<END\nEND\n",
+	         "line 5: starter of [a] is empty"},
+	        {"[a]\nsource=x\nrun=y\nstarter = <<E\nx\nE\n"
+	         "starter = <<E\ny\nE\n",
+	         "line 7: 'starter' given twice"},
+	        {"[a]\nsource=x\nrun=y\nstarter = <<E\n\xff\xfe\nE\n",
+	         "line 6: starter of [a] is not valid UTF-8"},
+	        {"starter = <<E\nx\nE\n", "line 1: key outside a [language]"},
+	        {"[a]\nstarter = <<E\nx\nE\n", "needs 'source' and 'run'"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct sbx_registry reg;
+		char err[256] = "";
+		cr_assert_lt(parse(bad[i].text, &reg, err), 0, "case %zu", i);
+		cr_assert(strstr(err, bad[i].want), "case %zu: '%s' lacks '%s'",
+		          i, err, bad[i].want);
+		cr_assert_null(reg.langs);
+	}
+}
+
+Test(registry, starter_holds_at_most_4_KiB)
+{
+	/* 64-byte lines: 63 characters and the newline */
+	size_t cap = 200 + 2 * SBX_STARTER_MAX;
+	char *text = malloc(cap), line[64];
+	struct sbx_registry reg;
+	char err[256] = "";
+	size_t len, head;
+
+	cr_assert_not_null(text);
+	memset(line, 'x', sizeof(line) - 1);
+	line[sizeof(line) - 1] = '\0';
+	head = (size_t)snprintf(text, cap,
+	                        "[a]\nsource=x\nrun=y\nstarter=<<E\n");
+	len = head;
+	for (size_t i = 0; i < SBX_STARTER_MAX / 64; i++)
+		len += (size_t)snprintf(text + len, cap - len, "%s\n", line);
+	len += (size_t)snprintf(text + len, cap - len, "E\n");
+	cr_assert_eq(sbx_registry_parse(text, len, &reg, err, sizeof(err)), 0,
+	             "%s", err);
+	cr_assert_eq(strlen(reg.langs[0].starter), SBX_STARTER_MAX,
+	             "exactly the limit is allowed");
+	sbx_registry_fini(&reg);
+
+	/* one byte more: the 65th line of the block (line 69) overflows */
+	len -= 2;
+	len += (size_t)snprintf(text + len, cap - len, "\nE\n");
+	cr_assert_lt(sbx_registry_parse(text, len, &reg, err, sizeof(err)), 0);
+	cr_assert_str_eq(err, "line 69: starter of [a] is longer than 4096 "
+	                      "bytes (the block opened at line 4)");
+	cr_assert_null(reg.langs);
+	free(text);
 }
 
 Test(registry, split_command_quoting)

@@ -241,15 +241,16 @@ check-api-asan:
 
 # The pad daemon: real runpad-ws processes driven by clients that use the
 # real @codemirror/collab and @codemirror/state in node (npm ci on first
-# use), and shared runs through the whole stack (nginx, both daemons).
+# use), shared runs through the whole stack (nginx, both daemons), and
+# pad creation behind nginx's auth_basic (docs/ops.md).
 .PHONY: check-ws check-ws-asan
 check-ws: all
-	$(PYTHON) -m unittest -v tests/integration/test_ws.py
+	$(PYTHON) -m unittest -v tests/integration/test_ws.py tests/integration/test_roles.py
 
 # The same against runpad-ws built with AddressSanitizer and UBSan.
 check-ws-asan:
 	$(MAKE) --no-print-directory B=$(B)/asan CFLAGS="$(SAN_FLAGS)" LDHARDEN="-fsanitize=address,undefined" WERROR=$(WERROR) $(B)/asan/runpad-ws $(B)/asan/runpad-fcgi $(B)/asan/runpad-jail
-	RUNPAD_BUILD=$(CURDIR)/$(B)/asan RUNPAD_SANITIZED=1 $(PYTHON) -m unittest tests/integration/test_ws.py
+	RUNPAD_BUILD=$(CURDIR)/$(B)/asan RUNPAD_SANITIZED=1 $(PYTHON) -m unittest tests/integration/test_ws.py tests/integration/test_roles.py
 
 # Scale-out: two runners and two pad daemons behind one nginx with the
 # shipped files (pads pinned to one daemon each, runs on both runners, ids

@@ -299,3 +299,33 @@ int lmdb_format_open(MDB_txn *txn, const char *dir, const char *program,
 		                out);
 	return rc ? lmdb_errno(rc, where, err, errlen) : 0;
 }
+
+int lmdb_format_raise(MDB_txn *txn, const char *dir, const char *program,
+                      uint32_t to, struct lmdb_format *out, char *err,
+                      size_t errlen)
+{
+	char where[400];
+	uint32_t from = out->format;
+	MDB_dbi dbi;
+	int rc;
+
+	if (to <= from ||
+	    strlen(program) + 1 + strlen(RUNPAD_VERSION) > LMDB_WRITER_MAX) {
+		if (err && errlen)
+			snprintf(err, errlen,
+			         "%s: cannot raise format %" PRIu32
+			         " to %" PRIu32,
+			         dir, from, to);
+		return -EINVAL;
+	}
+	snprintf(where, sizeof(where), "%s: cannot write the format record",
+	         dir);
+	rc = mdb_dbi_open(txn, LMDB_FORMAT_DB, MDB_CREATE, &dbi);
+	if (!rc)
+		rc = format_put(txn, dbi, program, to, out);
+	if (rc)
+		return lmdb_errno(rc, where, err, errlen);
+	out->from = from;
+	out->origin = LMDB_FORMAT_RAISED;
+	return 0;
+}

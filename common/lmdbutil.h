@@ -82,11 +82,13 @@ enum lmdb_format_origin {
 	LMDB_FORMAT_FOUND,   /* it was there */
 	LMDB_FORMAT_CREATED, /* a new environment: written with `known` */
 	LMDB_FORMAT_ADOPTED, /* databases but no record: written with 1 */
+	LMDB_FORMAT_RAISED,  /* converted by lmdb_format_raise() */
 };
 
 /* The record as read or written, copied out of the map. */
 struct lmdb_format {
 	uint32_t format;
+	uint32_t from; /* LMDB_FORMAT_RAISED: the format it was in */
 	enum lmdb_format_origin origin;
 	char writer[LMDB_WRITER_MAX + 1]; /* NUL-terminated */
 };
@@ -120,5 +122,17 @@ struct lmdb_format {
 int lmdb_format_open(MDB_txn *txn, const char *dir, const char *program,
                      uint32_t known, struct lmdb_format *out, char *err,
                      size_t errlen);
+
+/*
+ * After the caller converted an environment of out->format (found or
+ * adopted by lmdb_format_open() in txn) to format `to` (> out->format), in
+ * the same transaction: put the record of `to` with program as its writer,
+ * and out says so (origin LMDB_FORMAT_RAISED, out->from the old format).
+ * Returns 0, -EINVAL for a `to` not above the format, or what lmdb_errno()
+ * makes of LMDB's code.
+ */
+int lmdb_format_raise(MDB_txn *txn, const char *dir, const char *program,
+                      uint32_t to, struct lmdb_format *out, char *err,
+                      size_t errlen);
 
 #endif

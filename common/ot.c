@@ -747,7 +747,9 @@ static const char *it_text(const struct iter *it, size_t *n)
 	}
 	s = &it->set->sec[it->i - 1];
 	*n = s->tbytes;
-	return it->set->text + s->toff;
+	/* a set with no inserted text may have no buffer: NULL + 0 is
+	   undefined */
+	return it->set->text ? it->set->text + s->toff : "";
 }
 
 /* textBit(len): len units of the inserted text from off.  -ERANGE when

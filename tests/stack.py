@@ -34,7 +34,7 @@ class Stack:
     """Start with .start(), stop with .stop(); .url is the site's base."""
 
     def __init__(self, root, port=None, fcgi_settings=None, rate="10000000r/s",
-                 fcgi_env=None, log=None, ws=True):
+                 fcgi_env=None, log=None, ws=True, server_extra=""):
         self.root = os.path.abspath(root)
         self.port = port or free_port()
         self.url = "http://127.0.0.1:%d" % self.port
@@ -46,6 +46,8 @@ class Stack:
         self.nginx = None
         self.fcgi_log = os.path.join(self.root, "logs", "runpad-fcgi.log")
         self.with_ws = ws
+        # more of the server block, before the snippet's include
+        self.server_extra = server_extra
         self.ws = None
         self.ws_url = "ws://127.0.0.1:%d/ws/" % self.port
         self.ws_sock = os.path.join(self.root, "run", "ws.sock")
@@ -81,6 +83,9 @@ class Stack:
                 .replace("@LISTEN@", "127.0.0.1:%d" % self.port)
                 .replace("@WEBROOT@", self.webroot())
                 .replace("@REPO@", REPO))
+        if self.server_extra:
+            inc = "include %s/nginx/runpad.conf;" % REPO
+            main = main.replace(inc, self.server_extra + "\n        " + inc)
         with open(os.path.join(conf, "nginx.conf"), "w") as f:
             f.write(main)
 
@@ -104,6 +109,8 @@ class Stack:
             "ws.state_dir": os.path.join(self.root, "state"),
             "ws.runner": "unix:%s:/api/" % os.path.join(self.root, "tmp",
                                                          "nginx.sock"),
+            # the examples that the package installs in /etc/runpad
+            "ws.templates": os.path.join(REPO, "packaging", "templates"),
         }
         settings.update(self.settings)
         self.fcgi_conf = os.path.join(conf, "runpad.conf")

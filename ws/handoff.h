@@ -24,12 +24,19 @@
  *
  * The dump is one JSON object:
  *
- *   {"format":1, "pad":"<id>", "head":N, "language":"...",
+ *   {"format":1, "pad":"<id>", "language":"...", "head":N,
  *    "last_edit_ms":T, "snap_version":S, "snapshot":"<text at S>",
- *    "updates":[<update 1>, ..., <update N>], "run":<last run>|null,
- *    "tests":<tests>|null}
+ *    "updates":[<update 1>, ..., <update N>], "created_ms":C,
+ *    "run":<last run>|null, "tests":<tests>|null,
+ *    "access":<links and controls>|null, "events":[<event 1>, ...],
+ *    "runs":[<kept run>, ...], "notes":{"head", "last_edit_ms",
+ *    "snap_version", "snapshot", "updates"}|null}
  *
- * with every stored update, as stored ({"clientID":..,"changes":..}).
+ * with every stored update, as stored ({"clientID":..,"changes":..}, with
+ * "t" and "a"), the pad's links (their hashes) so that it is not served
+ * open by its new owner, its notes document, its event log (numbered from
+ * 1 in order) and its kept runs (by their "run" number).  The fields after
+ * "updates" are optional: a dump of an older daemon has none.
  * handoff_import checks all of it (the updates replayed from the empty
  * text must give the snapshot at S) before it stores anything.
  *

@@ -31,6 +31,10 @@
 /* A history page: at most this many updates, about this many bytes. */
 #define HISTORY_PAGE       2000
 #define HISTORY_PAGE_BYTES ((size_t)512 << 10)
+/* What a history page costs of the connection's update budget
+   (ws.update_burst, refilled at ws.updates_per_second): with the defaults
+   a burst of 50 pages, then one a second. */
+#define HISTORY_COST 100
 /* Events kept per pad; past it joins, leaves and profiles are not kept. */
 #define EVENTS_MAX 5000
 
@@ -183,7 +187,8 @@ bool hub_allowed(struct hub *h, struct hub_conn *c, const struct proto_msg *m)
 		if (owner || role == PROTO_ROLE_EDITOR)
 			return true;
 		if (observer)
-			return forbid(h, c, m, "observers cannot edit this pad");
+			return forbid(h, c, m,
+			              "observers cannot edit this pad");
 		if (a->ended)
 			return forbid(
 			        h, c, m,
@@ -198,8 +203,9 @@ bool hub_allowed(struct hub *h, struct hub_conn *c, const struct proto_msg *m)
 		if (owner || role == PROTO_ROLE_EDITOR)
 			return true;
 		if (observer)
-			return forbid(h, c, m,
-			              "observers cannot run, stop or type input");
+			return forbid(
+			        h, c, m,
+			        "observers cannot run, stop or type input");
 		if (a->ended)
 			return forbid(h, c, m,
 			              "the interview has ended; runs are over");
@@ -270,9 +276,10 @@ static int seed_doc(struct hub *h, struct pad *doc, const char *text,
 	for (;; line = nl + 1) {
 		nl = strchr(line, '\n');
 		json_object_array_add(
-		        ins, json_object_new_string_len(
-		                     line, (int)(nl ? nl - line
-		                                    : (ptrdiff_t)strlen(line))));
+		        ins,
+		        json_object_new_string_len(
+		                line, (int)(nl ? nl - line
+		                               : (ptrdiff_t)strlen(line))));
 		if (!nl)
 			break;
 	}
@@ -351,9 +358,10 @@ static int create(struct hub *h, struct hub_conn *c, struct pad *p,
 				logf_(h, 3, "pad %s: template %s: %s", p->id,
 				      m->tpl, err);
 			hub_send_error(h, c, PROTO_E_BAD_TEMPLATE,
-			               r == -ENOENT ? "no such template"
-			                            : "that template is broken; "
-			                              "the daemon's log says how",
+			               r == -ENOENT
+			                       ? "no such template"
+			                       : "that template is broken; "
+			                         "the daemon's log says how",
 			               NULL, -1);
 			return -1;
 		}
@@ -381,7 +389,9 @@ static int create(struct hub *h, struct hub_conn *c, struct pad *p,
 	}
 	p->acc.on = p->acc.candidate_on = p->acc.observer_on = true;
 	snprintf(p->acc.title, sizeof(p->acc.title), "%s",
-	         m->title ? m->title : t.title ? t.title : "");
+	         m->title  ? m->title
+	         : t.title ? t.title
+	                   : "");
 	if (t.language)
 		snprintf(p->language, sizeof(p->language), "%s", t.language);
 	else if (m->create_language)
@@ -433,8 +443,8 @@ int hub_hello_access(struct hub *h, struct hub_conn *c, struct pad *p,
 		}
 		if (!is_new || p->nparts || p->version) {
 			hub_send_error(h, c, PROTO_E_PAD_EXISTS,
-			               "a pad with this id exists already", NULL,
-			               -1);
+			               "a pad with this id exists already",
+			               NULL, -1);
 			hub_send_close(h, c, 4409);
 			c->refused = true;
 			return -1;
@@ -453,8 +463,8 @@ int hub_hello_access(struct hub *h, struct hub_conn *c, struct pad *p,
 		bool o = cap_equal(hash, p->acc.owner);
 		bool ca = p->acc.candidate_on &&
 		          cap_equal(hash, p->acc.candidate);
-		bool ob = p->acc.observer_on &&
-		          cap_equal(hash, p->acc.observer);
+		bool ob =
+		        p->acc.observer_on && cap_equal(hash, p->acc.observer);
 		if (o || ca || ob) {
 			c->role = o    ? PROTO_ROLE_OWNER
 			          : ca ? PROTO_ROLE_CANDIDATE
@@ -644,7 +654,8 @@ void hub_do_links(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		key = new_key(hash, &r);
 		if (r < 0) {
 			hub_send_error(h, c, PROTO_E_SERVER_BUSY,
-			               "no randomness for a new link", NULL, -1);
+			               "no randomness for a new link", NULL,
+			               -1);
 			return;
 		}
 	}
@@ -750,6 +761,40 @@ static int page_add(void *arg, uint64_t seq, const void *data, size_t len)
 	return 0;
 }
 
+/* Reading the history costs the reader's update budget: a page is
+   work for the store.  True when refused (rate_limited). */
+static bool history_limited(struct hub *h, struct hub_conn *c)
+{
+	int64_t now = mono_ms();
+	double cap = h->conf->update_burst, wait;
+	json_object *o;
+
+	c->tokens += (double)(now - c->tokens_at_ms) *
+	             h->conf->updates_per_second / 1000.0;
+	if (c->tokens > cap)
+		c->tokens = cap;
+	c->tokens_at_ms = now;
+	if (c->tokens >= HISTORY_COST || cap < HISTORY_COST) {
+		c->tokens -= c->tokens >= HISTORY_COST ? HISTORY_COST : 0;
+		return false;
+	}
+	wait = (HISTORY_COST - c->tokens) * 1000.0 /
+	       h->conf->updates_per_second;
+	o = json_object_new_object();
+	json_object_object_add(o, "type", json_object_new_string("error"));
+	json_object_object_add(
+	        o, "code",
+	        json_object_new_string(proto_err_name(PROTO_E_RATE_LIMITED)));
+	json_object_object_add(
+	        o, "message",
+	        json_object_new_string("too many history pages; each costs "
+	                               "100 of the update budget"));
+	json_object_object_add(o, "retry_after_ms",
+	                       json_object_new_int64((int64_t)wait + 1));
+	hub_send_json(h, c->pad, c, NULL, o);
+	return true;
+}
+
 void hub_do_history(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 {
 	struct pad *p = c->pad, *doc = m->notes ? p->notes : p;
@@ -764,6 +809,8 @@ void hub_do_history(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		               "this pad has no notes", NULL, -1);
 		return;
 	}
+	if (history_limited(h, c))
+		return;
 	/* what is committed: this turn's updates are not in the store yet */
 	head = doc->dirty ? doc->prev_version : doc->version;
 	if (from > head) {
@@ -786,11 +833,9 @@ void hub_do_history(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	}
 	o = json_object_new_object();
 	json_object_object_add(o, "type", json_object_new_string("history"));
-	json_object_object_add(o, "doc",
-	                       json_object_new_string(m->notes ? "notes"
-	                                                       : "pad"));
-	json_object_object_add(o, "from",
-	                       json_object_new_int64((int64_t)from));
+	json_object_object_add(
+	        o, "doc", json_object_new_string(m->notes ? "notes" : "pad"));
+	json_object_object_add(o, "from", json_object_new_int64((int64_t)from));
 	json_object_object_add(o, "head", json_object_new_int64((int64_t)head));
 	json_object_object_add(o, "updates", pg.arr); /* o owns the array */
 	more = json_object_new_boolean(from + pg.n < head);

@@ -26,8 +26,12 @@
 
 #define PADSTORE_META_FORMAT 1
 /* The environment's format (lmdbutil.h's record): the highest this code
-   reads, and the one it makes. */
-#define PADSTORE_FORMAT 1
+   reads, and the one it makes.  2 added the access, events and runlog
+   databases and the notes documents ("<pad>!notes"); a format 1
+   environment is raised to 2 at open (the new databases are made empty),
+   so that a runpad-ws of format 1 refuses it instead of serving pads with
+   links as open pads. */
+#define PADSTORE_FORMAT 2
 /* Longest update or snapshot key: id, 0x00, 8-byte version. */
 #define PADSTORE_KEY_MAX (PADSTORE_DOC_MAX + 1 + 8)
 #define SUFFIX_LEN       (sizeof(PADSTORE_NOTES_SUFFIX) - 1)
@@ -305,6 +309,13 @@ int padstore_open(const struct padstore_options *o, struct padstore **out,
 		rc = mdb_fail(ps, rc, "cannot open the pad store's databases",
 		              err, errlen);
 		goto out_abort_txn;
+	}
+	if (ps->format.format < PADSTORE_FORMAT) {
+		rc = lmdb_format_raise(txn, o->dir, "runpad-ws",
+		                       PADSTORE_FORMAT, &ps->format, err,
+		                       errlen);
+		if (rc)
+			goto out_abort_txn;
 	}
 	rc = mdb_txn_commit(txn);
 	if (rc) {

@@ -35,7 +35,8 @@
  *	events     pad id, 0x00, 8-byte big-endian seq -> an event's JSON
  *	runlog     pad id, 0x00, 8-byte big-endian run number -> a run's JSON
  *	info       "format" -> the environment's format record (lmdbutil.h):
- *	           format 1, the layout this header describes
+ *	           format 2, the layout this header describes (format 1 had
+ *	           no access, events or runlog, and no notes documents)
  *
  * The 0x00 after the id (a byte no id contains) makes a cursor scan for
  * "a\0..." return exactly pad "a"'s keys, in version order, and never those
@@ -150,12 +151,13 @@ bool padstore_valid_doc(const char *doc);
  * o->dir is NULL or empty).
  *
  * The environment's format record (lmdbutil.h) is checked first.  A new
- * environment gets format 1 in the transaction that creates the databases;
- * one made before the record existed (by runpad 0.1.0, whose layout is
- * format 1) gets it written once, and padstore_format() says so, for the
- * caller to report.  A format above 1 is -ENOTSUP, a record that does not
- * parse -EBADMSG, both with lmdb_format_open()'s message naming o->dir;
- * then nothing in the environment has been written.
+ * environment gets format 2 in the transaction that creates the databases;
+ * one of format 1 (or made before the record existed, which is format 1)
+ * is raised to 2 in that transaction (the new databases start empty), and
+ * padstore_format() says so (LMDB_FORMAT_RAISED, from 1), for the caller
+ * to report.  A format above 2 is -ENOTSUP, a record that does not parse
+ * -EBADMSG, both with lmdb_format_open()'s message naming o->dir; then
+ * nothing in the environment has been written.
  */
 int padstore_open(const struct padstore_options *o, struct padstore **out,
                   char *err, size_t errlen);

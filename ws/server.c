@@ -612,10 +612,13 @@ struct wss *wss_new(struct wsconf *conf, const char *config_path,
 	r = padstore_open(&po, &s->store, err, errlen);
 	if (r < 0)
 		goto out_free;
-	if (padstore_format(s->store)->origin == LMDB_FORMAT_ADOPTED)
+	if (padstore_format(s->store)->origin == LMDB_FORMAT_RAISED)
 		log_msg(LOG_NOTICE,
-		        "%s: made before runpad recorded store formats; recorded it as format %" PRIu32,
-		        dir, padstore_format(s->store)->format);
+		        "%s: converted from store format %" PRIu32
+		        " to %" PRIu32
+		        " (pads' links, notes and logs); older runpad-ws releases refuse it now",
+		        dir, padstore_format(s->store)->from,
+		        padstore_format(s->store)->format);
 
 	s->hub = hub_new(s->conf, s->store, &ops, s);
 	if (!s->hub) {

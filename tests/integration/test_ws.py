@@ -35,6 +35,8 @@ RUNS_FILE = "runs.test.mjs"
 DEB_FILE = "deb-smoke.test.mjs"
 # two daemons behind nginx (tests/integration/test_scale.py)
 SCALE_FILE = "scale.test.mjs"
+# creation guarded by nginx (tests/integration/test_roles.py)
+NGINX_CREATE_FILE = "nginx-create.test.mjs"
 
 
 def node_ready():
@@ -83,6 +85,7 @@ class CollabDaemon(unittest.TestCase):
         files.remove(RUNS_FILE)
         files.remove(DEB_FILE)
         files.remove(SCALE_FILE)
+        files.remove(NGINX_CREATE_FILE)
         env = dict(os.environ, RUNPAD_BUILD=stack.BUILD)
         env.pop("RUNPAD_STACK_WS", None)
         r = node_test(node, files, env, 240)
@@ -146,7 +149,7 @@ class SharedRuns(unittest.TestCase):
         self.assertEqual(body["map_size"], 1 << 30)  # ws.map_size's default
         self.assertGreater(body["map_used"], 0)
         self.assertLessEqual(body["map_used"], body["map_size"])
-        self.assertEqual(body["format"], 1)  # the pad store's (docs/ops.md)
+        self.assertEqual(body["format"], 2)  # the pad store's (docs/ops.md)
         # anything else is not a page
         c = UnixHTTP("localhost")
         c.request("GET", "/nothing")

@@ -3124,3 +3124,27 @@ Test(hub, roles_history_has_time_author_events_and_pages)
 	turn();
 	expect_error(o, "future_version");
 }
+
+Test(hub, roles_history_pages_cost_the_update_budget)
+{
+	struct tconn *o = conn_new();
+	struct links k;
+	json_object *e;
+	int pages = 0;
+
+	start("ws.update_burst=1000", "ws.updates_per_second=1", );
+	create_pad(o, "r", NULL, &k);
+	drain_all();
+	for (int i = 0; i < 12; i++) {
+		say(o, "{\"type\":\"history\",\"from\":0}");
+		turn();
+		e = next_msg(o);
+		if (strcmp(str_of(e, "type"), "history") == 0) {
+			pages++;
+			continue;
+		}
+		cr_assert_str_eq(str_of(e, "code"), "rate_limited");
+		cr_assert(int_of(e, "retry_after_ms") > 1000);
+	}
+	cr_assert_eq(pages, 10, "a burst of 1000 buys 10 pages, got %d", pages);
+}

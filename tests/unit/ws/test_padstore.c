@@ -1270,7 +1270,7 @@ static void expect_refused(int r, const char *want)
 	free(lock2);
 }
 
-Test(padstore, new_store_is_format_1_written_by_runpad_ws)
+Test(padstore, new_store_is_format_2_written_by_runpad_ws)
 {
 	struct padstore *ps = open_store();
 	const struct lmdb_format *f = padstore_format(ps);
@@ -1278,17 +1278,17 @@ Test(padstore, new_store_is_format_1_written_by_runpad_ws)
 	size_t n;
 
 	cr_assert_eq(f->origin, LMDB_FORMAT_CREATED);
-	cr_assert_eq(f->format, 1);
+	cr_assert_eq(f->format, 2);
 	cr_assert_str_eq(f->writer, "runpad-ws " RUNPAD_VERSION);
 	push(ps, "p", 0, 2, 5);
 	padstore_close(ps);
-	n = format_rec(want, 1, "runpad-ws " RUNPAD_VERSION);
+	n = format_rec(want, 2, "runpad-ws " RUNPAD_VERSION);
 	cr_assert_eq(raw_get_format(rec, sizeof(rec)), n);
 	cr_assert_eq(memcmp(rec, want, n), 0);
 
 	ps = open_store();
 	cr_assert_eq(padstore_format(ps)->origin, LMDB_FORMAT_FOUND);
-	cr_assert_eq(padstore_format(ps)->format, 1);
+	cr_assert_eq(padstore_format(ps)->format, 2);
 	padstore_close(ps);
 }
 
@@ -1351,8 +1351,10 @@ Test(padstore, store_without_format_record_is_adopted_and_keeps_its_pads)
 
 	make_old_store();
 	ps = open_store();
-	cr_assert_eq(padstore_format(ps)->origin, LMDB_FORMAT_ADOPTED);
-	cr_assert_eq(padstore_format(ps)->format, 1);
+	/* adopted as format 1, then raised to 2 in the same transaction */
+	cr_assert_eq(padstore_format(ps)->origin, LMDB_FORMAT_RAISED);
+	cr_assert_eq(padstore_format(ps)->from, 1);
+	cr_assert_eq(padstore_format(ps)->format, 2);
 	load(ps, "old", &p);
 	cr_assert(p.exists);
 	cr_assert_eq(p.head, 2);
@@ -1369,7 +1371,7 @@ Test(padstore, store_without_format_record_is_adopted_and_keeps_its_pads)
 	cr_assert_eq(pads, 1); /* the info database is not a pad */
 	push(ps, "old", 2, 3, 3000);
 	padstore_close(ps);
-	n = format_rec(want, 1, "runpad-ws " RUNPAD_VERSION);
+	n = format_rec(want, 2, "runpad-ws " RUNPAD_VERSION);
 	cr_assert_eq(raw_get_format(rec, sizeof(rec)), n);
 	cr_assert_eq(memcmp(rec, want, n), 0);
 
@@ -1388,10 +1390,10 @@ Test(padstore, future_format_is_refused_and_nothing_is_written)
 
 	push(ps, "p", 0, 2, 5);
 	padstore_close(ps);
-	raw_put("info", "format", 6, rec, format_rec(rec, 2, "runpad-ws 9.0"));
+	raw_put("info", "format", 6, rec, format_rec(rec, 3, "runpad-ws 9.0"));
 	snprintf(
 	        want, sizeof(want),
-	        "%s: format 2, this runpad-ws understands formats up to 1; upgrade runpad, or restore the state directory from a backup made by this version",
+	        "%s: format 3, this runpad-ws understands formats up to 2; upgrade runpad, or restore the state directory from a backup made by this version",
 	        dir);
 	expect_refused(-ENOTSUP, want);
 	/* and again: the first refusal changed nothing that matters */
@@ -1543,5 +1545,31 @@ Test(padstore, access_logs_and_notes_go_with_their_pad)
 	load(ps, "lp", &p);
 	cr_assert_null(p.access);
 	padstore_pad_fini(&p);
+	padstore_close(ps);
+}
+
+/* A format 1 store (runpad before links) is raised to 2 at open, its pads
+   as they were, and a second open finds format 2. */
+Test(padstore, format_1_store_is_raised_to_2)
+{
+	struct padstore *ps = open_store();
+	unsigned char rec[80], want[80];
+	size_t n;
+
+	push(ps, "p", 0, 2, 5);
+	padstore_close(ps);
+	raw_put("info", "format", 6, rec,
+	        format_rec(rec, 1, "runpad-ws 0.1.0"));
+	ps = open_store();
+	cr_assert_eq(padstore_format(ps)->origin, LMDB_FORMAT_RAISED);
+	cr_assert_eq(padstore_format(ps)->from, 1);
+	cr_assert_eq(padstore_format(ps)->format, 2);
+	expect_updates(ps, "p", 0, 2);
+	padstore_close(ps);
+	n = format_rec(want, 2, "runpad-ws " RUNPAD_VERSION);
+	cr_assert_eq(raw_get_format(rec, sizeof(rec)), n);
+	cr_assert_eq(memcmp(rec, want, n), 0);
+	ps = open_store();
+	cr_assert_eq(padstore_format(ps)->origin, LMDB_FORMAT_FOUND);
 	padstore_close(ps);
 }

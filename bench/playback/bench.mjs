@@ -317,6 +317,10 @@ function socketFetch(ws, stats) {
         stats.pages++;
         stats.bytes += d.length;
         resolve(m);
+      } else if (m.type === 'error' && m.code === 'rate_limited') {
+        // a page costs 100 of the reader's update budget: ask again
+        stats.limited++;
+        setTimeout(() => ws.send(JSON.stringify({ type: 'history', doc, from })), m.retry_after_ms ?? 1000);
       } else if (m.type === 'error') {
         clearTimeout(timer);
         ws.off('message', on);
@@ -363,13 +367,14 @@ async function main() {
 
     // the browser: fetch the history, build the model
     const { ws, welcome } = await open(daemon.url, pad, 'reader');
-    const stats = { pages: 0, bytes: 0 };
+    const stats = { pages: 0, bytes: 0, limited: 0 };
     const tf = now();
     const record = await M.loadRecord(socketFetch(ws, stats));
     const fetchMs = now() - tf;
     ws.close();
     console.log(`history: ${record.updates.length} updates, ${record.events.length} events, ${record.runs.length} runs `
-      + `in ${stats.pages} pages, ${mib(stats.bytes)} MiB, ${f2(fetchMs)} ms`);
+      + `in ${stats.pages} pages, ${mib(stats.bytes)} MiB, ${f2(fetchMs)} ms`
+      + (stats.limited ? ` (${stats.limited} times rate limited)` : ''));
 
     const h0 = heap();
     const tb = now();

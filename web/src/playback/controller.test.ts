@@ -50,6 +50,21 @@ describe("clientHistoryFetch", () => {
   });
 });
 
+describe("clientHistoryFetch when rate limited", () => {
+  it("asks again after a while", async () => {
+    const c = fakeClient();
+    const p = clientHistoryFetch(c, undefined, 5000, 20)("pad", 4);
+    c.emit({ kind: "toast", code: "rate_limited", text: "slow down", level: "info" });
+    await new Promise((r) => setTimeout(r, 60));
+    expect(c.asked).toEqual([
+      ["pad", 4],
+      ["pad", 4],
+    ]);
+    c.emit({ kind: "history", page: page("pad", 4) });
+    await expect(p).resolves.toMatchObject({ from: 4 });
+  });
+});
+
 describe("mayReplay", () => {
   it("owners and editors; observers when playback is on; never candidates", () => {
     expect(mayReplay("owner", false)).toBe(true);

@@ -58,17 +58,21 @@ export function mayReplay(role: Role | null, playback: boolean): boolean {
 // History pages through the pad client: each request is answered by the
 // page from the same version of the same document, or fails on an error the
 // daemon sent meanwhile (forbidden), a lost connection, or after timeoutMs.
+// rate_limited (past the reader's budget) asks again after retryMs.
 export function clientHistoryFetch(
   client: Pick<PadClient, "on" | "requestHistory">,
   onPage?: (page: HistoryPage) => void,
   timeoutMs = 30000,
+  retryMs = 1000,
 ): HistoryFetch {
   return (doc, from) =>
     new Promise<HistoryPage>((resolve, reject) => {
       let off = () => {};
+      let retry: ReturnType<typeof setTimeout> | null = null;
       const timer = setTimeout(() => fail("the pad did not send its history in time"), timeoutMs);
       const done = () => {
         clearTimeout(timer);
+        if (retry) clearTimeout(retry);
         off();
       };
       const fail = (why: string) => {
@@ -76,7 +80,14 @@ export function clientHistoryFetch(
         reject(new Error(why));
       };
       off = client.on((e: ClientEvent) => {
-        if (e.kind === "history" && e.page.doc === doc && e.page.from === from) {
+        if (e.kind === "toast" && e.code === "rate_limited" && !retry) {
+          // a page costs 100 of the update budget (docs/protocol.md), which
+          // refills at ws.updates_per_second: ask again in a while
+          retry = setTimeout(() => {
+            retry = null;
+            if (!client.requestHistory(doc, from)) fail("not connected to the pad");
+          }, retryMs);
+        } else if (e.kind === "history" && e.page.doc === doc && e.page.from === from) {
           done();
           const page: HistoryPage = { type: "history", ...e.page };
           onPage?.(page);

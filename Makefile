@@ -359,6 +359,6 @@ help:
 	@echo "targets: all check run deps fuzz bench format lint clean"
 	@echo "         test-unit test-asan check-hostile check-hostile-user check-languages check-starters"
 	@echo "         check-api check-piston check-api-asan check-ws check-ws-asan check-scale"
-	@echo "         web lint-web format-web test-web check-web bench-api bench-collab deb check-deb check-host"
+	@echo "         web lint-web format-web test-web check-web bench-api bench-collab bench-playback deb check-deb check-host"
 
 -include $(wildcard $(B)/obj/*/*.d $(B)/obj/*/*/*.d)

@@ -50,3 +50,16 @@ bench/collab/node_modules/.package-lock.json: bench/collab/package-lock.json
 .PHONY: bench-collab
 bench-collab: $(B)/runpad-ws bench/collab/node_modules/.package-lock.json
 	cd bench/collab && RUNPAD_BUILD=$(CURDIR)/$(B) node bench.mjs $(BENCH_COLLAB_ARGS)
+
+# Playback: a 20,000-version pad made through runpad-ws, its history read
+# over the websocket as the browser reads it, the timeline model of
+# web/src/playback/model.ts built (bundled for node with the rolldown vite
+# brings) and 2000 seeks, with checkpoints every K versions against
+# replaying from version 0.  bench/README.md, "bench/playback".
+BENCH_PLAYBACK_ARGS ?=
+bench/playback/node_modules/.package-lock.json: bench/playback/package-lock.json
+	cd bench/playback && npm ci --no-audit --no-fund
+
+.PHONY: bench-playback
+bench-playback: $(B)/runpad-ws web/node_modules/.package-lock.json bench/playback/node_modules/.package-lock.json
+	cd bench/playback && RUNPAD_BUILD=$(CURDIR)/$(B) node --expose-gc bench.mjs $(BENCH_PLAYBACK_ARGS)

@@ -207,14 +207,15 @@ export async function padState(p) {
 
 // The daemon's own view of a pad: a direct websocket, hello, welcome.
 // (It joins and leaves the pad, so the pages see a participant come and go.)
-export function daemonWelcome(pad, timeout = 10000) {
+// `key`: a link's key, for a pad with links.
+export function daemonWelcome(pad, timeout = 10000, key = null) {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(WS_BASE + pad);
     const timer = setTimeout(() => {
       ws.terminate();
       reject(new Error(`no welcome from ${WS_BASE + pad} within ${timeout} ms`));
     }, timeout);
-    ws.on("open", () => ws.send(JSON.stringify({ type: "hello", version: null, name: "e2e-probe" })));
+    ws.on("open", () => ws.send(JSON.stringify({ type: "hello", version: null, name: "e2e-probe", ...(key ? { key } : {}) })));
     ws.on("message", (data) => {
       const m = JSON.parse(String(data));
       if (m.type === "welcome") {
@@ -232,7 +233,7 @@ export function daemonWelcome(pad, timeout = 10000) {
 }
 
 // Wait until every page has the same text and version as the daemon.
-export async function converge(pages, pad, timeout = 20000) {
+export async function converge(pages, pad, timeout = 20000, key = null) {
   const deadline = Date.now() + timeout;
   let states = null;
   let daemon = null;
@@ -240,7 +241,7 @@ export async function converge(pages, pad, timeout = 20000) {
     states = await Promise.all(pages.map((p) => padState(p)));
     const same = states.every((s) => s.text === states[0].text && s.version === states[0].version);
     if (same) {
-      daemon = await daemonWelcome(pad);
+      daemon = await daemonWelcome(pad, 10000, key);
       if (daemon.doc === states[0].text && daemon.version === states[0].version) {
         return { text: daemon.doc, version: daemon.version, welcome: daemon };
       }

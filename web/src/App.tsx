@@ -9,9 +9,13 @@ import { Toasts } from "./ui/Toasts";
 import { ClosedPage } from "./ui/ClosedPage";
 import { RoleBanner } from "./roles/RoleBanner";
 import { OwnerPanel } from "./roles/OwnerPanel";
+import { PlaybackButtons } from "./playback/PlaybackButtons";
+import { Timeline } from "./playback/Timeline";
+import { playbackOf } from "./playback/controller";
 
 export function App({ session }: { session: Session }) {
   const v = useStore(session.view);
+  const timeline = useStore(playbackOf(session).view).open;
   const known = v.runtimes.some((r) => r.language === v.language);
   if (v.closed) return <ClosedPage closed={v.closed} />;
   return (
@@ -66,6 +70,7 @@ export function App({ session }: { session: Session }) {
           ■ Stop
         </button>
         <span className="spacer" />
+        <PlaybackButtons session={session} />
         <Connection state={v.connection} />
         <button
           type="button"
@@ -90,7 +95,8 @@ export function App({ session }: { session: Session }) {
           {v.runtimesError}
         </div>
       )}
-      <main className="workspace">
+      <Timeline session={session} />
+      <main className="workspace" style={timeline ? { display: "none" } : undefined}>
         <div className="editor-wrap">
           <EditorPane session={session} />
         </div>

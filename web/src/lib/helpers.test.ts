@@ -9,6 +9,7 @@ import {
   isLinkKey,
   parsePadHash,
   templatesUrl,
+  linkKeyFromHash,
 } from "./padId";
 import { modeKey, modeOfLanguage, LOADERS } from "../editor/languages";
 import { toEditorDiagnostics, resultDiagnostics } from "../editor/diagnostics";
@@ -33,6 +34,12 @@ describe("pad ids", () => {
     expect(padIdFromHash("")).toBe(null);
     expect(padIdFromHash("#bad id")).toBe(null);
     expect(padIdFromHash("#" + "a".repeat(65))).toBe(null);
+    const key = "Zk3_-" + "a".repeat(27);
+    expect(padIdFromHash(`#iv-7/${key}`)).toBe("iv-7");
+    expect(linkKeyFromHash(`#iv-7/${key}`)).toBe(key);
+    expect(linkKeyFromHash("#iv-7")).toBe(null);
+    expect(padIdFromHash("#iv-7/short")).toBe(null);
+    expect(linkKeyFromHash("#iv-7/short")).toBe(null);
   });
   it("builds relative socket urls and links under any prefix", () => {
     expect(padSocketUrl("p1", "https://h.example/interviews/#p1")).toBe("wss://h.example/interviews/ws/p1");

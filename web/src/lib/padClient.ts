@@ -25,7 +25,7 @@ import type {
   Controls,
   CreateSpec,
   DocName,
-  HistoryPage,
+  HistoryPageJSON,
   LinkRole,
   Links,
   Participant,
@@ -74,7 +74,7 @@ export type ClientEvent =
   | { kind: "control"; controls: Controls; by: string }
   | { kind: "links"; role: LinkRole; key: string | null; by: string }
   | { kind: "created"; links: Links }
-  | { kind: "history"; page: HistoryPage }
+  | { kind: "history"; page: HistoryPageJSON }
   | { kind: "notes"; version: number } // the notes' synced version moved
   // the end: `code` the close code, `error` the error code that came before it
   | { kind: "fatal"; text: string; code: number; error: string | null };
@@ -410,9 +410,11 @@ export class PadClient {
       case "links":
         this.emit({ kind: "links", role: msg.role, key: msg.key, by: msg.by });
         return;
-      case "history":
-        this.emit({ kind: "history", page: msg });
+      case "history": {
+        const { type: _type, ...page } = msg;
+        this.emit({ kind: "history", page });
         return;
+      }
       case "pong":
         return;
       default: {
@@ -636,6 +638,11 @@ export class PadClient {
   // owners: close a participant's socket
   remove(id: string): boolean {
     return this.request({ type: "remove", id });
+  }
+  // asks for a page of the stored history (web/src/playback reads the
+  // answer, a `history` event)
+  requestHistory(doc: DocName, from: number): boolean {
+    return this.history(from, doc);
   }
   // a page of a document's history (answered by a `history` event)
   history(from: number, doc: DocName = "pad"): boolean {

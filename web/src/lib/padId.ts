@@ -75,3 +75,10 @@ export function padLink(padId: string, href: string, key: string | null = null):
   u.hash = key ? `${padId}/${key}` : padId;
   return u.toString();
 }
+
+// The key of a link "#<pad>/<key>", or null without one (or for a hash that
+// names no valid pad).
+export function linkKeyFromHash(hash: string): string | null {
+  const ref = parsePadHash(hash);
+  return typeof ref === "object" ? ref.key : null;
+}

@@ -63,18 +63,6 @@ export interface PadEvent {
   [k: string]: unknown;
 }
 
-export interface HistoryPage {
-  type: "history";
-  doc: DocName;
-  from: number;
-  head: number;
-  updates: (UpdateJSON & { t?: number; a?: string })[];
-  more: boolean;
-  created_ms?: number;
-  events?: PadEvent[];
-  runs?: RunInfo[];
-}
-
 export interface Limits {
   doc_bytes: number;
   message_bytes: number;
@@ -116,6 +104,15 @@ export interface RunInfo {
   events: RunEvent[];
 }
 
+// The owner's controls of a pad with links (docs/protocol.md, "control").
+export interface Controls {
+  title: string;
+  locked: boolean;
+  runs_locked: boolean;
+  ended: boolean;
+  playback: boolean;
+}
+
 export interface Welcome {
   type: "welcome";
   you: string;
@@ -151,7 +148,20 @@ export type ServerMessage =
   | { type: "pong" }
   | { type: "control"; controls: Controls; by: string }
   | { type: "links"; role: LinkRole; key: string | null; by: string }
-  | HistoryPage;
+  | ({ type: "history" } & HistoryPageJSON);
+
+// A page of a document's stored history (docs/protocol.md, "History and
+// playback"); web/src/playback/record.ts reads it.
+export interface HistoryPageJSON {
+  doc: "pad" | "notes";
+  from: number;
+  head: number;
+  updates: (UpdateJSON & { t: number; a: string })[];
+  more: boolean;
+  created_ms?: number;
+  events?: ({ t: number } & Record<string, unknown>)[];
+  runs?: (RunInfo & { started_ms?: number })[];
+}
 
 export type ClientMessage =
   | {

@@ -77,6 +77,19 @@ void hub_do_hello(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 				               "out of memory", NULL, -1);
 			return;
 		}
+		/* with ws.create secret, a link to nothing makes nothing, not
+		   even an empty pad in memory */
+		if (!m->create && strcmp(h->conf->create, "anyone") != 0 &&
+		    padstore_head(h->store, c->pad_id, &head, err,
+		                  sizeof(err)) == -ENOENT) {
+			hub_send_error(
+			        h, c, PROTO_E_NO_PAD,
+			        "there is no such pad; ask for a new link",
+			        NULL, -1);
+			hub_send_close(h, c, 4404);
+			c->refused = true;
+			return;
+		}
 		p = hub_pad_load(h, c->pad_id, err, sizeof(err));
 		if (!p) {
 			hub_send_error(h, c, PROTO_E_STORE_ERROR, err, NULL,

@@ -505,6 +505,7 @@ void hub_flush(struct hub *h, bool committed)
 				struct hub_conn *c = pt->conn;
 				if (pt->role != PROTO_ROLE_OWNER ||
 				    c == e->except || !c->welcomed ||
+				    c->refused ||
 				    (e->upd_to &&
 				     e->upd_to <= c->notes_skip_below))
 					continue;
@@ -514,7 +515,10 @@ void hub_flush(struct hub *h, bool committed)
 			for (struct participant *pt = e->pad->parts; pt;
 			     pt = pt->next) {
 				struct hub_conn *c = pt->conn;
+				/* refused: revoked, removed or sent away,
+				   closing; nothing more reaches it */
 				if (c == e->except || !c->welcomed ||
+				    c->refused ||
 				    (e->upd_to && e->upd_to <= c->skip_below))
 					continue;
 				deliver(h, c, e->msg);

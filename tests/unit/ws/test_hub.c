@@ -2864,8 +2864,13 @@ Test(hub, roles_rotate_and_revoke_close_the_old_links_at_once)
 	cr_assert_str_neq(fresh, k.candidate);
 	l = expect(o2, "links"); /* every owner */
 	cr_assert_str_eq(str_of(l, "key"), fresh);
-	/* a revoked socket's frames do nothing */
+	/* a revoked socket's frames do nothing, and nothing more reaches it */
 	append(o, 0, 0, "z");
+	cr_assert_eq(ca->r.n, ca->r.close_at,
+	             "a revoked socket got %s after its close",
+	             ca->r.n > ca->r.close_at
+	                     ? plain(ca->r.msgs[ca->r.close_at])
+	                     : "");
 	say(ca, "{\"type\":\"push\",\"version\":1,\"updates\":[{\"clientID\":"
 	        "\"x\",\"changes\":[1,[0,\"EVIL\"]]}]}");
 	turn();
@@ -3029,6 +3034,14 @@ Test(hub, roles_creation_secret_and_unknown_pads)
 	expect_error(t, "create_forbidden");
 	refused_key("r", NULL, "no_pad", 4404);
 	refused_key("nothing", NULL, "no_pad", 4404);
+	{
+		struct hub_stats st;
+		hub_stats(h, &st);
+		cr_assert_eq(st.pads, 1,
+		             "a link to nothing left %zu pads in "
+		             "memory",
+		             st.pads);
+	}
 	t = conn_new();
 	create_pad(t, "r", "\"secret\":\"0123456789abcdef0123\"", &k);
 	/* nginx's header instead of the hello's field */

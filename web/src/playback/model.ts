@@ -243,6 +243,8 @@ export class Playback {
         }
       }
       if (u.a === TEMPLATE_AUTHOR) return keyOf({ id: TEMPLATE_AUTHOR, name: "template", color: GREY, role: null });
+      // stored before updates kept their author (record.ts, datedUpdates)
+      if (!u.a) return keyOf({ id: "", name: "unknown", color: GREY, role: null });
       return keyOf(profiles.get(u.a) ?? { id: u.a, name: u.a, color: GREY, role: null });
     });
 

@@ -85,9 +85,22 @@ export async function loadUpdates(
   return { first, updates };
 }
 
+// Updates stored before the daemon kept their time and author have
+// neither: each gets the time of the one before it (the pad's creation for
+// the first) and an unknown author, so that the timeline stays in order.
+export function datedUpdates(updates: HistoryUpdate[], created: number): void {
+  let last = created;
+  for (const u of updates as { t?: unknown; a?: unknown }[]) {
+    if (typeof u.t !== "number") u.t = last;
+    if (typeof u.a !== "string") u.a = "";
+    last = u.t as number;
+  }
+}
+
 // The pad's record: its updates, events and runs.
 export async function loadRecord(fetch: HistoryFetch): Promise<PadRecord> {
   const { first, updates } = await loadUpdates(fetch, "pad");
+  datedUpdates(updates, typeof first.created_ms === "number" ? first.created_ms : 0);
   const t0 = updates.length ? updates[0].t : Date.now();
   return {
     created_ms: typeof first.created_ms === "number" ? first.created_ms : t0,

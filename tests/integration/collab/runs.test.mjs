@@ -4,13 +4,7 @@
 import assert from "node:assert/strict";
 import test from "node:test";
 import { RawClient } from "./lib/client.mjs";
-import { names, runEvents, setCode, stdout } from "./lib/runs.mjs";
-
-// a run event without its time, which every one has
-const noT = ({ t, ...e }) => {
-  assert.equal(typeof t, "number", JSON.stringify(e));
-  return e;
-};
+import { names, runEvents, setCode, stdout, untimed } from "./lib/runs.mjs";
 
 const BASE = process.env.RUNPAD_STACK_WS;
 const skip = BASE ? false : "RUNPAD_STACK_WS is not set: shared runs need the whole stack (python3 -m unittest tests/integration/test_ws.py starts it)";
@@ -34,7 +28,7 @@ test("runs: a shared interactive run, stdin from another participant, a late joi
   const headA = await runEvents(a, 60000, isPrompt);
   const headB = await runEvents(b, 60000, isPrompt);
   assert.deepEqual(headB, headA);
-  assert.deepEqual(noT(headA[0]), { event: "started", run: 1, by: wa.you, name: "Ada", version: v, language: "python" });
+  assert.deepEqual(untimed(headA[0]), { event: "started", run: 1, by: wa.you, name: "Ada", version: v, language: "python" });
   const seen = names(headA);
   assert.equal(seen[1], "start", JSON.stringify(headA));
   assert.ok(seen.includes("run_start"), JSON.stringify(seen));
@@ -50,12 +44,12 @@ test("runs: a shared interactive run, stdin from another participant, a late joi
   const tailB = await runEvents(b, 30000);
   assert.deepEqual(tailB, tailA, "the two participants saw different runs");
   const stdinEv = tailA.find((e) => e.event === "stdin");
-  assert.deepEqual(noT(stdinEv), { event: "stdin", by: wb.you, data: "Ada\n", eof: false });
+  assert.deepEqual(untimed(stdinEv), { event: "stdin", by: wb.you, data: "Ada\n", eof: false });
   assert.equal(stdout(headA.concat(tailA)), "name? hello Ada\n");
   const result = tailA.find((e) => e.event === "result");
   assert.ok(result, JSON.stringify(names(tailA)));
   assert.equal(result.result.verdict, "accepted");
-  assert.deepEqual(noT(tailA[tailA.length - 1]), { event: "end", verdict: "accepted" });
+  assert.deepEqual(untimed(tailA[tailA.length - 1]), { event: "end", verdict: "accepted" });
   assert.deepEqual(names(tailA).slice(-3), ["exit", "result", "end"]);
   const run1 = headA.concat(tailA);
   console.log(`# run 1: ${JSON.stringify(names(run1))}`);
@@ -81,12 +75,12 @@ test("runs: a shared interactive run, stdin from another participant, a late joi
   assert.equal(started[0].version, v);
   b.send({ type: "stop" });
   const stopped = await runEvents(a, 30000);
-  assert.deepEqual(noT(stopped[0]), { event: "stop", by: wb.you });
+  assert.deepEqual(untimed(stopped[0]), { event: "stop", by: wb.you });
   const res2 = stopped.find((e) => e.event === "result");
   assert.ok(res2, JSON.stringify(names(stopped)));
   assert.equal(res2.result.run.verdict, "signal");
   assert.equal(res2.result.run.message, "stopped on request");
-  assert.deepEqual(noT(stopped[stopped.length - 1]), { event: "end", verdict: res2.result.verdict });
+  assert.deepEqual(untimed(stopped[stopped.length - 1]), { event: "end", verdict: res2.result.verdict });
   const run2 = started.concat(stopped);
   assert.deepEqual(await runEvents(b, 10000), run2, "the two participants saw different runs");
   b.send({ type: "stop" });
@@ -100,7 +94,7 @@ test("runs: a shared interactive run, stdin from another participant, a late joi
   const run3 = await runEvents(a, 60000);
   assert.equal(run3[0].run, 3);
   assert.equal(stdout(run3), "name? hello Bob\n");
-  assert.deepEqual(noT(run3[run3.length - 1]), { event: "end", verdict: "accepted" });
+  assert.deepEqual(untimed(run3[run3.length - 1]), { event: "end", verdict: "accepted" });
   const late = await RawClient.open(BASE + pad);
   const wl = await late.hello({});
   assert.equal(wl.run.run, 3);

@@ -13,6 +13,14 @@ export async function runEvents(c, timeout = 30000, until = (e) => e.event === "
   }
 }
 
+// a run event without its time: every event has one, in ms since the epoch,
+// no earlier than `since` and no later than now
+export function untimed({ t, ...e }, since = 0) {
+  assert.equal(typeof t, "number", JSON.stringify(e));
+  assert.ok(Number.isInteger(t) && t >= since && t <= Date.now(), `t ${t} outside [${since}, now]: ${JSON.stringify(e)}`);
+  return e;
+}
+
 export function names(events) {
   return events.map((e) => e.event);
 }

@@ -464,7 +464,8 @@ static void tick(struct hub *h)
 	}
 }
 
-void hub_turn_end(struct hub *h)
+/* commit what the turn wrote, then deliver what it queued */
+static void turn_commit(struct hub *h)
 {
 	bool ok;
 
@@ -481,11 +482,17 @@ void hub_turn_end(struct hub *h)
 	} else if (h->out_head) {
 		hub_flush(h, true);
 	}
+}
+
+void hub_turn_end(struct hub *h)
+{
+	turn_commit(h);
 	/* after the commit: a pad that arrived is stored with a write
 	   transaction of its own, which the turn's would block (LMDB has one
-	   writer); the hellos that waited for it are welcomed now */
-	if (hub_moves_settle(h) && h->out_head)
-		hub_flush(h, true);
+	   writer); the hellos that waited for it are welcomed now, and what
+	   their welcomes wrote is committed before it is delivered */
+	if (hub_moves_settle(h))
+		turn_commit(h);
 	if (mono_ms() >= h->next_tick_ms) {
 		tick(h);
 		h->next_tick_ms = mono_ms() + 250;

@@ -408,9 +408,11 @@ static void release(struct hub *h, struct move *mv, const char *why)
 	}
 }
 
-static void finish(struct hub *h, struct move *mv)
+/* The pad that arrived is stored (a write transaction of its own: no turn
+   may be open).  Returns NULL, or why the waiting hellos are refused. */
+static const char *take(struct hub *h, struct move *mv)
 {
-	char err[400], why[400];
+	char err[400];
 	uint64_t head = 0;
 	int r;
 
@@ -418,57 +420,69 @@ static void finish(struct hub *h, struct move *mv)
 		logf_(h, 4,
 		      "pad %s: not served, a peer that may hold it cannot be reached: %s",
 		      mv->pad, mv->why);
-		snprintf(
-		        why, sizeof(why),
-		        "the pad's earlier server cannot be reached to hand it over; try again in a minute");
-		release(h, mv, why);
-		return;
+		return "the pad's earlier server cannot be reached to hand it over; try again in a minute";
 	}
-	if (mv->found) {
-		r = handoff_import(h->store, mv->pad, mv->dump.p, mv->dump.len,
-		                   &head, err, sizeof(err));
-		if (r < 0 && r != -EEXIST) {
-			logf_(h, 3, "pad %s: cannot take it from %s: %s",
-			      mv->pad, mv->peers[mv->from], err);
-			release(h, mv,
-			        "the pad could not be moved to this server; try again in a minute");
-			return;
-		}
-		if (r == 0)
-			logf_(h, 5,
-			      "pad %s: moved here from %s at version %llu",
-			      mv->pad, mv->peers[mv->from],
-			      (unsigned long long)head);
-		for (size_t i = 0; r == 0 && i < mv->npeers; i++)
-			if (mv->had[i])
-				forget_on(h, mv->peers[i], mv->pad,
-				          mv->heads[i]);
+	if (!mv->found)
+		return NULL;
+	r = handoff_import(h->store, mv->pad, mv->dump.p, mv->dump.len, &head,
+	                   err, sizeof(err));
+	if (r < 0 && r != -EEXIST) {
+		logf_(h, 3, "pad %s: cannot take it from %s: %s", mv->pad,
+		      mv->peers[mv->from], err);
+		return "the pad could not be moved to this server; try again in a minute";
 	}
-	release(h, mv, NULL);
+	if (r == 0)
+		logf_(h, 5, "pad %s: moved here from %s at version %llu",
+		      mv->pad, mv->peers[mv->from], (unsigned long long)head);
+	for (size_t i = 0; r == 0 && i < mv->npeers; i++)
+		if (mv->had[i])
+			forget_on(h, mv->peers[i], mv->pad, mv->heads[i]);
+	return NULL;
+}
+
+static void move_free(struct move *mv)
+{
+	for (size_t i = 0; i < mv->npeers; i++)
+		free(mv->peers[i]);
+	free(mv->peers);
+	free(mv->had);
+	free(mv->heads);
+	buf_fini(&mv->dump);
+	free(mv);
 }
 
 bool hub_moves_settle(struct hub *h)
 {
-	bool any = false;
+	struct move *done = NULL, **tail = &done;
+	const char *why;
 
+	/* Two passes.  Every pad that arrived is stored first, while no
+	   turn is open; only then do the hellos that waited go on, and
+	   these open the turn (a join is written to the pad's events).  An
+	   import after a welcome would wait for the turn's write lock, held
+	   by this same thread: for ever. */
 	for (struct move **pm = &h->moves, *mv; (mv = *pm);) {
 		if (!__atomic_load_n(&mv->done, __ATOMIC_ACQUIRE)) {
 			pm = &mv->next;
 			continue;
 		}
 		*pm = mv->next;
-		any = true;
+		mv->next = NULL;
 		pthread_join(mv->thread, NULL);
-		finish(h, mv);
-		for (size_t i = 0; i < mv->npeers; i++)
-			free(mv->peers[i]);
-		free(mv->peers);
-		free(mv->had);
-		free(mv->heads);
-		buf_fini(&mv->dump);
-		free(mv);
+		why = take(h, mv);
+		snprintf(mv->why, sizeof(mv->why), "%s", why ? why : "");
+		*tail = mv;
+		tail = &mv->next;
 	}
-	return any;
+	if (!done)
+		return false;
+	while (done) {
+		struct move *mv = done;
+		done = mv->next;
+		release(h, mv, mv->why[0] ? mv->why : NULL);
+		move_free(mv);
+	}
+	return true;
 }
 
 void hub_moves_free(struct hub *h)
@@ -483,13 +497,7 @@ void hub_moves_free(struct hub *h)
 			w->c->move = NULL;
 			wait_free(w);
 		}
-		for (size_t i = 0; i < mv->npeers; i++)
-			free(mv->peers[i]);
-		free(mv->peers);
-		free(mv->had);
-		free(mv->heads);
-		buf_fini(&mv->dump);
-		free(mv);
+		move_free(mv);
 	}
 	hub_moved_clear(h);
 }

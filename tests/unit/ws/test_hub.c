@@ -22,9 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "handoff.h"
 #include "hub.h"
 #include "padstore.h"
 #include "protodesc.h"
@@ -2165,6 +2167,176 @@ Test(hub, ring_reload_moves_pads_away)
 	/* the pad that stayed still works */
 	append(a, 0, 0, "ok");
 	expect_doc(mine, "ok", 1);
+}
+
+/* A peer of the ring as the hub sees it: GET /handoff/<pad> answers with a
+   dump made from a store of its own, GET .../forget with 200, anything
+   else 404. */
+struct peer {
+	int fd;
+	pthread_t thread;
+	const char *pads[2];
+	char *dumps[2];
+	size_t lens[2];
+	atomic_int served; /* dumps sent */
+	atomic_bool stop;
+};
+
+static void *peer_serve(void *arg)
+{
+	struct peer *pe = arg;
+
+	while (!atomic_load(&pe->stop)) {
+		char req[2048], path[600], head[200];
+		size_t n = 0;
+		int c = accept(pe->fd, NULL, NULL);
+		const char *body = "";
+		size_t blen = 0;
+		int status = 404;
+
+		if (c < 0)
+			continue;
+		while (n < sizeof(req) - 1) {
+			ssize_t k = recv(c, req + n, sizeof(req) - 1 - n, 0);
+			if (k <= 0)
+				break;
+			n += (size_t)k;
+			req[n] = 0;
+			if (strstr(req, "\r\n\r\n"))
+				break;
+		}
+		req[n] = 0;
+		if (sscanf(req, "GET %599s ", path) == 1) {
+			if (strstr(path, "/forget")) {
+				status = 200;
+				body = "{}";
+				blen = 2;
+			}
+			for (int i = 0; i < 2 && status == 404; i++) {
+				char want[200];
+				snprintf(want, sizeof(want), "/handoff/%s",
+				         pe->pads[i]);
+				if (strcmp(path, want) == 0) {
+					status = 200;
+					body = pe->dumps[i];
+					blen = pe->lens[i];
+					atomic_fetch_add(&pe->served, 1);
+				}
+			}
+		}
+		snprintf(head, sizeof(head),
+		         "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n"
+		         "Connection: close\r\n\r\n",
+		         status, blen);
+		cr_assert_eq(send(c, head, strlen(head), MSG_NOSIGNAL),
+		             (ssize_t)strlen(head));
+		cr_assert_eq(send(c, body, blen, MSG_NOSIGNAL), (ssize_t)blen);
+		close(c);
+	}
+	return NULL;
+}
+
+/* Two pads arrive from a peer and are taken in the same turn.  The hellos
+   that waited for the first are welcomed before the second is stored, and a
+   welcome writes (the join goes to the pad's events): the second pad's
+   import must not wait for that turn's write lock, which this same thread
+   holds.  It did, for ever, and the daemon stopped answering anyone. */
+Test(hub, two_pads_that_arrive_in_one_turn_are_both_served, .timeout = 30)
+{
+	char self[100], peer_s[100], ring[220], self_set[120], pads[2][32];
+	struct padstore *peer_store;
+	struct padstore_options o = {0};
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct peer pe = {0};
+	struct tconn *a[2];
+	char pdir[160];
+	int k = 0;
+
+	snprintf(self, sizeof(self), "unix:%s/self.sock", tmp);
+	snprintf(peer_s, sizeof(peer_s), "%s/peer.sock", tmp);
+	snprintf(ring, sizeof(ring), "ws.ring=%s, unix:%s", self, peer_s);
+	snprintf(self_set, sizeof(self_set), "ws.ring_self=%s", self);
+	start(ring, self_set, );
+	for (int i = 0; i < 1000 && k < 2; i++) {
+		snprintf(pads[k], sizeof(pads[k]), "pad-%d", i);
+		if (wsconf_owns(conf, pads[k], NULL))
+			k++;
+	}
+	cr_assert_eq(k, 2);
+
+	/* the peer holds both, three updates each */
+	snprintf(pdir, sizeof(pdir), "%s/peer", tmp);
+	o.dir = pdir;
+	cr_assert_eq(padstore_open(&o, &peer_store, err, sizeof(err)), 0, "%s",
+	             err);
+	for (int i = 0; i < 2; i++) {
+		struct padstore_txn *t;
+		struct buf b = {0};
+		uint64_t head = 0;
+		const char *up[] = {
+		        "{\"clientID\":\"a\",\"changes\":[[0,\"ab\"]]}",
+		        "{\"clientID\":\"a\",\"changes\":[2,[0,\"c\"]]}",
+		        "{\"clientID\":\"a\",\"changes\":[3,[0,\"d\"]]}"};
+		cr_assert_eq(padstore_begin(peer_store, &t, err, sizeof(err)),
+		             0);
+		for (int v = 0; v < 3; v++)
+			cr_assert_eq(padstore_put_update(t, pads[i],
+			                                 (uint64_t)v + 1, up[v],
+			                                 strlen(up[v])),
+			             0);
+		cr_assert_eq(padstore_put_meta(t, pads[i], 3, "python", 1234),
+		             0);
+		cr_assert_eq(padstore_commit(t, err, sizeof(err)), 0, "%s",
+		             err);
+		cr_assert_eq(handoff_export(peer_store, pads[i], &b, &head, err,
+		                            sizeof(err)),
+		             0, "%s", err);
+		cr_assert_eq(head, 3);
+		pe.pads[i] = pads[i];
+		pe.dumps[i] = buf_steal(&b, &pe.lens[i]);
+	}
+	padstore_close(peer_store);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", peer_s);
+	pe.fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_geq(pe.fd, 0);
+	cr_assert_eq(bind(pe.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+	cr_assert_eq(listen(pe.fd, 8), 0);
+	cr_assert_eq(pthread_create(&pe.thread, NULL, peer_serve, &pe), 0);
+
+	/* both hellos in one turn; both answers in before the next */
+	for (int i = 0; i < 2; i++) {
+		a[i] = conn_new();
+		join(a[i], pads[i]);
+		say(a[i], "{\"type\":\"hello\",\"name\":\"P%d\"}", i);
+	}
+	turn();
+	for (int i = 0; i < 500 && atomic_load(&pe.served) < 2; i++)
+		sleep_ms(10);
+	cr_assert_eq(atomic_load(&pe.served), 2);
+	sleep_ms(300); /* the asking thread marks itself done */
+	turn();
+	for (int i = 0; i < 2; i++) {
+		json_object *w = expect(a[i], "welcome");
+		cr_assert_eq(int_of(w, "version"), 3, "%s", plain(w));
+		cr_assert_str_eq(str_of(w, "doc"), "abcd");
+	}
+	for (int i = 0; i < 2; i++)
+		expect_doc(pads[i], "abcd", 3);
+	/* and the pads go on */
+	append(a[1], 3, 4, "e");
+	expect_doc(pads[1], "abcde", 4);
+
+	atomic_store(&pe.stop, true);
+	shutdown(pe.fd, SHUT_RDWR);
+	{ /* wake accept() */
+		int c = socket(AF_UNIX, SOCK_STREAM, 0);
+		connect(c, (struct sockaddr *)&sa, sizeof(sa));
+		close(c);
+	}
+	pthread_join(pe.thread, NULL);
+	close(pe.fd);
+	free(pe.dumps[0]);
+	free(pe.dumps[1]);
 }
 
 /* ------------------------------------------------------ injected failure */

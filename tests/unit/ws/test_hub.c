@@ -2228,9 +2228,10 @@ static void *peer_serve(void *arg)
 		         "HTTP/1.1 %d X\r\nContent-Length: %zu\r\n"
 		         "Connection: close\r\n\r\n",
 		         status, blen);
-		cr_assert_eq(send(c, head, strlen(head), MSG_NOSIGNAL),
-		             (ssize_t)strlen(head));
-		cr_assert_eq(send(c, body, blen, MSG_NOSIGNAL), (ssize_t)blen);
+		/* no cr_assert here: this is not the test's thread (a short
+		   send shows as a broken dump to the hub, and the test fails) */
+		if (send(c, head, strlen(head), MSG_NOSIGNAL) >= 0)
+			(void)!send(c, body, blen, MSG_NOSIGNAL);
 		close(c);
 	}
 	return NULL;
@@ -2241,7 +2242,7 @@ static void *peer_serve(void *arg)
    welcome writes (the join goes to the pad's events): the second pad's
    import must not wait for that turn's write lock, which this same thread
    holds.  It did, for ever, and the daemon stopped answering anyone. */
-Test(hub, two_pads_that_arrive_in_one_turn_are_both_served, .timeout = 30)
+Test(hub, two_pads_that_arrive_in_one_turn_are_both_served)
 {
 	char self[100], peer_s[100], ring[220], self_set[120], pads[2][32];
 	struct padstore *peer_store;

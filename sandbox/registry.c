@@ -151,6 +151,13 @@ static void lang_fini(struct sbx_lang *l)
 	sbx_argv_free(l->binds);
 	free(l->version);
 	free(l->starter);
+	for (size_t i = 0; i < l->nlibs; i++) {
+		free(l->libs[i].name);
+		free(l->libs[i].package);
+		sbx_argv_free(l->libs[i].words);
+		free(l->libs[i].version);
+	}
+	free(l->libs);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -579,6 +586,83 @@ static int parse_block_line(struct parse *ps, const char *p, size_t n)
 	return 0;
 }
 
+static bool valid_package(const char *s)
+{
+	/* Debian policy 5.6.1: [a-z0-9][a-z0-9+.-]+ */
+	if (strlen(s) < 2 || !(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
+		return false;
+	for (; *s; s++)
+		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
+		    !strchr("+.-", *s))
+			return false;
+	return true;
+}
+
+static bool valid_lib_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64 || !isalnum((unsigned char)*s))
+		return false;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("+._-", *s))
+			return false;
+	return true;
+}
+
+/* "library = NAME PACKAGE [WORD...]" (struct sbx_lib). */
+static int add_library(struct parse *ps, struct sbx_lang *l, const char *val)
+{
+	char sub[128], **w = sbx_split_command(val, sub, sizeof(sub));
+	struct sbx_lib *grown, *lib;
+	size_t n = 0;
+
+	if (!w)
+		return pfail(ps, "library: %s", sub);
+	while (w[n])
+		n++;
+	if (n < 2) {
+		sbx_argv_free(w);
+		return pfail(ps, "library: expected NAME PACKAGE [WORD...]");
+	}
+	if (!valid_lib_name(w[0]) || !valid_package(w[1])) {
+		int r = pfail(ps,
+		              !valid_lib_name(w[0])
+		                      ? "library: bad name '%s' (letters, digits, "
+		                        "'+', '.', '_', '-')"
+		                      : "library: '%s' is not a Debian package name",
+		              !valid_lib_name(w[0]) ? w[0] : w[1]);
+		sbx_argv_free(w);
+		return r;
+	}
+	for (size_t i = 0; i < l->nlibs; i++)
+		if (strcmp(l->libs[i].name, w[0]) == 0) {
+			int r = pfail(ps, "library '%s' given twice", w[0]);
+			sbx_argv_free(w);
+			return r;
+		}
+	if (l->nlibs == SBX_LIBS_MAX) {
+		sbx_argv_free(w);
+		return pfail(ps, "more than %d libraries in [%s]", SBX_LIBS_MAX,
+		             l->id);
+	}
+	grown = realloc(l->libs, (l->nlibs + 1) * sizeof(*grown));
+	if (!grown) {
+		sbx_argv_free(w);
+		return -ENOMEM;
+	}
+	l->libs = grown;
+	lib = &l->libs[l->nlibs];
+	memset(lib, 0, sizeof(*lib));
+	lib->name = w[0];
+	lib->package = w[1];
+	/* the words after the two: shift them down over the vector */
+	memmove(w, w + 2, (n - 1) * sizeof(*w));
+	lib->words = w;
+	l->nlibs++;
+	return 0;
+}
+
 /* "key = value" in the current language. */
 static int parse_key(struct parse *ps, char *s)
 {
@@ -598,6 +682,8 @@ static int parse_key(struct parse *ps, char *s)
 	l = &ps->reg->langs[ps->reg->n - 1];
 	if (strcmp(key, "starter") == 0)
 		return open_block(ps, l, val);
+	if (strcmp(key, "library") == 0)
+		return add_library(ps, l, val);
 	for (size_t i = 0; i < sizeof(reg_keys) / sizeof(reg_keys[0]); i++)
 		if (strcmp(key, reg_keys[i].key) == 0)
 			k = &reg_keys[i];
@@ -800,6 +886,9 @@ void sbx_registry_resolve(struct sbx_registry *reg, const char *path)
 {
 	if (!path)
 		path = SBX_DEFAULT_PATH;
+	/* the libraries' words go into the commands first (once: a caller
+	   that detected them from another status file keeps its answer) */
+	(void)sbx_registry_detect_libraries(reg, NULL);
 	for (size_t i = 0; i < reg->n; i++) {
 		struct sbx_lang *l = &reg->langs[i];
 		l->available = resolve_cmd(l->run_cmd, path) &&

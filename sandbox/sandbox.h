@@ -347,6 +347,7 @@ void sbx_host_probe(struct sbx_host_report *r);
  *   compile_limits = cpu_time=20s
  *   requires = /usr/lib/gcc/x86_64-linux-gnu/[0-9]*\/cc1obj   (optional)
  *   binds    = /etc/java-17-openjdk     (optional: host paths it needs)
+ *   library  = numpy python3-numpy      (optional, repeatable; below)
  *   starter  = <<END                    (optional: what a new pad holds)
  *   print("Hello, world!")
  *   END
@@ -363,6 +364,29 @@ void sbx_host_probe(struct sbx_host_report *r);
  * that opened it.
  */
 #define SBX_STARTER_MAX 4096
+
+/*
+ * `library = NAME PACKAGE [WORD...]`, once per library a language's
+ * programs can use: NAME as users know it (numpy, rand, boost), the Debian
+ * PACKAGE whose installed version is the library's, and the words the
+ * commands need to find it.  sbx_registry_detect_libraries() marks the
+ * library available when PACKAGE is installed and every absolute path
+ * among its words (a whole word, or what follows the '=' of one such as
+ * rand=/path) exists, and then puts the words of the available ones into
+ * the language's compile and run commands: a word `{libs}` becomes all of
+ * them, one argv entry each; `{libs:}` inside a word becomes ':' and the
+ * words joined with ':' (nothing when there are none), for class paths:
+ * `-cp /box{libs:}`.  At most SBX_LIBS_MAX per language.
+ */
+#define SBX_LIBS_MAX 64
+struct sbx_lib {
+	char *name;
+	char *package;
+	char **words;   /* NULL-terminated, maybe empty */
+	bool available; /* set by sbx_registry_detect_libraries */
+	char *version;  /* the package's upstream version, or NULL */
+};
+
 struct sbx_lang {
 	char *id;
 	char *name;
@@ -386,6 +410,9 @@ struct sbx_lang {
 	char *starter;   /* the program a new pad starts from: text ending in
 	                    '\n', at most SBX_STARTER_MAX bytes, or NULL when
 	                    the entry has none */
+	struct sbx_lib *libs; /* nlibs of them, in the registry's order */
+	size_t nlibs;
+	bool libs_placed; /* the commands hold the libraries' words */
 };
 
 struct sbx_registry {
@@ -417,7 +444,9 @@ void sbx_registry_fini(struct sbx_registry *reg); /* accepts zeroed */
  * Mark each language available when every program its commands name is an
  * executable file under the jail's PATH (`path` as in sbx_config) and each
  * of its `requires` patterns matches a file (for a toolchain part that no
- * command names, such as gcc's cc1obj for Objective-C).
+ * command names, such as gcc's cc1obj for Objective-C).  Detects the
+ * libraries first (sbx_registry_detect_libraries with dpkg's own status
+ * file) unless that was done.
  */
 void sbx_registry_resolve(struct sbx_registry *reg, const char *path);
 
@@ -427,6 +456,20 @@ void sbx_registry_resolve(struct sbx_registry *reg, const char *path);
  * that already have a version (from a caller's cache) keep it.
  */
 void sbx_registry_detect_versions(struct sbx_registry *reg, const char *path);
+
+/*
+ * Mark each language's libraries available or not from dpkg's status file
+ * (`status`; NULL: /var/lib/dpkg/status) and the paths their words name,
+ * take their versions from it ("1:1.24.2-1" and "1.24.2+dfsg-2" give
+ * 1.24.2: no epoch, no Debian revision or repack suffix, three numbers at
+ * most), and put the words of the available ones into the commands
+ * (struct sbx_lib says how).  Once per registry: later calls change
+ * nothing.  A status file that cannot be read leaves every library
+ * unavailable.  0, or -ENOMEM (a language not done yet keeps its commands
+ * as written, and the next call tries again).
+ */
+int sbx_registry_detect_libraries(struct sbx_registry *reg,
+                                  const char *status);
 
 /* Find by id or alias, case-insensitively; NULL if none.  Valid as long as
    the registry. */

@@ -14,6 +14,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (sbx_registry_parse((const char *)data, size, &reg, err,
 	                       sizeof(err)) == 0) {
+		/* the libraries' words into the commands (every library
+		   absent: no status file); one pass, so "{libs{libs:}}" leaves
+		   "{libs}": only memory safety is checked here */
+		(void)sbx_registry_detect_libraries(&reg, "/nonexistent");
 		for (size_t i = 0; i < reg.n; i++) {
 			const char *args[] = {"a", NULL};
 			char **v = sbx_lang_argv(

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sandbox.h"
 
@@ -451,4 +452,222 @@ Test(registry, names_stay_unique_across_many_languages)
 		cr_assert_null(reg.langs);
 	}
 	free(text);
+}
+
+/* ------------------------------------------------------------ libraries */
+
+static const char libs_reg[] =
+        "[cpp]\n"
+        "source = main.cpp\n"
+        "compile = g++ -o /box/main main.cpp {libs} -lm\n"
+        "run = /box/main\n"
+        "library = boost libboost-dev\n"
+        "library = fmt libfmt-dev -lfmt\n"
+        "library = eigen libeigen3-dev -I/usr/include/eigen3\n"
+        "library = gone libgone-dev -lgone\n"
+        "[java]\n"
+        "source = Main.java\n"
+        "compile = javac -cp /box{libs:} Main.java\n"
+        "run = java -cp /box{libs:} Main\n"
+        "library = guava libguava-java /usr/share/java/guava.jar\n"
+        "library = nojar libnojar-java /nonexistent/no.jar\n"
+        "[rust]\n"
+        "source = main.rs\n"
+        "compile = rustc main.rs {libs}\n"
+        "run = /box/main\n"
+        "library = rand librust-rand-dev --extern rand=/nonexistent/librand.rlib\n"
+        "[plain]\n"
+        "source = x\n"
+        "compile = cc -o /box/x x {libs}\n"
+        "run = java -cp /box{libs:} X\n";
+
+static const char status_file[] =
+        "Package: libboost-dev\n"
+        "Status: install ok installed\n"
+        "Architecture: amd64\n"
+        "Version: 1.74.0.3\n"
+        "\n"
+        "Package: libfmt-dev\n"
+        "Status: install ok installed\n"
+        "Version: 9.1.0+ds1-2\n"
+        "Description: a long\n"
+        " description: Version: 0.0\n"
+        "\n"
+        "Package: libeigen3-dev\n"
+        "Status: deinstall ok config-files\n"
+        "Version: 3.4.0-4\n"
+        "\n"
+        "Package: libguava-java\n"
+        "Status: install ok installed\n"
+        "Version: 1:31.1-1\n"
+        "\n"
+        "Package: libnojar-java\n"
+        "Status: install ok installed\n"
+        "Version: 2.0-1\n"
+        "\n"
+        "Package: librust-rand-dev\n"
+        "Status: install ok installed\n"
+        "Version: 0.8.5-1\n";
+
+static char *write_status(void)
+{
+	static char path[] = "/tmp/test_registry_status.XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f;
+
+	cr_assert_geq(fd, 0);
+	f = fdopen(fd, "w");
+	cr_assert_not_null(f);
+	fputs(status_file, f);
+	fclose(f);
+	return path;
+}
+
+static const struct sbx_lib *lib(const struct sbx_lang *l, const char *name)
+{
+	for (size_t i = 0; i < l->nlibs; i++)
+		if (strcmp(l->libs[i].name, name) == 0)
+			return &l->libs[i];
+	cr_assert_fail("no library %s in [%s]", name, l->id);
+	return NULL;
+}
+
+static const char *joined(char *const *v)
+{
+	static char buf[1024];
+
+	buf[0] = '\0';
+	for (; v && *v; v++) {
+		strcat(buf, buf[0] ? " " : "");
+		strcat(buf, *v);
+	}
+	return buf;
+}
+
+/* Installed packages make a library available with the package's upstream
+   version; its words go where the commands say, and nothing of the
+   others. */
+Test(registry, libraries_come_from_dpkg_and_go_into_the_commands)
+{
+	struct sbx_registry reg;
+	char err[256] = "", *status = write_status();
+	const struct sbx_lang *cpp, *java, *rust, *plain;
+
+	cr_assert_eq(parse(libs_reg, &reg, err), 0, "%s", err);
+	cr_assert_eq(sbx_registry_detect_libraries(&reg, status), 0);
+	cpp = sbx_registry_find(&reg, "cpp");
+	java = sbx_registry_find(&reg, "java");
+	rust = sbx_registry_find(&reg, "rust");
+	plain = sbx_registry_find(&reg, "plain");
+
+	cr_assert_eq(cpp->nlibs, 4);
+	cr_assert(lib(cpp, "boost")->available);
+	cr_assert_str_eq(lib(cpp, "boost")->version, "1.74.0");
+	cr_assert_str_eq(lib(cpp, "boost")->package, "libboost-dev");
+	cr_assert_str_eq(lib(cpp, "fmt")->version, "9.1.0");
+	/* config-files only: removed */
+	cr_assert_not(lib(cpp, "eigen")->available);
+	cr_assert_null(lib(cpp, "eigen")->version);
+	cr_assert_not(lib(cpp, "gone")->available);
+	cr_assert_str_eq(joined(cpp->compile_cmd),
+	                 "g++ -o /box/main main.cpp -lfmt -lm");
+	cr_assert_str_eq(joined(cpp->run_cmd), "/box/main");
+
+	/* the epoch goes; a jar that is not there makes the library absent */
+	cr_assert_str_eq(lib(java, "guava")->version, "31.1");
+	cr_assert_not(lib(java, "nojar")->available);
+	cr_assert_str_eq(joined(java->compile_cmd),
+	                 "javac -cp /box:/usr/share/java/guava.jar Main.java");
+	cr_assert_str_eq(joined(java->run_cmd),
+	                 "java -cp /box:/usr/share/java/guava.jar Main");
+
+	/* --extern rand=PATH: the path after '=' must exist too */
+	cr_assert_not(lib(rust, "rand")->available);
+	cr_assert_str_eq(joined(rust->compile_cmd), "rustc main.rs");
+
+	/* no libraries: the placeholders go, and nothing comes in */
+	cr_assert_str_eq(joined(plain->compile_cmd), "cc -o /box/x x");
+	cr_assert_str_eq(joined(plain->run_cmd), "java -cp /box X");
+
+	/* once: a second call (resolve's) changes nothing */
+	cr_assert_eq(sbx_registry_detect_libraries(&reg, "/nonexistent"), 0);
+	cr_assert(lib(cpp, "fmt")->available);
+	sbx_registry_resolve(&reg, NULL); /* makes argv[0] a path */
+	cr_assert_str_eq(joined(cpp->compile_cmd + 1),
+	                 "-o /box/main main.cpp -lfmt -lm");
+	sbx_registry_fini(&reg);
+	unlink(status);
+}
+
+/* No status file: nothing is installed that anyone can tell. */
+Test(registry, libraries_without_a_status_file_are_absent)
+{
+	struct sbx_registry reg;
+	char err[256] = "";
+
+	cr_assert_eq(parse(libs_reg, &reg, err), 0, "%s", err);
+	cr_assert_eq(sbx_registry_detect_libraries(&reg, "/nonexistent"), 0);
+	for (size_t i = 0; i < reg.n; i++)
+		for (size_t k = 0; k < reg.langs[i].nlibs; k++)
+			cr_assert_not(reg.langs[i].libs[k].available);
+	cr_assert_str_eq(joined(sbx_registry_find(&reg, "cpp")->compile_cmd),
+	                 "g++ -o /box/main main.cpp -lm");
+	sbx_registry_fini(&reg);
+}
+
+Test(registry, library_lines_are_checked)
+{
+	static const struct {
+		const char *line;
+		const char *want;
+	} bad[] = {
+	        {"library = numpy\n", "line 4: library: expected NAME PACKAGE"},
+	        {"library =\n", "expected NAME PACKAGE"},
+	        {"library = num/py python3-numpy\n", "bad name 'num/py'"},
+	        {"library = numpy Python3-Numpy\n",
+	         "'Python3-Numpy' is not a Debian package name"},
+	        {"library = numpy python3-numpy\nlibrary = numpy python3-numpy\n",
+	         "line 5: library 'numpy' given twice"},
+	        {"library = x p 'open\n", "unterminated '"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct sbx_registry reg;
+		char text[512], err[256] = "";
+		snprintf(text, sizeof(text), "[a]\nsource=x\nrun=y\n%s",
+		         bad[i].line);
+		cr_assert_lt(parse(text, &reg, err), 0, "case %zu", i);
+		cr_assert(strstr(err, bad[i].want), "case %zu: '%s' lacks '%s'",
+		          i, err, bad[i].want);
+	}
+}
+
+/* The shipped registry: every library names a package, and the Makefile's
+   default set installs the packages of the default languages' libraries. */
+Test(registry, the_shipped_libraries_are_installed_by_make_deps)
+{
+	struct sbx_registry reg;
+	char err[256] = "", mk[1 << 16];
+	FILE *f = fopen(RUNPAD_DATADIR "/../Makefile", "r");
+	size_t n;
+
+	cr_assert_eq(sbx_registry_load(RUNPAD_DATADIR "/languages.conf", &reg,
+	                               err, sizeof(err)),
+	             0, "%s", err);
+	cr_assert_not_null(f);
+	n = fread(mk, 1, sizeof(mk) - 1, f);
+	mk[n] = '\0';
+	fclose(f);
+	for (size_t i = 0; i < reg.n; i++)
+		for (size_t k = 0; k < reg.langs[i].nlibs; k++) {
+			char want[200];
+			const char *p = reg.langs[i].libs[k].package;
+			snprintf(want, sizeof(want), " %s", p);
+			/* the crates' -dev packages are named with their feature */
+			if (strncmp(p, "librust-", 8) == 0)
+				continue;
+			cr_assert(strstr(mk, want),
+			          "[%s] library %s: the Makefile's DEPS_LIBS lacks %s",
+			          reg.langs[i].id, reg.langs[i].libs[k].name, p);
+		}
+	sbx_registry_fini(&reg);
 }

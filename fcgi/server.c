@@ -80,6 +80,30 @@ void srv_reload(struct srv *s, struct settings *next)
 
 /* ---------------------------------------------------------- runtimes */
 
+/* The libraries a program of l can use here: [{name, version, package}] */
+static json_object *libraries_json(const struct sbx_lang *l)
+{
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < l->nlibs; i++) {
+		const struct sbx_lib *lib = &l->libs[i];
+		json_object *o;
+		if (!lib->available)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "name",
+		                       json_object_new_string(lib->name));
+		json_object_object_add(
+		        o, "version",
+		        lib->version ? json_object_new_string(lib->version)
+		                     : NULL);
+		json_object_object_add(o, "package",
+		                       json_object_new_string(lib->package));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
 static void h_runtimes(struct req *rq, bool piston)
 {
 	const struct sbx_registry *reg = &rq->set->registry;
@@ -120,6 +144,7 @@ static void h_runtimes(struct req *rq, bool piston)
 			        o, "starter",
 			        l->starter ? json_object_new_string(l->starter)
 			                   : NULL);
+			json_object_object_add(o, "libraries", libraries_json(l));
 		}
 		json_object_array_add(arr, o);
 	}

@@ -144,7 +144,8 @@ static void h_runtimes(struct req *rq, bool piston)
 			        o, "starter",
 			        l->starter ? json_object_new_string(l->starter)
 			                   : NULL);
-			json_object_object_add(o, "libraries", libraries_json(l));
+			json_object_object_add(o, "libraries",
+			                       libraries_json(l));
 		}
 		json_object_array_add(arr, o);
 	}

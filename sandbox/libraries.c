@@ -61,8 +61,7 @@ static char *upstream(const char *v)
 	return strdup(out);
 }
 
-static int installed_add(struct installed *in, const char *pkg,
-                         const char *ver)
+static int installed_add(struct installed *in, const char *pkg, const char *ver)
 {
 	char *p, *v;
 

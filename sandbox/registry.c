@@ -589,11 +589,12 @@ static int parse_block_line(struct parse *ps, const char *p, size_t n)
 static bool valid_package(const char *s)
 {
 	/* Debian policy 5.6.1: [a-z0-9][a-z0-9+.-]+ */
-	if (strlen(s) < 2 || !(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
+	if (strlen(s) < 2 ||
+	    !(islower((unsigned char)*s) || isdigit((unsigned char)*s)))
 		return false;
 	for (; *s; s++)
-		if (!islower((unsigned char)*s) && !isdigit((unsigned char)*s) &&
-		    !strchr("+.-", *s))
+		if (!islower((unsigned char)*s) &&
+		    !isdigit((unsigned char)*s) && !strchr("+.-", *s))
 			return false;
 	return true;
 }
@@ -626,12 +627,13 @@ static int add_library(struct parse *ps, struct sbx_lang *l, const char *val)
 		return pfail(ps, "library: expected NAME PACKAGE [WORD...]");
 	}
 	if (!valid_lib_name(w[0]) || !valid_package(w[1])) {
-		int r = pfail(ps,
-		              !valid_lib_name(w[0])
-		                      ? "library: bad name '%s' (letters, digits, "
-		                        "'+', '.', '_', '-')"
-		                      : "library: '%s' is not a Debian package name",
-		              !valid_lib_name(w[0]) ? w[0] : w[1]);
+		int r = pfail(
+		        ps,
+		        !valid_lib_name(w[0])
+		                ? "library: bad name '%s' (letters, digits, "
+		                  "'+', '.', '_', '-')"
+		                : "library: '%s' is not a Debian package name",
+		        !valid_lib_name(w[0]) ? w[0] : w[1]);
 		sbx_argv_free(w);
 		return r;
 	}

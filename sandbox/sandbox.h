@@ -468,8 +468,7 @@ void sbx_registry_detect_versions(struct sbx_registry *reg, const char *path);
  * unavailable.  0, or -ENOMEM (a language not done yet keeps its commands
  * as written, and the next call tries again).
  */
-int sbx_registry_detect_libraries(struct sbx_registry *reg,
-                                  const char *status);
+int sbx_registry_detect_libraries(struct sbx_registry *reg, const char *status);
 
 /* Find by id or alias, case-insensitively; NULL if none.  Valid as long as
    the registry. */

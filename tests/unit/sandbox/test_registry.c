@@ -481,33 +481,32 @@ static const char libs_reg[] =
         "compile = cc -o /box/x x {libs}\n"
         "run = java -cp /box{libs:} X\n";
 
-static const char status_file[] =
-        "Package: libboost-dev\n"
-        "Status: install ok installed\n"
-        "Architecture: amd64\n"
-        "Version: 1.74.0.3\n"
-        "\n"
-        "Package: libfmt-dev\n"
-        "Status: install ok installed\n"
-        "Version: 9.1.0+ds1-2\n"
-        "Description: a long\n"
-        " description: Version: 0.0\n"
-        "\n"
-        "Package: libeigen3-dev\n"
-        "Status: deinstall ok config-files\n"
-        "Version: 3.4.0-4\n"
-        "\n"
-        "Package: libguava-java\n"
-        "Status: install ok installed\n"
-        "Version: 1:31.1-1\n"
-        "\n"
-        "Package: libnojar-java\n"
-        "Status: install ok installed\n"
-        "Version: 2.0-1\n"
-        "\n"
-        "Package: librust-rand-dev\n"
-        "Status: install ok installed\n"
-        "Version: 0.8.5-1\n";
+static const char status_file[] = "Package: libboost-dev\n"
+                                  "Status: install ok installed\n"
+                                  "Architecture: amd64\n"
+                                  "Version: 1.74.0.3\n"
+                                  "\n"
+                                  "Package: libfmt-dev\n"
+                                  "Status: install ok installed\n"
+                                  "Version: 9.1.0+ds1-2\n"
+                                  "Description: a long\n"
+                                  " description: Version: 0.0\n"
+                                  "\n"
+                                  "Package: libeigen3-dev\n"
+                                  "Status: deinstall ok config-files\n"
+                                  "Version: 3.4.0-4\n"
+                                  "\n"
+                                  "Package: libguava-java\n"
+                                  "Status: install ok installed\n"
+                                  "Version: 1:31.1-1\n"
+                                  "\n"
+                                  "Package: libnojar-java\n"
+                                  "Status: install ok installed\n"
+                                  "Version: 2.0-1\n"
+                                  "\n"
+                                  "Package: librust-rand-dev\n"
+                                  "Status: install ok installed\n"
+                                  "Version: 0.8.5-1\n";
 
 static char *write_status(void)
 {
@@ -665,9 +664,10 @@ Test(registry, the_shipped_libraries_are_installed_by_make_deps)
 			/* the crates' -dev packages are named with their feature */
 			if (strncmp(p, "librust-", 8) == 0)
 				continue;
-			cr_assert(strstr(mk, want),
-			          "[%s] library %s: the Makefile's DEPS_LIBS lacks %s",
-			          reg.langs[i].id, reg.langs[i].libs[k].name, p);
+			cr_assert(
+			        strstr(mk, want),
+			        "[%s] library %s: the Makefile's DEPS_LIBS lacks %s",
+			        reg.langs[i].id, reg.langs[i].libs[k].name, p);
 		}
 	sbx_registry_fini(&reg);
 }

@@ -52,7 +52,16 @@ DEPS_DEB   := debhelper dpkg-dev fakeroot lintian systemd man-db
 DEPS_HOST  := qemu-system-x86 qemu-utils mmdebstrap e2fsprogs
 DEPS_LANG  := gcc g++ python3 nodejs node-typescript bash golang-go rustc \
               default-jdk-headless
-DEPS       := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_DEB) $(DEPS_HOST) $(DEPS_LANG)
+# the libraries of the default languages (the `library` lines of
+# sandbox/languages.conf); cargo builds the crate cache (make crates)
+DEPS_LIBS  := python3-numpy python3-pandas python3-scipy python3-sympy \
+              python3-matplotlib libboost-dev nlohmann-json3-dev libfmt-dev \
+              libeigen3-dev node-lodash libguava-java junit5 cargo \
+              librust-rand-dev librust-serde+serde-derive-dev \
+              librust-serde-json-dev librust-regex+default-dev \
+              librust-itertools-dev
+DEPS       := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_DEB) $(DEPS_HOST) $(DEPS_LANG) \
+              $(DEPS_LIBS)
 
 .PHONY: deps
 deps:
@@ -76,6 +85,16 @@ deps:
 	if [ "$$(id -u)" != 0 ]; then echo "deps: need root to install @types/node@$$major" >&2; exit 1; fi; \
 	echo "deps: installing @types/node@$$major (npm, for TypeScript)"; \
 	npm install -g --no-fund --no-audit --loglevel=error "@types/node@$$major"
+
+# Debian's Rust crates compiled once into rlibs, where the registry's [rust]
+# section looks for them (sandbox/crates/build-crates: rebuilt only when
+# rustc or a crate changed).  Needs root, as deps does.
+CRATES_DIR := /var/cache/runpad/crates
+.PHONY: crates
+crates:
+	@if [ "$$(id -u)" = 0 ] || [ -w "$(CRATES_DIR)" ]; then \
+	  sandbox/crates/build-crates $(CRATES_DIR); \
+	else echo "crates: need root to build $(CRATES_DIR): Rust pads get no crates"; fi
 
 # ------------------------------------------------------------------ sources
 COMMON_SRC  := $(wildcard common/*.c)
@@ -300,7 +319,7 @@ check-build:
 check-layers: all
 	tests/layers/check-layers.sh $(B)
 
-check: deps
+check: deps crates
 	$(MAKE) --no-print-directory check-build
 	$(MAKE) --no-print-directory check-layers
 	$(MAKE) --no-print-directory WERROR=-Werror lint
@@ -347,7 +366,7 @@ format:
 # snippet, runpad-fcgi and the page at /.  Ctrl-C stops everything.
 RUN_PORT ?= 8080
 .PHONY: run
-run: deps all web/dist/index.html
+run: deps crates all web/dist/index.html
 	$(PYTHON) tests/stack.py run --root $(CURDIR)/var --port $(RUN_PORT)
 
 .PHONY: clean

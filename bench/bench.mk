@@ -63,3 +63,11 @@ bench/playback/node_modules/.package-lock.json: bench/playback/package-lock.json
 .PHONY: bench-playback
 bench-playback: $(B)/runpad-ws web/node_modules/.package-lock.json bench/playback/node_modules/.package-lock.json
 	cd bench/playback && RUNPAD_BUILD=$(CURDIR)/$(B) node --expose-gc bench.mjs $(BENCH_PLAYBACK_ARGS)
+
+# Rust with Debian's crates (rand, serde_json) from the crate cache against
+# a plain hello world, through the run API and with bare rustc, side by
+# side.  Needs the cache (make crates).  bench/README.md, "bench/crates.py".
+BENCH_CRATES_ARGS ?=
+.PHONY: bench-crates
+bench-crates: $(B)/runpad-fcgi $(B)/runpad-jail crates
+	$(PYTHON) bench/crates.py $(BENCH_CRATES_ARGS)

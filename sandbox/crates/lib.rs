@@ -1,0 +1,1 @@
+// Nothing: the crate exists so that cargo builds its dependencies.

@@ -120,3 +120,38 @@ test("5. a C compile error underlines line 2 in the editor", { skip, timeout: 12
     await closeAll([a]);
   }
 });
+
+const NUMPY = "import numpy as np\nimport pandas as pd\nprint(np.arange(5).sum(), pd.Series([2, 4]).mean())";
+
+test("L1. the pad lists its language's libraries with versions, and a numpy + pandas run works", { skip, timeout: 120000 }, async (t) => {
+  const a = await openPage(browser, "A");
+  try {
+    await newPad(a);
+    await a.page.selectOption(sel.language, "python");
+    // the list is the run API's own, in its order, with its versions
+    const runtimes = await a.page.evaluate(async () => (await fetch("api/runtimes")).json());
+    const py = runtimes.find((r) => r.language === "python");
+    const want = py.libraries.map((l) => `${l.name} ${l.version}`);
+    assert.ok(want.length > 0, "the run API lists no Python library: make deps installs them");
+    await a.page.click('[data-testid="libraries"] summary');
+    const items = a.page.locator('[data-testid="library"]');
+    await items.first().waitFor({ timeout: 5000 });
+    const shown = (await items.allInnerTexts()).map((s) => s.replace(/\s+/g, " ").trim());
+    assert.deepEqual(shown, want);
+    await shot(a, "L1-python-libraries");
+    // a language without libraries has no such button
+    await a.page.selectOption(sel.language, "bash");
+    await a.page.locator('[data-testid="libraries"]').waitFor({ state: "detached", timeout: 5000 });
+
+    await a.page.selectOption(sel.language, "python");
+    await pasteCode(a, NUMPY);
+    await a.page.click(sel.run);
+    await waitVerdict(a, "accepted", 60000);
+    await waitOutput(a, (o) => o.includes("10 3.0"), 'showed "10 3.0"', 30000);
+    assert.equal(await outputText(a), "10 3.0\n");
+    noPageErrors([a]);
+  } finally {
+    report(t, [a]);
+    await closeAll([a]);
+  }
+});

@@ -5,6 +5,7 @@ import { Participants } from "./presence/Participants";
 import { SideTabs } from "./tests/SideTabs";
 import { Connection } from "./ui/Connection";
 import { SettingsMenu } from "./ui/SettingsMenu";
+import { Libraries } from "./ui/Libraries";
 import { Toasts } from "./ui/Toasts";
 import { ClosedPage } from "./ui/ClosedPage";
 import { RoleBanner } from "./roles/RoleBanner";
@@ -49,6 +50,7 @@ export function App({ session }: { session: Session }) {
             </option>
           ))}
         </select>
+        <Libraries runtime={v.runtimes.find((r) => r.language === v.language)} />
         <button
           type="button"
           className="primary"

@@ -11,6 +11,14 @@ export interface Runtime {
   compiled?: boolean;
   source_file?: string;
   starter?: string; // the text a new pad in this language starts with
+  // what its programs can import or link here (sandbox/languages.conf)
+  libraries?: Library[];
+}
+
+export interface Library {
+  name: string; // as users know it: numpy, rand, boost
+  version: string | null;
+  package: string; // the Debian package it comes from
 }
 
 export class ApiError extends Error {}

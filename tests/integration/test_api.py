@@ -72,6 +72,98 @@ class Client:
         return c, c.getresponse()
 
 
+def shipped_libraries():
+    """{(language, library): package} of sandbox/languages.conf."""
+    out, lang = {}, None
+    path = os.path.join(stack.REPO, "sandbox", "languages.conf")
+    in_block = None
+    with open(path) as f:
+        lines = f.readlines()
+    for line in lines:
+        t = line.strip()
+        if in_block:
+            if t == in_block:
+                in_block = None
+            continue
+        if t.startswith("starter") and "<<" in t:
+            in_block = t.split("<<", 1)[1].strip()
+        elif t.startswith("["):
+            lang = t[1:-1]
+        elif t.startswith("library"):
+            name, pkg = t.split("=", 1)[1].split()[:2]
+            out[(lang, name)] = pkg
+    return out
+
+
+def dpkg_upstream_version(pkg):
+    """The upstream version of an installed package as runpad reports it
+    (no epoch, no revision or repack suffix, three numbers at most), or
+    None when it is not installed."""
+    r = subprocess.run(["dpkg-query", "-W", "-f=${Status}\t${Version}", pkg],
+                       capture_output=True, text=True)
+    if r.returncode != 0 or not r.stdout.startswith("install ok installed"):
+        return None
+    v = r.stdout.split("\t", 1)[1].split(":", 1)[-1]
+    import re
+    return re.match(r"\d+(?:\.\d+){0,2}", v).group(0)
+
+
+# A program for each library of the shipped registry and what it prints.
+LIBRARY_PROGRAMS = {
+    ("python", "numpy"): ("import numpy as np\nprint(np.arange(4).sum())\n", "6\n"),
+    ("python", "pandas"): ("import pandas as pd\nprint(pd.Series([1, 2, 3]).mean())\n", "2.0\n"),
+    ("python", "scipy"): ("from scipy.special import comb\nprint(int(comb(5, 2)))\n", "10\n"),
+    ("python", "sympy"): ("import sympy\nx = sympy.Symbol('x')\nprint(sympy.expand((x + 1)**2))\n",
+                          "x**2 + 2*x + 1\n"),
+    ("python", "matplotlib"): (
+        "import os\nimport matplotlib.pyplot as plt\nplt.plot([1, 3, 2])\n"
+        "plt.savefig('plot.png')\nprint(os.path.getsize('plot.png') > 1000)\n", "True\n"),
+    ("cpp", "boost"): (
+        "#include <boost/algorithm/string.hpp>\n#include <iostream>\n"
+        "int main() { std::string s = \"hi\"; boost::to_upper(s); std::cout << s << \"\\n\"; }\n",
+        "HI\n"),
+    ("cpp", "nlohmann-json"): (
+        "#include <nlohmann/json.hpp>\n#include <iostream>\n"
+        "int main() { nlohmann::json j = {{\"a\", 1}}; std::cout << j.dump() << \"\\n\"; }\n",
+        "{\"a\":1}\n"),
+    ("cpp", "fmt"): (
+        "#include <fmt/core.h>\nint main() { fmt::print(\"{}+{}={}\\n\", 1, 2, 3); }\n",
+        "1+2=3\n"),
+    ("cpp", "eigen"): (
+        "#include <Eigen/Dense>\n#include <iostream>\n"
+        "int main() { Eigen::Matrix2d m; m << 1, 2, 3, 4; std::cout << m.determinant() << \"\\n\"; }\n",
+        "-2\n"),
+    ("javascript", "lodash"): (
+        "const _ = require('lodash');\nconsole.log(JSON.stringify(_.chunk([1, 2, 3], 2)));\n",
+        "[[1,2],[3]]\n"),
+    ("java", "guava"): (
+        "import com.google.common.collect.ImmutableList;\n"
+        "public class Main { public static void main(String[] a) "
+        "{ System.out.println(ImmutableList.of(1, 2, 3)); } }\n", "[1, 2, 3]\n"),
+    ("java", "junit5"): (
+        "import static org.junit.jupiter.api.Assertions.assertEquals;\n"
+        "public class Main { public static void main(String[] a) "
+        "{ assertEquals(2, 1 + 1); System.out.println(\"ok\"); } }\n", "ok\n"),
+    ("rust", "rand"): (
+        "use rand::{Rng, SeedableRng};\nfn main() {\n"
+        "    let mut r = rand::rngs::StdRng::seed_from_u64(1);\n"
+        "    let x: u32 = r.gen_range(0..10);\n    println!(\"{}\", x < 10);\n}\n", "true\n"),
+    ("rust", "serde"): (
+        "use serde::Serialize;\n#[derive(Serialize)]\nstruct P { x: u8 }\n"
+        "fn is_ser<T: Serialize>(_: &T) -> bool { true }\n"
+        "fn main() { println!(\"{}\", is_ser(&P { x: 1 })); }\n", "true\n"),
+    ("rust", "serde_json"): (
+        "fn main() {\n    let v: serde_json::Value = serde_json::from_str(\"[1, 2]\").unwrap();\n"
+        "    println!(\"{}\", v[1]);\n}\n", "2\n"),
+    ("rust", "regex"): (
+        "fn main() {\n    let re = regex::Regex::new(r\"\\d+\").unwrap();\n"
+        "    println!(\"{}\", re.find(\"ab12c\").unwrap().as_str());\n}\n", "12\n"),
+    ("rust", "itertools"): (
+        "use itertools::Itertools;\nfn main() { println!(\"{}\", (1..4).join(\",\")); }\n",
+        "1,2,3\n"),
+}
+
+
 def events(resp):
     while True:
         line = resp.readline()
@@ -141,6 +233,47 @@ class ApiTest(unittest.TestCase):
             self.assertEqual(st, 200, res)
             self.assertEqual(res["verdict"], "accepted", res)
             self.assertEqual(res["run"]["stdout"], "Hello, Ada!\n")
+
+    # ------------------------------------------------------ libraries
+    def test_every_declared_library_is_listed_and_works(self):
+        """Each `library` of the shipped registry: listed by /api/runtimes
+        with its package's own version exactly when the package (and the
+        crate cache, for Rust) is installed, and then imported or linked
+        by a small program through /api/run."""
+        declared = shipped_libraries()
+        self.assertGreaterEqual(len(declared), 17)
+        missing = [k for k in declared if k not in LIBRARY_PROGRAMS]
+        self.assertEqual(missing, [], "libraries without a program here")
+        st, langs, _ = self.c.request("GET", "/api/runtimes")
+        self.assertEqual(st, 200)
+        listed = {(l["language"], x["name"]): x
+                  for l in langs for x in l["libraries"]}
+        ran = 0
+        for (lang, name), pkg in sorted(declared.items()):
+            with self.subTest(language=lang, library=name):
+                want = dpkg_upstream_version(pkg)
+                if lang == "rust" and not os.path.exists(
+                        "/var/cache/runpad/crates/lib%s.rlib" % name):
+                    want = None  # no crate cache (make crates)
+                if want is None:
+                    self.assertNotIn((lang, name), listed)
+                    continue
+                self.assertEqual(listed.get((lang, name)),
+                                 {"name": name, "version": want, "package": pkg})
+                code, out = LIBRARY_PROGRAMS[(lang, name)]
+                st, res, _ = self.c.run(language=lang, code=code,
+                                        limits={"memory": "512M",
+                                                "cpu_time": "10s",
+                                                "wall_time": "20s"})
+                self.assertEqual(st, 200, res)
+                self.assertEqual(res["verdict"], "accepted", res)
+                self.assertEqual(res["run"]["stdout"], out, res)
+                ran += 1
+        print("\nlibraries run through /api/run: %d of %d declared"
+              % (ran, len(declared)), file=sys.stderr)
+        if os.geteuid() == 0:
+            # make check installs them all (make deps, make crates)
+            self.assertEqual(ran, len(declared))
 
     def test_metrics(self):
         self.c.run(language="python", code="print(1)")

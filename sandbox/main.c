@@ -31,6 +31,9 @@ struct opts {
 	const char *lang;
 	const char *source;
 	bool starter; /* --starter: the registry's starter is the source */
+	const char *variant;                  /* --variant ID */
+	const char *options[SBX_OPTIONS_MAX]; /* --option NAME=VALUE */
+	size_t noptions;
 	const char *files[MAX_FILES];
 	size_t nfiles;
 	const char *stdin_path;
@@ -54,6 +57,7 @@ struct plan {
 	struct sbx_stage compile, run;
 	const struct sbx_lang *lang; /* NULL for --exec */
 	char **run_argv;
+	char **compile_argv;
 	char *stdin_data; /* --stdin FILE */
 	size_t stdin_len;
 };
@@ -68,6 +72,8 @@ static void usage(FILE *f)
 	      "  --source FILE            source file for --lang\n"
 	      "  --starter                the registry's starter program as\n"
 	      "                           the source for --lang\n"
+	      "  --variant ID             another toolchain of --lang (clang-15)\n"
+	      "  --option NAME=VALUE      an allow-listed choice (std=c++17)\n"
 	      "  --file PATH[=NAME]       extra file for the box (repeatable)\n"
 	      "  --exec PROGRAM [ARGS]    run a program of the jail's root\n"
 	      "  --stdin FILE             standard input ('-': ours)\n"
@@ -278,20 +284,23 @@ static int do_check(const struct opts *o)
 
 	sbx_registry_resolve(&reg, o->jc.cfg.path_env);
 	sbx_registry_detect_versions(&reg, o->jc.cfg.path_env);
-	for (size_t i = 0; i < reg.n; i++)
-		avail += reg.langs[i].available;
-	printf("languages:        %zu of %zu available (registry %s)\n", avail,
-	       reg.n, path);
+	printf("languages:        %zu of %zu available (registry %s)\n",
+	       (sbx_registry_count(&reg, &avail), avail),
+	       sbx_registry_count(&reg, NULL), path);
 	for (size_t i = 0; i < reg.n; i++) {
 		const struct sbx_lang *l = &reg.langs[i];
 		if (l->available)
-			printf("  %-12s %-16s %s\n", l->id, l->name,
-			       l->version ? l->version : "?");
+			printf("  %-12s %-16s %s%s%s\n", l->id, l->name,
+			       l->version ? l->version : "?",
+			       l->variant ? "  " : "",
+			       l->variant ? l->variant : "");
 	}
 	for (size_t i = 0; i < reg.n; i++) {
 		const struct sbx_lang *l = &reg.langs[i];
 		if (!l->available)
-			printf("  %-12s %-16s not installed\n", l->id, l->name);
+			printf("  %-12s %-16s not installed%s%s\n", l->id,
+			       l->name, l->variant ? "  " : "",
+			       l->variant ? l->variant : "");
 	}
 	sbx_registry_fini(&reg);
 	return hr.seccomp && hr.cgroup != SBX_CGROUP_NONE ? EXIT_JAIL_OK
@@ -329,6 +338,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		O_LANG = 256,
 		O_SOURCE,
 		O_STARTER,
+		O_VARIANT,
+		O_OPTION,
 		O_FILE,
 		O_EXEC,
 		O_STDIN,
@@ -356,6 +367,8 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	        {"lang", required_argument, NULL, O_LANG},
 	        {"source", required_argument, NULL, O_SOURCE},
 	        {"starter", no_argument, NULL, O_STARTER},
+	        {"variant", required_argument, NULL, O_VARIANT},
+	        {"option", required_argument, NULL, O_OPTION},
 	        {"file", required_argument, NULL, O_FILE},
 	        {"exec", required_argument, NULL, O_EXEC},
 	        {"stdin", required_argument, NULL, O_STDIN},
@@ -394,6 +407,16 @@ static int parse_args(int argc, char **argv, struct opts *o)
 			break;
 		case O_STARTER:
 			o->starter = true;
+			break;
+		case O_VARIANT:
+			o->variant = optarg;
+			break;
+		case O_OPTION:
+			if (o->noptions == SBX_OPTIONS_MAX ||
+			    !strchr(optarg, '='))
+				die_usage("--option %s: NAME=VALUE, at most %d",
+				          optarg, SBX_OPTIONS_MAX);
+			o->options[o->noptions++] = optarg;
 			break;
 		case O_FILE:
 			if (o->nfiles == MAX_FILES)
@@ -495,12 +518,66 @@ static int parse_args(int argc, char **argv, struct opts *o)
 	return -1;
 }
 
+/* --variant: the toolchain of lang it names */
+static const struct sbx_lang *choose_variant(const struct sbx_registry *reg,
+                                             const struct sbx_lang *lang,
+                                             const char *id)
+{
+	const struct sbx_lang *v[32];
+	size_t n = sbx_registry_variants(reg, lang, v, 32);
+	char have[400] = "";
+
+	for (size_t i = 0; i < n && i < 32; i++) {
+		if (v[i]->variant && strcasecmp(v[i]->variant, id) == 0) {
+			if (!v[i]->available)
+				die_usage("--variant %s of %s is not installed",
+				          id, lang->id);
+			return v[i];
+		}
+		if (v[i]->variant)
+			snprintf(have + strlen(have),
+			         sizeof(have) - strlen(have), "%s%s",
+			         have[0] ? ", " : "", v[i]->variant);
+	}
+	die_usage("%s has no variant '%s'%s%s", lang->id, id,
+	          have[0] ? "; it has " : "", have);
+	return NULL;
+}
+
+/* --option NAME=VALUE: the value's index per option of lang */
+static void choose_options(const struct opts *o, const struct sbx_lang *lang,
+                           size_t *choice)
+{
+	for (size_t i = 0; i < o->noptions; i++) {
+		const char *eq = strchr(o->options[i], '=');
+		size_t nl = (size_t)(eq - o->options[i]);
+		bool found = false;
+		for (size_t k = 0; k < lang->noptions && !found; k++) {
+			const struct sbx_option *op = &lang->options[k];
+			if (strlen(op->name) != nl ||
+			    strncmp(op->name, o->options[i], nl))
+				continue;
+			found = true;
+			choice[k] = SIZE_MAX;
+			for (size_t j = 0; j < op->nvalues; j++)
+				if (strcmp(op->values[j].value, eq + 1) == 0)
+					choice[k] = j;
+			if (choice[k] == SIZE_MAX)
+				die_usage("--option %s: not a value of %s",
+				          o->options[i], op->name);
+		}
+		if (!found)
+			die_usage("--option %s: %s has no such option",
+			          o->options[i], lang->id);
+	}
+}
+
 /* --lang: the source file, the registry's commands, env and limits. */
 static void plan_lang(struct opts *o, struct sbx_registry *reg, struct plan *pl)
 {
 	const struct sbx_lang *lang;
 	struct sbx_file *f = &pl->files[pl->nf];
-	size_t len;
+	size_t len, choice[SBX_OPTIONS_MAX] = {0};
 
 	sbx_registry_resolve(reg, o->jc.cfg.path_env);
 	lang = sbx_registry_find(reg, o->lang);
@@ -512,6 +589,8 @@ static void plan_lang(struct opts *o, struct sbx_registry *reg, struct plan *pl)
 		die_usage(
 		        "language '%s' is not available: its toolchain is not installed",
 		        o->lang);
+	if (o->variant)
+		lang = choose_variant(reg, lang, o->variant);
 	f->name = lang->source;
 	if (o->starter) {
 		if (!lang->starter)
@@ -533,13 +612,20 @@ static void plan_lang(struct opts *o, struct sbx_registry *reg, struct plan *pl)
 	             "registry limits");
 	apply_limits(&pl->compile.limits, lang->compile_limits, SIZE_MAX,
 	             "registry compile_limits");
-	pl->run_argv =
-	        sbx_lang_argv((const char *const *)lang->run_cmd, o->args);
-	if (!pl->run_argv)
+	choose_options(o, lang, choice);
+	pl->run_argv = sbx_lang_command(
+	        lang, (const char *const *)lang->run_cmd, choice, o->args);
+	pl->compile_argv =
+	        lang->compile_cmd
+	                ? sbx_lang_command(
+	                          lang, (const char *const *)lang->compile_cmd,
+	                          choice, NULL)
+	                : NULL;
+	if (!pl->run_argv || (lang->compile_cmd && !pl->compile_argv))
 		die_usage("%s", "out of memory");
 	pl->run.env = (const char *const *)lang->env;
 	pl->compile.env = (const char *const *)lang->env;
-	pl->compile.argv = (const char *const *)lang->compile_cmd;
+	pl->compile.argv = (const char *const *)pl->compile_argv;
 	pl->lang = lang;
 }
 

@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <glob.h>
 #include <fcntl.h>
@@ -25,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "registry_int.h"
 #include "sandbox.h"
 #include "utf8.h"
 
@@ -158,6 +160,8 @@ static void lang_fini(struct sbx_lang *l)
 		free(l->libs[i].version);
 	}
 	free(l->libs);
+	reg_options_free(l->options, l->noptions);
+	free(l->variant);
 	memset(l, 0, sizeof(*l));
 }
 
@@ -295,6 +299,8 @@ static int finish_lang(struct sbx_registry *reg, unsigned line, char *err,
 	if (reg->n == 0)
 		return 0;
 	l = &reg->langs[reg->n - 1];
+	if (l->is_variant && reg_inherit(l, &reg->langs[l->base]) < 0)
+		return -ENOMEM;
 	if (!l->source || !l->run_cmd || !l->run_cmd[0]) {
 		if (err)
 			snprintf(
@@ -341,6 +347,11 @@ static int finish_lang(struct sbx_registry *reg, unsigned line, char *err,
 				         l->id, *e);
 			return -EINVAL;
 		}
+	}
+	if (reg_check_placeholders(l, sub, sizeof(sub)) < 0) {
+		if (err)
+			snprintf(err, errlen, "line %u: %s", line, sub);
+		return -EINVAL;
 	}
 	return 0;
 }
@@ -423,16 +434,45 @@ static int parse_section(struct parse *ps, char *s)
 	struct sbx_registry *reg = ps->reg;
 	char *close = strchr(s, ']');
 	struct sbx_lang *l;
+	size_t base = SIZE_MAX;
+	char *slash;
 	int r;
 
 	if (!close || *trim(close + 1))
 		return pfail(ps, "expected [id]");
 	*close = '\0';
 	s = trim(s + 1);
-	if (!valid_id(s))
-		return pfail(ps, "bad language id '%s'", s);
-	if (name_taken(&ps->names, s))
-		return pfail(ps, "'%s' is already a language or alias", s);
+	slash = strchr(s, '/');
+	if (slash) {
+		/* [BASE/VARIANT]: another toolchain of an earlier language */
+		*slash = '\0';
+		if (!reg_valid_choice(slash + 1))
+			return pfail(ps,
+			             "bad variant id '%s' (1 to 32 letters, "
+			             "digits, '+', '.', '_' or '-')",
+			             slash + 1);
+		for (size_t i = 0; i < reg->n; i++)
+			if (!reg->langs[i].is_variant &&
+			    strcmp(reg->langs[i].id, s) == 0)
+				base = i;
+		if (base == SIZE_MAX)
+			return pfail(ps, "[%s/%s]: no language [%s] before it",
+			             s, slash + 1, s);
+		for (size_t i = 0; i < reg->n; i++)
+			if ((i == base || (reg->langs[i].is_variant &&
+			                   reg->langs[i].base == base)) &&
+			    reg->langs[i].variant &&
+			    strcasecmp(reg->langs[i].variant, slash + 1) == 0)
+				return pfail(ps,
+				             "[%s] has a variant '%s' already",
+				             s, slash + 1);
+	} else {
+		if (!valid_id(s))
+			return pfail(ps, "bad language id '%s'", s);
+		if (name_taken(&ps->names, s))
+			return pfail(ps, "'%s' is already a language or alias",
+			             s);
+	}
 	r = finish_lang(reg, ps->lineno, ps->err, ps->errlen);
 	if (r < 0)
 		return r;
@@ -453,7 +493,16 @@ static int parse_section(struct parse *ps, char *s)
 	l = &reg->langs[reg->n++];
 	memset(l, 0, sizeof(*l));
 	l->id = strdup(s);
-	if (!l->id || name_add(&ps->names, l->id) < 0)
+	if (!l->id)
+		return -ENOMEM;
+	if (slash) {
+		/* not a name of its own: sbx_registry_find() skips it */
+		l->is_variant = true;
+		l->base = base;
+		l->variant = strdup(slash + 1);
+		return l->variant ? 0 : -ENOMEM;
+	}
+	if (name_add(&ps->names, l->id) < 0)
 		return -ENOMEM;
 	return 0;
 }
@@ -665,6 +714,21 @@ static int add_library(struct parse *ps, struct sbx_lang *l, const char *val)
 	return 0;
 }
 
+/* "option = NAME VALUE..." (struct sbx_option) */
+static int add_option(struct parse *ps, struct sbx_lang *l, const char *val)
+{
+	char sub[200], **w = sbx_split_command(val, sub, sizeof(sub));
+	int r;
+
+	if (!w)
+		return pfail(ps, "option: %s", sub);
+	r = reg_add_option(l, w, sub, sizeof(sub));
+	sbx_argv_free(w);
+	if (r == -EINVAL)
+		return pfail(ps, "%s", sub);
+	return r;
+}
+
 /* "key = value" in the current language. */
 static int parse_key(struct parse *ps, char *s)
 {
@@ -682,10 +746,34 @@ static int parse_key(struct parse *ps, char *s)
 	key = trim(s);
 	val = trim(eq + 1);
 	l = &ps->reg->langs[ps->reg->n - 1];
+	if (l->is_variant &&
+	    (strcmp(key, "aliases") == 0 || strcmp(key, "source") == 0 ||
+	     strcmp(key, "mode") == 0 || strcmp(key, "starter") == 0 ||
+	     strcmp(key, "variant") == 0 || strcmp(key, "name") == 0))
+		return pfail(ps, "'%s' belongs to [%s], not to a variant", key,
+		             l->id);
 	if (strcmp(key, "starter") == 0)
 		return open_block(ps, l, val);
 	if (strcmp(key, "library") == 0)
 		return add_library(ps, l, val);
+	if (strcmp(key, "option") == 0)
+		return add_option(ps, l, val);
+	if (strcmp(key, "variant") == 0) {
+		if (l->variant)
+			return pfail(ps, "'variant' given twice");
+		if (!reg_valid_choice(val))
+			return pfail(ps, "bad variant id '%s'", val);
+		l->variant = strdup(val);
+		return l->variant ? 0 : -ENOMEM;
+	}
+	if (strcmp(key, "libraries") == 0) {
+		if (!l->is_variant || strcmp(val, "none") != 0)
+			return pfail(ps,
+			             "'libraries = none' is for a variant that "
+			             "cannot use its language's libraries");
+		l->no_libs = true;
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof(reg_keys) / sizeof(reg_keys[0]); i++)
 		if (strcmp(key, reg_keys[i].key) == 0)
 			k = &reg_keys[i];
@@ -1020,6 +1108,8 @@ const struct sbx_lang *sbx_registry_find(const struct sbx_registry *reg,
 {
 	for (size_t i = 0; i < reg->n; i++) {
 		const struct sbx_lang *l = &reg->langs[i];
+		if (l->is_variant)
+			continue;
 		if (strcasecmp(l->id, name) == 0)
 			return l;
 		for (char **a = l->aliases; a && *a; a++)

@@ -387,6 +387,36 @@ struct sbx_lib {
 	char *version;  /* the package's upstream version, or NULL */
 };
 
+/*
+ * Options: `option = NAME VALUE[=WORD,WORD...] ...`, the allow-listed
+ * choices a run may make (C's standard, an optimisation level, Rust's
+ * mode), never free flags.  The first value is the default.  A command
+ * word `{NAME}` becomes the chosen value's words (the value itself when it
+ * has no `=`; none for `debug=`); `{NAME}` inside a word becomes its first
+ * word (`-std={std}`).  Names and values: 1 to 32 of [A-Za-z0-9+._-].
+ */
+#define SBX_OPTIONS_MAX       8
+#define SBX_OPTION_VALUES_MAX 16
+struct sbx_option_value {
+	char *value;
+	char **words; /* NULL-terminated */
+};
+struct sbx_option {
+	char *name;
+	struct sbx_option_value *values; /* values[0] is the default */
+	size_t nvalues;
+};
+
+/*
+ * Variants: a section `[BASE/VARIANT]` after [BASE] is another toolchain
+ * for the same language (clang-15 for C, PyPy for Python).  It is not a
+ * language of its own: sbx_registry_find() never returns it, it has BASE's
+ * id, and it takes from BASE every key it does not give (source, mode,
+ * name, commands, env, limits, binds, options, and the libraries unless
+ * `libraries = none`); it may not give aliases, source, mode or a starter.
+ * BASE names its own toolchain with `variant = ID`.  Programs and versions
+ * are resolved and detected per variant, as for languages.
+ */
 struct sbx_lang {
 	char *id;
 	char *name;
@@ -412,7 +442,14 @@ struct sbx_lang {
 	                    the entry has none */
 	struct sbx_lib *libs; /* nlibs of them, in the registry's order */
 	size_t nlibs;
-	bool libs_placed; /* the commands hold the libraries' words */
+	bool libs_placed;           /* the commands hold the libraries' words */
+	struct sbx_option *options; /* noptions of them */
+	size_t noptions;
+	char *variant;   /* this toolchain's id (`variant =` of a base, the
+	                    VARIANT of [BASE/VARIANT]), or NULL */
+	bool is_variant; /* a [BASE/VARIANT] section */
+	size_t base;     /* with is_variant: BASE's index in the registry */
+	bool no_libs;    /* `libraries = none` */
 };
 
 struct sbx_registry {
@@ -474,6 +511,28 @@ int sbx_registry_detect_libraries(struct sbx_registry *reg, const char *status);
    the registry. */
 const struct sbx_lang *sbx_registry_find(const struct sbx_registry *reg,
                                          const char *name);
+
+/* The languages of reg (its variants not counted), and in *available
+   (may be NULL) how many of them are available. */
+size_t sbx_registry_count(const struct sbx_registry *reg, size_t *available);
+
+/*
+ * The toolchains of base language l: l first, then its [l/...] sections in
+ * registry order, at most max of them into out.  Returns how many there
+ * are (1 for a language without variants).  Valid as long as reg.
+ */
+size_t sbx_registry_variants(const struct sbx_registry *reg,
+                             const struct sbx_lang *l,
+                             const struct sbx_lang **out, size_t max);
+
+/*
+ * A stage's argv: cmd (one of l's commands) with the options' placeholders
+ * replaced by the values chosen (choice[i] indexes l->options[i].values;
+ * NULL: every default) and the user's args substituted as by
+ * sbx_lang_argv().  Free with sbx_argv_free(); NULL on ENOMEM.
+ */
+char **sbx_lang_command(const struct sbx_lang *l, const char *const *cmd,
+                        const size_t *choice, const char *const *user_args);
 
 /*
  * Build the argv of a language's stage with the user's args substituted.

@@ -157,6 +157,8 @@ Test(registry, shipped_registry_parses)
 	for (size_t i = 0; i < reg.n; i++) {
 		const struct sbx_lang *l = &reg.langs[i];
 		size_t n = l->starter ? strlen(l->starter) : 0;
+		if (l->is_variant) /* its language's starter is the pad's */
+			continue;
 		cr_assert_gt(n, 0, "[%s] has no starter", l->id);
 		/* tiny: what a new pad shows, not a program to study (a
 		   dozen lines; assembly needs about thirty) */
@@ -669,5 +671,196 @@ Test(registry, the_shipped_libraries_are_installed_by_make_deps)
 			        "[%s] library %s: the Makefile's DEPS_LIBS lacks %s",
 			        reg.langs[i].id, reg.langs[i].libs[k].name, p);
 		}
+	sbx_registry_fini(&reg);
+}
+
+/* ------------------------------------------------------ variants, options */
+
+static const char variants_reg[] =
+        "[c]\n"
+        "name = C\n"
+        "aliases = gcc\n"
+        "source = main.c\n"
+        "version = gcc --version\n"
+        "compile = gcc -std={std} {opt} -o /box/main main.c {libs}\n"
+        "run = /box/main {args}\n"
+        "mode = c\n"
+        "env = A=1\n"
+        "limits = memory=128M\n"
+        "variant = gcc-12\n"
+        "option = std gnu17 c11 c99\n"
+        "option = opt -O2 -O0 none=\n"
+        "library = fmt libfmt-dev -lfmt\n"
+        "[c/clang-15]\n"
+        "version = clang-15 --version\n"
+        "compile = clang-15 -std={std} {opt} -o /box/main main.c {libs}\n"
+        "[python]\n"
+        "source = main.py\n"
+        "run = python3 main.py\n"
+        "variant = cpython\n"
+        "library = numpy python3-numpy\n"
+        "[python/pypy]\n"
+        "run = pypy3 {mode} main.py\n"
+        "option = mode fast=-X,jit quiet=\n"
+        "libraries = none\n";
+
+/* A variant is its language's toolchain: found only through it, and it
+   takes what it does not say from it. */
+Test(registry, variants_take_their_language_and_are_not_languages)
+{
+	struct sbx_registry reg;
+	char err[256] = "";
+	const struct sbx_lang *c, *v[4];
+
+	cr_assert_eq(parse(variants_reg, &reg, err), 0, "%s", err);
+	cr_assert_eq(reg.n, 4);
+	cr_assert_eq(sbx_registry_count(&reg, NULL), 2);
+	c = sbx_registry_find(&reg, "c");
+	cr_assert_str_eq(c->variant, "gcc-12");
+	cr_assert_not(c->is_variant);
+	cr_assert_eq(sbx_registry_variants(&reg, c, v, 4), 2);
+	cr_assert_eq(v[0], c);
+	cr_assert(v[1]->is_variant);
+	cr_assert_str_eq(v[1]->id, "c");
+	cr_assert_str_eq(v[1]->variant, "clang-15");
+	cr_assert_str_eq(v[1]->name, "C");
+	cr_assert_str_eq(v[1]->source, "main.c");
+	cr_assert_str_eq(v[1]->mode, "c");
+	cr_assert_str_eq(joined(v[1]->run_cmd), "/box/main {args}");
+	cr_assert_str_eq(joined(v[1]->env), "A=1");
+	cr_assert_str_eq(joined(v[1]->limits), "memory=128M");
+	cr_assert_str_eq(
+	        joined(v[1]->compile_cmd),
+	        "clang-15 -std={std} {opt} -o /box/main main.c {libs}");
+	cr_assert_eq(v[1]->noptions, 2, "options are inherited");
+	cr_assert_eq(v[1]->nlibs, 1, "libraries are inherited");
+	cr_assert_eq(v[1]->aliases[0], NULL, "aliases are not");
+	/* the base is found by its aliases; a variant never */
+	cr_assert_eq(sbx_registry_find(&reg, "gcc"), c);
+	cr_assert_null(sbx_registry_find(&reg, "clang-15"));
+	cr_assert_null(sbx_registry_find(&reg, "c/clang-15"));
+
+	/* PyPy: its own option, no libraries */
+	const struct sbx_lang *py = sbx_registry_find(&reg, "python"), *pv[3];
+	cr_assert_eq(sbx_registry_variants(&reg, py, pv, 3), 2);
+	cr_assert_eq(pv[1]->nlibs, 0);
+	cr_assert_eq(pv[1]->noptions, 1);
+	cr_assert_eq(py->noptions, 0);
+	sbx_registry_fini(&reg);
+}
+
+/* Options: the default is the first value; a whole-word placeholder takes
+   the value's words (none for `none=`), one inside a word its first. */
+Test(registry, options_fill_the_commands)
+{
+	struct sbx_registry reg;
+	char err[256] = "";
+	const struct sbx_lang *c, *v[4];
+	char **a;
+	const char *args[] = {"x", NULL};
+
+	cr_assert_eq(parse(variants_reg, &reg, err), 0, "%s", err);
+	c = sbx_registry_find(&reg, "c");
+	cr_assert_str_eq(c->options[0].name, "std");
+	cr_assert_str_eq(c->options[0].values[0].value, "gnu17");
+	cr_assert_str_eq(c->options[1].values[2].value, "none");
+	cr_assert_null(c->options[1].values[2].words[0]);
+
+	a = sbx_lang_command(c, (const char *const *)c->compile_cmd, NULL,
+	                     NULL);
+	cr_assert_str_eq(joined(a),
+	                 "gcc -std=gnu17 -O2 -o /box/main main.c {libs}");
+	sbx_argv_free(a);
+	a = sbx_lang_command(c, (const char *const *)c->compile_cmd,
+	                     (size_t[]){2, 2}, NULL);
+	cr_assert_str_eq(joined(a), "gcc -std=c99 -o /box/main main.c {libs}");
+	sbx_argv_free(a);
+	a = sbx_lang_command(c, (const char *const *)c->run_cmd, NULL, args);
+	cr_assert_str_eq(joined(a), "/box/main x");
+	sbx_argv_free(a);
+
+	sbx_registry_variants(&reg, sbx_registry_find(&reg, "python"), v, 4);
+	a = sbx_lang_command(v[1], (const char *const *)v[1]->run_cmd,
+	                     (size_t[]){0}, NULL);
+	cr_assert_str_eq(joined(a), "pypy3 -X jit main.py");
+	sbx_argv_free(a);
+	a = sbx_lang_command(v[1], (const char *const *)v[1]->run_cmd,
+	                     (size_t[]){1}, NULL);
+	cr_assert_str_eq(joined(a), "pypy3 main.py");
+	sbx_argv_free(a);
+	sbx_registry_fini(&reg);
+}
+
+Test(registry, variant_and_option_lines_are_checked)
+{
+	static const struct {
+		const char *text;
+		const char *want;
+	} bad[] = {
+	        {"[a/b]\nrun=y\n", "no language [a] before it"},
+	        {"[a]\nsource=x\nrun=y\nvariant=v\n[a/v]\n",
+	         "[a] has a variant 'v' already"},
+	        {"[a]\nsource=x\nrun=y\n[a/b]\n[a/B]\n",
+	         "has a variant 'B' already"},
+	        {"[a]\nsource=x\nrun=y\n[a/b c]\n", "bad variant id"},
+	        {"[a]\nsource=x\nrun=y\n[a/b]\naliases=z\n",
+	         "'aliases' belongs to [a], not to a variant"},
+	        {"[a]\nsource=x\nrun=y\n[a/b]\nsource=z\n", "'source' belongs"},
+	        {"[a]\nsource=x\nrun=y\n[a/b]\nstarter=<<E\nx\nE\n",
+	         "'starter' belongs"},
+	        {"[a]\nsource=x\nrun=y\nlibraries=none\n",
+	         "'libraries = none' is for a variant"},
+	        {"[a]\nsource=x\nrun=y {std}\n",
+	         "a command has {std}, which is not one of its options"},
+	        {"[a]\nsource=x\nrun=y\noption=std c11\n",
+	         "option 'std' is in no command as {std}"},
+	        {"[a]\nsource=x\nrun=y {o}\noption=o\n",
+	         "option: expected NAME VALUE"},
+	        {"[a]\nsource=x\nrun=y {o}\noption=o a a\n",
+	         "option o: value 'a' given twice"},
+	        {"[a]\nsource=x\nrun=y {o}\noption=o a\noption=o b\n",
+	         "option 'o' given twice"},
+	        {"[a]\nsource=x\nrun=y {o}\noption=o a/b\n",
+	         "option value 'a/b' is not"},
+	        {"[a]\nsource=x\nrun=y {args}\noption=args a\n",
+	         "option: bad name 'args'"},
+	        {"[a]\nsource=x\nrun=y\n[a/b]\nrun=z {m}\n",
+	         "[a/b]: a command has {m}"},
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct sbx_registry reg;
+		char err[256] = "";
+		cr_assert_lt(parse(bad[i].text, &reg, err), 0, "case %zu", i);
+		cr_assert(strstr(err, bad[i].want), "case %zu: '%s' lacks '%s'",
+		          i, err, bad[i].want);
+	}
+}
+
+/* Each shipped variant is resolved and versioned as a language is, and a
+   language's options are the same for all its toolchains. */
+Test(registry, the_shipped_variants_resolve_alone)
+{
+	struct sbx_registry reg;
+	char err[256] = "";
+	const struct sbx_lang *c, *v[8];
+	size_t n;
+
+	cr_assert_eq(sbx_registry_load(RUNPAD_DATADIR "/languages.conf", &reg,
+	                               err, sizeof(err)),
+	             0, "%s", err);
+	c = sbx_registry_find(&reg, "cpp");
+	n = sbx_registry_variants(&reg, c, v, 8);
+	cr_assert_eq(n, 4, "g++ and clang++ 14, 15, 16");
+	for (size_t i = 0; i < n; i++) {
+		cr_assert_eq(v[i]->noptions, c->noptions);
+		cr_assert_eq(v[i]->nlibs, c->nlibs);
+	}
+	sbx_registry_resolve(&reg, NULL);
+	if (access("/usr/bin/clang++-15", X_OK) == 0) {
+		cr_assert(v[2]->available);
+		cr_assert_str_eq(v[2]->compile_cmd[0], "/usr/bin/clang++-15");
+	} else {
+		cr_assert_not(v[2]->available);
+	}
 	sbx_registry_fini(&reg);
 }

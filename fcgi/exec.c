@@ -194,7 +194,7 @@ int exec_run(struct sbx_ctx *ctx, const struct run_req *r,
 	struct sbx_file *files;
 	struct sbx_stage compile, *runs;
 	struct sbx_job job;
-	char **argv;
+	char **argv, **ccmd;
 	size_t nruns = r->ntests ? r->ntests : 1;
 
 	memset(x, 0, sizeof(*x));
@@ -202,8 +202,15 @@ int exec_run(struct sbx_ctx *ctx, const struct run_req *r,
 	files = calloc(r->nfiles, sizeof(*files));
 	runs = calloc(nruns, sizeof(*runs));
 	ec.runs = calloc(nruns, sizeof(*ec.runs));
-	argv = sbx_lang_argv((const char *const *)lang->run_cmd, r->args);
-	if (!files || !runs || !ec.runs || !argv) {
+	argv = sbx_lang_command(lang, (const char *const *)lang->run_cmd,
+	                        r->choice, r->args);
+	ccmd = lang->compile_cmd
+	               ? sbx_lang_command(
+	                         lang, (const char *const *)lang->compile_cmd,
+	                         r->choice, NULL)
+	               : NULL;
+	if (!files || !runs || !ec.runs || !argv ||
+	    (lang->compile_cmd && !ccmd)) {
 		x->rc = -ENOMEM;
 		x->job.verdict = SBX_INTERNAL_ERROR;
 		snprintf(x->err, sizeof(x->err), "out of memory");
@@ -221,7 +228,7 @@ int exec_run(struct sbx_ctx *ctx, const struct run_req *r,
 	        .combined = &x->compile_output,
 	};
 	compile = stage_base(io, &r->compile_limits, &ec.compile, lang->env);
-	compile.argv = (const char *const *)lang->compile_cmd;
+	compile.argv = (const char *const *)ccmd;
 	for (size_t i = 0; i < nruns; i++) {
 		struct sbx_stage *st = &runs[i];
 		ec.runs[i] = (struct stage_ctx){
@@ -302,10 +309,31 @@ int exec_run(struct sbx_ctx *ctx, const struct run_req *r,
 
 out_free:
 	sbx_argv_free(argv);
+	sbx_argv_free(ccmd);
 	free(ec.runs);
 	free(runs);
 	free(files);
 	return x->rc;
+}
+
+void exec_add_choice(json_object *o, const struct run_req *r)
+{
+	const struct sbx_lang *l = r->lang;
+	json_object *opts;
+
+	/* every value added belongs to o */
+	if (l->variant)
+		json_object_object_add(o, "variant",
+		                       json_object_new_string(l->variant));
+	if (!l->noptions)
+		return;
+	opts = json_object_new_object();
+	for (size_t i = 0; i < l->noptions; i++)
+		json_object_object_add(
+		        opts, l->options[i].name,
+		        json_object_new_string(
+		                l->options[i].values[r->choice[i]].value));
+	json_object_object_add(o, "options", opts);
 }
 
 void exec_result_fini(struct exec_result *x)
@@ -344,6 +372,7 @@ json_object *exec_result_json(const struct run_req *r,
 	json_object_object_add(o, "version",
 	                       l->version ? json_object_new_string(l->version)
 	                                  : NULL);
+	exec_add_choice(o, r);
 	json_object_object_add(o, "verdict",
 	                       json_object_new_string(x->verdict));
 	json_object_object_add(

@@ -70,4 +70,8 @@ const char *exec_piston_status(const struct sbx_stage_result *s);
    sequence (so a streamed chunk never splits a character). */
 size_t exec_utf8_cut(const char *buf, size_t len);
 
+/* The toolchain and options of r (`variant`, `options`) added to o, as
+   the result and the stream's start event report them. */
+void exec_add_choice(json_object *o, const struct run_req *r);
+
 #endif

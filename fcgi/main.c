@@ -142,8 +142,7 @@ static void log_ready(const struct settings *set, struct sbx_ctx *ctx, int fd,
                       bool inherited)
 {
 	size_t n = 0;
-	for (size_t i = 0; i < set->registry.n; i++)
-		n += set->registry.langs[i].available;
+	sbx_registry_count(&set->registry, &n);
 	const char *shared = sbx_ctx_root_shared(ctx);
 	log_msg(LOG_INFO,
 	        "ready: %s, %u slots, %zu languages, cgroup %s%s%s%s, prefix %s",
@@ -284,13 +283,10 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (check) {
-		size_t n = 0;
-		for (size_t i = 0; i < set->registry.n; i++)
-			n += set->registry.langs[i].available;
+		size_t n = 0, all = sbx_registry_count(&set->registry, &n);
 		printf("runpad-fcgi: settings ok (%s); %zu of %zu languages available; listen %s; state %s; prefix %s; %s; %s%s\n",
-		       config ? config : "built-in defaults", n,
-		       set->registry.n, set->listen, set->state_dir,
-		       set->prefix,
+		       config ? config : "built-in defaults", n, all,
+		       set->listen, set->state_dir, set->prefix,
 		       set->ntokens ? "API tokens required" : "no API tokens",
 		       set->owners
 		               ? "fcgi.ring: this runner is "

@@ -180,6 +180,8 @@ void req_close_matches(const struct sbx_registry *reg, const char *name,
 	buf[0] = '\0';
 	for (size_t i = 0; i < reg->n && found < 6; i++) {
 		const struct sbx_lang *l = &reg->langs[i];
+		if (l->is_variant)
+			continue;
 		bool hit = close_to(l->id, name);
 		for (size_t k = 0; !hit && l->aliases && l->aliases[k]; k++)
 			hit = close_to(l->aliases[k], name);
@@ -241,6 +243,9 @@ bool req_output_matches(const char *out, size_t out_len, const char *expected,
 
 /* ---------------------------------------------------------- fields */
 
+static int pick_variant(const struct settings *s, const char *v, size_t vn,
+                        struct run_req *r, struct api_error *e);
+
 static int parse_language(json_object *root, const struct settings *s,
                           bool piston, struct run_req *r, struct api_error *e)
 {
@@ -278,18 +283,135 @@ static int parse_language(json_object *root, const struct settings *s,
 		if (!v)
 			return -EINVAL;
 	}
-	/* "*", empty, the detected version or a prefix of it ("3", "3.11") */
-	if (v && vn && strcmp(v, "*") && r->lang->version) {
-		size_t dl = strlen(r->lang->version);
-		bool ok = vn <= dl && strncmp(r->lang->version, v, vn) == 0 &&
-		          (vn == dl || r->lang->version[vn] == '.');
-		if (!ok)
-			return api_error_set(
-			        e, 400, "unknown_version",
-			        "version: %s %.32s is not installed; this server has %s",
-			        r->lang->id, v, r->lang->version);
-	}
+	if (v && vn && strcmp(v, "*"))
+		return pick_variant(s, v, vn, r, e);
 	(void)piston;
+	return 0;
+}
+
+/* "name 1.2.3, clang-15 15.0.6": the available toolchains of base */
+static void variants_text(const struct sbx_registry *reg,
+                          const struct sbx_lang *base, char *buf, size_t n)
+{
+	const struct sbx_lang *vars[32];
+	size_t nv = sbx_registry_variants(reg, base, vars, 32), used = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < nv && i < 32; i++) {
+		int k;
+		if (!vars[i]->available)
+			continue;
+		k = snprintf(buf + used, n - used, "%s%s%s%s", used ? ", " : "",
+		             vars[i]->variant && nv > 1 ? vars[i]->variant : "",
+		             vars[i]->variant && nv > 1 && vars[i]->version
+		                     ? " "
+		                     : "",
+		             vars[i]->version ? vars[i]->version : "");
+		if (k < 0 || (size_t)k >= n - used)
+			break;
+		used += (size_t)k;
+	}
+}
+
+/*
+ * "version": a toolchain's id ("clang-15", any case), or the detected
+ * version of one or a prefix of it that ends at a dot ("3", "3.11"), the
+ * first in registry order that fits: r->lang becomes that toolchain.
+ */
+static int pick_variant(const struct settings *s, const char *v, size_t vn,
+                        struct run_req *r, struct api_error *e)
+{
+	const struct sbx_lang *vars[32], *hit = NULL;
+	size_t nv = sbx_registry_variants(&s->registry, r->lang, vars, 32);
+	char have[600];
+
+	if (nv > 32)
+		nv = 32;
+	for (size_t i = 0; i < nv && !hit; i++)
+		if (vars[i]->variant && strlen(vars[i]->variant) == vn &&
+		    strncasecmp(vars[i]->variant, v, vn) == 0)
+			hit = vars[i];
+	for (size_t i = 0; i < nv && !hit; i++) {
+		const char *dv = vars[i]->version;
+		size_t dl = dv ? strlen(dv) : 0;
+		if (vars[i]->available && dv && vn <= dl &&
+		    strncmp(dv, v, vn) == 0 && (vn == dl || dv[vn] == '.'))
+			hit = vars[i];
+	}
+	/* nothing detected to compare with: any version goes, as before */
+	if (!hit && !r->lang->version)
+		return 0;
+	variants_text(&s->registry, r->lang, have, sizeof(have));
+	if (!hit || !hit->available)
+		return api_error_set(
+		        e, 400, "unknown_version",
+		        "version: %s %.32s is not installed; this server has %s",
+		        r->lang->id, v, have[0] ? have : "no version of it");
+	r->lang = hit;
+	return 0;
+}
+
+/*
+ * "options": {NAME: VALUE} from the toolchain's allow-list; every other
+ * option keeps its default.
+ */
+static int parse_options(json_object *root, struct run_req *r,
+                         struct api_error *e)
+{
+	const struct sbx_lang *l = r->lang;
+	json_object *opts = NULL;
+	char names[400], values[600];
+
+	json_object_object_get_ex(root, "options", &opts);
+	if (is_null(opts))
+		return 0;
+	if (!json_object_is_type(opts, json_type_object))
+		return api_error_set(
+		        e, 400, "bad_type",
+		        "options: expected an object of NAME: VALUE");
+	names[0] = '\0';
+	for (size_t i = 0; i < l->noptions; i++)
+		snprintf(names + strlen(names), sizeof(names) - strlen(names),
+		         "%s%s", i ? ", " : "", l->options[i].name);
+	json_object_object_foreach(opts, key, val)
+	{
+		const struct sbx_option *o = NULL;
+		size_t oi = 0, n;
+		const char *want;
+		for (size_t i = 0; i < l->noptions && !o; i++)
+			if (strcmp(l->options[i].name, key) == 0) {
+				o = &l->options[i];
+				oi = i;
+			}
+		if (!o)
+			return api_error_set(
+			        e, 400, "unknown_option",
+			        "options: %s has no option '%.32s'%s%s", l->id,
+			        key,
+			        l->noptions ? "; it has " : " (it has none)",
+			        names);
+		if (!json_object_is_type(val, json_type_string))
+			return api_error_set(e, 400, "bad_type",
+			                     "options.%s: expected a string",
+			                     o->name);
+		want = json_object_get_string(val);
+		n = (size_t)json_object_get_string_len(val);
+		values[0] = '\0';
+		r->choice[oi] = SIZE_MAX;
+		for (size_t k = 0; k < o->nvalues; k++) {
+			if (strlen(o->values[k].value) == n &&
+			    memcmp(o->values[k].value, want, n) == 0)
+				r->choice[oi] = k;
+			snprintf(values + strlen(values),
+			         sizeof(values) - strlen(values), "%s%s",
+			         k ? ", " : "", o->values[k].value);
+		}
+		if (r->choice[oi] == SIZE_MAX)
+			return api_error_set(
+			        e, 400, "bad_option",
+			        "options.%s: '%.32s' is not one of %s", o->name,
+			        want, values);
+	}
 	return 0;
 }
 
@@ -707,8 +829,10 @@ static int parse_tests(json_object *root, const struct settings *s,
 }
 
 static const char *const native_fields[] = {
-        "language", "version",        "files", "code",    "stdin",       "args",
-        "limits",   "compile_limits", "tests", "compare", "interactive", NULL,
+        "language", "version", "files",       "code",
+        "stdin",    "args",    "limits",      "compile_limits",
+        "tests",    "compare", "interactive", "options",
+        NULL,
 };
 
 /* A language's own limits (the registry), never above the server's
@@ -777,7 +901,8 @@ int run_req_parse(const char *body, size_t len, const struct settings *s,
 				                     key);
 		}
 	}
-	if (parse_language(r->root, s, piston, r, e) < 0)
+	if (parse_language(r->root, s, piston, r, e) < 0 ||
+	    (!piston && parse_options(r->root, r, e) < 0))
 		return -EINVAL;
 	r->run_limits = s->run_default;
 	r->compile_limits = s->compile_default;

@@ -52,9 +52,13 @@ enum req_compare {
 };
 
 struct run_req {
-	json_object *root;           /* owns every borrowed string below */
-	const struct sbx_lang *lang; /* borrowed from the settings' registry */
-	struct req_file *files;      /* files[0] is the entry point */
+	json_object *root;              /* owns every borrowed string below */
+	const struct sbx_lang *lang;    /* borrowed from the settings' registry:
+	                                the toolchain `version` chose (a
+	                                variant's entry, or the language's) */
+	size_t choice[SBX_OPTIONS_MAX]; /* per option of lang: the value
+	                                   chosen (0: its default) */
+	struct req_file *files;         /* files[0] is the entry point */
 	size_t nfiles;
 	const char *stdin_data; /* NULL when not given */
 	size_t stdin_len;

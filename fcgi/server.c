@@ -104,6 +104,58 @@ static json_object *libraries_json(const struct sbx_lang *l)
 	return arr;
 }
 
+/* The toolchains of base language l that are installed: [{id, version,
+   default}], l's own first; empty when it has no variants */
+static json_object *variants_json(const struct sbx_registry *reg,
+                                  const struct sbx_lang *l)
+{
+	const struct sbx_lang *vars[32];
+	size_t nv = sbx_registry_variants(reg, l, vars, 32);
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; nv > 1 && i < nv && i < 32; i++) {
+		json_object *o;
+		if (!vars[i]->available || !vars[i]->variant)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(
+		        o, "id", json_object_new_string(vars[i]->variant));
+		json_object_object_add(
+		        o, "version",
+		        vars[i]->version
+		                ? json_object_new_string(vars[i]->version)
+		                : NULL);
+		json_object_object_add(o, "default",
+		                       json_object_new_boolean(i == 0));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
+/* [{name, values, default}] of l's options */
+static json_object *options_json(const struct sbx_lang *l)
+{
+	json_object *arr = json_object_new_array();
+
+	for (size_t i = 0; i < l->noptions; i++) {
+		const struct sbx_option *op = &l->options[i];
+		json_object *o = json_object_new_object(),
+		            *vals = json_object_new_array();
+		for (size_t k = 0; k < op->nvalues; k++)
+			json_object_array_add(
+			        vals,
+			        json_object_new_string(op->values[k].value));
+		json_object_object_add(o, "name",
+		                       json_object_new_string(op->name));
+		json_object_object_add(o, "values", vals);
+		json_object_object_add(
+		        o, "default",
+		        json_object_new_string(op->values[0].value));
+		json_object_array_add(arr, o);
+	}
+	return arr;
+}
+
 static void h_runtimes(struct req *rq, bool piston)
 {
 	const struct sbx_registry *reg = &rq->set->registry;
@@ -112,7 +164,7 @@ static void h_runtimes(struct req *rq, bool piston)
 	for (size_t i = 0; i < reg->n; i++) {
 		const struct sbx_lang *l = &reg->langs[i];
 		json_object *o, *al;
-		if (!l->available)
+		if (!l->available || l->is_variant)
 			continue;
 		o = json_object_new_object();
 		al = json_object_new_array();
@@ -146,6 +198,9 @@ static void h_runtimes(struct req *rq, bool piston)
 			                   : NULL);
 			json_object_object_add(o, "libraries",
 			                       libraries_json(l));
+			json_object_object_add(o, "variants",
+			                       variants_json(reg, l));
+			json_object_object_add(o, "options", options_json(l));
 		}
 		json_object_array_add(arr, o);
 	}
@@ -176,6 +231,7 @@ static void stream_start(struct req *rq, const struct run_req *r)
 	        ev, "version",
 	        r->lang->version ? json_object_new_string(r->lang->version)
 	                         : NULL);
+	exec_add_choice(ev, r);
 	json_object_object_add(ev, "interactive",
 	                       json_object_new_boolean(r->interactive));
 	json_object_object_add(ev, "control", json_object_new_string(prefix));
@@ -450,8 +506,7 @@ static void h_healthz(struct req *rq)
 	enum sbx_cgroup_mode cg = sbx_ctx_cgroup_mode(rq->srv->ctx);
 
 	pool_stats(rq->srv->pool, &slots, &busy, &waiting);
-	for (size_t i = 0; i < rq->set->registry.n; i++)
-		langs += rq->set->registry.langs[i].available;
+	sbx_registry_count(&rq->set->registry, &langs);
 	json_object_object_add(o, "status", json_object_new_string("ok"));
 	json_object_object_add(o, "version",
 	                       json_object_new_string(SBX_VERSION));

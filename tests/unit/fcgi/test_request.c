@@ -847,7 +847,8 @@ Test(request, piston_versions)
 	}
 	piston_version(b, sizeof(b), "2.7");
 	refused(b, true, 400, "unknown_version",
-	        "version: python 2.7 is not installed; this server has 3.11.2");
+	        "version: python 2.7 is not installed; this server has cpython "
+	        "3.11.2");
 	/* the native shape checks it too */
 	refused("{\"language\": \"python\", \"version\": \"2.7\", \"code\": "
 	        "\"\"}",
@@ -1009,4 +1010,100 @@ Test(request, api_error_json_shape)
 	cr_assert(json_object_object_get_ex(inner, "message", &v));
 	cr_assert_str_eq(json_object_get_string(v), "code: 5 bytes");
 	json_object_put(o);
+}
+
+/* ------------------------------------------------------ variants, options */
+
+/* The registry entry of variant vid of language id, made available with
+   version ver (the host's toolchains do not matter here). */
+static struct sbx_lang *variant(const char *id, const char *vid,
+                                const char *ver)
+{
+	for (size_t i = 0; i < set->registry.n; i++) {
+		struct sbx_lang *l = &set->registry.langs[i];
+		if (strcmp(l->id, id) == 0 && l->variant &&
+		    strcmp(l->variant, vid) == 0) {
+			l->available = true;
+			free(l->version);
+			l->version = strdup(ver);
+			return l;
+		}
+	}
+	cr_assert_fail("no variant %s of %s", vid, id);
+	return NULL;
+}
+
+Test(request, version_picks_a_toolchain_by_id_or_number)
+{
+	struct sbx_lang *gcc = variant("c", "gcc-12", "12.2.0"),
+	                *c15 = variant("c", "clang-15", "15.0.6");
+
+	variant("c", "clang-14", "14.0.6");
+	accepted("{\"language\": \"c\", \"code\": \"\"}", false);
+	cr_assert_eq(req.lang, gcc, "the language's own by default");
+	accepted(
+	        "{\"language\": \"c\", \"version\": \"CLANG-15\", \"code\": \"\"}",
+	        false);
+	cr_assert_eq(req.lang, c15);
+	cr_assert_str_eq(req.lang->id, "c");
+	accepted("{\"language\": \"c\", \"version\": \"15.0\", \"code\": \"\"}",
+	         false);
+	cr_assert_eq(req.lang, c15);
+	accepted("{\"language\": \"c\", \"version\": \"12\", \"code\": \"\"}",
+	         false);
+	cr_assert_eq(req.lang, gcc);
+	/* Piston clients send versions too */
+	accepted("{\"language\": \"c\", \"version\": \"15.0.6\", \"files\": "
+	         "[{\"content\": \"\"}]}",
+	         true);
+	cr_assert_eq(req.lang, c15);
+	/* not installed: named, with what there is */
+	c15->available = false;
+	refused("{\"language\": \"c\", \"version\": \"clang-15\", \"code\": \"\"}",
+	        false, 400, "unknown_version",
+	        "version: c clang-15 is not installed; this server has gcc-12 "
+	        "12.2.0, clang-14 14.0.6");
+	refused("{\"language\": \"c\", \"version\": \"tcc\", \"code\": \"\"}",
+	        false, 400, "unknown_version",
+	        "version: c tcc is not installed");
+}
+
+Test(request, options_are_allow_listed)
+{
+	const struct sbx_lang *c;
+
+	variant("c", "gcc-12", "12.2.0");
+	accepted("{\"language\": \"c\", \"code\": \"\", \"options\": "
+	         "{\"std\": \"c99\", \"opt\": \"-O0\"}}",
+	         false);
+	c = req.lang;
+	cr_assert_str_eq(c->options[0].name, "std");
+	cr_assert_str_eq(c->options[0].values[req.choice[0]].value, "c99");
+	cr_assert_str_eq(c->options[1].values[req.choice[1]].value, "-O0");
+	accepted("{\"language\": \"c\", \"code\": \"\", \"options\": {}}",
+	         false);
+	cr_assert_eq(req.choice[0], 0);
+	cr_assert_eq(req.choice[1], 0);
+	accepted("{\"language\": \"c\", \"code\": \"\", \"options\": null}",
+	         false);
+
+	refused("{\"language\": \"c\", \"code\": \"\", \"options\": "
+	        "{\"flags\": \"-fno-pie\"}}",
+	        false, 400, "unknown_option",
+	        "options: c has no option 'flags'; it has std, opt");
+	refused("{\"language\": \"c\", \"code\": \"\", \"options\": "
+	        "{\"std\": \"c++17\"}}",
+	        false, 400, "bad_option",
+	        "options.std: 'c++17' is not one of gnu17, c17, c11, c99, "
+	        "gnu11, c2x");
+	refused("{\"language\": \"c\", \"code\": \"\", \"options\": "
+	        "{\"std\": 17}}",
+	        false, 400, "bad_type", "options.std: expected a string");
+	refused("{\"language\": \"c\", \"code\": \"\", \"options\": "
+	        "[\"-O0\"]}",
+	        false, 400, "bad_type", "options: expected an object");
+	refused("{\"language\": \"python\", \"code\": \"\", \"options\": "
+	        "{\"opt\": \"-O0\"}}",
+	        false, 400, "unknown_option",
+	        "options: python has no option 'opt' (it has none)");
 }

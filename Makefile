@@ -52,6 +52,8 @@ DEPS_DEB   := debhelper dpkg-dev fakeroot lintian systemd man-db
 DEPS_HOST  := qemu-system-x86 qemu-utils mmdebstrap e2fsprogs
 DEPS_LANG  := gcc g++ python3 nodejs node-typescript bash golang-go rustc \
               default-jdk-headless
+# the other toolchains of C, C++ and Python ([c/clang-15] ... in the registry)
+DEPS_VARIANTS := clang-14 clang-15 clang-16 pypy3
 # the libraries of the default languages (the `library` lines of
 # sandbox/languages.conf); cargo builds the crate cache (make crates)
 DEPS_LIBS  := python3-numpy python3-pandas python3-scipy python3-sympy \
@@ -61,7 +63,7 @@ DEPS_LIBS  := python3-numpy python3-pandas python3-scipy python3-sympy \
               librust-serde-json-dev librust-regex+default-dev \
               librust-itertools-dev
 DEPS       := $(DEPS_BUILD) $(DEPS_TEST) $(DEPS_DEB) $(DEPS_HOST) $(DEPS_LANG) \
-              $(DEPS_LIBS)
+              $(DEPS_VARIANTS) $(DEPS_LIBS)
 
 .PHONY: deps
 deps:

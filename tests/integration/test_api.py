@@ -108,6 +108,28 @@ def dpkg_upstream_version(pkg):
     return re.match(r"\d+(?:\.\d+){0,2}", v).group(0)
 
 
+OPTIMIZED_C = ("#include <stdio.h>\nint main(void)\n{\n#ifdef __OPTIMIZE__\n\tputs(\"1\");\n"
+               "#else\n\tputs(\"0\");\n#endif\n}\n")
+
+# A program per toolchain kind that says which it is (MAJOR: its version's
+# first number).
+VARIANT_PROGRAMS = {
+    ("c", "gcc"): ("#include <stdio.h>\nint main(void)\n{\n#ifdef __clang__\n\tputs(\"clang\");\n"
+                   "#else\n\tprintf(\"gcc %d\\n\", __GNUC__);\n#endif\n}\n", "gcc MAJOR\n"),
+    ("c", "clang"): ("#include <stdio.h>\nint main(void)\n{\n#ifdef __clang__\n"
+                     "\tprintf(\"clang %d\\n\", __clang_major__);\n#else\n\tputs(\"gcc\");\n#endif\n}\n",
+                     "clang MAJOR\n"),
+    ("cpp", "gcc"): ("#include <cstdio>\nint main()\n{\n#ifdef __clang__\n\tstd::puts(\"clang\");\n"
+                     "#else\n\tstd::printf(\"g++ %d\\n\", __GNUC__);\n#endif\n}\n", "g++ MAJOR\n"),
+    ("cpp", "clang"): ("#include <cstdio>\nint main()\n{\n#ifdef __clang__\n"
+                       "\tstd::printf(\"clang++ %d\\n\", __clang_major__);\n#else\n\tstd::puts(\"g++\");\n#endif\n}\n",
+                       "clang++ MAJOR\n"),
+    ("python", "cpython"): ("import sys\nprint(sys.implementation.name, sys.version_info[0])\n",
+                            "cpython MAJOR\n"),
+    ("python", "pypy"): ("import sys\nprint(sys.implementation.name, sys.version_info[0])\n",
+                         "pypy MAJOR\n"),
+}
+
 # A program for each library of the shipped registry and what it prints.
 LIBRARY_PROGRAMS = {
     ("python", "numpy"): ("import numpy as np\nprint(np.arange(4).sum())\n", "6\n"),
@@ -274,6 +296,105 @@ class ApiTest(unittest.TestCase):
         if os.geteuid() == 0:
             # make check installs them all (make deps, make crates)
             self.assertEqual(ran, len(declared))
+
+    # ------------------------------------------------------ variants
+    def test_every_variant_runs_and_reports_itself(self):
+        """Each toolchain /api/runtimes lists compiles and runs through
+        `version`, says so in the result, and a compile error comes back
+        with the same diagnostics from gcc and from clang."""
+        st, langs, _ = self.c.request("GET", "/api/runtimes")
+        self.assertEqual(st, 200)
+        by = {l["language"]: l for l in langs}
+        want_variants = {"c": ["gcc-12", "clang-14", "clang-15", "clang-16"],
+                         "cpp": ["gcc-12", "clang-14", "clang-15", "clang-16"],
+                         "python": ["cpython", "pypy"]}
+        ran = 0
+        for lang, ids in want_variants.items():
+            listed = [v["id"] for v in by[lang]["variants"]]
+            if os.geteuid() == 0:  # make deps installs them all
+                self.assertEqual(listed, ids, lang)
+            self.assertEqual([v["default"] for v in by[lang]["variants"]],
+                             [i == 0 for i in range(len(listed))])
+            for v in by[lang]["variants"]:
+                with self.subTest(language=lang, variant=v["id"]):
+                    code, out = VARIANT_PROGRAMS[(lang, v["id"].split("-")[0])]
+                    st, res, _ = self.c.run(language=lang, version=v["id"], code=code)
+                    self.assertEqual(st, 200, res)
+                    self.assertEqual(res["verdict"], "accepted", res)
+                    major = v["version"].split(".")[0]
+                    self.assertEqual(res["run"]["stdout"], out.replace("MAJOR", major), res)
+                    self.assertEqual(res["variant"], v["id"])
+                    self.assertEqual(res["version"], v["version"])
+                    ran += 1
+        print("\nvariants run through /api/run: %d" % ran, file=sys.stderr)
+        # the default is the language's own toolchain
+        st, res, _ = self.c.run(language="c", code=VARIANT_PROGRAMS[("c", "gcc")][0])
+        self.assertEqual(res["variant"], "gcc-12")
+        self.assertEqual(res["options"], {"std": "gnu17", "opt": "-O2"})
+        # an unknown one is refused with what there is
+        st, res, _ = self.c.run(language="c", version="tcc", code="int main(void){}")
+        self.assertEqual(st, 400)
+        self.assertEqual(res["error"]["code"], "unknown_version")
+        self.assertIn("this server has gcc-12 %s" % by["c"]["version"],
+                      res["error"]["message"])
+        # the same diagnostics whichever compiler
+        bad = "int main(void)\n{\n\treturn x;\n}\n"
+        for v in by["c"]["variants"]:
+            with self.subTest(diagnostics=v["id"]):
+                st, res, _ = self.c.run(language="c", version=v["id"], code=bad)
+                self.assertEqual(res["verdict"], "compile_error", res)
+                d = [x for x in res["compile"]["diagnostics"] if x["severity"] == "error"]
+                self.assertTrue(d, res["compile"])
+                self.assertEqual((d[0]["file"], d[0]["line"], d[0]["column"]),
+                                 ("main.c", 3, 9), d[0])
+                self.assertIn("x", d[0]["message"])
+
+    def test_options_choose_from_the_allow_list(self):
+        st, langs, _ = self.c.request("GET", "/api/runtimes")
+        by = {l["language"]: l for l in langs}
+        self.assertEqual(by["c"]["options"], [
+            {"name": "std", "values": ["gnu17", "c17", "c11", "c99", "gnu11", "c2x"],
+             "default": "gnu17"},
+            {"name": "opt", "values": ["-O2", "-O0"], "default": "-O2"}])
+        self.assertEqual([o["name"] for o in by["rust"]["options"]], ["mode", "edition"])
+        self.assertEqual(by["python"]["options"], [])
+        cases = [
+            ("c", {"std": "c99"}, "#include <stdio.h>\nint main(void){printf(\"%ld\\n\", __STDC_VERSION__);}\n", "199901\n"),
+            ("c", {"std": "c11"}, "#include <stdio.h>\nint main(void){printf(\"%ld\\n\", __STDC_VERSION__);}\n", "201112\n"),
+            ("cpp", {"std": "c++17"}, "#include <cstdio>\nint main(){std::printf(\"%ld\\n\", __cplusplus);}\n", "201703\n"),
+            ("cpp", {"std": "c++14"}, "#include <cstdio>\nint main(){std::printf(\"%ld\\n\", __cplusplus);}\n", "201402\n"),
+            ("c", {"opt": "-O0"}, OPTIMIZED_C, "0\n"),
+            ("c", {"opt": "-O2"}, OPTIMIZED_C, "1\n"),
+            ("rust", {"mode": "debug"}, "fn main() { println!(\"{}\", cfg!(debug_assertions)); }\n", "true\n"),
+            ("rust", {"mode": "release"}, "fn main() { println!(\"{}\", cfg!(debug_assertions)); }\n", "false\n"),
+            # `async` is a keyword from 2018 on
+            ("rust", {"edition": "2015"}, "fn main() { let async = 1; println!(\"{}\", async); }\n", "1\n"),
+        ]
+        for lang, opts, code, out in cases:
+            with self.subTest(language=lang, options=opts):
+                st, res, _ = self.c.run(language=lang, code=code, options=opts)
+                self.assertEqual(st, 200, res)
+                self.assertEqual(res["verdict"], "accepted", res)
+                self.assertEqual(res["run"]["stdout"], out)
+                for k, v in opts.items():
+                    self.assertEqual(res["options"][k], v)
+        # the same option with clang
+        st, res, _ = self.c.run(language="cpp", version="clang-15", options={"std": "c++17"},
+                                code=cases[2][2])
+        if st == 200:
+            self.assertEqual(res["run"]["stdout"], "201703\n", res)
+        st, res, _ = self.c.run(language="rust", options={"edition": "2018"},
+                                code="fn main() { let async = 1; }\n")
+        self.assertEqual(res["verdict"], "compile_error", res)
+        for opts, code, words in [
+                ({"flags": "-O3"}, "unknown_option", ("c has no option 'flags'", "it has std, opt")),
+                ({"std": "c++17"}, "bad_option", ("options.std: 'c++17' is not one of gnu17",)),
+                ({"opt": "-O3 -fno-stack-protector"}, "bad_option", ("options.opt",))]:
+            st, res, _ = self.c.run(language="c", code="int main(void){}", options=opts)
+            self.assertEqual(st, 400, res)
+            self.assertEqual(res["error"]["code"], code)
+            for w in words:
+                self.assertIn(w, res["error"]["message"])
 
     def test_metrics(self):
         self.c.run(language="python", code="print(1)")

@@ -14,6 +14,7 @@ round runs every cell once, the first cell moving on by one per round):
   API crates       the same with `use rand::Rng` and serde_json (a derived
                    Serialize, to_string), the crates taken from the cache
                    of rlibs (/var/cache/runpad/crates, make crates)
+  ... debug        both again with "options": {"mode": "debug"}
   bare hello       /usr/bin/rustc with the registry's flags, then the
                    binary, on the host: no jail, no API
   bare crates      likewise with the --extern and -L the registry adds
@@ -77,8 +78,9 @@ class Api:
         host, port = url.split("//")[1].split(":")
         self.conn = http.client.HTTPConnection(host, int(port), timeout=120)
 
-    def run(self, code, want):
+    def run(self, code, want, mode="release"):
         body = json.dumps({"language": "rust", "code": code,
+                           "options": {"mode": mode},
                            "compile_limits": {"cpu_time": "20s"}})
         t0 = time.monotonic()
         self.conn.request("POST", "/api/run", body=body,
@@ -96,7 +98,9 @@ class Api:
 def bare(cmd, words, code, want, box, with_crates):
     with open(os.path.join(box, "main.rs"), "w") as f:
         f.write(code)
-    argv = [w.replace("/box/", box + "/") for w in cmd if w != "{libs}"]
+    # the registry's defaults: edition 2021, release (-O)
+    argv = [w.replace("/box/", box + "/").replace("{edition}", "2021")
+            .replace("{mode}", "-O") for w in cmd if w != "{libs}"]
     argv[0] = "/usr/bin/rustc"
     if with_crates:
         argv += words
@@ -131,6 +135,8 @@ def main():
         cells = [
             ("API hello", lambda: api.run(*HELLO)),
             ("API crates", lambda: api.run(*WITH_CRATES)),
+            ("API hello debug", lambda: api.run(*HELLO, mode="debug")),
+            ("API crates debug", lambda: api.run(*WITH_CRATES, mode="debug")),
             ("bare hello", lambda: bare(cmd, words, *HELLO, box, False)),
             ("bare crates", lambda: bare(cmd, words, *WITH_CRATES, box, True)),
         ]
@@ -142,16 +148,19 @@ def main():
                 if rnd >= a.w:
                     samples[name].append(ms)
         print("Rust, compile + run, %d rounds (ms)" % a.n)
-        print("%-12s %8s %8s %8s" % ("", "p50", "p90", "min"))
+        print("%-17s %8s %8s %8s" % ("", "p50", "p90", "min"))
         for name, _ in cells:
             xs = samples[name]
-            print("%-12s %8.0f %8.0f %8.0f" % (name, pct(xs, 50), pct(xs, 90), min(xs)))
+            print("%-17s %8.0f %8.0f %8.0f" % (name, pct(xs, 50), pct(xs, 90), min(xs)))
         ratio = pct(samples["API crates"], 50) / pct(samples["API hello"], 50)
+        dratio = pct(samples["API crates debug"], 50) / pct(samples["API hello debug"], 50)
         bratio = pct(samples["bare crates"], 50) / pct(samples["bare hello"], 50)
-        print("crates / hello, p50: API %.2fx, bare rustc %.2fx" % (ratio, bratio))
+        print("crates / hello, p50: API release %.2fx, API debug %.2fx, "
+              "bare rustc (release) %.2fx" % (ratio, dratio, bratio))
         if a.json:
             with open(a.json, "w") as f:
                 json.dump({"samples": samples, "ratio_api": ratio,
+                           "ratio_api_debug": dratio,
                            "ratio_bare": bratio}, f)
         return 0
     except (RuntimeError, OSError, subprocess.CalledProcessError,

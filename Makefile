@@ -91,7 +91,7 @@ deps:
 # Debian's Rust crates compiled once into rlibs, where the registry's [rust]
 # section looks for them (sandbox/crates/build-crates: rebuilt only when
 # rustc or a crate changed).  Needs root, as deps does.
-CRATES_DIR := /var/cache/runpad/crates
+CRATES_DIR := /var/lib/runpad/crates
 .PHONY: crates
 crates:
 	@if [ "$$(id -u)" = 0 ] || [ -w "$(CRATES_DIR)" ]; then \

@@ -13,7 +13,7 @@ round runs every cell once, the first cell moving on by one per round):
   API hello        POST /api/run of a Rust hello world: a compile and a run
   API crates       the same with `use rand::Rng` and serde_json (a derived
                    Serialize, to_string), the crates taken from the cache
-                   of rlibs (/var/cache/runpad/crates, make crates)
+                   of rlibs (/var/lib/runpad/crates, make crates)
   ... debug        both again with "options": {"mode": "debug"}
   bare hello       /usr/bin/rustc with the registry's flags, then the
                    binary, on the host: no jail, no API
@@ -37,7 +37,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests"))
 import stack  # noqa: E402
 
-CRATES = "/var/cache/runpad/crates"
+CRATES = "/var/lib/runpad/crates"
 HELLO = ('fn main() {\n    println!("Hello, World!");\n}\n', "Hello, World!\n")
 WITH_CRATES = (
     "use rand::Rng;\nuse serde::Serialize;\n\n#[derive(Serialize)]\n"

@@ -275,7 +275,7 @@ class ApiTest(unittest.TestCase):
             with self.subTest(language=lang, library=name):
                 want = dpkg_upstream_version(pkg)
                 if lang == "rust" and not os.path.exists(
-                        "/var/cache/runpad/crates/lib%s.rlib" % name):
+                        "/var/lib/runpad/crates/lib%s.rlib" % name):
                     want = None  # no crate cache (make crates)
                 if want is None:
                     self.assertNotIn((lang, name), listed)

@@ -448,8 +448,9 @@ int sbx_out_collect(int dirfd, const char *name, const struct sbx_limits *l,
 		if (out->nfiles >= l->out_files) {
 			if (l->out_files)
 				refuse(out, nm,
-				       "past the %llu files that are returned at most (out_files)",
-				       (unsigned long long)l->out_files);
+				       "past the limit of %llu file%s returned (out_files)",
+				       (unsigned long long)l->out_files,
+				       l->out_files == 1 ? "" : "s");
 			else
 				refuse(out, nm,
 				       "no files are returned: out_files is 0");

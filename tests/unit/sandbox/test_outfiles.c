@@ -364,9 +364,8 @@ Test(outfiles, at_most_out_files_then_refused_and_flagged)
 		cr_assert_str_eq(out.files[i].name, name);
 	}
 	cr_assert_eq(out.nrefused, 4);
-	expect_refused(
-	        "f16.txt",
-	        "past the 16 files that are returned at most (out_files)");
+	expect_refused("f16.txt",
+	               "past the limit of 16 files returned (out_files)");
 	expect_refused("f19.txt", "(out_files)");
 }
 

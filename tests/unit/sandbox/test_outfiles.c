@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/un.h>
 #include <time.h>
@@ -491,4 +492,100 @@ Test(outfiles, base64_pads_every_length)
 		cr_assert_str_eq(json_object_get_string(s), want[n]);
 		json_object_put(s);
 	}
+}
+
+static unsigned long nfstatat; /* calls of the fstatat below */
+
+Test(outfiles, at_most_scan_max_entries_are_looked_at)
+{
+	char name[32];
+
+	for (int i = 0; i < SBX_OUT_SCAN_MAX + 3; i++) {
+		snprintf(name, sizeof(name), "e%05d.txt", i);
+		put_str(name, "");
+	}
+	lim.out_files = 0;
+	nfstatat = 0;
+	collect();
+	cr_assert_eq(nfstatat, SBX_OUT_SCAN_MAX);
+	cr_assert(out.truncated);
+	cr_assert_eq(out.nrefused, SBX_OUT_REFUSED_MAX);
+	cr_assert_eq(out.nfiles, 0);
+}
+
+/*
+ * What is in out/ changes between the look (fstatat) and the open: this
+ * fstatat is the one outfiles.c calls (the program's own definition wins
+ * over the C library's), and once armed it runs `swap` on the entry just
+ * looked at, before returning what it saw.  In the jail nothing runs any
+ * more at that point; these check that the open would not trust the look.
+ */
+static const char *swap_name;
+static void (*swap)(const char *path);
+
+int fstatat(int dfd, const char *path, struct stat *st, int flags)
+{
+	int r = (int)syscall(SYS_newfstatat, dfd, path, st, flags);
+
+	nfstatat++;
+	if (swap_name && strcmp(path, swap_name) == 0) {
+		char full[300];
+		swap_name = NULL;
+		snprintf(full, sizeof(full), "%s/out/%s", top, path);
+		swap(full);
+	}
+	return r;
+}
+
+static void swap_in_other_file(const char *path)
+{
+	char other[300];
+
+	snprintf(other, sizeof(other), "%s/other", top);
+	cr_assert_eq(rename(other, path), 0);
+}
+
+static void swap_in_fifo(const char *path)
+{
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(mkfifo(path, 0644), 0);
+}
+
+static void swap_in_link(const char *path)
+{
+	cr_assert_eq(unlink(path), 0);
+	cr_assert_eq(symlink("/etc/passwd", path), 0);
+}
+
+static void collect_swapped(void (*fn)(const char *))
+{
+	put_str("swap.txt", "what was looked at");
+	swap_name = "swap.txt";
+	swap = fn;
+	collect();
+	cr_assert_null(swap_name, "the hook ran");
+	cr_assert_eq(out.nfiles, 0, "'%s' was returned",
+	             out.nfiles ? out.files[0].data : "");
+}
+
+Test(outfiles, a_file_replaced_after_the_look_is_refused)
+{
+	char other[300];
+
+	snprintf(other, sizeof(other), "%s/other", top);
+	cr_assert_eq(close(open(other, O_WRONLY | O_CREAT, 0644)), 0);
+	collect_swapped(swap_in_other_file);
+	expect_refused("swap.txt", "changed between being looked at");
+}
+
+Test(outfiles, a_fifo_put_in_after_the_look_does_not_block)
+{
+	collect_swapped(swap_in_fifo);
+	expect_refused("swap.txt", "changed between being looked at");
+}
+
+Test(outfiles, a_link_put_in_after_the_look_is_not_followed)
+{
+	collect_swapped(swap_in_link);
+	expect_refused("swap.txt", "cannot be opened");
 }

@@ -190,7 +190,7 @@ enum sbx_verdict sbx_classify(const struct sbx_facts *f, bool *time_wall);
  * what is not a regular file, never blocks, and reads at most the caps.
  */
 #define SBX_OUT_DIR         "out"                 /* in the box */
-#define SBX_OUT_ENV         "RUNPAD_OUT=/box/out" /* in every stage's environment */
+#define SBX_OUT_ENV         "RUNPAD_OUT=/box/out" /* every stage's env */
 #define SBX_OUT_NAME_MAX    100  /* bytes of a name that is returned */
 #define SBX_OUT_SCAN_MAX    4096 /* entries of out/ looked at, at most */
 #define SBX_OUT_REFUSED_MAX 64   /* refusals listed, at most */
@@ -215,7 +215,8 @@ struct sbx_out_file {
 	                                    with '.' */
 	const char *type;                /* "image/png", ...: a static string */
 	bool text;                       /* a text type (txt, csv, json) */
-	char *data; /* owned: len bytes and a NUL after them */
+	char *data; /* owned: len bytes and a NUL after them; valid until
+	               sbx_out_fini (sbx_job_result_fini) */
 	size_t len;
 	uint64_t size;  /* the file's size in out/ */
 	bool truncated; /* data is its first len bytes (text only) */
@@ -223,9 +224,9 @@ struct sbx_out_file {
 
 /* An entry of out/ that was not returned, and why. */
 struct sbx_out_refusal {
-	/* the name, printable ASCII: a backslash as two, other bytes
-	   outside 0x20-0x7e as \xHH (\xff); a name longer than SBX_OUT_NAME_MAX is
-	   shown to there, then "..." */
+	/* the name in printable ASCII: a backslash as two, other bytes
+	   outside 0x20-0x7e as \xHH (\xff); a name longer than
+	   SBX_OUT_NAME_MAX is shown up to there, then "..." */
 	char name[SBX_OUT_SHOWN_MAX];
 	char reason[160]; /* a sentence: "a symbolic link: ..." */
 };
@@ -254,8 +255,10 @@ struct sbx_out {
  * fstatat(AT_SYMLINK_NOFOLLOW) and, when it is a regular file of a type
  * above, opened O_RDONLY|O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC and fstat'ed again
  * to check it is the same regular file.  `l` gives out_files,
- * out_file_size and out_total.  A missing `name`, or one that is not a
- * directory (a link, a file), gives no files and no refusals.
+ * out_file_size and out_total.  A missing `name`, one that is not a
+ * directory (a link, a file, a FIFO), or one that we may not open (a
+ * rootless supervisor, a program that took the directory's modes away)
+ * gives no files and no refusals.
  *
  * Fills *out (zeroed first) and returns 0, or -ENOMEM (*out then holds
  * what was collected so far: free it with sbx_out_fini) or another

@@ -262,6 +262,8 @@ int exec_run(struct sbx_ctx *ctx, const struct run_req *r,
 	        .runs = r->ntests ? runs : NULL,
 	        .nruns = r->ntests,
 	        .slot = io->slot,
+	        /* Piston's shape has no place for them */
+	        .collect_out = !r->piston,
 	        .on_stage_end = on_stage_end,
 	        .arg = &ec,
 	};
@@ -425,6 +427,9 @@ json_object *exec_result_json(const struct run_req *r,
 		json_object_object_add(o, "total",
 		                       json_object_new_int((int)r->ntests));
 	}
+	/* what the program left in out/ after its last run stage (with
+	   tests: after the last test) */
+	result_files_add(o, &x->job.out);
 	if (x->rc < 0 && x->err[0])
 		json_object_object_add(o, "message",
 		                       json_object_new_string(x->err));

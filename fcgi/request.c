@@ -548,6 +548,11 @@ static int parse_files(json_object *root, const struct settings *s,
 			        e, 400, "bad_file_name",
 			        "files[%zu].name: '%.64s' is not allowed: one name of at most %u bytes, no '/', no NUL or control characters, not '.' or '..'",
 			        i, rf->name, s->max_file_name);
+		if (strcmp(rf->name, SBX_OUT_DIR) == 0)
+			return api_error_set(
+			        e, 400, "bad_file_name",
+			        "files[%zu].name: '%s' is the directory of the box where a program leaves the files it returns",
+			        i, SBX_OUT_DIR);
 		if (strcmp(rf->name, r->lang->source) == 0)
 			entry = (int)i;
 		for (size_t k = 0; k < i; k++)
@@ -659,7 +664,7 @@ static int set_limit(struct sbx_limits *l, const struct sbx_limits *max,
 	if (sbx_limits_get(l, name, &cur, &time) < 0)
 		return api_error_set(
 		        e, 400, "bad_limit",
-		        "%s: unknown limit (known: cpu_time, wall_time, memory, processes, stdout, stderr, file_size, open_files, stack, box_size, tmp_size, inodes)",
+		        "%s: unknown limit (known: cpu_time, wall_time, memory, processes, stdout, stderr, file_size, open_files, stack, box_size, tmp_size, inodes, out_files, out_file_size, out_total)",
 		        label);
 	if (json_object_get_type(v) == json_type_int) {
 		int64_t n = json_object_get_int64(v);

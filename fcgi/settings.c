@@ -237,6 +237,9 @@ static int defaults(struct settings *s, char *err, size_t errlen)
 	        .box_size = 256 * MiB,
 	        .tmp_size = 256 * MiB,
 	        .inodes = 16384,
+	        .out_files = 64,
+	        .out_file_size = 16 * MiB,
+	        .out_total = 16 * MiB,
 	};
 	s->compile_max = s->run_max;
 	s->compile_max.cpu_ms = 60000;

@@ -56,7 +56,10 @@
  * dir, filled by the supervisor with openat(O_EXCL|O_NOFOLLOW) in the fresh
  * tmpfs, shared by the compile and run stages, and destroyed by unmounting
  * it: the supervisor never walks a path inside a box a program has had, so
- * no planted symlink or hard link can point its cleanup elsewhere.
+ * no planted symlink or hard link can point its cleanup elsewhere.  The
+ * one thing it reads back is the box's out/ after the last run stage, the
+ * files a program returns (outfiles.c): single names under a directory
+ * fd, no link followed, nothing but regular files opened, within caps.
  *
  * Everything the child processes use is prepared before the clone: they
  * allocate nothing and call only system calls, so the supervisor may be
@@ -638,6 +641,17 @@ static int fill_box(const struct slot *s, const struct sbx_job *job, char *err,
 
 	if (dfd < 0)
 		return -errno;
+	/* the fresh tmpfs holds nothing yet: no link can be in the way */
+	if (mkdirat(dfd, SBX_OUT_DIR, 0755) < 0 ||
+	    fchownat(dfd, SBX_OUT_DIR, s->uid, s->gid, AT_SYMLINK_NOFOLLOW) <
+	            0) {
+		r = -errno;
+		sbx_seterr(err, errlen,
+		           "cannot create the box's %s directory: %s",
+		           SBX_OUT_DIR, strerror(errno));
+		close(dfd);
+		return r;
+	}
 	for (size_t i = 0; i < job->nfiles; i++) {
 		const struct sbx_file *f = &job->files[i];
 		size_t off = 0;
@@ -648,6 +662,14 @@ static int fill_box(const struct slot *s, const struct sbx_job *job, char *err,
 			        err, errlen,
 			        "bad file name '%s': one path component, no '/', not '.' or '..'",
 			        f->name ? f->name : "");
+			r = -EINVAL;
+			break;
+		}
+		if (strcmp(f->name, SBX_OUT_DIR) == 0) {
+			sbx_seterr(
+			        err, errlen,
+			        "bad file name '%s': the box's directory for the files a program returns has that name",
+			        f->name);
 			r = -EINVAL;
 			break;
 		}
@@ -685,6 +707,33 @@ static int fill_box(const struct slot *s, const struct sbx_job *job, char *err,
 		}
 	}
 	close(dfd);
+	return r;
+}
+
+/*
+ * The files the program left in the box's out/, taken before the box is
+ * unmounted (outfiles.c says how a hostile box is read).  The box's own
+ * directory is ours: its mount point is in the run dir, which no program
+ * sees.
+ */
+static int collect_out(const struct slot *s, const struct sbx_limits *l,
+                       struct sbx_out *out, char *err, size_t errlen)
+{
+	int bfd = open(s->box, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int r;
+
+	if (bfd < 0) {
+		r = -errno;
+		sbx_seterr(err, errlen, "cannot open the box: %s",
+		           strerror(errno));
+		return r;
+	}
+	r = sbx_out_collect(bfd, SBX_OUT_DIR, l, out);
+	close(bfd);
+	if (r < 0)
+		sbx_seterr(err, errlen,
+		           "cannot collect the files of the box's %s: %s",
+		           SBX_OUT_DIR, strerror(-r));
 	return r;
 }
 
@@ -803,6 +852,12 @@ int sbx_run(struct sbx_ctx *ctx, const struct sbx_job *job,
 		}
 	}
 
+	if (r == 0 && job->collect_out && (res->ran || res->nruns))
+		r = collect_out(s,
+		                job->run ? &job->run->limits
+		                         : &job->runs[res->nruns - 1].limits,
+		                &res->out, err, errlen);
+
 out_umount:
 	/* the only cleanup: never a path walk inside the box */
 	if (umount2(s->box, MNT_DETACH) < 0 && r == 0) {
@@ -838,6 +893,7 @@ void sbx_job_result_fini(struct sbx_job_result *res)
 	free(res->runs);
 	res->runs = NULL;
 	res->nruns = 0;
+	sbx_out_fini(&res->out);
 }
 
 /* ---------------------------------------------------------------- probe */

@@ -35,6 +35,9 @@ void sbx_limits_default(struct sbx_limits *l)
 	        .box_size = 64 * MiB,
 	        .tmp_size = 64 * MiB,
 	        .inodes = 4096,
+	        .out_files = 16,
+	        .out_file_size = 1 * MiB,
+	        .out_total = 4 * MiB,
 	};
 }
 
@@ -86,6 +89,9 @@ static const struct limit_field {
         F("box_size", box_size, LK_SIZE, 64 * KiB, 1024 * GiB),
         F("tmp_size", tmp_size, LK_SIZE, 64 * KiB, 1024 * GiB),
         F("inodes", inodes, LK_COUNT, 16, 1u << 30),
+        F("out_files", out_files, LK_COUNT, 0, 1024),
+        F("out_file_size", out_file_size, LK_SIZE, 0, 1 * GiB),
+        F("out_total", out_total, LK_SIZE, 0, 1 * GiB),
 #undef F
 };
 

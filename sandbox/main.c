@@ -719,6 +719,7 @@ static void report(const struct opts *o, const struct plan *pl,
 		json_object_object_add(top, "run",
 		                       res->ran ? result_stage_json(&res->run)
 		                                : NULL);
+		result_files_add(top, &res->out);
 		if (r < 0)
 			json_object_object_add(top, "message",
 			                       json_object_new_string(err));
@@ -813,6 +814,8 @@ int main(int argc, char **argv)
 	        .compile = pl.compile.argv ? &pl.compile : NULL,
 	        .run = &pl.run,
 	        .slot = o.slot,
+	        /* only --json has a place for them */
+	        .collect_out = o.json,
 	};
 	r = sbx_run(ctx, &job, &res, err, sizeof(err));
 	if (r < 0) {

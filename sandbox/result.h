@@ -34,4 +34,17 @@ json_object *result_stage_add(json_object *o, const struct sbx_stage_result *r,
 /* A new object with every field of the stage, output included. */
 json_object *result_stage_json(const struct sbx_stage_result *r);
 
+/* A JSON string of the standard base64 (padded) of n bytes at s. */
+json_object *result_base64(const char *s, size_t n);
+
+/*
+ * Add the files a program returned (struct sbx_out; may be zeroed) to the
+ * object o: `files`, an array of {name, type, size, data, encoding,
+ * truncated} where a text file that is valid UTF-8 has its text as data
+ * with encoding "utf-8" and every other file base64 with "base64";
+ * `files_refused`, an array of {name, reason}; and `files_truncated`.
+ * Returns o (NULL stays NULL).
+ */
+json_object *result_files_add(json_object *o, const struct sbx_out *out);
+
 #endif

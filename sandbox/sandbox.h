@@ -51,6 +51,12 @@ struct sbx_limits {
 	uint64_t box_size;   /* tmpfs of the box (working directory), bytes */
 	uint64_t tmp_size;   /* tmpfs of /tmp, bytes */
 	uint64_t inodes;     /* inodes of the box and of /tmp, each */
+	/* What a run stage's program may hand back in /box/out (the files
+	   collected after the job's last run stage: sbx_out_collect); a
+	   compile stage's are not used.  0 returns nothing of that kind. */
+	uint64_t out_files;     /* files returned, at most */
+	uint64_t out_file_size; /* bytes of one returned file */
+	uint64_t out_total;     /* bytes of all returned files together */
 };
 
 /* Conservative defaults for a run stage.  Never fails. */
@@ -62,7 +68,8 @@ void sbx_limits_default_compile(struct sbx_limits *l);
  * Set one limit by name from text, as written in config files, the registry
  * and command lines: `cpu_time=2s`, `memory=256M`, `wall_time=1500ms`,
  * `processes=64`.  Names: cpu_time, wall_time, memory, processes,
- * stdout, stderr, file_size, open_files, stack, box_size, tmp_size, inodes.
+ * stdout, stderr, file_size, open_files, stack, box_size, tmp_size, inodes,
+ * out_files, out_file_size, out_total.
  * Sizes take B, K, M, G (powers of 1024, optional "iB"); times take ms, s,
  * m, h (no unit: seconds, decimals allowed).  Returns 0, -EINVAL for an unknown
  * name or bad value, -ERANGE for a value out of range; err says which.
@@ -169,6 +176,97 @@ struct sbx_facts {
 };
 
 enum sbx_verdict sbx_classify(const struct sbx_facts *f, bool *time_wall);
+
+/* ---------------------------------------------------------- output files */
+
+/*
+ * Files a program hands back.  Every box holds an empty directory `out`
+ * (/box/out; every stage's environment has RUNPAD_OUT=/box/out), and after
+ * a job's last run stage the supervisor takes from it, with
+ * sbx_out_collect(), the regular files whose names and types runpad
+ * returns, within the last run stage's out_files, out_file_size and
+ * out_total.  The box is the program's: the collection opens nothing but
+ * single names relative to a directory fd, follows no link, never opens
+ * what is not a regular file, never blocks, and reads at most the caps.
+ */
+#define SBX_OUT_DIR         "out"                 /* in the box */
+#define SBX_OUT_ENV         "RUNPAD_OUT=/box/out" /* every stage's env */
+#define SBX_OUT_NAME_MAX    100  /* bytes of a name that is returned */
+#define SBX_OUT_SCAN_MAX    4096 /* entries of out/ looked at, at most */
+#define SBX_OUT_REFUSED_MAX 64   /* refusals listed, at most */
+/* a refused name as shown: SBX_OUT_NAME_MAX bytes escaped, "...", NUL */
+#define SBX_OUT_SHOWN_MAX (4 * SBX_OUT_NAME_MAX + 4)
+
+/*
+ * The types returned, by the name's extension (case-sensitive, lowercase):
+ *   .png   image/png         base64; its first 8 bytes must be PNG's
+ *                            signature
+ *   .svg   image/svg+xml     base64 (not checked, not cleaned: show it as
+ *                            an image, never inline it into a page)
+ *   .txt   text/plain
+ *   .csv   text/csv
+ *   .json  application/json  (not checked)
+ * An image over out_file_size is refused (half a PNG is useless); a text
+ * file over it is returned cut to out_file_size bytes, at the end of a
+ * UTF-8 character when its last bytes begin one, with `truncated` set.
+ */
+struct sbx_out_file {
+	char name[SBX_OUT_NAME_MAX + 1]; /* [A-Za-z0-9._-], not starting
+	                                    with '.' */
+	const char *type;                /* "image/png", ...: a static string */
+	bool text;                       /* a text type (txt, csv, json) */
+	char *data; /* owned: len bytes and a NUL after them; valid until
+	               sbx_out_fini (sbx_job_result_fini) */
+	size_t len;
+	uint64_t size;  /* the file's size in out/ */
+	bool truncated; /* data is its first len bytes (text only) */
+};
+
+/* An entry of out/ that was not returned, and why. */
+struct sbx_out_refusal {
+	/* the name in printable ASCII: a backslash as two, other bytes
+	   outside 0x20-0x7e as \xHH (\xff); a name longer than
+	   SBX_OUT_NAME_MAX is shown up to there, then "..." */
+	char name[SBX_OUT_SHOWN_MAX];
+	char reason[160]; /* a sentence: "a symbolic link: ..." */
+};
+
+/*
+ * What the collection found, in strcmp order of the names whatever the
+ * directory's order: files returned, then (separately) entries refused.
+ * Both arrays are owned by the struct (by sbx_job_result when it is its
+ * `out`) and freed by sbx_out_fini().
+ */
+struct sbx_out {
+	struct sbx_out_file *files;
+	size_t nfiles;
+	struct sbx_out_refusal *refused;
+	size_t nrefused;
+	/* a cap on the whole set left something out: a file refused for
+	   out_files or out_total, more than SBX_OUT_SCAN_MAX entries, or more
+	   than SBX_OUT_REFUSED_MAX refusals (the rest are not listed) */
+	bool truncated;
+};
+
+/*
+ * Collect the files of the directory `name` (one path component) under
+ * the directory fd `dirfd`, as the supervisor does with the box's out/:
+ * `name` is opened O_DIRECTORY|O_NOFOLLOW; each entry is looked at with
+ * fstatat(AT_SYMLINK_NOFOLLOW) and, when it is a regular file of a type
+ * above, opened O_RDONLY|O_NOFOLLOW|O_NONBLOCK|O_CLOEXEC and fstat'ed again
+ * to check it is the same regular file.  `l` gives out_files,
+ * out_file_size and out_total.  A missing `name`, one that is not a
+ * directory (a link, a file, a FIFO), or one that we may not open (a
+ * rootless supervisor, a program that took the directory's modes away)
+ * gives no files and no refusals.
+ *
+ * Fills *out (zeroed first) and returns 0, or -ENOMEM (*out then holds
+ * what was collected so far: free it with sbx_out_fini) or another
+ * -errno when `name` exists but cannot be read.
+ */
+int sbx_out_collect(int dirfd, const char *name, const struct sbx_limits *l,
+                    struct sbx_out *out);
+void sbx_out_fini(struct sbx_out *out); /* accepts zeroed; zeroes it */
 
 /* ---------------------------------------------------------------- the jail */
 
@@ -280,6 +378,11 @@ struct sbx_job {
 	const struct sbx_stage *runs;
 	size_t nruns;
 	int slot; /* -1: any free slot (waits) */
+	/* After the last run stage that ran, collect the files of /box/out
+	   into the result's `out` (sbx_out_collect, with that stage's
+	   limits).  Nothing is collected after a failed compile, without a
+	   run stage, or when the jail failed. */
+	bool collect_out;
 	/* Called from the calling thread after each stage ended (compile,
 	   run, each of runs), before the next starts.  May be NULL. */
 	void (*on_stage_end)(void *arg, const struct sbx_stage *st,
@@ -298,6 +401,7 @@ struct sbx_job_result {
 	   the result.  `run` is then unused. */
 	struct sbx_stage_result *runs;
 	size_t nruns;
+	struct sbx_out out; /* with job->collect_out; owned by the result */
 	int slot;
 };
 

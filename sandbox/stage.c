@@ -123,14 +123,15 @@ static char **build_env(const struct sbx_ctx *ctx, const char *const *extra)
 
 	while (extra && extra[n])
 		n++;
-	env = calloc(n + 4, sizeof(char *));
+	env = calloc(n + 5, sizeof(char *));
 	if (!env)
 		return NULL;
 	env[0] = (char *)ctx->path_env;
 	env[1] = (char *)"HOME=/box";
 	env[2] = (char *)ctx->lang_env;
+	env[3] = (char *)SBX_OUT_ENV; /* where files to hand back go */
 	for (size_t i = 0; i < n; i++)
-		env[3 + i] = (char *)extra[i];
+		env[4 + i] = (char *)extra[i];
 	return env;
 }
 

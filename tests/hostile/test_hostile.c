@@ -1749,7 +1749,7 @@ HTEST(environment)
 	cr_assert_null(strstr(r.out, secret), "the secret leaked%s", r.ctx);
 	cr_assert_null(strstr(r.err, secret), "the secret leaked%s", r.ctx);
 	out = run_str(&r, "stdout");
-	cr_assert_null(strstr(out, "RUNPAD_"),
+	cr_assert_null(strstr(out, "RUNPAD_SECRET"),
 	               "the supervisor's environment leaked%s", r.ctx);
 	for (line = out; (line = strstr(line, "env: ")) != NULL; line++) {
 		if (line != out && line[-1] != '\n')
@@ -1763,13 +1763,16 @@ HTEST(environment)
 		strcat(names, name[i]);
 		strcat(names, i + 1 < nnames ? " " : "");
 	}
-	cr_assert_str_eq(names, "HOME LANG PATH",
-	                 "the environment is not exactly PATH HOME LANG%s",
-	                 r.ctx);
+	cr_assert_str_eq(
+	        names, "HOME LANG PATH RUNPAD_OUT",
+	        "the environment is not exactly PATH HOME LANG RUNPAD_OUT%s",
+	        r.ctx);
 	cr_assert_not_null(
 	        strstr(out, "env: PATH=/usr/local/bin:/usr/bin:/bin\n"), "%s",
 	        r.ctx);
 	cr_assert_not_null(strstr(out, "env: LANG=C.UTF-8\n"), "%s", r.ctx);
+	cr_assert_not_null(strstr(out, "env: RUNPAD_OUT=/box/out\n"), "%s",
+	                   r.ctx);
 }
 
 HTEST(inherited_fd)

@@ -1,6 +1,6 @@
 /* environ - prints our environment and the one of /proc/1 (which, if it
    is a forked supervisor, would be the host's).  Expected: exactly PATH,
-   HOME and LANG; never the test's secret. */
+   HOME, LANG and RUNPAD_OUT; never the test's secret. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
 #endif

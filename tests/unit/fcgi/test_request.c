@@ -455,6 +455,19 @@ Test(request, file_name_length_cap)
 	free(name);
 }
 
+Test(request, a_file_named_out_is_refused)
+{
+	/* the box's out/ holds what the program returns */
+	refused_with("\"files\": [{\"name\": \"main.py\", \"content\": \"1\"}, "
+	             "{\"name\": \"out\", \"content\": \"2\"}]",
+	             400, "bad_file_name",
+	             "files[1].name: 'out' is the directory of the box");
+	accepted("{\"language\": \"python\", \"files\": [{\"name\": "
+	         "\"main.py\", \"content\": \"1\"}, {\"name\": \"out.txt\", "
+	         "\"content\": \"2\"}]}",
+	         false);
+}
+
 Test(request, duplicate_file_names_refused)
 {
 	refused_with("\"files\": [{\"name\": \"a.py\", \"content\": \"1\"}, "
@@ -618,6 +631,29 @@ Test(request, limits_as_numbers_and_strings)
 	cr_assert_eq(req.compile_limits.memory, 2 * GiB);
 	cr_assert_eq(req.compile_limits.wall_ms, 60000);
 	cr_assert_eq(req.compile_limits.cpu_ms, set->compile_default.cpu_ms);
+}
+
+Test(request, out_files_limits_are_limits)
+{
+	accepted("{\"language\": \"python\", \"code\": \"\", \"limits\": "
+	         "{\"out_files\": 2, \"out_file_size\": \"64K\", "
+	         "\"out_total\": \"16M\"}}",
+	         false);
+	cr_assert_eq(req.run_limits.out_files, 2);
+	cr_assert_eq(req.run_limits.out_file_size, 64 * KiB);
+	cr_assert_eq(req.run_limits.out_total, 16 * MiB);
+	accepted("{\"language\": \"python\", \"code\": \"\"}", false);
+	cr_assert_eq(req.run_limits.out_files, 16);
+	cr_assert_eq(req.run_limits.out_file_size, 1 * MiB);
+	cr_assert_eq(req.run_limits.out_total, 4 * MiB);
+	refused_with("\"code\": \"\", \"limits\": {\"out_files\": 65}", 400,
+	             "limit_too_high", "limits.out_files: 65 is above");
+	refused_with("\"code\": \"\", \"limits\": {\"out_total\": \"17M\"}",
+	             400, "limit_too_high", "limits.out_total: ");
+	refused_with("\"code\": \"\", \"limits\": {\"outfiles\": 1}", 400,
+	             "bad_limit", "limits.outfiles: unknown limit");
+	cr_assert(strstr(aerr.message, "out_files, out_file_size, out_total"),
+	          "%s", aerr.message);
 }
 
 Test(request, limit_refusals)

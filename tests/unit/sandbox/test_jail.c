@@ -5,6 +5,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -13,13 +14,30 @@
 
 static struct sbx_ctx *ctx;
 
+/*
+ * The slots' cgroup parent and uids are the defaults ("runpad", 60000 and
+ * 60001) unless RUNPAD_TEST_CGROUP_PARENT and RUNPAD_TEST_FIRST_UID say
+ * otherwise, so that a developer can run this binary beside a test run
+ * that holds the default slots.
+ */
 static void setup(void)
 {
+	const char *parent = getenv("RUNPAD_TEST_CGROUP_PARENT");
+	const char *uid = getenv("RUNPAD_TEST_FIRST_UID");
 	struct sbx_config c;
 	char err[512] = "";
 
 	sbx_config_default(&c);
 	c.slots = 2;
+	if (parent && *parent)
+		c.cgroup_parent = parent;
+	if (uid && *uid) {
+		char *end;
+		unsigned long u = strtoul(uid, &end, 10);
+		cr_assert(*end == '\0' && u > 0 && u < 4000000000ul,
+		          "RUNPAD_TEST_FIRST_UID=%s is not a uid", uid);
+		c.first_uid = c.first_gid = (uint32_t)u;
+	}
 	if (sbx_ctx_new(&c, &ctx, err, sizeof(err)) < 0)
 		cr_skip_test("the jail cannot start here: %s", err);
 }
@@ -167,7 +185,8 @@ Test(jail, files_land_in_the_box_and_are_gone_after)
 	st = stage(argv2);
 	job = (struct sbx_job){.run = &st, .slot = 0};
 	cr_assert_eq(sbx_run(ctx, &job, &res, err, sizeof(err)), 0);
-	cr_assert_str_eq(res.run.out, "", "the box starts empty");
+	cr_assert_str_eq(res.run.out, "out\n",
+	                 "the box starts with nothing but an empty out/");
 	sbx_job_result_fini(&res);
 }
 
@@ -387,5 +406,109 @@ Test(jail, memory_figures_are_the_stage_own)
 	                  res.run.memory_peak < 48ull << 20,
 	          "holding 40 MiB reported %llu bytes",
 	          (unsigned long long)res.run.memory_peak);
+	sbx_job_result_fini(&res);
+}
+
+/* The files of one run's out/, as sbx_run collected them. */
+static const struct sbx_out_file *out_file(const struct sbx_job_result *res,
+                                           const char *name)
+{
+	for (size_t i = 0; i < res->out.nfiles; i++)
+		if (strcmp(res->out.files[i].name, name) == 0)
+			return &res->out.files[i];
+	return NULL;
+}
+
+/*
+ * A program writes a PNG and a CSV into out/ (found through RUNPAD_OUT),
+ * plants a link to the host's /etc/passwd, a FIFO nobody writes and a
+ * directory: the result holds exactly the two files, the rest refused,
+ * and the FIFO did not make the supervisor wait.
+ */
+Test(jail, out_files_come_back_with_the_result)
+{
+	const char *argv[] = {
+	        "/bin/sh", "-c",
+	        "test \"$RUNPAD_OUT\" = /box/out && test -d out || exit 9\n"
+	        "test -z \"$(ls -A out)\" || exit 8\n"
+	        "printf '\\211PNG\\r\\n\\032\\nIHDR' > out/a.png\n"
+	        "printf 'x,y\\n1,2\\n' > \"$RUNPAD_OUT/b.csv\"\n"
+	        "ln -s /etc/passwd out/passwd.txt\n"
+	        "mkfifo out/fifo.txt\n"
+	        "mkdir out/sub && echo inside > out/sub/c.txt\n",
+	        NULL};
+	struct sbx_stage st = stage(argv);
+	struct sbx_job job = {.run = &st, .slot = -1, .collect_out = true};
+	struct sbx_job_result res;
+	const struct sbx_out_file *f;
+	char err[256] = "";
+
+	cr_assert_eq(sbx_run(ctx, &job, &res, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(res.verdict, SBX_ACCEPTED, "exit %d: %s",
+	             res.run.exit_code, res.run.err);
+	cr_assert_eq(res.out.nfiles, 2);
+	f = out_file(&res, "a.png");
+	cr_assert_not_null(f);
+	cr_assert_str_eq(f->type, "image/png");
+	cr_assert_eq(f->len, 12);
+	cr_assert_eq(memcmp(f->data, "\x89PNG\r\n\x1a\nIHDR", 12), 0);
+	f = out_file(&res, "b.csv");
+	cr_assert_not_null(f);
+	cr_assert_str_eq(f->type, "text/csv");
+	cr_assert_str_eq(f->data, "x,y\n1,2\n");
+	cr_assert_str_eq(res.out.files[0].name, "a.png", "by name");
+	cr_assert_eq(res.out.nrefused, 3);
+	cr_assert_str_eq(res.out.refused[0].name, "fifo.txt");
+	cr_assert(strstr(res.out.refused[0].reason, "FIFO"));
+	cr_assert_str_eq(res.out.refused[1].name, "passwd.txt");
+	cr_assert(strstr(res.out.refused[1].reason, "symbolic link"));
+	cr_assert_str_eq(res.out.refused[2].name, "sub");
+	cr_assert(strstr(res.out.refused[2].reason, "directory"));
+	cr_assert_not(res.out.truncated);
+	sbx_job_result_fini(&res);
+	cr_assert_eq(res.out.nfiles, 0, "freed with the result");
+}
+
+/* With tests, what the last stage left; nothing unless asked, nothing
+   after a failed compile; no file of the job may be named out. */
+Test(jail, out_files_are_taken_after_the_last_run_stage_only)
+{
+	const char *first[] = {"/bin/sh", "-c", "echo 1 > out/first.txt", NULL};
+	const char *last[] = {"/bin/sh", "-c",
+	                      "test -f out/first.txt && rm out/first.txt && "
+	                      "echo 2 > out/last.txt",
+	                      NULL};
+	const char *cc_fail[] = {"/bin/sh", "-c",
+	                         "echo x > out/compiled.txt; exit 1", NULL};
+	struct sbx_stage r[2] = {stage(first), stage(last)}, c = stage(cc_fail);
+	struct sbx_job job = {
+	        .runs = r, .nruns = 2, .slot = -1, .collect_out = true};
+	struct sbx_file named_out = {"out", "x", 1, false};
+	struct sbx_job_result res;
+	char err[256] = "";
+
+	cr_assert_eq(sbx_run(ctx, &job, &res, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(res.verdict, SBX_ACCEPTED, "%s", res.runs[1].err);
+	cr_assert_eq(res.out.nfiles, 1);
+	cr_assert_str_eq(res.out.files[0].name, "last.txt");
+	cr_assert_str_eq(res.out.files[0].data, "2\n");
+	sbx_job_result_fini(&res);
+
+	job = (struct sbx_job){.run = &r[0], .slot = -1};
+	cr_assert_eq(sbx_run(ctx, &job, &res, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(res.out.nfiles + res.out.nrefused, 0, "not asked for");
+	sbx_job_result_fini(&res);
+
+	job = (struct sbx_job){
+	        .compile = &c, .run = &r[0], .slot = -1, .collect_out = true};
+	cr_assert_eq(sbx_run(ctx, &job, &res, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(res.verdict, SBX_COMPILE_ERROR);
+	cr_assert_eq(res.out.nfiles + res.out.nrefused, 0, "no run stage ran");
+	sbx_job_result_fini(&res);
+
+	job = (struct sbx_job){
+	        .files = &named_out, .nfiles = 1, .run = &r[0], .slot = -1};
+	cr_assert_eq(sbx_run(ctx, &job, &res, err, sizeof(err)), -EINVAL);
+	cr_assert(strstr(err, "bad file name 'out'"), "%s", err);
 	sbx_job_result_fini(&res);
 }

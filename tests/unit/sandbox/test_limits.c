@@ -77,6 +77,31 @@ Test(limits, set_by_name_checks_range_and_names_the_field)
 	             -EINVAL);
 }
 
+Test(limits, out_files_limits_default_and_parse)
+{
+	struct sbx_limits l;
+	char err[160];
+
+	sbx_limits_default(&l);
+	cr_assert_eq(l.out_files, 16);
+	cr_assert_eq(l.out_file_size, 1ull << 20);
+	cr_assert_eq(l.out_total, 4ull << 20);
+	cr_assert_eq(sbx_limits_set_pair(&l, "out_files=0", err, sizeof(err)),
+	             0, "%s", err);
+	cr_assert_eq(l.out_files, 0);
+	cr_assert_eq(
+	        sbx_limits_set(&l, "out_file_size", "2M", err, sizeof(err)), 0);
+	cr_assert_eq(l.out_file_size, 2ull << 20);
+	cr_assert_eq(sbx_limits_set(&l, "out_total", "8M", err, sizeof(err)),
+	             0);
+	cr_assert_eq(l.out_total, 8ull << 20);
+	cr_assert_eq(sbx_limits_set(&l, "out_files", "1025", err, sizeof(err)),
+	             -ERANGE);
+	cr_assert(strstr(err, "out_files"), "%s", err);
+	cr_assert_eq(sbx_limits_set(&l, "out_total", "2G", err, sizeof(err)),
+	             -ERANGE);
+}
+
 Test(limits, exceeds_names_first_field_above_max)
 {
 	struct sbx_limits l, max;

@@ -393,6 +393,11 @@ void hub_do_run(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	json_object_object_add(
 	        lim, "wall_time",
 	        json_object_new_int64((int64_t)h->conf->run_wall_ms));
+	/* the files a pad's program writes go to everyone in the result
+	   event and stay in the run log: a smaller total than the API's */
+	json_object_object_add(
+	        lim, "out_total",
+	        json_object_new_int64((int64_t)h->conf->run_files_total));
 	json_object_object_add(req, "limits", lim);
 	body = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
 	ro.url = h->runner_url;

@@ -131,6 +131,8 @@ static const struct settab_key keys[] = {
                    "4M", 0),
         SETTAB_NUM("ws.max_run_output", SETTAB_SIZE, F(max_run_output), 1 * KiB,
                    256 * MiB, "1M", 0),
+        SETTAB_NUM("ws.run_files_total", SETTAB_SIZE, F(run_files_total), 0,
+                   2 * MiB, "1M", 0),
         SETTAB_NUM("ws.updates_per_second", SETTAB_UINT, F(updates_per_second),
                    1, 1000000, "100", 0),
         SETTAB_NUM("ws.update_burst", SETTAB_UINT, F(update_burst), 1, 10000000,

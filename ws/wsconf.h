@@ -40,6 +40,7 @@ struct wsconf {
 	uint64_t max_message; /* bytes per incoming websocket message */
 	uint64_t max_queue;   /* bytes queued to one client before resync */
 	uint64_t max_run_output;     /* bytes of run events kept per pad */
+	uint64_t run_files_total;    /* limits.out_total asked for pad runs */
 	unsigned updates_per_second; /* per client, refill of the bucket */
 	unsigned update_burst;       /* per client, size of the bucket */
 	unsigned max_updates_per_push;

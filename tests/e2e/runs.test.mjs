@@ -155,3 +155,60 @@ test("L1. the pad lists its language's libraries with versions, and a numpy + pa
     await closeAll([a]);
   }
 });
+
+const PLOT = [
+  "import matplotlib.pyplot as plt",
+  "plt.plot([1, 4, 2, 5], marker='o')",
+  "plt.title('runpad')",
+  "plt.savefig('out/plot.png')",
+  "with open('out/data.csv', 'w') as f:",
+  "    f.write('x,y\\n1,4\\n')",
+  "print('saved')",
+].join("\n");
+
+// the img of out/NAME in p's output panel has loaded: its natural size
+async function shownImage(p, name, timeout = 30000) {
+  const img = p.page.locator(`[data-testid="run-file"][data-name="${name}"] img`);
+  await img.waitFor({ timeout });
+  const size = await img.evaluate(async (el) => {
+    if (!el.complete) await new Promise((r) => el.addEventListener("load", r, { once: true }));
+    return [el.naturalWidth, el.naturalHeight];
+  });
+  return size;
+}
+
+test("L2. a matplotlib plot saved to out/ shows for everyone in the pad, and for one who joins later", { skip, timeout: 150000 }, async (t) => {
+  const a = await openPage(browser, "A");
+  const b = await openPage(browser, "B");
+  let c;
+  try {
+    const pad = await newPad(a);
+    await joinPad(b, pad);
+    await a.page.selectOption(sel.language, "python");
+    await waitLanguage(b, "python");
+    await pasteCode(a, PLOT);
+    await converge([a, b], pad);
+    await a.page.click(sel.run);
+    for (const p of [a, b]) {
+      await waitVerdict(p, "accepted", 60000);
+      const [w, h] = await shownImage(p, "plot.png");
+      // matplotlib's default figure: 6.4 x 4.8 in at 100 dpi
+      assert.deepEqual([w, h], [640, 480], `${p.label}: the plot's size`);
+      const csv = await p.page.locator('[data-testid="run-file"][data-name="data.csv"] pre').innerText();
+      assert.equal(csv, "x,y\n1,4\n");
+    }
+    await a.page.locator('[data-testid="run-files"]').scrollIntoViewIfNeeded();
+    await shot(a, "L2-plot-A");
+    await shot(b, "L2-plot-B");
+    // the run is kept with the pad: a late joiner sees the same plot
+    c = await openPage(browser, "C");
+    await joinPad(c, pad);
+    const [w, h] = await shownImage(c, "plot.png");
+    assert.deepEqual([w, h], [640, 480], "C: the plot of the run before it came");
+    await shot(c, "L2-plot-late-C");
+    noPageErrors([a, b, c]);
+  } finally {
+    report(t, [a, b, ...(c ? [c] : [])]);
+    await closeAll([a, b, ...(c ? [c] : [])]);
+  }
+});

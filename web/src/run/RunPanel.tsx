@@ -3,6 +3,7 @@ import type { Session } from "../app/session";
 import { useStore } from "../app/useStore";
 import { verdictText } from "./runModel";
 import { Terminal } from "./Terminal";
+import { RunFiles } from "./RunFiles";
 
 export function RunPanel({
   session,
@@ -48,6 +49,7 @@ export function RunPanel({
         {v.run.truncated && <span className="hint"> (output cut: too long)</span>}
       </div>
       <Terminal session={session} />
+      <RunFiles result={v.run.result} />
       <pre className="sr-hidden" data-testid="output-text" aria-hidden="true">
         {v.run.output}
       </pre>

@@ -119,8 +119,8 @@ int reg_add_option(struct sbx_lang *l, char **w, char *err, size_t errlen)
 	for (size_t i = 1; i < n && r == 0; i++) {
 		r = option_value(&o.values[o.nvalues++], w[i], err, errlen);
 		for (size_t k = 0; r == 0 && k + 1 < o.nvalues; k++)
-			if (strcmp(o.values[k].value, o.values[o.nvalues - 1].value) ==
-			    0) {
+			if (strcmp(o.values[k].value,
+			           o.values[o.nvalues - 1].value) == 0) {
 				snprintf(err, errlen,
 				         "option %s: value '%s' given twice",
 				         o.name, o.values[k].value);
@@ -193,7 +193,8 @@ static int copy_options(struct sbx_lang *v, const struct sbx_lang *b)
 		if (!c->name || !c->values)
 			return -ENOMEM;
 		for (size_t k = 0; k < o->nvalues; k++) {
-			c->values[c->nvalues].value = strdup(o->values[k].value);
+			c->values[c->nvalues].value =
+			        strdup(o->values[k].value);
 			c->values[c->nvalues].words =
 			        dup_argv(o->values[k].words);
 			c->nvalues++;
@@ -242,9 +243,8 @@ int reg_inherit(struct sbx_lang *v, const struct sbx_lang *b)
 
 /* ------------------------------------------------------------ placeholders */
 
-static const struct sbx_option *option_named(const struct sbx_lang *l,
-                                             const char *name, size_t n,
-                                             size_t *idx)
+static const struct sbx_option *
+option_named(const struct sbx_lang *l, const char *name, size_t n, size_t *idx)
 {
 	for (size_t i = 0; i < l->noptions; i++)
 		if (strlen(l->options[i].name) == n &&
@@ -271,28 +271,34 @@ int reg_check_placeholders(const struct sbx_lang *l, char *err, size_t errlen)
 				e = strchr(p, '}');
 				if (!e)
 					break;
-				if ((e - p == 5 && strncmp(p, "{args", 5) == 0) ||
-				    (e - p == 5 && strncmp(p, "{libs", 5) == 0) ||
-				    (e - p == 6 && strncmp(p, "{libs:", 6) == 0))
+				if ((e - p == 5 &&
+				     strncmp(p, "{args", 5) == 0) ||
+				    (e - p == 5 &&
+				     strncmp(p, "{libs", 5) == 0) ||
+				    (e - p == 6 &&
+				     strncmp(p, "{libs:", 6) == 0))
 					continue;
 				if (option_named(l, p + 1, (size_t)(e - p - 1),
 				                 &i)) {
 					used[i] = true;
 					continue;
 				}
-				snprintf(err, errlen,
-				         "[%s%s%s]: a command has %.*s}, which is "
-				         "not one of its options",
-				         l->id, l->variant && l->is_variant ? "/" : "",
-				         l->variant && l->is_variant ? l->variant : "",
-				         (int)(e - p), p);
+				snprintf(
+				        err, errlen,
+				        "[%s%s%s]: a command has %.*s}, which is "
+				        "not one of its options",
+				        l->id,
+				        l->variant && l->is_variant ? "/" : "",
+				        l->variant && l->is_variant ? l->variant
+				                                    : "",
+				        (int)(e - p), p);
 				return -EINVAL;
 			}
 	for (size_t i = 0; i < l->noptions; i++)
 		if (!used[i]) {
 			snprintf(err, errlen,
-			         "[%s]: option '%s' is in no command as {%s}", l->id,
-			         l->options[i].name, l->options[i].name);
+			         "[%s]: option '%s' is in no command as {%s}",
+			         l->id, l->options[i].name, l->options[i].name);
 			return -EINVAL;
 		}
 	return 0;

@@ -28,13 +28,13 @@
  *    "last_edit_ms":T, "snap_version":S, "snapshot":"<text at S>",
  *    "updates":[<update 1>, ..., <update N>], "created_ms":C,
  *    "run":<last run>|null, "tests":<tests>|null,
- *    "access":<links and controls>|null, "events":[<event 1>, ...],
+ *    "access":<links, controls, toolchain>|null, "events":[<event 1>, ...],
  *    "runs":[<kept run>, ...], "notes":{"head", "last_edit_ms",
  *    "snap_version", "snapshot", "updates"}|null}
  *
  * with every stored update, as stored ({"clientID":..,"changes":..}, with
  * "t" and "a"), the pad's links (their hashes) so that it is not served
- * open by its new owner, its notes document, its event log (numbered from
+ * open by its new owner, and its toolchain (both in "access"), its notes document, its event log (numbered from
  * 1 in order) and its kept runs (by their "run" number).  The fields after
  * "updates" are optional: a dump of an older daemon has none.
  * handoff_import checks all of it (the updates replayed from the empty

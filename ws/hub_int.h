@@ -57,6 +57,19 @@ struct participant {
 	int64_t sel_version;
 };
 
+/* A pad's toolchain for its language (docs/protocol.md, "language"): what
+   its runs ask the run API for as `version` and `options`.  All zero: the
+   language's defaults.  The daemon does not know the registry; the run
+   API checks the choice on every run. */
+struct pad_toolchain {
+	char variant[PROTO_MAX_TOOLCHAIN + 1]; /* "": the default */
+	unsigned nopts;
+	struct {
+		char name[PROTO_MAX_TOOLCHAIN + 1];
+		char value[PROTO_MAX_TOOLCHAIN + 1];
+	} opt[PROTO_MAX_OPTIONS];
+};
+
 struct run_ctx {
 	struct hub *hub;
 	char pad[PADSTORE_ID_MAX + 1];
@@ -71,7 +84,8 @@ struct run {
 	char *by_name;
 	uint64_t version;
 	char language[PADSTORE_LANG_MAX + 1];
-	json_object *events; /* array, owned; NULL before the first run */
+	struct pad_toolchain tc; /* the pad's when the run started */
+	json_object *events;     /* array, owned; NULL before the first run */
 	size_t bytes;
 	bool truncated;
 	char *verdict;
@@ -97,13 +111,15 @@ struct pad_hist {
 	struct hist_entry *e;
 };
 
-/* A pad's links (the SHA-256 of each key) and its owner's controls. */
+/* A pad's links (the SHA-256 of each key), its owner's controls and its
+   toolchain: what the store's access record holds (hub_roles.c). */
 struct pad_access {
 	bool on; /* the pad has links; false: an open pad */
 	uint8_t owner[32], candidate[32], observer[32];
 	bool candidate_on, observer_on; /* false: revoked */
 	char title[PROTO_MAX_TITLE + 1];
 	bool locked, runs_locked, ended, playback;
+	struct pad_toolchain tc;
 };
 
 struct pad {
@@ -315,7 +331,23 @@ void hub_moves_free(struct hub *h);
 /* hub_roles.c */
 /* The pad's access record from its stored JSON: 0, or -1 (malformed). */
 int hub_access_parse(struct pad_access *a, const char *json, size_t len);
+/* Put p's access record into the turn's transaction (for an open pad,
+   only while it has a toolchain; none otherwise): 0, or -1 with the turn
+   failed. */
+int hub_access_store(struct hub *h, struct pad *p);
 json_object *hub_controls_json(const struct pad_access *a);
+/* Add t to o as "variant" (a string, or null for the default) and
+   "options" (an object, {} for none). */
+void hub_toolchain_json(json_object *o, const struct pad_toolchain *t);
+/* t from a stored "variant" and "options" (either may be NULL): what
+   does not have the protocol's shape is left at the default. */
+void hub_toolchain_parse(struct pad_toolchain *t, json_object *variant,
+                         json_object *options);
+/* t from a language message m: variant and options as m gives them; a
+   field m leaves out keeps t's, unless keep is false (a new language:
+   then it is the default). */
+void hub_toolchain_from_msg(struct pad_toolchain *t, const struct proto_msg *m,
+                            bool keep);
 /* True when c may send m; otherwise c is told `forbidden` and nothing
    is done. */
 bool hub_allowed(struct hub *h, struct hub_conn *c, const struct proto_msg *m);

@@ -141,6 +141,13 @@ static void run_load(struct run *r, const char *json)
 	if (json_object_object_get_ex(o, "language", &v))
 		snprintf(r->language, sizeof(r->language), "%s",
 		         json_object_get_string(v));
+	{
+		/* absent from a run kept before toolchains: the defaults */
+		json_object *opts;
+		json_object_object_get_ex(o, "variant", &v);
+		json_object_object_get_ex(o, "options", &opts);
+		hub_toolchain_parse(&r->tc, v, opts);
+	}
 	if (json_object_object_get_ex(o, "verdict", &v) &&
 	    json_object_get_type(v) == json_type_string)
 		r->verdict = strdup(json_object_get_string(v));

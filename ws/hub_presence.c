@@ -1,6 +1,6 @@
 /*
  * hub_presence.c - presence (selections), profiles, the pad's language
- * and its tests list.
+ * (with its toolchain) and its tests list.
  */
 #include "hub_int.h"
 
@@ -96,9 +96,21 @@ void hub_do_profile(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	hub_event(h, c->pad, hub_participant_event("profile", c->part));
 }
 
+static bool toolchain_default(const struct pad_toolchain *t)
+{
+	return !t->variant[0] && !t->nopts;
+}
+
+/*
+ * The pad's language and its toolchain.  A field of the toolchain that
+ * the message leaves out is kept while the language stays, and reset to
+ * the default when the language changes (a clang-15 means nothing to
+ * Python).  The toolchain is stored in the pad's access record.
+ */
 void hub_do_language(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 {
 	struct pad *p = c->pad;
+	bool was_default = toolchain_default(&p->acc.tc);
 	json_object *o;
 	struct out *e;
 
@@ -110,13 +122,24 @@ void hub_do_language(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		return;
 	}
 	hub_mark_dirty(h, p);
+	hub_toolchain_from_msg(&p->acc.tc, m,
+	                       strcmp(p->language, m->language) == 0);
 	snprintf(p->language, sizeof(p->language), "%s", m->language);
+	if ((p->acc.on || !was_default || !toolchain_default(&p->acc.tc)) &&
+	    hub_access_store(h, p) < 0) {
+		hub_send_error(h, c, PROTO_E_STORE_ERROR,
+		               h->txn_err[0] ? h->txn_err
+		                             : "the pad store failed",
+		               NULL, -1);
+		return;
+	}
 	{
 		json_object *ev = json_object_new_object();
 		json_object_object_add(ev, "type",
 		                       json_object_new_string("language"));
 		json_object_object_add(ev, "language",
 		                       json_object_new_string(m->language));
+		hub_toolchain_json(ev, &p->acc.tc);
 		json_object_object_add(ev, "by",
 		                       json_object_new_string(c->part->id));
 		hub_event(h, p, ev);
@@ -125,6 +148,7 @@ void hub_do_language(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	json_object_object_add(o, "type", json_object_new_string("language"));
 	json_object_object_add(o, "language",
 	                       json_object_new_string(m->language));
+	hub_toolchain_json(o, &p->acc.tc);
 	json_object_object_add(o, "by", json_object_new_string(c->part->id));
 	e = hub_send_json(h, p, NULL, NULL, o);
 	if (e) {

@@ -11,9 +11,14 @@
  *
  *   {"owner":"<hex>","candidate":"<hex>"|null,"observer":"<hex>"|null,
  *    "title":"...","locked":false,"runs_locked":false,"ended":false,
- *    "playback":false}
+ *    "playback":false,"variant":"clang-15"|null,"options":{"std":"c11"}}
  *
- * A pad without one is open: everyone in it is an editor, as before links.
+ * A pad without one, or with "owner" null (and no candidate or observer
+ * key), is open: everyone in it is an editor, as before links.  An open
+ * pad has a record only while it has a toolchain (a variant or options),
+ * {"owner":null,"variant":...,"options":...}: a pad that never picked one
+ * is stored as before toolchains.  A record without "variant" and
+ * "options" (one written before them) has the language's defaults.
  */
 #include "hub_int.h"
 
@@ -64,19 +69,89 @@ static bool get_flag(json_object *o, const char *f)
 	       json_object_get_boolean(v);
 }
 
+void hub_toolchain_parse(struct pad_toolchain *t, json_object *variant,
+                         json_object *options)
+{
+	memset(t, 0, sizeof(*t));
+	if (json_object_get_type(variant) == json_type_string &&
+	    proto_toolchain_word(json_object_get_string(variant),
+	                         (size_t)json_object_get_string_len(variant)))
+		snprintf(t->variant, sizeof(t->variant), "%s",
+		         json_object_get_string(variant));
+	if (json_object_get_type(options) != json_type_object)
+		return;
+	json_object_object_foreach(options, key, val)
+	{
+		if (t->nopts == PROTO_MAX_OPTIONS ||
+		    !proto_toolchain_word(key, strlen(key)) ||
+		    json_object_get_type(val) != json_type_string ||
+		    !proto_toolchain_word(
+		            json_object_get_string(val),
+		            (size_t)json_object_get_string_len(val)))
+			continue;
+		snprintf(t->opt[t->nopts].name, sizeof(t->opt[0].name), "%s",
+		         key);
+		snprintf(t->opt[t->nopts].value, sizeof(t->opt[0].value), "%s",
+		         json_object_get_string(val));
+		t->nopts++;
+	}
+}
+
+void hub_toolchain_from_msg(struct pad_toolchain *t, const struct proto_msg *m,
+                            bool keep)
+{
+	struct pad_toolchain next;
+
+	/* the options the message gives (the parser checked each), or t's */
+	if (m->has_options)
+		hub_toolchain_parse(&next, NULL, m->options);
+	else if (keep)
+		next = *t;
+	else
+		memset(&next, 0, sizeof(next));
+	next.variant[0] = '\0';
+	if (m->has_variant ? m->variant != NULL : keep)
+		snprintf(next.variant, sizeof(next.variant), "%s",
+		         m->has_variant ? m->variant : t->variant);
+	*t = next;
+}
+
+void hub_toolchain_json(json_object *o, const struct pad_toolchain *t)
+{
+	json_object *opts = json_object_new_object();
+
+	json_object_object_add(
+	        o, "variant",
+	        t->variant[0] ? json_object_new_string(t->variant) : NULL);
+	for (unsigned i = 0; i < t->nopts; i++)
+		json_object_object_add(opts, t->opt[i].name,
+		                       json_object_new_string(t->opt[i].value));
+	json_object_object_add(o, "options", opts); /* o owns opts */
+}
+
 int hub_access_parse(struct pad_access *a, const char *json, size_t len)
 {
-	json_object *o = hub_json_from_bytes(json, len), *v;
+	json_object *o = hub_json_from_bytes(json, len), *v, *opts;
 	bool owner;
 	int r = -1;
 
 	memset(a, 0, sizeof(*a));
 	if (!o || json_object_get_type(o) != json_type_object)
 		goto out;
-	if (get_hash(o, "owner", a->owner, &owner) < 0 || !owner ||
+	json_object_object_get_ex(o, "variant", &v);
+	json_object_object_get_ex(o, "options", &opts);
+	hub_toolchain_parse(&a->tc, v, opts);
+	if (get_hash(o, "owner", a->owner, &owner) < 0 ||
 	    get_hash(o, "candidate", a->candidate, &a->candidate_on) < 0 ||
 	    get_hash(o, "observer", a->observer, &a->observer_on) < 0)
 		goto out;
+	if (!owner) {
+		/* an open pad's record: its toolchain only */
+		if (a->candidate_on || a->observer_on)
+			goto out;
+		r = 0;
+		goto out;
+	}
 	if (json_object_object_get_ex(o, "title", &v) &&
 	    json_object_get_type(v) == json_type_string)
 		snprintf(a->title, sizeof(a->title), "%s",
@@ -118,20 +193,32 @@ json_object *hub_controls_json(const struct pad_access *a)
 	return o;
 }
 
-/* Put p's access record into the turn's transaction: 0, or -1 with the
-   turn failed. */
-static int access_store(struct hub *h, struct pad *p)
+int hub_access_store(struct hub *h, struct pad *p)
 {
-	json_object *o = hub_controls_json(&p->acc);
+	const struct pad_access *a = &p->acc;
+	json_object *o;
 	const char *s;
 	int r = -1;
 
-	json_object_object_add(o, "owner", hash_json(p->acc.owner, true));
-	json_object_object_add(
-	        o, "candidate",
-	        hash_json(p->acc.candidate, p->acc.candidate_on));
-	json_object_object_add(o, "observer",
-	                       hash_json(p->acc.observer, p->acc.observer_on));
+	if (!a->on && !a->tc.variant[0] && !a->tc.nopts) {
+		/* an open pad back at the defaults: no record, as before */
+		if (hub_txn_get(h) == 0 &&
+		    padstore_put_access(h->txn, p->id, NULL, 0) == 0)
+			return 0;
+		if (h->txn)
+			h->txn_failed = true;
+		return -1;
+	}
+	o = a->on ? hub_controls_json(a) : json_object_new_object();
+	json_object_object_add(o, "owner", hash_json(a->owner, a->on));
+	if (a->on) {
+		json_object_object_add(
+		        o, "candidate",
+		        hash_json(a->candidate, a->candidate_on));
+		json_object_object_add(o, "observer",
+		                       hash_json(a->observer, a->observer_on));
+	}
+	hub_toolchain_json(o, &a->tc);
 	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	if (hub_txn_get(h) == 0 && s &&
 	    padstore_put_access(h->txn, p->id, s, strlen(s)) == 0)
@@ -407,7 +494,8 @@ static int create(struct hub *h, struct hub_conn *c, struct pad *p,
 		json_object_put(p->tests);
 		p->tests = json_object_get(t.tests);
 	}
-	if (access_store(h, p) < 0 || seed_doc(h, p, t.code, "template") < 0 ||
+	if (hub_access_store(h, p) < 0 ||
+	    seed_doc(h, p, t.code, "template") < 0 ||
 	    seed_doc(h, p->notes, t.notes, "template") < 0) {
 		tpl_fini(&t);
 		hub_send_error(h, c, PROTO_E_STORE_ERROR,
@@ -592,7 +680,7 @@ void hub_do_control(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		p->acc.ended = m->ended;
 	if (m->playback >= 0)
 		p->acc.playback = m->playback;
-	if (access_store(h, p) < 0) {
+	if (hub_access_store(h, p) < 0) {
 		hub_send_error(h, c, PROTO_E_STORE_ERROR,
 		               h->txn_err[0] ? h->txn_err
 		                             : "the pad store failed",
@@ -660,7 +748,7 @@ void hub_do_links(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		}
 	}
 	*on = !m->revoke;
-	if (access_store(h, p) < 0) {
+	if (hub_access_store(h, p) < 0) {
 		json_object_put(key);
 		hub_send_error(h, c, PROTO_E_STORE_ERROR,
 		               h->txn_err[0] ? h->txn_err

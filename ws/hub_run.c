@@ -341,6 +341,7 @@ void hub_do_run(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	p->run.by_name = strdup(c->part->name);
 	p->run.version = p->version;
 	memcpy(p->run.language, p->language, sizeof(p->language));
+	p->run.tc = p->acc.tc;
 	p->run.events = json_object_new_array();
 	p->run.interactive = !m->run_tests;
 
@@ -353,6 +354,7 @@ void hub_do_run(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	                       json_object_new_int64((int64_t)p->version));
 	json_object_object_add(ev, "language",
 	                       json_object_new_string(p->language));
+	hub_toolchain_json(ev, &p->run.tc);
 	if (m->run_tests)
 		json_object_object_add(
 		        ev, "tests",
@@ -376,6 +378,19 @@ void hub_do_run(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 	req = json_object_new_object();
 	json_object_object_add(req, "language",
 	                       json_object_new_string(p->language));
+	/* the toolchain, as the run API takes it: it checks the choice */
+	if (p->run.tc.variant[0])
+		json_object_object_add(
+		        req, "version",
+		        json_object_new_string(p->run.tc.variant));
+	if (p->run.tc.nopts) {
+		json_object *opts = json_object_new_object();
+		for (unsigned i = 0; i < p->run.tc.nopts; i++)
+			json_object_object_add(
+			        opts, p->run.tc.opt[i].name,
+			        json_object_new_string(p->run.tc.opt[i].value));
+		json_object_object_add(req, "options", opts); /* req owns it */
+	}
 	json_object_object_add(
 	        req, "code",
 	        json_object_new_string_len(p->text, (int)p->bytes));
@@ -411,9 +426,9 @@ void hub_do_run(struct hub *h, struct hub_conn *c, struct proto_msg *m)
 		run_error(h, p, "runner_unavailable", err);
 		goto out_finish;
 	}
-	logf_(h, 6, "pad %s: run %u of version %llu in %s by %s", p->id,
+	logf_(h, 6, "pad %s: run %u of version %llu in %s%s%s by %s", p->id,
 	      p->run.no, (unsigned long long)p->version, p->language,
-	      c->part->id);
+	      p->run.tc.variant[0] ? " " : "", p->run.tc.variant, c->part->id);
 	return;
 out_finish:
 	run_finish(h, p);

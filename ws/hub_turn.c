@@ -153,6 +153,7 @@ json_object *hub_run_json(const struct run *r)
 	                       json_object_new_int64((int64_t)r->version));
 	json_object_object_add(o, "language",
 	                       json_object_new_string(r->language));
+	hub_toolchain_json(o, &r->tc);
 	json_object_object_add(o, "active", json_object_new_boolean(r->active));
 	json_object_object_add(o, "verdict",
 	                       r->verdict ? json_object_new_string(r->verdict)
@@ -375,6 +376,7 @@ static void build_welcome(struct hub *h, struct out *e)
 	}
 	json_object_object_add(o, "language",
 	                       json_object_new_string(p->language));
+	hub_toolchain_json(o, &p->acc.tc);
 	json_object_object_add(
 	        o, "role",
 	        json_object_new_string(proto_role_name(c->part->role)));

@@ -31,7 +31,8 @@
  *	           one per pad: a new one deletes the older ones
  *	runs       pad id -> the last run's JSON bytes
  *	tests      pad id -> the pad's tests, JSON bytes
- *	access     pad id -> the pad's links (hashes) and controls, JSON bytes
+ *	access     pad id -> the pad's links (hashes), controls and toolchain,
+ *	           JSON bytes
  *	events     pad id, 0x00, 8-byte big-endian seq -> an event's JSON
  *	runlog     pad id, 0x00, 8-byte big-endian run number -> a run's JSON
  *	info       "format" -> the environment's format record (lmdbutil.h):
@@ -201,8 +202,9 @@ struct padstore_pad {
 	char *tests; /* owned, NUL-terminated: the pad's tests as the
 	                       daemon stored them; NULL when there are none */
 	size_t tests_len;
-	char *access; /* owned, NUL-terminated: the pad's links and controls
-	                 (the daemon's JSON); NULL for an open pad */
+	char *access; /* owned, NUL-terminated: the pad's links, controls
+	                 and toolchain (the daemon's JSON); NULL when it has
+	                 none (an open pad with the default toolchain) */
 	size_t access_len;
 	bool exists; /* false: no meta record; everything else zero/empty */
 };
@@ -328,8 +330,8 @@ int padstore_put_run(struct padstore_txn *t, const char *pad, const char *json,
 int padstore_put_tests(struct padstore_txn *t, const char *pad,
                        const char *json, size_t len);
 
-/* The pad's links and controls (the daemon's JSON), replacing any; json
-   NULL deletes them.  Same batch rules as padstore_put_run(). */
+/* The pad's links, controls and toolchain (the daemon's JSON), replacing
+   any; json NULL deletes them.  Same batch rules as padstore_put_run(). */
 int padstore_put_access(struct padstore_txn *t, const char *pad,
                         const char *json, size_t len);
 

@@ -50,7 +50,8 @@ static const struct {
          (const char *const[]){"version", "selection", NULL}},
         {"profile", PROTO_PROFILE,
          (const char *const[]){"name", "color", NULL}},
-        {"language", PROTO_LANGUAGE, (const char *const[]){"language", NULL}},
+        {"language", PROTO_LANGUAGE,
+         (const char *const[]){"language", "variant", "options", NULL}},
         {"run", PROTO_RUN, (const char *const[]){"stdin", "tests", NULL}},
         {"tests", PROTO_TESTS, (const char *const[]){"tests", NULL}},
         {"stdin", PROTO_STDIN, (const char *const[]){"data", "eof", NULL}},
@@ -406,6 +407,73 @@ static int check_title(const char *s, size_t len, const char *field,
 	return 0;
 }
 
+bool proto_toolchain_word(const char *s, size_t len)
+{
+	return len > 0 && len <= PROTO_MAX_TOOLCHAIN &&
+	       strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                 "0123456789+._-") == len;
+}
+
+/* language's variant and options: each absent, null, or of its shape */
+static int parse_toolchain(struct proto_msg *m, struct proto_error *e)
+{
+	json_object *v;
+	size_t n;
+
+	if (json_object_object_get_ex(m->root, "variant", &v)) {
+		m->has_variant = true;
+		if (json_object_get_type(v) != json_type_null) {
+			if (json_object_get_type(v) != json_type_string)
+				return proto_error_set(
+				        e, PROTO_E_BAD_MESSAGE,
+				        "variant: expected a string or null");
+			m->variant = json_object_get_string(v);
+			if (!proto_toolchain_word(
+			            m->variant,
+			            (size_t)json_object_get_string_len(v)))
+				return proto_error_set(
+				        e, PROTO_E_BAD_TOOLCHAIN,
+				        "variant: 1 to %d characters of A-Z a-z 0-9 + . _ -",
+				        PROTO_MAX_TOOLCHAIN);
+		}
+	}
+	if (!json_object_object_get_ex(m->root, "options", &v))
+		return 0;
+	m->has_options = true;
+	if (json_object_get_type(v) == json_type_null)
+		return 0;
+	if (json_object_get_type(v) != json_type_object)
+		return proto_error_set(
+		        e, PROTO_E_BAD_MESSAGE,
+		        "options: expected an object of strings or null");
+	n = (size_t)json_object_object_length(v);
+	if (n > PROTO_MAX_OPTIONS)
+		return proto_error_set(e, PROTO_E_BAD_TOOLCHAIN,
+		                       "options: at most %d, these are %zu",
+		                       PROTO_MAX_OPTIONS, n);
+	json_object_object_foreach(v, key, val)
+	{
+		if (!proto_toolchain_word(key, strlen(key)))
+			return proto_error_set(
+			        e, PROTO_E_BAD_TOOLCHAIN,
+			        "options: a name is 1 to %d characters of A-Z a-z 0-9 + . _ -",
+			        PROTO_MAX_TOOLCHAIN);
+		if (json_object_get_type(val) != json_type_string)
+			return proto_error_set(e, PROTO_E_BAD_MESSAGE,
+			                       "options.%s: expected a string",
+			                       key);
+		if (!proto_toolchain_word(
+		            json_object_get_string(val),
+		            (size_t)json_object_get_string_len(val)))
+			return proto_error_set(
+			        e, PROTO_E_BAD_TOOLCHAIN,
+			        "options.%s: 1 to %d characters of A-Z a-z 0-9 + . _ -",
+			        key, PROTO_MAX_TOOLCHAIN);
+	}
+	m->options = n ? v : NULL;
+	return 0;
+}
+
 static bool key_chars(const char *s, size_t len)
 {
 	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
@@ -594,7 +662,7 @@ static int parse_fields(struct proto_msg *m, const struct proto_limits *lim,
 			        e, PROTO_E_BAD_LANGUAGE,
 			        "language: 1 to %d characters of a-z 0-9 + # . _ -",
 			        PROTO_MAX_LANGUAGE);
-		return 0;
+		return parse_toolchain(m, e);
 	case PROTO_RUN:
 		if (json_object_object_get_ex(root, "tests", &v)) {
 			if (json_object_get_type(v) != json_type_boolean)

@@ -65,6 +65,7 @@ const char *proto_type_name(enum proto_type t);
 	X(BAD_NAME, "bad_name")                                                \
 	X(BAD_COLOR, "bad_color")                                              \
 	X(BAD_LANGUAGE, "bad_language")                                        \
+	X(BAD_TOOLCHAIN, "bad_toolchain")                                      \
 	X(PAD_FULL, "pad_full")                                                \
 	X(SERVER_BUSY, "server_busy")                                          \
 	X(WRONG_DAEMON, "wrong_daemon")                                        \
@@ -99,6 +100,8 @@ const char *proto_err_name(enum proto_err e);
 #define PROTO_MAX_RANGES      100
 #define PROTO_MAX_CLIENT_ID   64
 #define PROTO_MAX_LANGUAGE    32
+#define PROTO_MAX_TOOLCHAIN   32 /* a variant, an option's name or value */
+#define PROTO_MAX_OPTIONS     8
 #define PROTO_MAX_TESTS       64
 #define PROTO_MAX_TEST_NAME   64
 #define PROTO_MAX_TEST_FIELD  (64 * 1024)  /* stdin, expected_stdout */
@@ -140,7 +143,14 @@ struct proto_msg {
 	const char *color;      /* hello, profile: or NULL */
 	json_object *selection; /* presence: object, or NULL for none */
 	const char *language;   /* language */
-	const char *data;       /* stdin, run (initial stdin): or NULL */
+	/* language: the toolchain.  has_variant, has_options: the field was
+	   given (null included); variant NULL and options NULL mean the
+	   language's default (options: an object of 1 to PROTO_MAX_OPTIONS
+	   NAME: VALUE strings, each proto_toolchain_word()) */
+	bool has_variant, has_options;
+	const char *variant;
+	json_object *options;
+	const char *data; /* stdin, run (initial stdin): or NULL */
 	size_t data_len;
 	bool eof;           /* stdin */
 	bool run_tests;     /* run: the pad's tests instead of a plain run */
@@ -172,6 +182,10 @@ int proto_parse(const char *text, size_t len, const struct proto_limits *lim,
                 struct proto_msg *m, struct proto_error *e);
 
 void proto_msg_fini(struct proto_msg *m);
+
+/* True when len bytes at s are 1 to PROTO_MAX_TOOLCHAIN of
+   [A-Za-z0-9+._-]: a toolchain id, an option's name or its value. */
+bool proto_toolchain_word(const char *s, size_t len);
 
 /* Sets e and returns -1: for callers that report their own errors. */
 int proto_error_set(struct proto_error *e, enum proto_err code, const char *fmt,

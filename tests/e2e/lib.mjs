@@ -45,6 +45,8 @@ export const sel = {
   output: '[data-testid="output-text"]',
   verdict: '[data-testid="verdict"]',
   language: 'select[data-testid="language"]',
+  variant: 'select[data-testid="variant"]',
+  option: (name) => `select[data-testid="option-${name}"]`,
   connection: '[data-testid="connection"]',
   participants: '[data-testid="participants"]',
   participant: '[data-testid="participants"] [data-testid="participant"]',

@@ -212,3 +212,62 @@ test("L2. a matplotlib plot saved to out/ shows for everyone in the pad, and for
     await closeAll([a, b, ...(c ? [c] : [])]);
   }
 });
+
+async function waitValue(p, selector, value, timeout = 10000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const v = await p.page.locator(selector).inputValue().catch(() => null);
+    if (v === value) return;
+    if (Date.now() > deadline) throw new Error(`${p.label}: ${selector} is "${v}", wanted "${value}"`);
+    await sleep(50);
+  }
+}
+
+const WHICH_C = '#include <stdio.h>\nint main(void) {\n  printf("%d %ld\\n", __clang_major__, __STDC_VERSION__);\n  return 0;\n}';
+
+test("V1. A picks clang-15 and std=c11 beside the language, B's pickers follow, the run uses them", { skip, timeout: 120000 }, async (t) => {
+  const a = await openPage(browser, "A");
+  const b = await openPage(browser, "B");
+  try {
+    const runtimes = await a.page.evaluate(async () => (await fetch("api/runtimes")).json());
+    const c = runtimes.find((r) => r.language === "c");
+    if (!c || !(c.variants ?? []).some((v) => v.id === "clang-15")) {
+      t.skip("this server's C has no clang-15");
+      return;
+    }
+    const pad = await newPad(a);
+    await joinPad(b, pad);
+    await a.page.selectOption(sel.language, "c");
+    await waitLanguage(b, "c");
+    // before any choice: the defaults, for everyone
+    const def = c.variants.find((v) => v.default).id;
+    for (const p of [a, b]) await waitValue(p, sel.variant, def);
+    await a.page.selectOption(sel.variant, "clang-15");
+    await a.page.selectOption(sel.option("std"), "c11");
+    for (const p of [a, b]) {
+      await waitValue(p, sel.variant, "clang-15");
+      await waitValue(p, sel.option("std"), "c11");
+    }
+    await pasteCode(a, WHICH_C);
+    const synced = await converge([a, b], pad);
+    assert.equal(synced.welcome.variant, "clang-15");
+    assert.equal(synced.welcome.options.std, "c11");
+    await b.page.click(sel.run);
+    for (const p of [a, b]) await waitVerdict(p, "accepted", 60000);
+    for (const p of [a, b]) assert.equal(await outputText(p), "15 201112\n", `${p.label}: ${sel.output}`);
+    await shot(b, "V1-clang-15-c11-B");
+
+    // another language resets the choice for everyone
+    await b.page.selectOption(sel.language, "python");
+    await waitLanguage(a, "python");
+    await a.page.selectOption(sel.language, "c");
+    for (const p of [a, b]) {
+      await waitValue(p, sel.variant, def);
+      await waitValue(p, sel.option("std"), c.options.find((o) => o.name === "std").default);
+    }
+    noPageErrors([a, b]);
+  } finally {
+    report(t, [a, b]);
+    await closeAll([a, b]);
+  }
+});

@@ -6,6 +6,7 @@ import { SideTabs } from "./tests/SideTabs";
 import { Connection } from "./ui/Connection";
 import { SettingsMenu } from "./ui/SettingsMenu";
 import { Libraries } from "./ui/Libraries";
+import { ToolchainPicker } from "./ui/Toolchain";
 import { Toasts } from "./ui/Toasts";
 import { ClosedPage } from "./ui/ClosedPage";
 import { RoleBanner } from "./roles/RoleBanner";
@@ -17,7 +18,8 @@ import { playbackOf } from "./playback/controller";
 export function App({ session }: { session: Session }) {
   const v = useStore(session.view);
   const timeline = useStore(playbackOf(session).view).open;
-  const known = v.runtimes.some((r) => r.language === v.language);
+  const runtime = v.runtimes.find((r) => r.language === v.language);
+  const known = runtime !== undefined;
   if (v.closed) return <ClosedPage closed={v.closed} />;
   return (
     <div className="app">
@@ -50,7 +52,14 @@ export function App({ session }: { session: Session }) {
             </option>
           ))}
         </select>
-        <Libraries runtime={v.runtimes.find((r) => r.language === v.language)} />
+        <ToolchainPicker
+          runtime={runtime}
+          toolchain={v.toolchain}
+          disabled={!v.ready || !v.may.edit}
+          onVariant={(id) => session.setVariant(id)}
+          onOption={(name, value) => session.setOption(name, value)}
+        />
+        <Libraries runtime={runtime} />
         <button
           type="button"
           className="primary"

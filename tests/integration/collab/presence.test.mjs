@@ -120,15 +120,33 @@ test("presence: the language reaches everyone and survives a restart", async (t)
     await a.next("join");
     a.send({ type: "language", language: "python" });
     // to everyone, the sender too
-    assert.deepEqual(await b.next("language"), { type: "language", language: "python", by: wa.you });
-    assert.deepEqual(await a.next("language"), { type: "language", language: "python", by: wa.you });
+    const said = (language, by, variant = null, options = {}) => ({ type: "language", language, variant, options, by });
+    assert.deepEqual(await b.next("language"), said("python", wa.you));
+    assert.deepEqual(await a.next("language"), said("python", wa.you));
     for (const lang of ["c++", "c#", "node.js", "x_y-1", "a".repeat(32)]) {
       b.send({ type: "language", language: lang });
-      assert.deepEqual(await a.next("language"), { type: "language", language: lang, by: wb.you });
+      assert.deepEqual(await a.next("language"), said(lang, wb.you));
       await b.next("language");
     }
-    b.send({ type: "language", language: "python" });
-    await a.next("language");
+    // the toolchain goes with it: kept for the same language, reset for another
+    b.send({ type: "language", language: "c", variant: "clang-15", options: { std: "c11" } });
+    assert.deepEqual(await a.next("language"), said("c", wb.you, "clang-15", { std: "c11" }));
+    await b.next("language");
+    b.send({ type: "language", language: "c", options: { opt: "-O0" } });
+    assert.deepEqual(await a.next("language"), said("c", wb.you, "clang-15", { opt: "-O0" }));
+    await b.next("language");
+    assert.deepEqual((await (await RawClient.open(url)).hello({})).options, { opt: "-O0" });
+    assert.equal((await d.stop()).code, 0);
+    await d.start();
+    {
+      const w = await (await RawClient.open(url)).hello({});
+      assert.equal(w.variant, "clang-15", "the toolchain was lost by a restart");
+      assert.deepEqual(w.options, { opt: "-O0" });
+    }
+    const b2 = await RawClient.open(url);
+    const wb2 = await b2.hello({ name: "B" });
+    b2.send({ type: "language", language: "python" });
+    assert.deepEqual(await b2.next("language"), said("python", wb2.you));
     const c = await RawClient.open(url);
     assert.equal((await c.hello({})).language, "python");
     assert.equal((await d.stop()).code, 0);

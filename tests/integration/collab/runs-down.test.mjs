@@ -25,7 +25,7 @@ test("runs: a runner that is down gives error runner_unavailable then end, and t
       assert.deepEqual(names(ea), ["started", "error", "end"], JSON.stringify(ea));
       assert.deepEqual(eb, ea, "the two participants saw different runs");
       assert.equal(typeof ea[0].t, "number", "every run event has its time");
-      assert.deepEqual(ea[0], { event: "started", run: n, by: wa.you, name: "Ada", version: 1, language: "python", t: ea[0].t });
+      assert.deepEqual(ea[0], { event: "started", run: n, by: wa.you, name: "Ada", version: 1, language: "python", variant: null, options: {}, t: ea[0].t });
       assert.equal(ea[1].code, "runner_unavailable");
       assert.equal(typeof ea[1].message, "string");
       assert.deepEqual(untimed(ea[2]), { event: "end", verdict: null });

@@ -28,7 +28,7 @@ test("runs: a shared interactive run, stdin from another participant, a late joi
   const headA = await runEvents(a, 60000, isPrompt);
   const headB = await runEvents(b, 60000, isPrompt);
   assert.deepEqual(headB, headA);
-  assert.deepEqual(untimed(headA[0]), { event: "started", run: 1, by: wa.you, name: "Ada", version: v, language: "python" });
+  assert.deepEqual(untimed(headA[0]), { event: "started", run: 1, by: wa.you, name: "Ada", version: v, language: "python", variant: null, options: {} });
   const seen = names(headA);
   assert.equal(seen[1], "start", JSON.stringify(headA));
   assert.ok(seen.includes("run_start"), JSON.stringify(seen));

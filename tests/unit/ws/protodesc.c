@@ -21,13 +21,13 @@ static const char *const annotations[] = {
 };
 
 static const char *const keywords[] = {
-        "$ref",       "type",        "const",
-        "enum",       "properties",  "required",
-        "items",      "prefixItems", "additionalProperties",
-        "minItems",   "maxItems",    "minimum",
-        "maximum",    "minLength",   "pattern",
-        "oneOf",      "anyOf",       "not",
-        "x-maxBytes",
+        "$ref",       "type",          "const",
+        "enum",       "properties",    "required",
+        "items",      "prefixItems",   "additionalProperties",
+        "minItems",   "maxItems",      "minimum",
+        "maximum",    "minLength",     "pattern",
+        "oneOf",      "anyOf",         "not",
+        "x-maxBytes", "maxProperties", "propertyNames",
 };
 
 static bool in(const char *s, const char *const *list, size_t n)
@@ -110,6 +110,7 @@ static int lint(json_object *s, const char *where, char *err, size_t errlen)
 			}
 		} else if (strcmp(key, "items") == 0 ||
 		           strcmp(key, "not") == 0 ||
+		           strcmp(key, "propertyNames") == 0 ||
 		           strcmp(key, "additionalProperties") == 0) {
 			if (lint(val, sub, err, errlen) < 0)
 				return -1;
@@ -268,9 +269,28 @@ static size_t utf8_chars(const char *s, size_t len)
 static int check_object(struct vctx *v, json_object *s, json_object *x,
                         const char *path)
 {
-	json_object *props = NULL, *req, *addl, *ps;
+	json_object *props = NULL, *req, *addl, *ps, *kw;
 	char sub[512];
 
+	if (json_object_object_get_ex(s, "maxProperties", &kw) &&
+	    json_object_object_length(x) > json_object_get_int64(kw))
+		return fail(v, path, "%d fields, at most %lld",
+		            json_object_object_length(x),
+		            (long long)json_object_get_int64(kw));
+	if (json_object_object_get_ex(s, "propertyNames", &kw)) {
+		json_object_object_foreach(x, name, val)
+		{
+			json_object *n = json_object_new_string(name);
+			int r;
+			(void)val;
+			snprintf(sub, sizeof(sub), "%s.%s (its name)", path,
+			         name);
+			r = validate(v, kw, n, sub);
+			json_object_put(n);
+			if (r < 0)
+				return -1;
+		}
+	}
 	json_object_object_get_ex(s, "properties", &props);
 	if (json_object_object_get_ex(s, "required", &req))
 		for (size_t i = 0; i < json_object_array_length(req); i++) {

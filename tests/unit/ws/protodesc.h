@@ -4,8 +4,9 @@
  * validator for the part of JSON Schema 2020-12 that the file uses.
  *
  * Supported keywords: $ref (to "#/$defs/NAME" only), type, const, enum,
- * properties, required, additionalProperties, items, prefixItems,
- * minItems, maxItems, minimum, maximum, minLength, pattern (POSIX ERE,
+ * properties, required, additionalProperties, maxProperties,
+ * propertyNames, items, prefixItems, minItems, maxItems, minimum, maximum,
+ * minLength, pattern (POSIX ERE,
  * which the file's patterns are written to mean the same in), oneOf,
  * anyOf, not, and the file's own x-maxBytes (a string's length in bytes).
  * Annotations ($schema, $id, $defs, title, description, $comment,

@@ -299,3 +299,49 @@ Test(handoff, links_notes_and_logs_move_with_the_pad)
 	padstore_close(a);
 	padstore_close(b);
 }
+
+/* An open pad's toolchain lives in its access record (with "owner" null;
+   ws/hub_roles.c): it moves with the pad, as a pad with links' does with
+   its links and controls. */
+Test(handoff, the_toolchain_moves_with_the_pad)
+{
+	static const char *const accs[] = {
+	        "{\"owner\":null,\"variant\":\"clang-15\",\"options\":"
+	        "{\"std\":\"c11\",\"opt\":\"-O0\"}}",
+	        "{\"title\":\"Q\",\"locked\":false,\"runs_locked\":false,"
+	        "\"ended\":false,\"playback\":false,\"owner\":\"00\","
+	        "\"candidate\":null,\"observer\":null,\"variant\":\"pypy\","
+	        "\"options\":{}}",
+	};
+
+	for (size_t i = 0; i < sizeof(accs) / sizeof(accs[0]); i++) {
+		struct padstore *a, *b;
+		struct padstore_txn *t;
+		struct padstore_pad p;
+		uint64_t head = 0;
+		char name[8], *d;
+		size_t len;
+
+		snprintf(name, sizeof(name), "a%zu", i);
+		a = open_store(name);
+		snprintf(name, sizeof(name), "b%zu", i);
+		b = open_store(name);
+		fill(a, "tc");
+		cr_assert_eq(padstore_begin(a, &t, err, sizeof(err)), 0);
+		cr_assert_eq(
+		        padstore_put_access(t, "tc", accs[i], strlen(accs[i])),
+		        0);
+		cr_assert_eq(padstore_commit(t, err, sizeof(err)), 0, "%s",
+		             err);
+		d = dump_of(a, "tc", &len);
+		cr_assert_eq(handoff_import(b, "tc", d, len, &head, err,
+		                            sizeof(err)),
+		             0, "%s", err);
+		cr_assert_eq(padstore_load(b, "tc", &p, err, sizeof(err)), 0);
+		cr_assert_str_eq(p.access, accs[i]);
+		padstore_pad_fini(&p);
+		free(d);
+		padstore_close(a);
+		padstore_close(b);
+	}
+}

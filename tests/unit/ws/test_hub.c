@@ -1455,6 +1455,123 @@ Test(hub, profile_and_language)
 	cr_assert_eq(int_of(w, "version"), 0);
 }
 
+/* The pad's toolchain as a message or welcome says it: "variant|options". */
+static const char *toolchain_of(json_object *o)
+{
+	static char buf[512];
+	json_object *v = get(o, "variant");
+
+	cr_assert(has(o, "variant") && has(o, "options"), "no toolchain in %s",
+	          plain(o));
+	snprintf(buf, sizeof(buf), "%s|%s",
+	         v ? json_object_get_string(v) : "null",
+	         plain(get(o, "options")));
+	return buf;
+}
+
+/*
+ * The toolchain is shared like the language: broadcast to everyone, in
+ * the welcome of a late joiner, kept across a restart; a field left out
+ * is kept while the language stays and reset when it changes; a bad
+ * shape is bad_toolchain to the sender only.
+ */
+Test(hub, language_toolchain_is_shared_stored_and_reset)
+{
+	struct tconn *a, *b, *c;
+	struct padstore_pad sp;
+	json_object *o, *w;
+	const char *aid;
+
+	start();
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	aid = str_of(a->r.msgs[0], "you");
+	cr_assert_str_eq(toolchain_of(a->r.msgs[0]), "null|{}");
+	drain_all();
+
+	say(a, "{\"type\":\"language\",\"language\":\"c\",\"variant\":"
+	       "\"clang-15\",\"options\":{\"std\":\"c11\"}}");
+	turn();
+	for (struct tconn *const *t = (struct tconn *const[]){a, b, NULL}; *t;
+	     t++) {
+		o = expect(*t, "language");
+		cr_assert_str_eq(str_of(o, "language"), "c");
+		cr_assert_str_eq(str_of(o, "by"), aid);
+		cr_assert_str_eq(toolchain_of(o), "clang-15|{\"std\":\"c11\"}");
+		expect_none(*t);
+	}
+	c = conn_new();
+	w = enter_t(c, "p", NULL);
+	cr_assert_str_eq(str_of(w, "language"), "c");
+	cr_assert_str_eq(toolchain_of(w), "clang-15|{\"std\":\"c11\"}");
+	leave(c);
+	turn();
+	drain_all();
+
+	/* the same language: what is left out is kept */
+	say(b, "{\"type\":\"language\",\"language\":\"c\",\"options\":"
+	       "{\"opt\":\"-O0\",\"std\":\"c99\"}}");
+	say(b, "{\"type\":\"language\",\"language\":\"c\"}");
+	/* a bad shape changes nothing and closes nothing */
+	say(b, "{\"type\":\"language\",\"language\":\"python\",\"variant\":"
+	       "\"gcc 12\"}");
+	turn();
+	o = expect(a, "language");
+	cr_assert_str_eq(toolchain_of(o),
+	                 "clang-15|{\"opt\":\"-O0\",\"std\":\"c99\"}");
+	o = expect(a, "language");
+	cr_assert_str_eq(toolchain_of(o),
+	                 "clang-15|{\"opt\":\"-O0\",\"std\":\"c99\"}");
+	expect_none(a);
+	expect(b, "language");
+	expect(b, "language");
+	o = expect_error(b, "bad_toolchain");
+	cr_assert_str_eq(str_of(o, "message"),
+	                 "variant: 1 to 32 characters of A-Z a-z 0-9 + . _ -");
+	cr_assert_not(b->r.closed);
+	expect_none_all();
+
+	/* kept with the pad */
+	restart();
+	a = conn_new();
+	w = enter_t(a, "p", NULL);
+	cr_assert_str_eq(str_of(w, "language"), "c");
+	cr_assert_str_eq(toolchain_of(w),
+	                 "clang-15|{\"opt\":\"-O0\",\"std\":\"c99\"}");
+
+	/* a new language without a toolchain: the defaults, and an open
+	   pad holds no access record again */
+	say(a, "{\"type\":\"language\",\"language\":\"python\"}");
+	turn();
+	o = expect(a, "language");
+	cr_assert_str_eq(toolchain_of(o), "null|{}");
+	restart();
+	cr_assert_eq(padstore_load(ps, "p", &sp, err, sizeof(err)), 0, "%s",
+	             err);
+	cr_assert_null(sp.access, "an open pad at the defaults: %s", sp.access);
+	padstore_pad_fini(&sp);
+	a = conn_new();
+	w = enter_t(a, "p", NULL);
+	cr_assert_str_eq(str_of(w, "language"), "python");
+	cr_assert_str_eq(toolchain_of(w), "null|{}");
+
+	/* a new language with one; then null resets what it names */
+	say(a, "{\"type\":\"language\",\"language\":\"python\",\"variant\":"
+	       "\"pypy\"}");
+	say(a, "{\"type\":\"language\",\"language\":\"cpp\",\"options\":"
+	       "{\"std\":\"c++17\"}}");
+	say(a, "{\"type\":\"language\",\"language\":\"cpp\",\"variant\":"
+	       "\"clang-16\",\"options\":null}");
+	say(a, "{\"type\":\"language\",\"language\":\"cpp\",\"variant\":null}");
+	turn();
+	cr_assert_str_eq(toolchain_of(expect(a, "language")), "pypy|{}");
+	cr_assert_str_eq(toolchain_of(expect(a, "language")),
+	                 "null|{\"std\":\"c++17\"}");
+	cr_assert_str_eq(toolchain_of(expect(a, "language")), "clang-16|{}");
+	cr_assert_str_eq(toolchain_of(expect(a, "language")), "null|{}");
+	expect_none(a);
+}
+
 /* ---------------------------------------------------------------- limits */
 
 Test(hub, pad_full_closes_4429)
@@ -2410,13 +2527,17 @@ Test(hub, a_broadcast_that_cannot_be_made_fails_the_push)
 	free(doc);
 }
 
-/* A run API that answers every request with one fixed response. */
+/* A run API that answers every request with one fixed response, and
+   keeps the body of the last request it was sent (what the hub asked the
+   runner for). */
 struct fixed_api {
 	int fd;
 	int port;
 	const char *answer;
 	atomic_int hold_ms; /* wait this long before answering */
 	pthread_t th;
+	pthread_mutex_t lock;
+	char body[8192]; /* the last request's body, under lock */
 };
 
 static void *fixed_api_main(void *arg)
@@ -2444,6 +2565,13 @@ static void *fixed_api_main(void *arg)
 			                    n))
 				break;
 		}
+		{
+			char *e = strstr(buf, "\r\n\r\n");
+			pthread_mutex_lock(&f->lock);
+			snprintf(f->body, sizeof(f->body), "%s",
+			         e ? e + 4 : "");
+			pthread_mutex_unlock(&f->lock);
+		}
 		sleep_ms(atomic_load(&f->hold_ms));
 		/* the client may be gone (a run stopped early): no SIGPIPE */
 		(void)!send(c, f->answer, strlen(f->answer), MSG_NOSIGNAL);
@@ -2458,6 +2586,8 @@ static void fixed_api_start(struct fixed_api *f, const char *answer)
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	f->answer = answer;
+	f->body[0] = '\0';
+	cr_assert_eq(pthread_mutex_init(&f->lock, NULL), 0);
 	f->fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	cr_assert_geq(f->fd, 0);
 	cr_assert_eq(bind(f->fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
@@ -2472,6 +2602,19 @@ static void fixed_api_stop(struct fixed_api *f)
 	shutdown(f->fd, SHUT_RDWR);
 	close(f->fd);
 	pthread_join(f->th, NULL);
+	pthread_mutex_destroy(&f->lock);
+}
+
+/* The body of the last request f was sent, parsed (the caller puts it). */
+static json_object *fixed_api_request(struct fixed_api *f)
+{
+	json_object *o;
+
+	pthread_mutex_lock(&f->lock);
+	o = json_tokener_parse(f->body);
+	pthread_mutex_unlock(&f->lock);
+	cr_assert_not_null(o, "the runner was sent no JSON body");
+	return o;
 }
 
 /* A runner with every slot taken, as the run API answers then. */
@@ -2584,6 +2727,63 @@ Test(hub, runs_are_limited_per_pad_and_per_daemon)
 	        "this server runs 1 pads' programs at once, the most it allows; try again in a few seconds");
 	cr_assert_eq(int_of(e, "retry_after_ms"), 2000);
 	wait_run_end(a);
+	fixed_api_stop(&api);
+}
+
+/* Every shared run asks the runner for the pad's toolchain: `version`
+   when it has a variant, `options` when it has some; neither otherwise.
+   The run's started event and its record say which it ran with. */
+Test(hub, a_run_asks_the_runner_for_the_pads_toolchain)
+{
+	static struct fixed_api api;
+	struct tconn *a, *b;
+	json_object *req, *ev, *w;
+	char runner[80];
+
+	fixed_api_start(&api, BUSY_503);
+	snprintf(runner, sizeof(runner), "ws.runner=http://127.0.0.1:%d/api/",
+	         api.port);
+	start(runner, "ws.runner_timeout=5s", );
+	a = enter("p", "Ada");
+	b = enter("p", "Bob");
+	append(a, 0, 0, "int main(void){}");
+	say(a, "{\"type\":\"language\",\"language\":\"c\",\"variant\":"
+	       "\"clang-15\",\"options\":{\"std\":\"c11\",\"opt\":\"-O0\"}}");
+	turn();
+	drain_all();
+
+	say(b, "{\"type\":\"run\"}");
+	wait_run_end(b);
+	req = fixed_api_request(&api);
+	cr_assert_str_eq(str_of(req, "language"), "c");
+	cr_assert_str_eq(str_of(req, "version"), "clang-15");
+	cr_assert_str_eq(plain(get(req, "options")),
+	                 "{\"std\":\"c11\",\"opt\":\"-O0\"}");
+	cr_assert_str_eq(str_of(req, "code"), "int main(void){}");
+	json_object_put(req);
+	ev = expect_event(a, "started");
+	cr_assert_str_eq(toolchain_of(ev),
+	                 "clang-15|{\"std\":\"c11\",\"opt\":\"-O0\"}");
+	drain_all();
+	w = enter_t(conn_new(), "p", NULL);
+	cr_assert_str_eq(toolchain_of(get(w, "run")),
+	                 "clang-15|{\"std\":\"c11\",\"opt\":\"-O0\"}");
+
+	/* the language changes: the defaults, asked for by saying nothing */
+	say(a, "{\"type\":\"language\",\"language\":\"python\"}");
+	turn();
+	say(a, "{\"type\":\"run\",\"tests\":false}");
+	wait_run_end(a);
+	req = fixed_api_request(&api);
+	cr_assert_str_eq(str_of(req, "language"), "python");
+	cr_assert_not(has(req, "version"), "%s", plain(req));
+	cr_assert_not(has(req, "options"), "%s", plain(req));
+	json_object_put(req);
+	/* the run kept from before says what it ran with */
+	restart();
+	w = enter_t(conn_new(), "p", NULL);
+	cr_assert_str_eq(str_of(get(w, "run"), "language"), "python");
+	cr_assert_str_eq(toolchain_of(get(w, "run")), "null|{}");
 	fixed_api_stop(&api);
 }
 
@@ -3008,6 +3208,154 @@ Test(hub, roles_controls_lock_end_and_survive_a_restart)
 	turn();
 	expect_error(ca, "forbidden");
 	expect_doc_key("r", k.owner, "aoc", 3);
+}
+
+/* Whoever may change the language may change the toolchain: an observer
+   is refused (forbidden, nothing changes), a candidate while the pad is
+   locked too; it is kept in the access record with the links and the
+   controls, which a restart keeps alike. */
+Test(hub, roles_toolchain_follows_the_language_rules)
+{
+	struct tconn *o = conn_new(), *ca, *ob;
+	struct links k;
+	json_object *e, *w;
+
+	start();
+	create_pad(o, "r", "\"language\":\"c\"", &k);
+	ca = enter_key("r", "Ada", k.candidate, "candidate");
+	ob = enter_key("r", "Obi", k.observer, "observer");
+	cr_assert_str_eq(toolchain_of(ob->r.msgs[0]), "null|{}");
+	drain_all();
+
+	say(ob, "{\"type\":\"language\",\"language\":\"c\",\"variant\":"
+	        "\"clang-15\"}");
+	turn();
+	e = expect_error(ob, "forbidden");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "observers cannot edit this pad");
+	expect_none_all();
+
+	say(ca, "{\"type\":\"language\",\"language\":\"c\",\"variant\":"
+	        "\"clang-15\",\"options\":{\"std\":\"c2x\"}}");
+	turn();
+	for (struct tconn *const *t = (struct tconn *const[]){o, ca, ob, NULL};
+	     *t; t++)
+		cr_assert_str_eq(toolchain_of(expect(*t, "language")),
+		                 "clang-15|{\"std\":\"c2x\"}");
+	say(o, "{\"type\":\"control\",\"locked\":true,\"title\":\"Q2\"}");
+	turn();
+	drain_all();
+	say(ca, "{\"type\":\"language\",\"language\":\"c\",\"variant\":"
+	        "\"gcc-12\"}");
+	turn();
+	e = expect_error(ca, "forbidden");
+	cr_assert_str_eq(str_of(e, "message"),
+	                 "editing is locked by the interviewer");
+	expect_none_all();
+
+	restart();
+	ob = enter_key("r", "Obi", k.observer, "observer");
+	w = ob->r.msgs[0];
+	cr_assert_str_eq(toolchain_of(w), "clang-15|{\"std\":\"c2x\"}");
+	cr_assert_str_eq(str_of(get(w, "controls"), "title"), "Q2");
+	cr_assert(json_object_get_boolean(get(get(w, "controls"), "locked")));
+	o = enter_key("r", "Grace", k.owner, "owner");
+	drain_all();
+	say(o, "{\"type\":\"language\",\"language\":\"cpp\"}");
+	turn();
+	cr_assert_str_eq(toolchain_of(expect(ob, "language")), "null|{}");
+}
+
+/* A pad's access record as stored before toolchains (no variant, no
+   options) and a run kept then load with the defaults and work. */
+Test(hub, a_pad_stored_before_toolchains_has_the_defaults)
+{
+	struct tconn *o = conn_new(), *t;
+	struct padstore_txn *txn;
+	struct padstore_pad sp;
+	struct links k;
+	json_object *acc, *w;
+	const char *s;
+
+	start();
+	create_pad(o, "r", "\"language\":\"c\"", &k);
+	say(o, "{\"type\":\"language\",\"language\":\"c\",\"variant\":"
+	       "\"gcc-12\"}");
+	turn();
+	hub_free(h);
+	h = NULL;
+	cr_assert_eq(padstore_load(ps, "r", &sp, err, sizeof(err)), 0, "%s",
+	             err);
+	acc = json_tokener_parse(sp.access);
+	padstore_pad_fini(&sp);
+	cr_assert_not_null(acc);
+	cr_assert_str_eq(str_of(acc, "variant"), "gcc-12");
+	json_object_object_del(acc, "variant");
+	json_object_object_del(acc, "options");
+	s = plain(acc);
+	cr_assert_eq(padstore_begin(ps, &txn, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(padstore_put_access(txn, "r", s, strlen(s)), 0);
+	s = "{\"run\":1,\"by\":\"p1\",\"name\":\"Grace\",\"version\":0,"
+	    "\"language\":\"c\",\"active\":false,\"verdict\":\"accepted\","
+	    "\"truncated\":false,\"events\":[]}";
+	cr_assert_eq(padstore_put_run(txn, "r", s, strlen(s)), 0);
+	cr_assert_eq(padstore_commit(txn, err, sizeof(err)), 0, "%s", err);
+	json_object_put(acc);
+	restart();
+
+	t = enter_key("r", "Ada", k.candidate, "candidate");
+	w = t->r.msgs[0];
+	cr_assert_str_eq(str_of(w, "language"), "c");
+	cr_assert_str_eq(toolchain_of(w), "null|{}");
+	cr_assert_str_eq(toolchain_of(get(w, "run")), "null|{}");
+	cr_assert_str_eq(str_of(get(w, "controls"), "title"), "");
+	refused_key("r", NULL, "bad_link", 4403); /* still a pad with links */
+}
+
+/* A pad's toolchain is in its dump (handoff.h): a pad that leaves this
+   store and comes back from its dump, as it would arrive at another
+   daemon, has it, open or with links. */
+Test(hub, a_pads_toolchain_moves_with_its_dump)
+{
+	struct tconn *o = conn_new(), *a;
+	struct links k;
+	uint64_t head;
+	json_object *w;
+
+	start();
+	a = enter("open", "Ada");
+	say(a, "{\"type\":\"language\",\"language\":\"c\",\"variant\":"
+	       "\"clang-15\",\"options\":{\"std\":\"c11\"}}");
+	turn();
+	create_pad(o, "links", "\"language\":\"rust\"", &k);
+	say(o, "{\"type\":\"language\",\"language\":\"rust\",\"options\":"
+	       "{\"mode\":\"debug\",\"edition\":\"2018\"}}");
+	turn();
+	hub_free(h);
+	h = NULL;
+	for (int i = 0; i < 2; i++) {
+		const char *pad = i ? "links" : "open";
+		struct buf b = {0};
+		size_t len;
+		char *d;
+		cr_assert_eq(
+		        handoff_export(ps, pad, &b, &head, err, sizeof(err)), 0,
+		        "%s", err);
+		d = buf_steal(&b, &len);
+		cr_assert_eq(padstore_delete(ps, pad, err, sizeof(err)), 0,
+		             "%s", err);
+		cr_assert_eq(handoff_import(ps, pad, d, len, &head, err,
+		                            sizeof(err)),
+		             0, "%s", err);
+		free(d);
+	}
+	restart();
+	w = enter_t(conn_new(), "open", NULL);
+	cr_assert_str_eq(str_of(w, "role"), "editor");
+	cr_assert_str_eq(toolchain_of(w), "clang-15|{\"std\":\"c11\"}");
+	a = enter_key("links", "Ada", k.candidate, "candidate");
+	cr_assert_str_eq(toolchain_of(a->r.msgs[0]),
+	                 "null|{\"mode\":\"debug\",\"edition\":\"2018\"}");
 }
 
 Test(hub, roles_rotate_and_revoke_close_the_old_links_at_once)

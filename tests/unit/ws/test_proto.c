@@ -672,6 +672,107 @@ Test(proto, languages)
 	}
 }
 
+/* language's toolchain: variant and options, each absent, null, or of
+   its shape; a bad one changes nothing (the hub never sees it). */
+Test(proto, language_toolchain_fields)
+{
+	struct proto_msg m;
+	json_object *v;
+
+	parse_ok("{\"type\":\"language\",\"language\":\"c\"}", &m);
+	cr_assert_not(m.has_variant);
+	cr_assert_not(m.has_options);
+	cr_assert_null(m.variant);
+	cr_assert_null(m.options);
+	proto_msg_fini(&m);
+
+	parse_ok("{\"type\":\"language\",\"language\":\"c\",\"variant\":"
+	         "\"clang-15\",\"options\":{\"std\":\"c11\",\"opt\":\"-O0\"}}",
+	         &m);
+	cr_assert(m.has_variant);
+	cr_assert_str_eq(m.variant, "clang-15");
+	cr_assert(m.has_options);
+	cr_assert_eq(json_object_object_length(m.options), 2);
+	cr_assert(json_object_object_get_ex(m.options, "opt", &v));
+	cr_assert_str_eq(json_object_get_string(v), "-O0");
+	proto_msg_fini(&m);
+
+	/* null: the defaults, said explicitly; {} is no options */
+	parse_ok("{\"type\":\"language\",\"language\":\"c\",\"variant\":null,"
+	         "\"options\":null}",
+	         &m);
+	cr_assert(m.has_variant && m.has_options);
+	cr_assert_null(m.variant);
+	cr_assert_null(m.options);
+	proto_msg_fini(&m);
+	parse_ok("{\"type\":\"language\",\"language\":\"c\",\"options\":{}}",
+	         &m);
+	cr_assert(m.has_options);
+	cr_assert_null(m.options);
+	cr_assert_not(m.has_variant);
+	proto_msg_fini(&m);
+
+	/* the whole alphabet, 32 characters, 8 options: the most */
+	parse_ok(
+	        "{\"type\":\"language\",\"language\":\"cpp\",\"variant\":"
+	        "\"Ab+._-9abcdefghijklmnopqrstuvwxy\",\"options\":{\"a\":\"1\","
+	        "\"b\":\"2\",\"c\":\"3\",\"d\":\"4\",\"e\":\"5\",\"f\":\"6\","
+	        "\"g\":\"7\",\"h\":\"c++2b\"}}",
+	        &m);
+	cr_assert_eq(strlen(m.variant), 32);
+	cr_assert_eq(json_object_object_length(m.options), 8);
+	proto_msg_fini(&m);
+}
+
+Test(proto, language_toolchain_shapes)
+{
+	static const struct {
+		const char *fields, *code, *message;
+	} bad[] = {
+	        {"\"variant\":\"\"", "bad_toolchain",
+	         "variant: 1 to 32 characters of A-Z a-z 0-9 + . _ -"},
+	        {"\"variant\":\"clang 15\"", "bad_toolchain",
+	         "variant: 1 to 32 characters of A-Z a-z 0-9 + . _ -"},
+	        {"\"variant\":\"gcc/12\"", "bad_toolchain", NULL},
+	        {"\"variant\":\"\\u00e9\"", "bad_toolchain", NULL},
+	        {"\"variant\":\"abcdefghijklmnopqrstuvwxyz0123456\"",
+	         "bad_toolchain", NULL},
+	        {"\"variant\":15", "bad_message",
+	         "variant: expected a string or null"},
+	        {"\"variant\":[\"gcc-12\"]", "bad_message", NULL},
+	        {"\"options\":[\"std\"]", "bad_message",
+	         "options: expected an object of strings or null"},
+	        {"\"options\":\"-O2\"", "bad_message", NULL},
+	        {"\"options\":{\"std\":11}", "bad_message",
+	         "options.std: expected a string"},
+	        {"\"options\":{\"std\":null}", "bad_message", NULL},
+	        {"\"options\":{\"std\":\"\"}", "bad_toolchain",
+	         "options.std: 1 to 32 characters of A-Z a-z 0-9 + . _ -"},
+	        {"\"options\":{\"std\":\"c11; rm -rf /\"}", "bad_toolchain",
+	         NULL},
+	        {"\"options\":{\"\":\"c11\"}", "bad_toolchain",
+	         "options: a name is 1 to 32 characters of A-Z a-z 0-9 + . _ -"},
+	        {"\"options\":{\"s td\":\"c11\"}", "bad_toolchain", NULL},
+	        {"\"options\":{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\","
+	         "\"e\":\"5\",\"f\":\"6\",\"g\":\"7\",\"h\":\"8\",\"i\":\"9\"}",
+	         "bad_toolchain", "options: at most 8, these are 9"},
+	        {"\"toolchain\":\"gcc-12\"", "bad_message",
+	         "toolchain: unknown field"},
+	};
+	char buf[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(buf, sizeof(buf),
+		         "{\"type\":\"language\",\"language\":\"c\",%s}",
+		         bad[i].fields);
+		expect_err(buf, bad[i].code, bad[i].message);
+	}
+	/* the language is checked first */
+	expect_err("{\"type\":\"language\",\"language\":\"C\",\"variant\":"
+	           "\"clang-15\"}",
+	           "bad_language", NULL);
+}
+
 Test(proto, selection_shapes)
 {
 	static const char *const bad[] = {

@@ -257,6 +257,45 @@ Test(protodesc, bounds_agree)
 	        {"{\"type\":\"language\",\"language\":"
 	         "\"abcdefghijklmnopqrstuvwxyz012345\"}",
 	         NULL},
+	        {"{\"type\":\"language\",\"language\":\"c\",\"variant\":"
+	         "\"clang-15\",\"options\":{\"std\":\"c11\",\"opt\":\"-O0\"}}",
+	         NULL},
+	        {"{\"type\":\"language\",\"language\":\"c\",\"variant\":null,"
+	         "\"options\":null}",
+	         NULL},
+	        {"{\"type\":\"language\",\"language\":\"c\",\"variant\":"
+	         "\"abcdefghijklmnopqrstuvwxyz012345\"}",
+	         NULL},
+	        {"{\"type\":\"language\",\"language\":\"c\",\"variant\":"
+	         "\"abcdefghijklmnopqrstuvwxyz0123456\"}",
+	         "bad_toolchain"},
+	        {"{\"type\":\"language\",\"language\":\"c\",\"variant\":\"\"}",
+	         "bad_toolchain"},
+	        {"{\"type\":\"language\",\"language\":\"c\",\"variant\":"
+	         "\"gcc 12\"}",
+	         "bad_toolchain"},
+	        {"{\"type\":\"language\",\"language\":\"c\",\"variant\":12}",
+	         "bad_message"},
+	        {"{\"type\":\"language\",\"language\":\"c\",\"options\":"
+	         "{\"std\":1}}",
+	         "bad_message"},
+	        {"{\"type\":\"language\",\"language\":\"c\",\"options\":"
+	         "[\"std\"]}",
+	         "bad_message"},
+	        {"{\"type\":\"language\",\"language\":\"c\",\"options\":"
+	         "{\"s/td\":\"c11\"}}",
+	         "bad_toolchain"},
+	        {"{\"type\":\"language\",\"language\":\"c\",\"options\":"
+	         "{\"std\":\"c 11\"}}",
+	         "bad_toolchain"},
+	        {"{\"type\":\"language\",\"language\":\"c\",\"options\":"
+	         "{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\",\"e\":"
+	         "\"5\",\"f\":\"6\",\"g\":\"7\",\"h\":\"8\"}}",
+	         NULL},
+	        {"{\"type\":\"language\",\"language\":\"c\",\"options\":"
+	         "{\"a\":\"1\",\"b\":\"2\",\"c\":\"3\",\"d\":\"4\",\"e\":"
+	         "\"5\",\"f\":\"6\",\"g\":\"7\",\"h\":\"8\",\"i\":\"9\"}}",
+	         "bad_toolchain"},
 	        {"{\"type\":\"push\",\"version\":0,\"updates\":[]}",
 	         "bad_message"},
 	        {"{\"type\":\"push\",\"version\":0,\"updates\":[{\"clientID\":"

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeEach } from "vitest";
 import type { Extension } from "@codemirror/state";
 import { createStore } from "../lib/store";
 import type { Runtime } from "../lib/api";
-import type { Welcome } from "../lib/protocol";
+import type { Toolchain, Welcome } from "../lib/protocol";
 import { PadLanguage, type LanguageClient } from "./language";
 import { initialView, type PadView, type ViewAccess } from "./view";
 
@@ -37,9 +37,11 @@ const modeExtension = (mode: string | null): Extension => {
 class FakeClient implements LanguageClient {
   connected = true;
   sent: string[] = [];
-  setLanguage(language: string) {
+  toolchains: (Toolchain | undefined)[] = [];
+  setLanguage(language: string, toolchain?: Toolchain) {
     if (!this.connected) return false;
     this.sent.push(language);
+    this.toolchains.push(toolchain);
     return true;
   }
 }
@@ -141,6 +143,29 @@ describe("PadLanguage", () => {
     lang.changed("rust", undefined);
     expect(toasts).toEqual(["Grace switched the pad to Python 3.", "Someone switched the pad to Go."]);
     expect(store.get().language).toBe("rust");
+  });
+
+  it("follows the pad's toolchain: what the daemon says, or the defaults for a new language", () => {
+    runtimesArrive();
+    welcomed(welcome({ language: "c" }));
+    lang.changed("c", "p2", { variant: "clang-15", options: { std: "c11" } });
+    expect(store.get().toolchain).toEqual({ variant: "clang-15", options: { std: "c11" } });
+    lang.changed("c", "p2", null); // a daemon older than toolchains
+    expect(store.get().toolchain).toEqual({ variant: "clang-15", options: { std: "c11" } });
+    lang.changed("go", "p2", null);
+    expect(store.get().toolchain).toEqual({ variant: null, options: {} });
+    expect(toasts).toEqual(["Grace switched the pad to clang-15, std=c11.", "Grace switched the pad to Go."]);
+  });
+
+  it("sends a toolchain with the pad's language, and none before there is one", () => {
+    lang.setToolchain({ variant: "pypy", options: {} });
+    expect(client.sent).toEqual([]);
+    runtimesArrive();
+    welcomed(welcome({ language: "python" }));
+    lang.setToolchain({ variant: "pypy", options: {} });
+    lang.set("c");
+    expect(client.sent).toEqual(["python", "c"]);
+    expect(client.toolchains).toEqual([{ variant: "pypy", options: {} }, undefined]);
   });
 
   it("a language this page picks cancels the default only when it was sent", () => {

@@ -1,15 +1,16 @@
-// The pad's language: the editor's language support follows it (loaded
-// lazily; only the latest of overlapping loads is applied), a switch made
-// by someone else is announced, and a new empty pad that nobody else is in
-// gets a default (Python, or the first runtime) once both the runtimes
-// list and the connection are there.
+// The pad's language and its toolchain: the editor's language support
+// follows the language (loaded lazily; only the latest of overlapping
+// loads is applied), a switch made by someone else is announced, and a new
+// empty pad that nobody else is in gets a default (Python, or the first
+// runtime) once both the runtimes list and the connection are there.
 import type { Extension } from "@codemirror/state";
 import type { PadClient } from "../lib/padClient";
-import type { Welcome } from "../lib/protocol";
+import type { Toolchain, Welcome } from "../lib/protocol";
 import type { EditorController } from "../editor/EditorController";
 import { loadMode as loadEditorMode, modeOfLanguage } from "../editor/languages";
 import type { Notify } from "./toasts";
 import type { ViewAccess } from "./view";
+import { describeToolchain, sameToolchain, toolchainAfter } from "./toolchain";
 
 export type LanguageClient = Pick<PadClient, "connected" | "setLanguage">;
 export type LanguageEditor = Pick<EditorController, "setLanguage">;
@@ -48,20 +49,32 @@ export class PadLanguage {
     this.maybeDefault();
   }
 
-  // The pad's language changed, `by` someone (or by the daemon).
-  changed(language: string, by: string | undefined): void {
-    this.opts.view.patch({ language });
+  // The pad's language changed, `by` someone (or by the daemon), with the
+  // toolchain the message says (null: it says none).
+  changed(language: string, by: string | undefined, said: Toolchain | null = null): void {
+    const was = this.opts.view.get();
+    const toolchain = toolchainAfter(was, language, said);
+    this.opts.view.patch({ language, toolchain });
     this.wantDefault = false;
     this.updateMode();
-    if (by && by !== this.opts.view.get().you) {
+    if (by && by !== was.you) {
       const who = this.opts.nameOf(by) ?? "Someone";
-      this.opts.notify(`${who} switched the pad to ${this.languageName(language)}.`, "info");
+      if (language !== was.language)
+        this.opts.notify(`${who} switched the pad to ${this.languageName(language)}.`, "info");
+      else if (!sameToolchain(toolchain, was.toolchain))
+        this.opts.notify(`${who} switched the pad to ${describeToolchain(toolchain)}.`, "info");
     }
   }
 
-  // This page picks a language.
+  // This page picks a language (the daemon resets the toolchain for it).
   set(language: string): void {
     if (this.opts.client()?.setLanguage(language)) this.wantDefault = false;
+  }
+
+  // This page picks a toolchain for the pad's language.
+  setToolchain(toolchain: Toolchain): void {
+    const language = this.opts.view.get().language;
+    if (language) this.opts.client()?.setLanguage(language, toolchain);
   }
 
   private languageName(id: string): string {

@@ -12,7 +12,7 @@ import { PadClient, type ClientEvent, type SocketLike } from "../lib/padClient";
 import { fetchRuntimes } from "../lib/api";
 import { padLink, padSocketUrl } from "../lib/padId";
 import type { Settings } from "../lib/settings";
-import type { Controls, CreateSpec, Links, Role, Welcome } from "../lib/protocol";
+import { toolchainOf, type Controls, type CreateSpec, type Links, type Role, type Welcome } from "../lib/protocol";
 import { EditorController } from "../editor/EditorController";
 import { NotesEditor } from "../notes/NotesEditor";
 import { starterEdit } from "../create/newInterview";
@@ -24,6 +24,7 @@ import { Toasts, type Toast, type ToastLevel } from "./toasts";
 import { People } from "./people";
 import { Preferences } from "./preferences";
 import { PadLanguage } from "./language";
+import { chooseOption, chooseVariant } from "./toolchain";
 import { TerminalFeed, type TermSink } from "./terminal";
 import { PadRun } from "./run";
 import { PadTests } from "./tests";
@@ -205,7 +206,7 @@ export class Session {
         this.people.presence(e.selection);
         return;
       case "language":
-        this.language.changed(e.language, e.by);
+        this.language.changed(e.language, e.by, e.toolchain);
         return;
       case "run":
         this.runs.event(e.event);
@@ -270,7 +271,7 @@ export class Session {
     const s = this.settings.get();
     const role = w.role ?? "editor";
     this.people.welcome(w.you, { ...s, role }, w.participants);
-    this.patch({ you: w.you, language: w.language, ready: true });
+    this.patch({ you: w.you, language: w.language, toolchain: toolchainOf(w), ready: true });
     this.applyAbilities(role, this.client?.controls ?? this.view.get().controls);
     this.owner.welcome(role, this.client?.key ?? null);
     this.runs.welcome(w.run);
@@ -328,6 +329,21 @@ export class Session {
 
   setLanguage(language: string): void {
     this.language.set(language);
+  }
+
+  // The pad's toolchain: the picker of variants or of option `name`
+  // shows a new value; the whole choice goes to everyone.
+  setVariant(id: string): void {
+    const v = this.view.get();
+    this.language.setToolchain(chooseVariant(this.runtime(), v.toolchain, id));
+  }
+  setOption(name: string, value: string): void {
+    const v = this.view.get();
+    this.language.setToolchain(chooseOption(this.runtime(), v.toolchain, name, value));
+  }
+  private runtime() {
+    const v = this.view.get();
+    return v.runtimes.find((r) => r.language === v.language);
   }
 
   updateSettings(p: Partial<Settings>): void {

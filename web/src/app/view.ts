@@ -4,7 +4,7 @@ import type { ConnState } from "../lib/padClient";
 import type { Runtime } from "../lib/api";
 import { emptyRun, type RunState } from "../run/runModel";
 import type { LocalTest } from "../tests/testsModel";
-import type { Controls, Role } from "../lib/protocol";
+import { DEFAULT_TOOLCHAIN, type Controls, type Role, type Toolchain } from "../lib/protocol";
 import { OPEN_CONTROLS } from "../lib/padClient";
 import type { KnownLinks } from "../lib/links";
 import { NOTHING, type Abilities } from "./roles";
@@ -32,6 +32,7 @@ export interface PadView {
   you: string | null;
   people: Person[];
   language: string;
+  toolchain: Toolchain; // the pad's, for its language
   version: number | null;
   run: RunState;
   runtimes: Runtime[];
@@ -65,6 +66,7 @@ export function initialView(padId: string, link: string): PadView {
     you: null,
     people: [],
     language: "",
+    toolchain: DEFAULT_TOOLCHAIN,
     version: null,
     run: emptyRun,
     runtimes: [],

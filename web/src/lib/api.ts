@@ -13,6 +13,23 @@ export interface Runtime {
   starter?: string; // the text a new pad in this language starts with
   // what its programs can import or link here (sandbox/languages.conf)
   libraries?: Library[];
+  // its toolchains when it has several, the default first ([] for one)
+  variants?: Variant[];
+  // its allow-listed choices (C's std and opt, Rust's mode and edition)
+  options?: RuntimeOption[];
+}
+
+// A toolchain of a language: `id` is what a run's `version` takes.
+export interface Variant {
+  id: string; // gcc-12, clang-15, cpython, pypy
+  version: string;
+  default: boolean;
+}
+
+export interface RuntimeOption {
+  name: string; // std, opt, mode, edition
+  values: string[];
+  default: string;
 }
 
 export interface Library {

@@ -16,6 +16,7 @@ const PAD_ERRORS: Record<string, string> = {
   bad_name: "That name has characters the pad does not accept.",
   bad_color: "That colour is not a #rgb or #rrggbb colour.",
   bad_language: "That language name is not valid.",
+  bad_toolchain: "That toolchain or option is not one the pad accepts.",
   pad_full: "This pad is full: too many people are in it. Retrying in a while.",
   server_busy: "The server has too many pads open right now. Retrying in a while.",
   run_in_progress: "A run is already in progress on this pad.",

@@ -34,8 +34,10 @@ import type {
   SelectionJSON,
   ServerMessage,
   TestJSON,
+  Toolchain,
   Welcome,
 } from "./protocol";
+import { toolchainOf } from "./protocol";
 import { closeText, padErrorText } from "./errors";
 import { DocSync, type DocHost, type SyncLink } from "./docSync";
 
@@ -67,7 +69,8 @@ export type ClientEvent =
   | { kind: "join" | "profile"; participant: Participant }
   | { kind: "leave"; id: string }
   | { kind: "presence"; selection: RemoteSelection }
-  | { kind: "language"; language: string; by?: string }
+  // `toolchain` null: a daemon older than toolchains said nothing of it
+  | { kind: "language"; language: string; toolchain: Toolchain | null; by?: string }
   | { kind: "run"; event: RunEvent }
   | { kind: "tests"; tests: unknown; by?: string }
   | { kind: "toast"; code: string; text: string; level: "info" | "error" }
@@ -395,7 +398,12 @@ export class PadClient {
       case "presence":
         return this.onPresence(msg.id, msg.version, msg.selection);
       case "language":
-        this.emit({ kind: "language", language: msg.language, by: msg.by });
+        this.emit({
+          kind: "language",
+          language: msg.language,
+          toolchain: msg.variant !== undefined || msg.options ? toolchainOf(msg) : null,
+          by: msg.by,
+        });
         return;
       case "run":
         this.emit({ kind: "run", event: msg.event });
@@ -603,8 +611,12 @@ export class PadClient {
       });
   }
 
-  setLanguage(language: string): boolean {
-    return this.request({ type: "language", language });
+  // The pad's language; with `toolchain`, its whole toolchain too (left
+  // out, the daemon keeps the pad's for the same language and resets it
+  // for another).
+  setLanguage(language: string, toolchain?: Toolchain): boolean {
+    if (!toolchain) return this.request({ type: "language", language });
+    return this.request({ type: "language", language, variant: toolchain.variant, options: toolchain.options });
   }
   run(): boolean {
     return this.request({ type: "run" });

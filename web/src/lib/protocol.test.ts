@@ -121,6 +121,8 @@ const welcome = (over: object = {}) => ({
   version: 0,
   doc: "abc",
   language: "python",
+  variant: null,
+  options: {},
   participants: [],
   run: null,
   tests: [],
@@ -176,6 +178,8 @@ describe("PadClient and docs/protocol.json", () => {
     client.setProfile("Ada L.", "#61afef");
     client.setProfile(undefined, "#abc");
     client.setLanguage("python");
+    client.setLanguage("c", { variant: "clang-15", options: { std: "c11", opt: "-O0" } });
+    client.setLanguage("c", { variant: null, options: {} });
     client.run();
     client.runTests();
     client.sendTests([
@@ -290,8 +294,16 @@ describe("PadClient and docs/protocol.json", () => {
       expect(p && p.kind === "presence" && p.selection.ranges).toEqual([{ anchor: 1, head: 2 }]);
     },
     language: () => {
-      sock().recv({ type: "language", language: "c++", by: "p2" });
-      expect(events.some((e) => e.kind === "language" && e.language === "c++")).toBe(true);
+      sock().recv({ type: "language", language: "c++", variant: "clang-16", options: { std: "c++17" }, by: "p2" });
+      expect(
+        events.some(
+          (e) =>
+            e.kind === "language" &&
+            e.language === "c++" &&
+            e.toolchain?.variant === "clang-16" &&
+            e.toolchain.options.std === "c++17",
+        ),
+      ).toBe(true);
     },
     tests: () => {
       sock().recv({ type: "tests", tests: [{ stdin: "", expected_stdout: "1" }], by: "p2" });

@@ -63,6 +63,22 @@ export interface PadEvent {
   [k: string]: unknown;
 }
 
+// The pad's toolchain for its language (docs/protocol.md, "language"):
+// `variant` a toolchain id of the run API (null: the language's default),
+// `options` NAME: VALUE ({}: every option's default).
+export interface Toolchain {
+  variant: string | null;
+  options: Record<string, string>;
+}
+
+// The toolchain a welcome or language message says (the defaults when it
+// says none, as a daemon older than toolchains does).
+export function toolchainOf(m: { variant?: string | null; options?: Record<string, string> | null }): Toolchain {
+  return { variant: m.variant ?? null, options: { ...(m.options ?? {}) } };
+}
+
+export const DEFAULT_TOOLCHAIN: Toolchain = { variant: null, options: {} };
+
 export interface Limits {
   doc_bytes: number;
   message_bytes: number;
@@ -98,6 +114,8 @@ export interface RunInfo {
   name: string;
   version: number;
   language: string;
+  variant?: string | null; // absent from a run kept before toolchains
+  options?: Record<string, string>;
   active: boolean;
   verdict: string | null;
   truncated: boolean;
@@ -122,6 +140,8 @@ export interface Welcome {
   doc?: string;
   updates?: UpdateJSON[];
   language: string;
+  variant?: string | null; // absent from a daemon older than toolchains
+  options?: Record<string, string>;
   participants: Participant[];
   run: RunInfo | null;
   tests?: TestJSON[]; // always there with a daemon that has tests
@@ -142,7 +162,7 @@ export type ServerMessage =
   | { type: "leave"; id: string }
   | { type: "profile"; participant: Participant }
   | { type: "presence"; id: string; version: number; selection: SelectionJSON | null }
-  | { type: "language"; language: string; by?: string }
+  | { type: "language"; language: string; variant?: string | null; options?: Record<string, string>; by?: string }
   | { type: "run"; event: RunEvent }
   | { type: "tests"; tests: TestJSON[]; by?: string }
   | { type: "pong" }
@@ -176,7 +196,7 @@ export type ClientMessage =
   | { type: "pull"; version: number; doc?: "notes" }
   | { type: "presence"; version: number; selection: SelectionJSON | null }
   | { type: "profile"; name?: string; color?: string }
-  | { type: "language"; language: string }
+  | { type: "language"; language: string; variant?: string | null; options?: Record<string, string> | null }
   | { type: "run"; stdin?: string; tests?: boolean }
   | { type: "tests"; tests: TestJSON[] }
   | { type: "stdin"; data: string; eof?: boolean }
@@ -250,6 +270,7 @@ export const PAD_ERROR_CODES = [
   "bad_name",
   "bad_color",
   "bad_language",
+  "bad_toolchain",
   "pad_full",
   "server_busy",
   "wrong_daemon",

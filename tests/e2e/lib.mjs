@@ -46,7 +46,6 @@ export const sel = {
   verdict: '[data-testid="verdict"]',
   language: 'select[data-testid="language"]',
   variant: 'select[data-testid="variant"]',
-  option: (name) => `select[data-testid="option-${name}"]`,
   connection: '[data-testid="connection"]',
   participants: '[data-testid="participants"]',
   participant: '[data-testid="participants"] [data-testid="participant"]',
@@ -92,6 +91,12 @@ export const sel = {
   notes: '[data-testid="notes"]',
   notesContent: '[data-testid="notes"] .cm-content',
 };
+
+// The picker of a toolchain option (not in `sel`: that goes to the page
+// whole, and a function does not survive the trip).
+export function optionSel(name) {
+  return `select[data-testid="option-${name}"]`;
+}
 
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));

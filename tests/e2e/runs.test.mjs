@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import {
-  closeAll, converge, joinPad, launch, newPad, noPageErrors, openPage,
+  closeAll, converge, optionSel, joinPad, launch, newPad, noPageErrors, openPage,
   outputText, pasteCode, report, sel, shot, skip, sleep, verdictText,
   waitOutput, waitVerdict, assertVerdict,
 } from "./lib.mjs";
@@ -229,13 +229,14 @@ test("V1. A picks clang-15 and std=c11 beside the language, B's pickers follow, 
   const a = await openPage(browser, "A");
   const b = await openPage(browser, "B");
   try {
+    const pad = await newPad(a);
+    // the page's own view of the run API: its URL is the site's now
     const runtimes = await a.page.evaluate(async () => (await fetch("api/runtimes")).json());
     const c = runtimes.find((r) => r.language === "c");
     if (!c || !(c.variants ?? []).some((v) => v.id === "clang-15")) {
       t.skip("this server's C has no clang-15");
       return;
     }
-    const pad = await newPad(a);
     await joinPad(b, pad);
     await a.page.selectOption(sel.language, "c");
     await waitLanguage(b, "c");
@@ -243,10 +244,10 @@ test("V1. A picks clang-15 and std=c11 beside the language, B's pickers follow, 
     const def = c.variants.find((v) => v.default).id;
     for (const p of [a, b]) await waitValue(p, sel.variant, def);
     await a.page.selectOption(sel.variant, "clang-15");
-    await a.page.selectOption(sel.option("std"), "c11");
+    await a.page.selectOption(optionSel("std"), "c11");
     for (const p of [a, b]) {
       await waitValue(p, sel.variant, "clang-15");
-      await waitValue(p, sel.option("std"), "c11");
+      await waitValue(p, optionSel("std"), "c11");
     }
     await pasteCode(a, WHICH_C);
     const synced = await converge([a, b], pad);
@@ -263,7 +264,7 @@ test("V1. A picks clang-15 and std=c11 beside the language, B's pickers follow, 
     await a.page.selectOption(sel.language, "c");
     for (const p of [a, b]) {
       await waitValue(p, sel.variant, def);
-      await waitValue(p, sel.option("std"), c.options.find((o) => o.name === "std").default);
+      await waitValue(p, optionSel("std"), c.options.find((o) => o.name === "std").default);
     }
     noPageErrors([a, b]);
   } finally {

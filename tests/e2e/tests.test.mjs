@@ -51,7 +51,7 @@ test("9. tests: A writes two, B sees them and runs them, both see the verdicts a
     // B sees the same list, live
     await b.page.click(sel.tabTests);
     const want = TESTS.map((tc) => ({ stdin: tc.stdin, expected: tc.expected }));
-    const fields = (s) => s.items.map((x) => ({ stdin: x.stdin, expected: x.expected }));
+    const fields = (s) => (typeof s === "string" ? s : s.items.map((x) => ({ stdin: x.stdin, expected: x.expected })));
     const t0 = Date.now();
     const seen = await waitFor(() => testsPanel(b), (s) => JSON.stringify(fields(s)) === JSON.stringify(want),
       "B: the tests A wrote", 15000);

@@ -396,6 +396,62 @@ class ApiTest(unittest.TestCase):
             for w in words:
                 self.assertIn(w, res["error"]["message"])
 
+    # ------------------------------------------------------ out/ files
+    def test_files_a_program_writes_come_back_with_limits(self):
+        """Through the API: what a program leaves in out/ comes back, by
+        name, with exact sizes; links, odd names, other types and what is
+        over a limit are refused with their reason."""
+        code = "\n".join([
+            "import os, base64",
+            "assert os.environ['RUNPAD_OUT'] == '/box/out'",
+            "png = base64.b64decode('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==')",
+            "open('out/dot.png', 'wb').write(png)",
+            "open('out/a.csv', 'w').write('x,y\\n1,2\\n')",
+            "open('out/big.txt', 'w').write('z' * 3000)",
+            "open('out/fake.png', 'w').write('not a png')",
+            "open('out/run.sh', 'w').write('echo')",
+            "open(b'out/bad\\xffname.txt', 'w').write('x')",
+            "os.symlink('/etc/passwd', 'out/passwd.txt')",
+            "os.mkfifo('out/pipe.txt')",
+            "print(len(png))",
+        ])
+        st, res, _ = self.c.run(language="python", code=code,
+                                limits={"out_file_size": "2K"})
+        self.assertEqual(st, 200, res)
+        self.assertEqual(res["verdict"], "accepted", res)
+        png_len = int(res["run"]["stdout"])
+        files = {f["name"]: f for f in res["files"]}
+        self.assertEqual([f["name"] for f in res["files"]], ["a.csv", "big.txt", "dot.png"])
+        self.assertEqual(files["a.csv"], {"name": "a.csv", "type": "text/csv", "size": 8,
+                                          "data": "x,y\n1,2\n", "encoding": "utf-8",
+                                          "truncated": False})
+        self.assertEqual(files["big.txt"]["size"], 3000)
+        self.assertEqual(files["big.txt"]["data"], "z" * 2048)
+        self.assertTrue(files["big.txt"]["truncated"])
+        self.assertEqual(files["dot.png"]["type"], "image/png")
+        self.assertEqual(files["dot.png"]["encoding"], "base64")
+        self.assertEqual(files["dot.png"]["size"], png_len)
+        refused = {r["name"]: r["reason"] for r in res["files_refused"]}
+        self.assertEqual(sorted(refused), sorted(["bad\\xffname.txt", "fake.png", "passwd.txt",
+                                                  "pipe.txt", "run.sh"]), refused)
+        self.assertTrue(refused["passwd.txt"].startswith("a symbolic link"), refused)
+        self.assertTrue(refused["pipe.txt"].startswith("a FIFO"), refused)
+        self.assertTrue(refused["fake.png"].startswith("not a PNG"), refused)
+        self.assertTrue(refused["run.sh"].startswith("not a type runpad returns"), refused)
+        self.assertTrue(refused["bad\\xffname.txt"].startswith("the name holds a byte"), refused)
+        self.assertFalse(res["files_truncated"])
+        # a count limit: the first by name, then refusals and the flag
+        st, res, _ = self.c.run(language="python", limits={"out_files": 2}, code=(
+            "for n in 'dcba':\n    open('out/%s.txt' % n, 'w').write(n)\n"))
+        self.assertEqual([f["name"] for f in res["files"]], ["a.txt", "b.txt"])
+        self.assertEqual([r["name"] for r in res["files_refused"]], ["c.txt", "d.txt"])
+        self.assertTrue(res["files_truncated"])
+        # a file named out cannot be placed over the directory
+        st, res, _ = self.c.run(language="python", files=[
+            {"name": "main.py", "content": "print(1)"}, {"name": "out", "content": "x"}])
+        self.assertEqual(st, 400, res)
+        self.assertEqual(res["error"]["code"], "bad_file_name")
+
     def test_metrics(self):
         self.c.run(language="python", code="print(1)")
         st, text, r = self.c.request("GET", "/api/metrics")

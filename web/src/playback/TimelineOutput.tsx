@@ -1,5 +1,6 @@
 import { useEffect, useRef } from "react";
 import { terminalText, verdictText } from "../run/runModel";
+import { RunFiles } from "../run/RunFiles";
 import type { RunAt } from "./model";
 
 type Term = {
@@ -118,6 +119,8 @@ export function TimelineOutput({
         {run?.record.truncated && <span className="hint"> (output not kept: too long)</span>}
       </div>
       <div className="terminal" ref={ref} role="region" aria-label="Program output at this moment" />
+      {/* the files the run returned, once its result is in at this moment */}
+      <RunFiles result={state?.result ?? null} />
       <pre className="sr-hidden" data-testid="timeline-output" aria-hidden="true">
         {state?.output ?? ""}
       </pre>

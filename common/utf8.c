@@ -84,3 +84,21 @@ char *utf8_sanitize(const char *s, size_t n, size_t *outlen)
 		*outlen = o;
 	return out;
 }
+
+size_t utf8_complete(const char *buf, size_t len)
+{
+	/* look back at most 3 bytes for the lead byte of the last sequence */
+	for (size_t back = 1; back <= 4 && back <= len; back++) {
+		unsigned char c = (unsigned char)buf[len - back];
+		size_t need;
+		if ((c & 0xc0) == 0x80)
+			continue; /* a continuation byte */
+		need = c < 0x80             ? 1
+		       : (c & 0xe0) == 0xc0 ? 2
+		       : (c & 0xf0) == 0xe0 ? 3
+		       : (c & 0xf8) == 0xf0 ? 4
+		                            : 1;
+		return need > back ? len - back : len;
+	}
+	return len;
+}

@@ -17,6 +17,13 @@
  */
 size_t utf8_seq_len(const unsigned char *s, size_t n);
 
+/*
+ * Length of the longest prefix of buf that does not end inside a UTF-8
+ * sequence: a streamed chunk, or a text cut at a cap, never splits a
+ * character.  Looks back at most 4 bytes; what comes before is not checked.
+ */
+size_t utf8_complete(const char *buf, size_t len);
+
 /* True when all n bytes are valid UTF-8 (NUL bytes allowed). */
 bool utf8_valid(const char *s, size_t n);
 

@@ -32,24 +32,6 @@ struct exec_ctx {
 	size_t nruns;
 };
 
-size_t exec_utf8_cut(const char *buf, size_t len)
-{
-	/* look back at most 3 bytes for the lead byte of the last sequence */
-	for (size_t back = 1; back <= 4 && back <= len; back++) {
-		unsigned char c = (unsigned char)buf[len - back];
-		size_t need;
-		if ((c & 0xc0) == 0x80)
-			continue; /* continuation byte */
-		need = c < 0x80             ? 1
-		       : (c & 0xe0) == 0xc0 ? 2
-		       : (c & 0xf0) == 0xe0 ? 3
-		       : (c & 0xf8) == 0xf0 ? 4
-		                            : 1;
-		return need > back ? len - back : len;
-	}
-	return len;
-}
-
 static void output_add(struct buf *o, const char *buf, size_t len)
 {
 	/* Piston's "output" is a convenience: on ENOMEM it misses a part */
@@ -107,7 +89,7 @@ static void on_output(void *arg, int stream, const char *buf, size_t len)
 		memcpy(tmp, sc->carry[i], sc->carry_len[i]);
 		memcpy(tmp + sc->carry_len[i], buf, take);
 		n = sc->carry_len[i] + take;
-		cut = exec_utf8_cut(tmp, n);
+		cut = utf8_complete(tmp, n);
 		sc->carry_len[i] = n - cut;
 		memcpy(sc->carry[i], tmp + cut, n - cut);
 		if (cut)

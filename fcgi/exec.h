@@ -66,10 +66,6 @@ json_object *exec_piston_json(const struct run_req *r,
    "OL", "EL", "XX". */
 const char *exec_piston_status(const struct sbx_stage_result *s);
 
-/* Length of the longest prefix of buf that does not end inside a UTF-8
-   sequence (so a streamed chunk never splits a character). */
-size_t exec_utf8_cut(const char *buf, size_t len);
-
 /* The toolchain and options of r (`variant`, `options`) added to o, as
    the result and the stream's start event report them. */
 void exec_add_choice(json_object *o, const struct run_req *r);

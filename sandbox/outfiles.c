@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "sandbox.h"
+#include "utf8.h"
 
 #define KiB (UINT64_C(1) << 10)
 #define MiB (UINT64_C(1) << 20)
@@ -154,25 +155,6 @@ static void refuse(struct sbx_out *out, const char *name, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
 	va_end(ap);
-}
-
-/* Length of the longest prefix of buf that does not end inside a UTF-8
-   sequence: a text cut at the cap is cut between characters. */
-static size_t utf8_cut(const char *buf, size_t len)
-{
-	for (size_t back = 1; back <= 4 && back <= len; back++) {
-		unsigned char c = (unsigned char)buf[len - back];
-		size_t need;
-		if ((c & 0xc0) == 0x80)
-			continue; /* a continuation byte */
-		need = c < 0x80             ? 1
-		       : (c & 0xe0) == 0xc0 ? 2
-		       : (c & 0xf0) == 0xe0 ? 3
-		       : (c & 0xf8) == 0xf0 ? 4
-		                            : 1;
-		return need > back ? len - back : len;
-	}
-	return len;
 }
 
 static int cmp_names(const void *a, const void *b)
@@ -369,7 +351,7 @@ static int take_file(struct sbx_out *out, int dfd, const char *name,
 		return 0;
 	}
 	if (cut) {
-		len = utf8_cut(data, len);
+		len = utf8_complete(data, len);
 		data[len] = '\0';
 	}
 	f = &out->files[out->nfiles++];

@@ -4,18 +4,19 @@
 #include <string.h>
 
 #include "exec.h"
+#include "utf8.h"
 
 static size_t cut(const char *s)
 {
-	return exec_utf8_cut(s, strlen(s));
+	return utf8_complete(s, strlen(s));
 }
 
 Test(exec, utf8_cut_ascii)
 {
-	cr_assert_eq(exec_utf8_cut("", 0), 0);
+	cr_assert_eq(utf8_complete("", 0), 0);
 	cr_assert_eq(cut("a"), 1);
 	cr_assert_eq(cut("hello\n"), 6);
-	cr_assert_eq(exec_utf8_cut("a\0", 2), 2);
+	cr_assert_eq(utf8_complete("a\0", 2), 2);
 }
 
 Test(exec, utf8_cut_holds_back_an_incomplete_sequence)
@@ -34,11 +35,11 @@ Test(exec, utf8_cut_holds_back_an_incomplete_sequence)
 			memcpy(buf, before[b], pre);
 			memcpy(buf + pre, chars[c], k);
 			for (size_t i = 1; i < k; i++)
-				cr_assert_eq(exec_utf8_cut(buf, pre + i), pre,
+				cr_assert_eq(utf8_complete(buf, pre + i), pre,
 				             "char %zu, %zu of %zu bytes after "
 				             "'%s'",
 				             c, i, k, before[b]);
-			cr_assert_eq(exec_utf8_cut(buf, pre + k), pre + k,
+			cr_assert_eq(utf8_complete(buf, pre + k), pre + k,
 			             "char %zu complete", c);
 		}
 	}

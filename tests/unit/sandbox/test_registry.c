@@ -80,12 +80,30 @@ Test(registry, user_args_replace_the_placeholder_or_append)
 	sbx_registry_fini(&reg);
 }
 
+/* A registry text that must be refused, and words its error must hold. */
+struct bad_case {
+	const char *text;
+	const char *want;
+};
+
+/* Each of the n cases is refused, with its words, and leaves nothing. */
+static void refused_all(const struct bad_case *bad, size_t n,
+                        const char *prefix)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct sbx_registry reg;
+		char text[1024], err[256] = "";
+		snprintf(text, sizeof(text), "%s%s", prefix, bad[i].text);
+		cr_assert_lt(parse(text, &reg, err), 0, "case %zu", i);
+		cr_assert(strstr(err, bad[i].want), "case %zu: '%s' lacks '%s'",
+		          i, err, bad[i].want);
+		cr_assert_null(reg.langs);
+	}
+}
+
 Test(registry, errors_name_the_line)
 {
-	static const struct {
-		const char *text;
-		const char *want;
-	} bad[] = {
+	static const struct bad_case bad[] = {
 	        {"[a]\nsource=x\n", "needs 'source' and 'run'"},
 	        {"[a]\nsource=x\nrun=y\nbogus=1\n", "line 4: unknown key"},
 	        {"source=x\n", "outside a [language]"},
@@ -101,14 +119,7 @@ Test(registry, errors_name_the_line)
 	        {"[a]\nsource=x\nrun=y\nenv=NOEQUALS\n", "not K=V"},
 	        {"[a]\nsource=x\nrun=\n", "needs 'source' and 'run'"},
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct sbx_registry reg;
-		char err[256] = "";
-		cr_assert_lt(parse(bad[i].text, &reg, err), 0, "case %zu", i);
-		cr_assert(strstr(err, bad[i].want), "case %zu: '%s' lacks '%s'",
-		          i, err, bad[i].want);
-		cr_assert_null(reg.langs);
-	}
+	refused_all(bad, sizeof(bad) / sizeof(bad[0]), "");
 }
 
 Test(registry, nul_byte_is_refused)
@@ -217,10 +228,7 @@ Test(registry, starter_block_is_kept_verbatim)
 
 Test(registry, starter_errors_name_the_line)
 {
-	static const struct {
-		const char *text;
-		const char *want;
-	} bad[] = {
+	static const struct bad_case bad[] = {
 	        {"[a]\nsource=x\nrun=y\nstarter = print(1)\n",
 	         "line 4: starter: expected <<TAG"},
 	        {"[a]\nsource=x\nrun=y\nstarter = <<\n",
@@ -241,14 +249,7 @@ Test(registry, starter_errors_name_the_line)
 	        {"starter = <<E\nx\nE\n", "line 1: key outside a [language]"},
 	        {"[a]\nstarter = <<E\nx\nE\n", "needs 'source' and 'run'"},
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct sbx_registry reg;
-		char err[256] = "";
-		cr_assert_lt(parse(bad[i].text, &reg, err), 0, "case %zu", i);
-		cr_assert(strstr(err, bad[i].want), "case %zu: '%s' lacks '%s'",
-		          i, err, bad[i].want);
-		cr_assert_null(reg.langs);
-	}
+	refused_all(bad, sizeof(bad) / sizeof(bad[0]), "");
 }
 
 Test(registry, starter_holds_at_most_4_KiB)
@@ -618,10 +619,7 @@ Test(registry, libraries_without_a_status_file_are_absent)
 
 Test(registry, library_lines_are_checked)
 {
-	static const struct {
-		const char *line;
-		const char *want;
-	} bad[] = {
+	static const struct bad_case bad[] = {
 	        {"library = numpy\n", "line 4: library: expected NAME PACKAGE"},
 	        {"library =\n", "expected NAME PACKAGE"},
 	        {"library = num/py python3-numpy\n", "bad name 'num/py'"},
@@ -631,15 +629,8 @@ Test(registry, library_lines_are_checked)
 	         "line 5: library 'numpy' given twice"},
 	        {"library = x p 'open\n", "unterminated '"},
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct sbx_registry reg;
-		char text[512], err[256] = "";
-		snprintf(text, sizeof(text), "[a]\nsource=x\nrun=y\n%s",
-		         bad[i].line);
-		cr_assert_lt(parse(text, &reg, err), 0, "case %zu", i);
-		cr_assert(strstr(err, bad[i].want), "case %zu: '%s' lacks '%s'",
-		          i, err, bad[i].want);
-	}
+	refused_all(bad, sizeof(bad) / sizeof(bad[0]),
+	            "[a]\nsource=x\nrun=y\n");
 }
 
 /* The shipped registry: every library names a package, and the Makefile's
@@ -793,10 +784,7 @@ Test(registry, options_fill_the_commands)
 
 Test(registry, variant_and_option_lines_are_checked)
 {
-	static const struct {
-		const char *text;
-		const char *want;
-	} bad[] = {
+	static const struct bad_case bad[] = {
 	        {"[a/b]\nrun=y\n", "no language [a] before it"},
 	        {"[a]\nsource=x\nrun=y\nvariant=v\n[a/v]\n",
 	         "[a] has a variant 'v' already"},
@@ -827,13 +815,7 @@ Test(registry, variant_and_option_lines_are_checked)
 	        {"[a]\nsource=x\nrun=y\n[a/b]\nrun=z {m}\n",
 	         "[a/b]: a command has {m}"},
 	};
-	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct sbx_registry reg;
-		char err[256] = "";
-		cr_assert_lt(parse(bad[i].text, &reg, err), 0, "case %zu", i);
-		cr_assert(strstr(err, bad[i].want), "case %zu: '%s' lacks '%s'",
-		          i, err, bad[i].want);
-	}
+	refused_all(bad, sizeof(bad) / sizeof(bad[0]), "");
 }
 
 /* Each shipped variant is resolved and versioned as a language is, and a

@@ -3,22 +3,40 @@
  * sbx_lib): which are installed, their versions, and the words that put
  * them into the commands.
  *
- * Debian installs every library runpad offers, so dpkg's status file is
- * the one source of truth: a library is there when its package is
- * "install ok installed", and its version is the package's upstream
- * version.  Reading the file takes a few milliseconds and runs no program,
- * so it is done at every start and reload.
+ * Debian installs every library runpad offers, so dpkg is the one source
+ * of truth: a library is there when its package is "install ok
+ * installed", and its version is the package's upstream version.  One
+ * dpkg-query lists them all in about 20 ms, so it is asked at every start
+ * and reload.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdint.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
+#include "buf.h"
 #include "sandbox.h"
 
-#define DPKG_STATUS "/var/lib/dpkg/status"
+#define DPKG_QUERY    "/usr/bin/dpkg-query"
+#define DPKG_ADMINDIR "/var/lib/dpkg"
+
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 struct installed {
 	char **pkg, **ver; /* n of each, in the file's order */
@@ -100,37 +118,85 @@ static bool wanted(const struct sbx_registry *reg, const char *pkg)
 	return false;
 }
 
-/* Stanzas of "Package:", "Status:" and "Version:" lines, blank-separated. */
-static int read_status(const struct sbx_registry *reg, const char *path,
+/* One line of dpkg-query's: "PACKAGE TAB STATUS TAB VERSION". */
+static int take_line(const struct sbx_registry *reg, char *line,
+                     struct installed *in)
+{
+	char *st = strchr(line, '\t'), *ver = st ? strchr(st + 1, '\t') : NULL;
+
+	if (!ver)
+		return 0;
+	*st++ = '\0';
+	*ver++ = '\0';
+	if (strcmp(st, "install ok installed") || !*ver || !wanted(reg, line))
+		return 0;
+	return installed_add(in, line, ver);
+}
+
+/*
+ * What dpkg says is installed, through its own interface (dpkg-query;
+ * its database's files are dpkg's business): one line a package, read
+ * within 10 s.  Nothing when dpkg-query cannot be run.
+ */
+static int read_status(const struct sbx_registry *reg, const char *admindir,
                        struct installed *in)
 {
-	FILE *f = fopen(path, "re");
-	char line[4096], pkg[sizeof(line)] = "", ver[sizeof(line)] = "";
-	bool ok = false;
-	int r = 0;
+	char adm[600],
+	        *argv[] = {"dpkg-query", adm, "-W",
+	                   "-f=${Package}\t${Status}\t${Version}\n", NULL};
+	char *envp[] = {"LANG=C", "PATH=/usr/bin:/bin", NULL};
+	posix_spawn_file_actions_t fa;
+	struct buf out = {0};
+	int p[2], r = 0, status;
+	pid_t pid;
+	int64_t deadline;
 
-	if (!f)
-		return 0; /* nothing installed that we can tell */
-	for (;;) {
-		bool eof = !fgets(line, sizeof(line), f);
-		if (eof || line[0] == '\n') {
-			if (ok && pkg[0] && ver[0] && wanted(reg, pkg))
-				r = installed_add(in, pkg, ver);
-			pkg[0] = ver[0] = '\0';
-			ok = false;
-			if (eof || r < 0)
-				break;
-			continue;
-		}
-		line[strcspn(line, "\n")] = '\0';
-		if (strncmp(line, "Package: ", 9) == 0)
-			snprintf(pkg, sizeof(pkg), "%s", line + 9);
-		else if (strncmp(line, "Version: ", 9) == 0)
-			snprintf(ver, sizeof(ver), "%s", line + 9);
-		else if (strncmp(line, "Status: ", 8) == 0)
-			ok = strcmp(line + 8, "install ok installed") == 0;
+	snprintf(adm, sizeof(adm), "--admindir=%s",
+	         admindir ? admindir : DPKG_ADMINDIR);
+	/* no database there, or no dpkg: nothing is installed that we can
+	   tell (and nothing is spawned) */
+	if (access(admindir ? admindir : DPKG_ADMINDIR, F_OK) < 0 ||
+	    access(DPKG_QUERY, X_OK) < 0 || pipe2(p, O_CLOEXEC) < 0)
+		return 0;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (posix_spawn(&pid, DPKG_QUERY, &fa, NULL, argv, envp) != 0) {
+		posix_spawn_file_actions_destroy(&fa);
+		close(p[0]);
+		close(p[1]);
+		return 0;
 	}
-	fclose(f);
+	posix_spawn_file_actions_destroy(&fa);
+	close(p[1]);
+	buf_limit(&out, 16u << 20);
+	deadline = mono_ms() + 10000;
+	for (;;) {
+		struct pollfd pfd = {p[0], POLLIN, 0};
+		int64_t left = deadline - mono_ms();
+		ssize_t k;
+		if (left <= 0 || poll(&pfd, 1, (int)left) <= 0)
+			break;
+		if (buf_reserve(&out, 65536) < 0)
+			break;
+		k = read(p[0], out.p + out.len, 65536);
+		if (k <= 0)
+			break;
+		buf_commit(&out, (size_t)k);
+	}
+	close(p[0]);
+	kill(pid, SIGKILL); /* gone already, or late: either way done */
+	waitpid(pid, &status, 0);
+	if (buf_add(&out, "", 1) == 0)
+		for (char *line = out.p, *nl; line && *line && r == 0;
+		     line = nl) {
+			nl = strchr(line, '\n');
+			if (nl)
+				*nl++ = '\0';
+			r = take_line(reg, line, in);
+		}
+	buf_fini(&out);
 	return r;
 }
 
@@ -242,10 +308,11 @@ nomem:
 	return NULL;
 }
 
-int sbx_registry_detect_libraries(struct sbx_registry *reg, const char *status)
+int sbx_registry_detect_libraries(struct sbx_registry *reg,
+                                  const char *admindir)
 {
 	struct installed in = {0};
-	int r = read_status(reg, status ? status : DPKG_STATUS, &in);
+	int r = read_status(reg, admindir, &in);
 
 	for (size_t i = 0; r == 0 && i < reg->n; i++) {
 		struct sbx_lang *l = &reg->langs[i];

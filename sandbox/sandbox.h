@@ -586,8 +586,8 @@ void sbx_registry_fini(struct sbx_registry *reg); /* accepts zeroed */
  * executable file under the jail's PATH (`path` as in sbx_config) and each
  * of its `requires` patterns matches a file (for a toolchain part that no
  * command names, such as gcc's cc1obj for Objective-C).  Detects the
- * libraries first (sbx_registry_detect_libraries with dpkg's own status
- * file) unless that was done.
+ * libraries first (sbx_registry_detect_libraries with dpkg's own
+ * database) unless that was done.
  */
 void sbx_registry_resolve(struct sbx_registry *reg, const char *path);
 
@@ -599,13 +599,13 @@ void sbx_registry_resolve(struct sbx_registry *reg, const char *path);
 void sbx_registry_detect_versions(struct sbx_registry *reg, const char *path);
 
 /*
- * Mark each language's libraries available or not from dpkg's status file
- * (`status`; NULL: /var/lib/dpkg/status) and the paths their words name,
- * take their versions from it ("1:1.24.2-1" and "1.24.2+dfsg-2" give
- * 1.24.2: no epoch, no Debian revision or repack suffix, three numbers at
- * most), and put the words of the available ones into the commands
- * (struct sbx_lib says how).  Once per registry: later calls change
- * nothing.  A status file that cannot be read leaves every library
+ * Mark each language's libraries available or not from what dpkg says is
+ * installed (dpkg-query --admindir=ADMINDIR; NULL: /var/lib/dpkg) and the
+ * paths their words name, take their versions from it ("1:1.24.2-1" and
+ * "1.24.2+dfsg-2" give 1.24.2: no epoch, no Debian revision or repack
+ * suffix, three numbers at most), and put the words of the available ones
+ * into the commands (struct sbx_lib says how).  Once per registry: later
+ * calls change nothing.  When dpkg-query cannot say, every library is
  * unavailable.  0, or -ENOMEM (a language not done yet keeps its commands
  * as written, and the next call tries again).
  */

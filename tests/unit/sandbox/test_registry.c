@@ -511,18 +511,29 @@ static const char status_file[] = "Package: libboost-dev\n"
                                   "Status: install ok installed\n"
                                   "Version: 0.8.5-1\n";
 
+/* A dpkg admin directory whose status file is status_file. */
 static char *write_status(void)
 {
-	static char path[] = "/tmp/test_registry_status.XXXXXX";
-	int fd = mkstemp(path);
+	static char dir[] = "/tmp/test_registry_dpkg.XXXXXX";
+	char path[sizeof(dir) + 16];
 	FILE *f;
 
-	cr_assert_geq(fd, 0);
-	f = fdopen(fd, "w");
+	cr_assert_not_null(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/status", dir);
+	f = fopen(path, "w");
 	cr_assert_not_null(f);
 	fputs(status_file, f);
 	fclose(f);
-	return path;
+	return dir;
+}
+
+static void remove_status(const char *dir)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/status", dir);
+	unlink(path);
+	rmdir(dir);
 }
 
 static const struct sbx_lib *lib(const struct sbx_lang *l, const char *name)
@@ -598,10 +609,10 @@ Test(registry, libraries_come_from_dpkg_and_go_into_the_commands)
 	cr_assert_str_eq(joined(cpp->compile_cmd + 1),
 	                 "-o /box/main main.cpp -lfmt -lm");
 	sbx_registry_fini(&reg);
-	unlink(status);
+	remove_status(status);
 }
 
-/* No status file: nothing is installed that anyone can tell. */
+/* No dpkg database there: nothing is installed that anyone can tell. */
 Test(registry, libraries_without_a_status_file_are_absent)
 {
 	struct sbx_registry reg;

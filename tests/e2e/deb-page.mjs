@@ -1,7 +1,7 @@
 // The web app as the Debian packages serve it (tests/packaging/test_deb.py):
-// Debian's Chromium opens RUNPAD_DEB_URL (the stock site's /runpad/), which
-// makes a new pad; it types a program, presses Run and waits for the
-// verdict.  A screenshot goes to RUNPAD_DEB_SHOT.
+// Debian's Chromium opens RUNPAD_DEB_URL (the stock site's /runpad/), the
+// new-interview page, and takes its quick pad; it types a program, presses
+// Run and waits for the verdict.  A screenshot goes to RUNPAD_DEB_SHOT.
 //   node deb-page.mjs        (exit 0 when the run was accepted)
 import { chromium } from "playwright-core";
 import { CHROMIUM, CHROMIUM_ARGS, sel } from "./lib.mjs";
@@ -18,6 +18,7 @@ try {
   const errors = [];
   page.on("pageerror", (e) => errors.push(String(e)));
   await page.goto(url);
+  await page.locator(sel.quickPad).click();
   await page.waitForSelector(`${sel.connection}[data-state="connected"]`, { timeout: 20000 });
   if (!/\/runpad\/#[A-Za-z0-9_-]{16,}$/.test(page.url())) throw new Error(`no pad link: ${page.url()}`);
   await page.locator(sel.language).selectOption("python");

@@ -2332,10 +2332,16 @@ HTEST_ALONE_LONG(memory_is_the_stage_own)
 	j.args[3] = "8";
 	run_jail(&j, &r);
 	expect_report(&r, "hold_memory: held\n");
-	cr_assert(run_int(&r, "memory_bytes") >= 56 * MiB &&
+	/* The figure is memory.stat's, and the kernel folds each CPU's
+	   charges into it in batches of 64 pages (MEMCG_CHARGE_BATCH): up to
+	   that much per CPU may not show yet (seen: 363 KiB short on a
+	   2-CPU v2 guest).  Never more than held plus the program itself. */
+	long slack = 64L * 4096 * sysconf(_SC_NPROCESSORS_ONLN);
+	cr_assert(run_int(&r, "memory_bytes") >= 56 * MiB - slack &&
 	                  run_int(&r, "memory_bytes") < 60 * MiB,
-	          "a program holding 56 MiB reported %lld bytes%s",
-	          run_int(&r, "memory_bytes"), r.ctx);
+	          "a program holding 56 MiB reported %lld bytes (%ld of "
+	          "memory.stat's batching allowed)%s",
+	          run_int(&r, "memory_bytes"), slack, r.ctx);
 	fprintf(stderr,
 	        "[INFO] hostile: memory figures (MiB): print(1) %.2f, %.2f "
 	        "after a reader of 256 MiB (itself %.2f); C hello run %.2f; "

@@ -341,14 +341,15 @@ static int pick_variant(const struct settings *s, const char *v, size_t vn,
 	/* nothing detected to compare with: any version goes, as before */
 	if (!hit && !r->lang->version)
 		return 0;
+	if (hit && hit->available) {
+		r->lang = hit;
+		return 0;
+	}
 	variants_text(&s->registry, r->lang, have, sizeof(have));
-	if (!hit || !hit->available)
-		return api_error_set(
-		        e, 400, "unknown_version",
-		        "version: %s %.32s is not installed; this server has %s",
-		        r->lang->id, v, have[0] ? have : "no version of it");
-	r->lang = hit;
-	return 0;
+	return api_error_set(
+	        e, 400, "unknown_version",
+	        "version: %s %.32s is not installed; this server has %s",
+	        r->lang->id, v, have[0] ? have : "no version of it");
 }
 
 /*
@@ -369,10 +370,6 @@ static int parse_options(json_object *root, struct run_req *r,
 		return api_error_set(
 		        e, 400, "bad_type",
 		        "options: expected an object of NAME: VALUE");
-	names[0] = '\0';
-	for (size_t i = 0; i < l->noptions; i++)
-		snprintf(names + strlen(names), sizeof(names) - strlen(names),
-		         "%s%s", i ? ", " : "", l->options[i].name);
 	json_object_object_foreach(opts, key, val)
 	{
 		const struct sbx_option *o = NULL;
@@ -383,13 +380,19 @@ static int parse_options(json_object *root, struct run_req *r,
 				o = &l->options[i];
 				oi = i;
 			}
-		if (!o)
+		if (!o) {
+			names[0] = '\0';
+			for (size_t i = 0; i < l->noptions; i++)
+				snprintf(names + strlen(names),
+				         sizeof(names) - strlen(names), "%s%s",
+				         i ? ", " : "", l->options[i].name);
 			return api_error_set(
 			        e, 400, "unknown_option",
 			        "options: %s has no option '%.32s'%s%s", l->id,
 			        key,
 			        l->noptions ? "; it has " : " (it has none)",
 			        names);
+		}
 		if (!json_object_is_type(val, json_type_string))
 			return api_error_set(e, 400, "bad_type",
 			                     "options.%s: expected a string",
